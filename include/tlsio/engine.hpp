@@ -1,0 +1,142 @@
+//
+// tlsio/engine.hpp: the sans-IO TLS 1.3 connection.
+//
+#ifndef TLSIO_ENGINE_HPP
+#define TLSIO_ENGINE_HPP
+
+#include <tlsio/context.hpp>
+#include <tlsio/error.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tlsio {
+
+/// The result of an engine call.
+///
+/// Whatever the status, if `output()` is non-empty afterwards the caller must
+/// send it to the transport (it may carry an alert, even with `error`).
+enum class status {
+    done,        ///< The call finished (possibly leaving output() to send).
+    want_read,   ///< Read from the transport into input_space(), commit_input(), call again.
+    want_write,  ///< Send output(), consume_output(), then call again.
+    closed,      ///< The peer sent close_notify: no more data will arrive.
+    error,       ///< Failed; error() says why. Output may hold an alert to send.
+};
+
+/// Per-connection settings.
+struct engine_options {
+    /// Client: the name sent in SNI and, unless verify_host is false, the name
+    /// the server's certificate must match. An IP literal is checked against
+    /// the certificate's IP addresses and not sent in SNI.
+    std::string server_name;
+    /// Client: check the certificate against server_name (default on).
+    bool verify_host = true;
+    /// Overrides the context's ALPN list when non-empty.
+    std::vector<std::string> alpn_protocols;
+};
+
+/// A TLS 1.3 connection without I/O: bytes in, bytes out.
+///
+/// The engine never touches a socket. Its front end (the Asio stream, the C
+/// facade, a test) moves bytes between the transport and the engine:
+///
+/// @code
+/// for (;;) {
+///     status s = e.handshake();
+///     if (!e.output().empty()) { send(e.output()); e.consume_output(e.output().size()); }
+///     if (s == status::want_read) { auto n = recv(e.input_space()); n ? e.commit_input(n) : e.commit_eof(); }
+///     else if (s != status::want_write) break;
+/// }
+/// @endcode
+///
+/// A whole handshake flight is produced as one output() so it leaves in one write.
+/// The engine is not thread-safe: use one engine from one thread (or strand).
+class engine {
+public:
+    engine(const context& ctx, role r, engine_options options = {});
+    engine(engine&&) noexcept;
+    engine& operator=(engine&&) noexcept;
+    ~engine();
+
+    /// Advances the handshake. `done` once it is complete (send output() first).
+    status handshake();
+
+    /// Reads application data into `buffer`; `bytes_read` says how much.
+    /// Runs the handshake first if needed. Returns `closed` after close_notify.
+    status read(std::span<std::uint8_t> buffer, std::size_t& bytes_read);
+
+    /// Protects application data; `bytes_written` says how much was taken
+    /// (all of it unless output space ran out). The records are in output().
+    status write(std::span<const std::uint8_t> data, std::size_t& bytes_written);
+
+    /// Sends close_notify (once) and returns `done`; the write side is then closed.
+    /// Reading may continue until the peer's close_notify (half-close).
+    status shutdown();
+
+    /// Queues a KeyUpdate; with `request_peer`, asks the peer to update too.
+    /// Only after the handshake; the message is in output() afterwards.
+    status key_update(bool request_peer);
+
+    // ---- Transport side ----------------------------------------------------
+
+    /// Space to read transport bytes into (never empty while reading makes sense).
+    std::span<std::uint8_t> input_space();
+    /// Says that `n` bytes were written into input_space().
+    void commit_input(std::size_t n);
+    /// Says that the transport reached end of file.
+    void commit_eof();
+    /// Bytes to send to the transport.
+    std::span<const std::uint8_t> output() const noexcept;
+    /// Says that the first `n` bytes of output() were sent.
+    void consume_output(std::size_t n);
+
+    /// Convenience for tests and simple front ends: appends `data` to the input.
+    void feed(std::span<const std::uint8_t> data);
+
+    // ---- State -------------------------------------------------------------
+
+    /// The error that ended the connection (empty while healthy).
+    boost::system::error_code error() const noexcept;
+    /// A human-readable reason for error(): which check failed, for which name.
+    const std::string& error_message() const noexcept;
+    bool handshake_done() const noexcept;
+    /// Application data already decrypted and waiting to be read.
+    std::size_t pending() const noexcept;
+    bool received_close_notify() const noexcept;
+    bool sent_close_notify() const noexcept;
+    role get_role() const noexcept;
+
+    // ---- Negotiated parameters (valid once the handshake is done) ----------
+
+    protocol_version version() const noexcept;
+    tlsio::cipher_suite cipher_suite() const noexcept;
+    named_group group() const noexcept;
+    /// The scheme of the peer's CertificateVerify (client: the server's).
+    tlsio::signature_scheme peer_signature_scheme() const noexcept;
+    /// The scheme of our own CertificateVerify, if we sent one.
+    std::optional<tlsio::signature_scheme> signature_scheme() const noexcept;
+    std::string_view alpn_protocol() const noexcept;
+    /// Client: the name sent; server: the name received (empty if none).
+    std::string_view server_name() const noexcept;
+    /// The peer's certificate chain as DER, leaf first (empty if none).
+    const std::vector<std::vector<std::uint8_t>>& peer_certificates() const noexcept;
+    bool used_hello_retry_request() const noexcept;
+    /// X509_V_* result of verifying the peer (0 = ok), as SSL_get_verify_result.
+    long verify_result() const noexcept;
+
+    struct impl;
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tlsio
+
+#endif

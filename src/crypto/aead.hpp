@@ -1,0 +1,55 @@
+// AEAD record protection over libcrypto: AES-GCM and ChaCha20-Poly1305.
+#ifndef TLSIO_SRC_CRYPTO_AEAD_HPP
+#define TLSIO_SRC_CRYPTO_AEAD_HPP
+
+#include "crypto/types.hpp"
+
+#include <memory>
+
+struct evp_cipher_ctx_st;
+
+namespace tlsio::crypto {
+
+enum class aead_algorithm { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
+
+inline constexpr std::size_t aead_nonce_size = 12;
+inline constexpr std::size_t aead_tag_size = 16;
+inline constexpr std::size_t aead_max_key_size = 32;
+
+/// Key size of `a` in bytes (16 or 32).
+std::size_t aead_key_size(aead_algorithm a) noexcept;
+
+/// One keyed AEAD direction. The key is set once per epoch (init); seal and
+/// open then reuse the keyed context and allocate nothing.
+class aead_context {
+public:
+    aead_context();
+    aead_context(aead_context&&) noexcept;
+    aead_context& operator=(aead_context&&) noexcept;
+    ~aead_context();
+
+    /// Keys the context. Returns false on a wrong key size or libcrypto failure.
+    bool init(aead_algorithm a, byte_view key);
+    bool keyed() const noexcept { return keyed_; }
+    aead_algorithm algorithm() const noexcept { return algorithm_; }
+
+    /// Encrypts `data` in place and writes the 16-byte tag into `tag`.
+    /// `nonce` is 12 bytes. Returns false on libcrypto failure.
+    bool seal(byte_view nonce, byte_view aad, mutable_bytes data, mutable_bytes tag);
+
+    /// Decrypts `data` in place. Returns false when the tag does not verify;
+    /// the contents of `data` are then unspecified.
+    bool open(byte_view nonce, byte_view aad, mutable_bytes data, byte_view tag);
+
+private:
+    struct deleter {
+        void operator()(evp_cipher_ctx_st* p) const noexcept;
+    };
+    std::unique_ptr<evp_cipher_ctx_st, deleter> ctx_;
+    aead_algorithm algorithm_ = aead_algorithm::aes_128_gcm;
+    bool keyed_ = false;
+};
+
+}  // namespace tlsio::crypto
+
+#endif

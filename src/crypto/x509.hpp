@@ -1,0 +1,117 @@
+// X.509 certificates, trust stores and path validation over libcrypto.
+#ifndef TLSIO_SRC_CRYPTO_X509_HPP
+#define TLSIO_SRC_CRYPTO_X509_HPP
+
+#include "crypto/sig.hpp"
+#include "crypto/types.hpp"
+
+#include <tlsio/error.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct x509_st;
+struct x509_store_st;
+struct x509_store_ctx_st;
+
+namespace tlsio::crypto {
+
+/// A parsed certificate. Copies share the same libcrypto object (up-ref).
+class certificate {
+public:
+    certificate();
+    certificate(const certificate&);
+    certificate& operator=(const certificate&);
+    certificate(certificate&&) noexcept;
+    certificate& operator=(certificate&&) noexcept;
+    ~certificate();
+
+    /// Parses DER; nullopt on malformed input or trailing bytes.
+    static std::optional<certificate> from_der(byte_view der);
+
+    x509_st* native() const noexcept { return cert_.get(); }
+    const bytes& der() const noexcept { return der_; }
+    public_key key() const;
+    /// One-line RFC 2253 subject and issuer names.
+    std::string subject() const;
+    std::string issuer() const;
+
+private:
+    struct deleter {
+        void operator()(x509_st* p) const noexcept;
+    };
+    std::unique_ptr<x509_st, deleter> cert_;
+    bytes der_;
+};
+
+/// All certificates in a PEM text, in order, as DER. Empty when there are none
+/// or one does not parse.
+std::vector<bytes> pem_certificates_to_der(std::string_view pem);
+
+/// Reads a whole file. nullopt when it cannot be read.
+std::optional<std::string> read_file(const std::string& path);
+
+/// Which end the chain being verified belongs to (selects the X.509 purpose).
+enum class peer_role { server, client };
+
+/// A set of trust anchors (an X509_STORE).
+class trust_store {
+public:
+    trust_store();
+    trust_store(trust_store&&) noexcept;
+    trust_store& operator=(trust_store&&) noexcept;
+    ~trust_store();
+
+    /// Adds every certificate of a PEM text. False if none parsed.
+    bool add_pem(std::string_view pem);
+    /// Adds a PEM file of certificates (like SSL_CTX_load_verify_locations(f, NULL)).
+    bool load_file(const std::string& path);
+    /// Adds a hashed directory (like SSL_CTX_load_verify_locations(NULL, d)).
+    bool add_directory(const std::string& path);
+    /// Adds libcrypto's default locations (SSL_CERT_FILE / SSL_CERT_DIR honoured).
+    bool set_default_paths();
+    bool empty() const noexcept { return empty_; }
+
+    x509_store_st* native() const noexcept { return store_.get(); }
+
+private:
+    struct deleter {
+        void operator()(x509_store_st* p) const noexcept;
+    };
+    std::unique_ptr<x509_store_st, deleter> store_;
+    bool empty_ = true;
+};
+
+/// Called for each certificate checked during path validation, like
+/// OpenSSL's verify callback: return true to accept, false to reject.
+using native_verify_callback = std::function<bool(bool preverified, x509_store_ctx_st* ctx)>;
+
+struct verify_request {
+    const trust_store* store = nullptr;
+    std::span<const certificate> chain;  ///< leaf first, as received
+    peer_role role = peer_role::server;
+    std::string_view host;               ///< DNS name or IP literal; empty: no name check
+    std::chrono::system_clock::time_point now;
+    const native_verify_callback* callback = nullptr;
+};
+
+struct verify_result {
+    boost::system::error_code error;  ///< empty on success; a tlsio::error otherwise
+    std::string message;              ///< which check failed, for which certificate or name
+    long x509_error = 0;              ///< X509_V_* code (0 = X509_V_OK), for the C facade
+};
+
+/// Validates `chain` against the store at time `now`: path, validity times,
+/// purpose (serverAuth / clientAuth EKU), leaf key usage digitalSignature when
+/// present, and host name (DNS or IP) when given. Maps the failure to a specific
+/// tlsio::error (certificate_expired, certificate_unknown_ca,
+/// certificate_host_mismatch, certificate_bad_key_usage, ...).
+verify_result verify_chain(const verify_request& request);
+
+}  // namespace tlsio::crypto
+
+#endif
