@@ -1,0 +1,130 @@
+#include "crypto/aead.hpp"
+
+#include <openssl/evp.h>
+
+#include <climits>
+
+namespace tlsio::crypto {
+namespace {
+
+// Fetched once per process (provider look-ups are slow); released at exit so
+// leak checkers stay quiet.
+struct fetched_ciphers {
+    EVP_CIPHER* cipher[3];
+    fetched_ciphers()
+        : cipher{EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr),
+                 EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr),
+                 EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr)} {}
+    ~fetched_ciphers() {
+        for (EVP_CIPHER* c : cipher) {
+            EVP_CIPHER_free(c);
+        }
+    }
+    fetched_ciphers(const fetched_ciphers&) = delete;
+    fetched_ciphers& operator=(const fetched_ciphers&) = delete;
+};
+
+const EVP_CIPHER* cipher_of(aead_algorithm a) {
+    static const fetched_ciphers ciphers;
+    return ciphers.cipher[static_cast<std::size_t>(a)];
+}
+
+bool fits_int(std::size_t n) noexcept {
+    return n <= static_cast<std::size_t>(INT_MAX);
+}
+
+// Restarts the keyed context for one record: only the nonce and direction change,
+// which libcrypto does without allocating.
+bool start(EVP_CIPHER_CTX* c, byte_view nonce, int enc) {
+    return nonce.size() == aead_nonce_size &&
+           EVP_CipherInit_ex2(c, nullptr, nullptr, nonce.data(), enc, nullptr) == 1;
+}
+
+bool add_aad(EVP_CIPHER_CTX* c, byte_view aad) {
+    int outl = 0;
+    return aad.empty() ||
+           (fits_int(aad.size()) &&
+            EVP_CipherUpdate(c, nullptr, &outl, aad.data(), static_cast<int>(aad.size())) == 1);
+}
+
+bool transform(EVP_CIPHER_CTX* c, mutable_bytes data) {
+    if (data.empty()) {
+        return true;
+    }
+    int outl = 0;
+    const int len = static_cast<int>(data.size());
+    return fits_int(data.size()) &&
+           EVP_CipherUpdate(c, data.data(), &outl, data.data(), len) == 1 && outl == len;
+}
+
+bool finish(EVP_CIPHER_CTX* c) {
+    // AEAD modes emit no bytes at the end; the buffer only satisfies the API.
+    unsigned char unused[EVP_MAX_BLOCK_LENGTH];
+    int outl = 0;
+    return EVP_CipherFinal_ex(c, unused, &outl) == 1 && outl == 0;
+}
+
+}  // namespace
+
+std::size_t aead_key_size(aead_algorithm a) noexcept {
+    return a == aead_algorithm::aes_128_gcm ? 16 : 32;
+}
+
+void aead_context::deleter::operator()(evp_cipher_ctx_st* p) const noexcept {
+    EVP_CIPHER_CTX_free(p);  // cleanses the key schedule
+}
+
+aead_context::aead_context() = default;
+aead_context::aead_context(aead_context&& other) noexcept
+    : ctx_(std::move(other.ctx_)), algorithm_(other.algorithm_), keyed_(other.keyed_) {
+    other.keyed_ = false;
+}
+aead_context& aead_context::operator=(aead_context&& other) noexcept {
+    ctx_ = std::move(other.ctx_);
+    algorithm_ = other.algorithm_;
+    keyed_ = other.keyed_;
+    other.keyed_ = false;
+    return *this;
+}
+aead_context::~aead_context() = default;
+
+bool aead_context::init(aead_algorithm a, byte_view key) {
+    keyed_ = false;
+    const EVP_CIPHER* cipher = cipher_of(a);
+    if (cipher == nullptr || key.size() != aead_key_size(a)) {
+        return false;
+    }
+    if (ctx_ == nullptr) {
+        ctx_.reset(EVP_CIPHER_CTX_new());
+        if (ctx_ == nullptr) {
+            return false;
+        }
+    } else {
+        EVP_CIPHER_CTX_reset(ctx_.get());  // drop the previous epoch's key
+    }
+    if (EVP_CipherInit_ex2(ctx_.get(), cipher, key.data(), nullptr, 1, nullptr) != 1) {
+        return false;
+    }
+    algorithm_ = a;
+    keyed_ = true;
+    return true;
+}
+
+bool aead_context::seal(byte_view nonce, byte_view aad, mutable_bytes data, mutable_bytes tag) {
+    EVP_CIPHER_CTX* c = ctx_.get();
+    return keyed_ && tag.size() >= aead_tag_size && start(c, nonce, 1) && add_aad(c, aad) &&
+           transform(c, data) && finish(c) &&
+           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_size),
+                               tag.data()) == 1;
+}
+
+bool aead_context::open(byte_view nonce, byte_view aad, mutable_bytes data, byte_view tag) {
+    EVP_CIPHER_CTX* c = ctx_.get();
+    // The tag goes in before the data so that finish() checks it.
+    return keyed_ && tag.size() == aead_tag_size && start(c, nonce, 0) &&
+           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_size),
+                               const_cast<std::uint8_t*>(tag.data())) == 1 &&
+           add_aad(c, aad) && transform(c, data) && finish(c);
+}
+
+}  // namespace tlsio::crypto
