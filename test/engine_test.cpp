@@ -1,0 +1,1214 @@
+// Engine-to-engine tests in memory: every suite, group and signature scheme,
+// HRR, mTLS, ALPN, SNI, certificate verification, hooks, application data,
+// KeyUpdate, close, keylog and flight structure.
+#include <tlsio/engine.hpp>
+
+#define BOOST_TEST_MODULE engine_test
+#include <boost/test/included/unit_test.hpp>
+
+#include "support/pki.hpp"
+#include "support/pump.hpp"
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace tlsio;
+using namespace tlsio::test;
+using boost::system::error_code;
+
+namespace {
+
+// One CA per key type, made once: the tests differ in their leaves.
+const authority& ca_for(key_type k) {
+    static const authority cas[] = {
+        authority::make_root("tlsio test root rsa", key_type::rsa2048),
+        authority::make_root("tlsio test root p256", key_type::p256),
+        authority::make_root("tlsio test root p384", key_type::p384),
+        authority::make_root("tlsio test root ed25519", key_type::ed25519),
+    };
+    switch (k) {
+        case key_type::rsa2048:
+            return cas[0];
+        case key_type::p256:
+            return cas[1];
+        case key_type::p384:
+            return cas[2];
+        case key_type::ed25519:
+            return cas[3];
+    }
+    return cas[1];
+}
+
+const authority& default_ca() {
+    return ca_for(key_type::p256);
+}
+
+// A leaf for "localhost" (DNS) and 127.0.0.1, valid now.
+issued make_leaf(key_type k = key_type::p256, const authority& ca = default_ca()) {
+    leaf_options opts;
+    opts.key = k;
+    opts.ip_addresses = {"127.0.0.1"};
+    return ca.issue(opts);
+}
+
+context server_context(const issued& cred) {
+    context ctx(context::tlsv13_server);
+    ctx.use_certificate_chain(cred.chain_pem);
+    ctx.use_private_key(cred.key_pem);
+    return ctx;
+}
+
+context client_context(const std::string& trusted_pem = default_ca().root_pem()) {
+    context ctx(context::tlsv13_client);
+    ctx.add_certificate_authority(trusted_pem);
+    return ctx;
+}
+
+engine_options to(const std::string& host) {
+    engine_options o;
+    o.server_name = host;
+    return o;
+}
+
+error_code alert_code(alert a) {
+    return make_error_code(a);
+}
+
+// Sends `data` from one engine to the other and returns what the receiver read.
+bytes send(engine& from, engine& to_engine, const bytes& data) {
+    auto w = write_all(from, data);
+    BOOST_TEST(w.last != status::error);
+    BOOST_TEST(w.written == data.size());
+    to_engine.feed(w.output);
+    bytes got;
+    auto s = read_available(to_engine, got);
+    BOOST_TEST(s != status::error, "read failed: " << to_engine.error().message());
+    return got;
+}
+
+// Calls handshake() until it wants input or finishes, counting how many
+// separate output() runs it produced.
+struct drive_outcome {
+    status last = status::error;
+    std::vector<bytes> outputs;
+};
+drive_outcome drive(engine& e) {
+    drive_outcome out;
+    for (int i = 0; i < 100; ++i) {
+        out.last = e.handshake();
+        if (!e.output().empty()) {
+            out.outputs.push_back(take_output(e));
+        }
+        if (out.last != status::want_write) {
+            break;
+        }
+    }
+    return out;
+}
+
+bytes concat(const std::vector<bytes>& parts) {
+    bytes out;
+    for (const auto& p : parts) {
+        out.insert(out.end(), p.begin(), p.end());
+    }
+    return out;
+}
+
+// The handshake message types in a run of decrypted or plaintext records.
+std::vector<int> handshake_types(const std::vector<record>& records) {
+    std::vector<int> types;
+    bytes stream;
+    for (const auto& r : records) {
+        if (r.type == content_type::handshake) {
+            stream.insert(stream.end(), r.payload.begin(), r.payload.end());
+        }
+    }
+    auto msgs = split_handshake_messages(stream);
+    BOOST_TEST(msgs.has_value());
+    if (msgs) {
+        for (const auto& m : *msgs) {
+            types.push_back(m[0]);
+        }
+    }
+    return types;
+}
+
+struct established {
+    context client_ctx;
+    context server_ctx;
+    keylog_recorder client_log;
+    keylog_recorder server_log;
+    std::unique_ptr<engine> client;
+    std::unique_ptr<engine> server;
+    pump_result result;
+};
+
+// A finished handshake with AES-128-GCM (so tests can decrypt with known
+// parameters) and keylogs on both sides.
+std::unique_ptr<established> establish(cipher_suite suite = cipher_suite::aes_128_gcm_sha256) {
+    auto e = std::make_unique<established>();
+    auto leaf = make_leaf();
+    e->server_ctx = server_context(leaf);
+    e->client_ctx = client_context();
+    e->client_ctx.set_cipher_suites({suite});
+    e->client_ctx.set_keylog_callback(e->client_log.callback());
+    e->server_ctx.set_keylog_callback(e->server_log.callback());
+    e->client = std::make_unique<engine>(e->client_ctx, role::client, to("localhost"));
+    e->server = std::make_unique<engine>(e->server_ctx, role::server);
+    e->result = handshake(*e->client, *e->server);
+    BOOST_REQUIRE_MESSAGE(e->result.ok(), "handshake failed: client "
+                                              << e->result.client.error.message() << ", server "
+                                              << e->result.server.error.message());
+    return e;
+}
+
+}  // namespace
+
+// ---- Matrix: cipher suite x group x signature scheme -----------------------------
+
+namespace {
+
+void run_matrix(key_type leaf_key, signature_scheme scheme) {
+    auto leaf = make_leaf(leaf_key, ca_for(leaf_key));
+    const cipher_suite suites[] = {cipher_suite::aes_128_gcm_sha256,
+                                   cipher_suite::aes_256_gcm_sha384,
+                                   cipher_suite::chacha20_poly1305_sha256};
+    const named_group groups[] = {named_group::x25519, named_group::secp256r1,
+                                  named_group::secp384r1};
+    for (auto suite : suites) {
+        for (auto group : groups) {
+            BOOST_TEST_CONTEXT(suite << " " << group << " " << scheme) {
+                auto sctx = server_context(leaf);
+                auto cctx = client_context(leaf.ca_pem);
+                cctx.set_cipher_suites({suite});
+                cctx.set_groups({group});
+                cctx.set_signature_schemes({scheme});
+                engine client(cctx, role::client, to("localhost"));
+                engine server(sctx, role::server);
+                auto r = handshake(client, server);
+                BOOST_TEST_REQUIRE(r.ok(), "client: " << r.client.error.message() << " ("
+                                                      << client.error_message()
+                                                      << "), server: " << r.server.error.message()
+                                                      << " (" << server.error_message() << ")");
+                BOOST_TEST(client.version() == protocol_version::tls13);
+                BOOST_TEST(server.version() == protocol_version::tls13);
+                BOOST_TEST(client.cipher_suite() == suite);
+                BOOST_TEST(server.cipher_suite() == suite);
+                BOOST_TEST(client.group() == group);
+                BOOST_TEST(server.group() == group);
+                BOOST_TEST(client.peer_signature_scheme() == scheme);
+                BOOST_TEST((server.signature_scheme() == std::optional<signature_scheme>(scheme)));
+                BOOST_TEST(!client.used_hello_retry_request());
+                BOOST_TEST(!server.used_hello_retry_request());
+                // A little data both ways under the negotiated keys.
+                BOOST_TEST((send(client, server, to_bytes("ping")) == to_bytes("ping")));
+                BOOST_TEST((send(server, client, to_bytes("pong")) == to_bytes("pong")));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(matrix_ecdsa_secp256r1_sha256) {
+    run_matrix(key_type::p256, signature_scheme::ecdsa_secp256r1_sha256);
+}
+BOOST_AUTO_TEST_CASE(matrix_ecdsa_secp384r1_sha384) {
+    run_matrix(key_type::p384, signature_scheme::ecdsa_secp384r1_sha384);
+}
+BOOST_AUTO_TEST_CASE(matrix_rsa_pss_rsae_sha256) {
+    run_matrix(key_type::rsa2048, signature_scheme::rsa_pss_rsae_sha256);
+}
+BOOST_AUTO_TEST_CASE(matrix_rsa_pss_rsae_sha384) {
+    run_matrix(key_type::rsa2048, signature_scheme::rsa_pss_rsae_sha384);
+}
+BOOST_AUTO_TEST_CASE(matrix_rsa_pss_rsae_sha512) {
+    run_matrix(key_type::rsa2048, signature_scheme::rsa_pss_rsae_sha512);
+}
+BOOST_AUTO_TEST_CASE(matrix_ed25519) {
+    run_matrix(key_type::ed25519, signature_scheme::ed25519);
+}
+
+// ---- Basic handshake facts -----------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(default_handshake_accessors) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    BOOST_TEST(!client.handshake_done());
+    BOOST_TEST(client.get_role() == role::client);
+    BOOST_TEST(server.get_role() == role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(
+        r.ok(), "client: " << r.client.error.message() << ", server: " << r.server.error.message());
+    BOOST_TEST(client.handshake_done());
+    BOOST_TEST(server.handshake_done());
+    BOOST_TEST(!client.error());
+    BOOST_TEST(!server.error());
+    BOOST_TEST(client.version() == protocol_version::tls13);
+    BOOST_TEST(client.cipher_suite() == server.cipher_suite());
+    BOOST_TEST(client.group() == server.group());
+    BOOST_TEST(client.server_name() == "localhost");
+    BOOST_TEST(server.server_name() == "localhost");
+    BOOST_TEST(client.verify_result() == 0L);
+    // The client holds the server's chain; the server asked for no certificate.
+    BOOST_TEST_REQUIRE(client.peer_certificates().size() == 1u);
+    BOOST_TEST((client.peer_certificates()[0] == leaf.chain_der[0]));
+    BOOST_TEST(server.peer_certificates().empty());
+    BOOST_TEST(!client.signature_scheme().has_value());
+    BOOST_TEST((server.signature_scheme() ==
+                std::optional<signature_scheme>(client.peer_signature_scheme())));
+    BOOST_TEST(client.alpn_protocol().empty());
+    BOOST_TEST(server.alpn_protocol().empty());
+    BOOST_TEST(!r.stalled);
+}
+
+BOOST_AUTO_TEST_CASE(intermediate_chain_is_sent_and_verified) {
+    auto inter = default_ca().make_intermediate("tlsio test intermediate", key_type::p384);
+    auto leaf = inter.issue({});
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST_REQUIRE(client.peer_certificates().size() == 2u);
+    BOOST_TEST((client.peer_certificates()[0] == leaf.chain_der[0]));
+    BOOST_TEST((client.peer_certificates()[1] == leaf.chain_der[1]));
+}
+
+BOOST_AUTO_TEST_CASE(credentials_from_files) {
+    auto leaf = make_leaf(key_type::rsa2048, ca_for(key_type::rsa2048));
+    auto files = leaf.write_files();
+    context sctx(context::tlsv13_server);
+    sctx.use_certificate_chain_file(files.chain_path);
+    sctx.use_private_key_file(files.key_path);
+    context cctx(context::tlsv13_client);
+    cctx.load_verify_file(files.ca_path);
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.ok(), client.error_message() << " / " << server.error_message());
+}
+
+BOOST_AUTO_TEST_CASE(ip_address_host_is_checked_and_not_sent_in_sni) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("127.0.0.1"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    // RFC 6066 section 3: literal IP addresses are not permitted in SNI.
+    BOOST_TEST(server.server_name().empty());
+
+    engine client2(cctx, role::client, to("127.0.0.2"));
+    engine server2(sctx, role::server);
+    auto r2 = handshake(client2, server2);
+    BOOST_TEST(r2.client.error == make_error_code(error::certificate_host_mismatch));
+}
+
+BOOST_AUTO_TEST_CASE(byte_at_a_time_delivery_through_input_space) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    pump_options opts;
+    opts.chunk_size = 1;
+    opts.use_input_space = true;
+    opts.max_steps = 200000;
+    auto r = handshake(client, server, opts);
+    BOOST_TEST(r.ok(), client.error_message() << " / " << server.error_message());
+}
+
+// ---- HelloRetryRequest ---------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(hello_retry_request_when_share_is_not_acceptable) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_groups({named_group::secp256r1});
+    auto cctx = client_context();
+    cctx.set_groups({named_group::x25519, named_group::secp256r1});
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(client.used_hello_retry_request());
+    BOOST_TEST(server.used_hello_retry_request());
+    BOOST_TEST(client.group() == named_group::secp256r1);
+    BOOST_TEST(server.group() == named_group::secp256r1);
+    // The server's first flight is the HRR: a ServerHello with the special random.
+    auto server_flights = r.flights_from(role::server);
+    BOOST_TEST_REQUIRE(!server_flights.empty());
+    auto recs = split_records(server_flights[0]->data).records;
+    BOOST_TEST_REQUIRE(!recs.empty());
+    auto hrr = parse_hello(recs[0].payload);
+    BOOST_TEST_REQUIRE(hrr.has_value());
+    BOOST_TEST((hrr->random == hello_retry_request_random()));
+    // The client sent two ClientHellos.
+    BOOST_TEST(r.flights_from(role::client).size() >= 3u);
+}
+
+BOOST_AUTO_TEST_CASE(no_hello_retry_request_when_shares_match) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_groups({named_group::x25519, named_group::secp256r1});
+    auto cctx = client_context();
+    cctx.set_groups({named_group::x25519, named_group::secp256r1});
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(!client.used_hello_retry_request());
+    BOOST_TEST(!server.used_hello_retry_request());
+    BOOST_TEST(client.group() == named_group::x25519);
+    BOOST_TEST(server.group() == named_group::x25519);
+    // One ClientHello, so the client sent two flights in all.
+    BOOST_TEST(r.flights_from(role::client).size() == 2u);
+}
+
+// ---- Client certificates -------------------------------------------------------------
+
+namespace {
+issued client_leaf() {
+    leaf_options opts;
+    opts.common_name = "client.test";
+    opts.dns_names = {"client.test"};
+    opts.key = key_type::p384;
+    opts.server_auth = false;
+    opts.client_auth = true;
+    return ca_for(key_type::p384).issue(opts);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(mtls_required_with_client_certificate) {
+    auto leaf = make_leaf();
+    auto cleaf = client_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+    sctx.add_certificate_authority(cleaf.ca_pem);
+    auto cctx = client_context();
+    cctx.use_certificate_chain(cleaf.chain_pem);
+    cctx.use_private_key(cleaf.key_pem);
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST_REQUIRE(server.peer_certificates().size() == 1u);
+    BOOST_TEST((server.peer_certificates()[0] == cleaf.chain_der[0]));
+    BOOST_TEST((client.signature_scheme() ==
+                std::optional<signature_scheme>(signature_scheme::ecdsa_secp384r1_sha384)));
+    BOOST_TEST(server.peer_signature_scheme() == signature_scheme::ecdsa_secp384r1_sha384);
+    BOOST_TEST(server.verify_result() == 0L);
+    BOOST_TEST((send(client, server, to_bytes("hi")) == to_bytes("hi")));
+}
+
+BOOST_AUTO_TEST_CASE(mtls_required_without_client_certificate) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+    sctx.add_certificate_authority(default_ca().root_pem());
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(!server.handshake_done());
+    BOOST_TEST(r.server.error == make_error_code(error::certificate_required));
+    // The client finished its side and learns why from the server's alert.
+    BOOST_TEST(r.client.error == alert_code(alert::certificate_required));
+    BOOST_TEST(&r.client.error.category() == &alert_category());
+    BOOST_TEST(r.client.error.value() == 116);
+}
+
+BOOST_AUTO_TEST_CASE(mtls_optional_without_client_certificate) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_verify_mode(verify_peer);
+    sctx.add_certificate_authority(default_ca().root_pem());
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(server.peer_certificates().empty());
+    BOOST_TEST(!client.signature_scheme().has_value());
+    BOOST_TEST((send(client, server, to_bytes("hi")) == to_bytes("hi")));
+}
+
+BOOST_AUTO_TEST_CASE(mtls_client_certificate_from_unknown_ca_is_rejected) {
+    auto leaf = make_leaf();
+    auto cleaf = client_leaf();  // issued by the P-384 CA
+    auto sctx = server_context(leaf);
+    sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+    sctx.add_certificate_authority(default_ca().root_pem());  // trusts only the P-256 CA
+    auto cctx = client_context();
+    cctx.use_certificate_chain(cleaf.chain_pem);
+    cctx.use_private_key(cleaf.key_pem);
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.server.error == make_error_code(error::certificate_unknown_ca));
+    BOOST_TEST(r.client.error == alert_code(alert::unknown_ca));
+}
+
+// ---- ALPN -------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(alpn_match_uses_server_preference) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_alpn_protocols({"http/1.1"});
+    auto cctx = client_context();
+    cctx.set_alpn_protocols({"h2", "http/1.1"});
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(client.alpn_protocol() == "http/1.1");
+    BOOST_TEST(server.alpn_protocol() == "http/1.1");
+}
+
+BOOST_AUTO_TEST_CASE(alpn_server_order_wins) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_alpn_protocols({"http/1.1", "h2"});
+    auto cctx = client_context();
+    cctx.set_alpn_protocols({"h2", "http/1.1"});
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok());
+    BOOST_TEST(client.alpn_protocol() == "http/1.1");
+}
+
+BOOST_AUTO_TEST_CASE(alpn_engine_options_override_context) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_alpn_protocols({"h2", "http/1.1"});
+    auto cctx = client_context();
+    cctx.set_alpn_protocols({"http/1.1"});
+    auto opts = to("localhost");
+    opts.alpn_protocols = {"h2"};
+    engine client(cctx, role::client, opts);
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok());
+    BOOST_TEST(client.alpn_protocol() == "h2");
+}
+
+BOOST_AUTO_TEST_CASE(alpn_mismatch_fails_with_no_application_protocol) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    sctx.set_alpn_protocols({"http/1.1"});
+    auto cctx = client_context();
+    cctx.set_alpn_protocols({"h2"});
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.server.error == make_error_code(error::no_application_protocol));
+    BOOST_TEST(r.client.error == alert_code(alert::no_application_protocol));
+    BOOST_TEST(r.client.error.value() == 120);
+    BOOST_TEST(!client.handshake_done());
+}
+
+BOOST_AUTO_TEST_CASE(alpn_only_on_one_side_gives_empty) {
+    auto leaf = make_leaf();
+    {
+        auto sctx = server_context(leaf);
+        auto cctx = client_context();
+        cctx.set_alpn_protocols({"h2"});
+        engine client(cctx, role::client, to("localhost"));
+        engine server(sctx, role::server);
+        auto r = handshake(client, server);
+        BOOST_TEST_REQUIRE(r.ok(), "client-only ALPN: " << client.error_message() << " / "
+                                                        << server.error_message());
+        BOOST_TEST(client.alpn_protocol().empty());
+        BOOST_TEST(server.alpn_protocol().empty());
+    }
+    {
+        auto sctx = server_context(leaf);
+        sctx.set_alpn_protocols({"h2"});
+        auto cctx = client_context();
+        engine client(cctx, role::client, to("localhost"));
+        engine server(sctx, role::server);
+        auto r = handshake(client, server);
+        BOOST_TEST_REQUIRE(r.ok(), "server-only ALPN: " << client.error_message() << " / "
+                                                        << server.error_message());
+        BOOST_TEST(client.alpn_protocol().empty());
+        BOOST_TEST(server.alpn_protocol().empty());
+    }
+}
+
+// ---- SNI ------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(sni_callback_selects_context) {
+    leaf_options default_opts;
+    default_opts.common_name = "default.test";
+    default_opts.dns_names = {"default.test"};
+    auto default_leaf = default_ca().issue(default_opts);
+    leaf_options a_opts;
+    a_opts.common_name = "a.test";
+    a_opts.dns_names = {"a.test"};
+    auto a_leaf = default_ca().issue(a_opts);
+
+    auto a_ctx = std::make_shared<context>(server_context(a_leaf));
+    auto sctx = server_context(default_leaf);
+    std::vector<std::string> seen;
+    sctx.set_server_name_callback([&](std::string_view name) -> std::shared_ptr<const context> {
+        seen.emplace_back(name);
+        if (name == "a.test") {
+            return a_ctx;
+        }
+        return nullptr;
+    });
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("a.test"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(server.server_name() == "a.test");
+    BOOST_TEST(client.server_name() == "a.test");
+    BOOST_TEST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0] == "a.test");
+    BOOST_TEST_REQUIRE(!client.peer_certificates().empty());
+    BOOST_TEST((client.peer_certificates()[0] == a_leaf.chain_der[0]));
+
+    // A name the callback does not know keeps the default certificate.
+    engine client2(cctx, role::client, to("default.test"));
+    engine server2(sctx, role::server);
+    auto r2 = handshake(client2, server2);
+    BOOST_TEST_REQUIRE(r2.ok(), client2.error_message() << " / " << server2.error_message());
+    BOOST_TEST((client2.peer_certificates()[0] == default_leaf.chain_der[0]));
+}
+
+// ---- Verification failures on the client ------------------------------------------------------
+
+namespace {
+
+// Runs a handshake against `leaf` with the client trusting `trusted_pem` and
+// expects the client to fail with `expected` and the server to receive the
+// alert that error maps to.
+void expect_client_verify_failure(const issued& leaf, const std::string& trusted_pem,
+                                  error expected, const std::string& host = "localhost",
+                                  const std::function<void(context&)>& tweak = {}) {
+    auto sctx = server_context(leaf);
+    auto cctx = client_context(trusted_pem);
+    if (tweak) {
+        tweak(cctx);
+    }
+    engine client(cctx, role::client, to(host));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(
+        r.client.error == make_error_code(expected),
+        "client error: " << r.client.error.message() << " (" << client.error_message() << ")");
+    BOOST_TEST(!client.handshake_done());
+    BOOST_TEST(!server.handshake_done());
+    BOOST_TEST(r.server.error == alert_code(to_alert(expected)),
+               "server error: " << r.server.error.message());
+    BOOST_TEST(client.verify_result() != 0L);
+    BOOST_TEST(!client.error_message().empty());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(verify_unknown_ca) {
+    auto other = authority::make_root("some other root");
+    expect_client_verify_failure(make_leaf(), other.root_pem(), error::certificate_unknown_ca);
+    // And the alert is unknown_ca in particular (RFC 8446 6.2).
+    BOOST_TEST((to_alert(error::certificate_unknown_ca) == alert::unknown_ca));
+}
+
+BOOST_AUTO_TEST_CASE(verify_expired) {
+    leaf_options opts;
+    opts.not_before = std::chrono::system_clock::now() - std::chrono::hours(24 * 60);
+    opts.not_after = std::chrono::system_clock::now() - std::chrono::hours(24);
+    expect_client_verify_failure(default_ca().issue(opts), default_ca().root_pem(),
+                                 error::certificate_expired);
+}
+
+BOOST_AUTO_TEST_CASE(verify_not_yet_valid) {
+    leaf_options opts;
+    opts.not_before = std::chrono::system_clock::now() + std::chrono::hours(24);
+    opts.not_after = std::chrono::system_clock::now() + std::chrono::hours(24 * 60);
+    expect_client_verify_failure(default_ca().issue(opts), default_ca().root_pem(),
+                                 error::certificate_not_yet_valid);
+}
+
+BOOST_AUTO_TEST_CASE(verify_host_mismatch) {
+    expect_client_verify_failure(make_leaf(), default_ca().root_pem(),
+                                 error::certificate_host_mismatch, "wrong.test");
+}
+
+BOOST_AUTO_TEST_CASE(verify_bad_key_usage) {
+    leaf_options opts;
+    opts.usage = key_usage::key_encipherment;
+    expect_client_verify_failure(default_ca().issue(opts), default_ca().root_pem(),
+                                 error::certificate_bad_key_usage);
+}
+
+BOOST_AUTO_TEST_CASE(verify_client_only_eku_is_bad_key_usage) {
+    leaf_options opts;
+    opts.server_auth = false;
+    opts.client_auth = true;
+    expect_client_verify_failure(default_ca().issue(opts), default_ca().root_pem(),
+                                 error::certificate_bad_key_usage);
+}
+
+BOOST_AUTO_TEST_CASE(verify_callback_can_accept_a_failure) {
+    auto other = authority::make_root("some other root");
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context(other.root_pem());
+    int calls = 0;
+    int failures_seen = 0;
+    cctx.set_verify_callback([&](bool preverified, verify_context& vc) {
+        ++calls;
+        if (!preverified) {
+            ++failures_seen;
+            // The store context says what failed.
+            BOOST_TEST(X509_STORE_CTX_get_error(vc.native_handle()) != X509_V_OK);
+        }
+        return true;
+    });
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(calls > 0);
+    BOOST_TEST(failures_seen > 0);
+}
+
+BOOST_AUTO_TEST_CASE(verify_callback_can_reject_a_good_chain) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    cctx.set_verify_callback([](bool, verify_context& vc) {
+        // Reject the leaf only.
+        return X509_STORE_CTX_get_error_depth(vc.native_handle()) != 0;
+    });
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.client.error == make_error_code(error::certificate_rejected_by_callback),
+               r.client.error.message() << " (" << client.error_message() << ")");
+    BOOST_TEST(r.server.error == alert_code(to_alert(error::certificate_rejected_by_callback)));
+}
+
+BOOST_AUTO_TEST_CASE(verify_none_accepts_unknown_ca) {
+    auto other = authority::make_root("some other root");
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context(other.root_pem());
+    cctx.set_verify_mode(verify_none);
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(!client.peer_certificates().empty());
+}
+
+// ---- Hooks ----------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(external_signer) {
+    struct item {
+        key_type key;
+        signature_scheme scheme;
+    };
+    const item items[] = {{key_type::p256, signature_scheme::ecdsa_secp256r1_sha256},
+                          {key_type::rsa2048, signature_scheme::rsa_pss_rsae_sha256},
+                          {key_type::ed25519, signature_scheme::ed25519}};
+    for (const auto& it : items) {
+        BOOST_TEST_CONTEXT(it.scheme) {
+            auto leaf = make_leaf(it.key, ca_for(it.key));
+            context sctx(context::tlsv13_server);
+            int calls = 0;
+            std::vector<signature_scheme> asked;
+            auto key = leaf.key;
+            sctx.use_certificate_chain_with_signer(
+                leaf.chain_pem, [&calls, &asked, key](signature_scheme scheme,
+                                                      std::span<const std::uint8_t> message,
+                                                      std::vector<std::uint8_t>& signature) {
+                    ++calls;
+                    asked.push_back(scheme);
+                    // RFC 8446 4.4.3: 64 spaces, the context string, 0, the hash.
+                    BOOST_TEST(message.size() > 64u + 33u + 1u);
+                    signature = sign(key, scheme, message);
+                    return !signature.empty();
+                });
+            auto cctx = client_context(leaf.ca_pem);
+            cctx.set_signature_schemes({it.scheme});
+            engine client(cctx, role::client, to("localhost"));
+            engine server(sctx, role::server);
+            auto r = handshake(client, server);
+            BOOST_TEST(r.ok(), client.error_message() << " / " << server.error_message());
+            BOOST_TEST(calls == 1);
+            BOOST_TEST_REQUIRE(asked.size() == 1u);
+            BOOST_TEST(asked[0] == it.scheme);
+            BOOST_TEST(client.peer_signature_scheme() == it.scheme);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(external_signer_failure_is_internal_error) {
+    auto leaf = make_leaf();
+    context sctx(context::tlsv13_server);
+    sctx.use_certificate_chain_with_signer(leaf.chain_pem,
+                                           [](signature_scheme, std::span<const std::uint8_t>,
+                                              std::vector<std::uint8_t>&) { return false; });
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.server.error == make_error_code(error::internal_error));
+    BOOST_TEST(r.client.error == alert_code(alert::internal_error));
+}
+
+BOOST_AUTO_TEST_CASE(clock_hook_after_expiry) {
+    auto leaf = make_leaf();  // valid for 30 days
+    auto later = std::chrono::system_clock::now() + std::chrono::hours(24 * 400);
+    expect_client_verify_failure(leaf, default_ca().root_pem(), error::certificate_expired,
+                                 "localhost",
+                                 [later](context& c) { c.set_clock([later] { return later; }); });
+}
+
+BOOST_AUTO_TEST_CASE(clock_hook_before_validity) {
+    auto leaf = make_leaf();  // valid from a day ago
+    auto earlier = std::chrono::system_clock::now() - std::chrono::hours(24 * 10);
+    expect_client_verify_failure(
+        leaf, default_ca().root_pem(), error::certificate_not_yet_valid, "localhost",
+        [earlier](context& c) { c.set_clock([earlier] { return earlier; }); });
+}
+
+BOOST_AUTO_TEST_CASE(random_source_hook_is_used) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    std::size_t asked = 0;
+    cctx.set_random_source([&asked](std::span<std::uint8_t> out) {
+        asked += out.size();
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i] = static_cast<std::uint8_t>(0xa5 ^ i);
+        }
+    });
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(asked >= 32u);
+    // The ClientHello random comes from the hook.
+    auto recs = split_records(r.flights_from(role::client)[0]->data).records;
+    auto ch = parse_hello(recs.at(0).payload);
+    BOOST_TEST_REQUIRE(ch.has_value());
+    bytes expected(32);
+    bool from_hook = false;
+    // Whatever call produced the random, it is a run of the hook's pattern.
+    for (std::size_t start = 0; start < 256 && !from_hook; ++start) {
+        for (std::size_t i = 0; i < 32; ++i) {
+            expected[i] = static_cast<std::uint8_t>(0xa5 ^ (start + i));
+        }
+        from_hook = ch->random == expected;
+    }
+    BOOST_TEST(from_hook);
+}
+
+// ---- Application data -----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(application_data_both_ways) {
+    auto e = establish();
+    BOOST_TEST(
+        (send(*e->client, *e->server, to_bytes("hello server")) == to_bytes("hello server")));
+    BOOST_TEST(
+        (send(*e->server, *e->client, to_bytes("hello client")) == to_bytes("hello client")));
+    for (int i = 0; i < 10; ++i) {
+        bytes msg(static_cast<std::size_t>(i * 100 + 1), static_cast<std::uint8_t>(i));
+        BOOST_TEST((send(*e->client, *e->server, msg) == msg));
+        BOOST_TEST((send(*e->server, *e->client, msg) == msg));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(large_write_is_split_into_records_in_one_output) {
+    auto e = establish();
+    bytes data(100 * 1024);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        data[i] = static_cast<std::uint8_t>(i * 7 + (i >> 8));
+    }
+    auto w = write_all(*e->client, data);
+    BOOST_TEST(w.last != status::error);
+    BOOST_TEST(w.written == data.size());
+    // DESIGN.md: the records of one large write leave together in one write.
+    BOOST_TEST(w.output_chunks == 1u);
+    auto split = split_records(w.output);
+    BOOST_TEST(split.rest.empty());
+    // 100 KiB needs at least 7 records of at most 2^14 bytes of plaintext.
+    BOOST_TEST(split.records.size() >= 7u);
+    for (const auto& rec : split.records) {
+        BOOST_TEST(rec.type == content_type::application_data);
+        BOOST_TEST(rec.payload.size() <= 16384u + 256u);
+    }
+    // Decrypting with the keylog gives back the data, record by record.
+    auto dec = direction_decoder::from_keylog(cipher_suite::aes_128_gcm_sha256, e->client_log,
+                                              role::client);
+    for (const auto* f : e->result.flights_from(role::client)) {
+        BOOST_TEST_REQUIRE(dec.decode(f->data).has_value());
+    }
+    auto plain = dec.decode(w.output);
+    BOOST_TEST_REQUIRE(plain.has_value());
+    bytes joined;
+    for (const auto& rec : *plain) {
+        BOOST_TEST(rec.type == content_type::application_data);
+        BOOST_TEST(rec.payload.size() <= 16384u);
+        joined.insert(joined.end(), rec.payload.begin(), rec.payload.end());
+    }
+    BOOST_TEST((joined == data));
+
+    e->server->feed(w.output);
+    bytes got;
+    auto s = read_available(*e->server, got);
+    BOOST_TEST(s != status::error, e->server->error().message());
+    BOOST_TEST(got.size() == data.size());
+    BOOST_TEST((got == data));
+}
+
+BOOST_AUTO_TEST_CASE(zero_byte_write) {
+    auto e = establish();
+    std::size_t n = 99;
+    auto s = e->client->write({}, n);
+    BOOST_TEST(s != status::error);
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(!e->client->error());
+    // Whatever it produced (nothing, or an empty record) the peer accepts.
+    bytes got;
+    auto rs = transfer(*e->client, *e->server, got);
+    BOOST_TEST(rs == status::want_read);
+    BOOST_TEST(got.empty());
+    BOOST_TEST(!e->server->error());
+    BOOST_TEST((send(*e->client, *e->server, to_bytes("after")) == to_bytes("after")));
+}
+
+BOOST_AUTO_TEST_CASE(read_before_data_wants_read) {
+    auto e = establish();
+    bytes buf(100);
+    std::size_t n = 0;
+    BOOST_TEST(e->server->read(buf, n) == status::want_read);
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(e->server->pending() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(partial_reads_leave_data_pending) {
+    auto e = establish();
+    auto w = write_all(*e->client, to_bytes("0123456789"));
+    e->server->feed(w.output);
+    std::array<std::uint8_t, 4> small;
+    std::size_t n = 0;
+    BOOST_TEST(e->server->read(small, n) == status::done);
+    BOOST_TEST(n == 4u);
+    BOOST_TEST(e->server->pending() == 6u);
+    bytes rest;
+    read_available(*e->server, rest);
+    BOOST_TEST((rest == to_bytes("456789")));
+}
+
+// ---- KeyUpdate --------------------------------------------------------------------------------
+
+namespace {
+
+// Decoders following both directions from the start of the connection.
+struct observers {
+    direction_decoder c2s;
+    direction_decoder s2c;
+};
+
+observers observe(established& e) {
+    observers o{direction_decoder::from_keylog(cipher_suite::aes_128_gcm_sha256, e.client_log,
+                                               role::client),
+                direction_decoder::from_keylog(cipher_suite::aes_128_gcm_sha256, e.server_log,
+                                               role::server)};
+    for (const auto& f : e.result.flights) {
+        auto& d = f.from == role::client ? o.c2s : o.s2c;
+        BOOST_TEST_REQUIRE(d.decode(f.data).has_value());
+    }
+    return o;
+}
+
+// The KeyUpdate messages (their request_update byte) in decoded records.
+std::vector<int> key_updates_in(const std::vector<record>& records) {
+    std::vector<int> out;
+    for (const auto& r : records) {
+        if (r.type != content_type::handshake) {
+            continue;
+        }
+        auto msgs = split_handshake_messages(r.payload);
+        BOOST_TEST_REQUIRE(msgs.has_value());
+        for (const auto& m : *msgs) {
+            if (m[0] == 24) {
+                BOOST_TEST_REQUIRE(m.size() == 5u);
+                out.push_back(m[4]);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(key_update_not_requested) {
+    auto e = establish();
+    auto obs = observe(*e);
+    BOOST_TEST(e->client->key_update(false) != status::error);
+    auto ku = take_output(*e->client);
+    BOOST_TEST_REQUIRE(!ku.empty());
+    auto decoded = obs.c2s.decode(ku);
+    BOOST_TEST_REQUIRE(decoded.has_value());
+    BOOST_TEST((key_updates_in(*decoded) == std::vector<int>{0}));
+    e->server->feed(ku);
+    bytes got;
+    BOOST_TEST(read_available(*e->server, got) == status::want_read);
+    BOOST_TEST(got.empty());
+    // Not requested: the server must not update its own keys.
+    auto reply = take_output(*e->server);
+    if (!reply.empty()) {
+        auto r = obs.s2c.decode(reply);
+        BOOST_TEST_REQUIRE(r.has_value());
+        BOOST_TEST(key_updates_in(*r).empty());
+    }
+    // Data flows both ways; the client's is under the next generation of keys.
+    auto w = write_all(*e->client, to_bytes("after update"));
+    auto d = obs.c2s.decode(w.output);
+    BOOST_TEST_REQUIRE(d.has_value(), "client data not under the updated key");
+    BOOST_TEST(obs.c2s.key_updates() == 1u);
+    e->server->feed(w.output);
+    got.clear();
+    read_available(*e->server, got);
+    BOOST_TEST((got == to_bytes("after update")));
+    BOOST_TEST((send(*e->server, *e->client, to_bytes("back")) == to_bytes("back")));
+}
+
+BOOST_AUTO_TEST_CASE(key_update_requested_both_ways) {
+    auto e = establish();
+    auto obs = observe(*e);
+    for (int round = 0; round < 2; ++round) {
+        // Round 0: the client asks; round 1: the server asks.
+        engine& asker = round == 0 ? *e->client : *e->server;
+        engine& peer = round == 0 ? *e->server : *e->client;
+        direction_decoder& ask_dir = round == 0 ? obs.c2s : obs.s2c;
+        direction_decoder& reply_dir = round == 0 ? obs.s2c : obs.c2s;
+        BOOST_TEST_CONTEXT("round " << round) {
+            std::size_t ask_updates = ask_dir.key_updates();
+            std::size_t reply_updates = reply_dir.key_updates();
+            BOOST_TEST(asker.key_update(true) != status::error);
+            auto ku = take_output(asker);
+            auto decoded = ask_dir.decode(ku);
+            BOOST_TEST_REQUIRE(decoded.has_value());
+            BOOST_TEST((key_updates_in(*decoded) == std::vector<int>{1}));
+            peer.feed(ku);
+            bytes got;
+            BOOST_TEST(read_available(peer, got) == status::want_read);
+            // RFC 8446 4.6.3: the peer answers with its own KeyUpdate
+            // (update_not_requested) before its next application data.
+            bytes peer_out = take_output(peer);
+            auto w = write_all(peer, to_bytes("reply"));
+            peer_out.insert(peer_out.end(), w.output.begin(), w.output.end());
+            auto reply = reply_dir.decode(peer_out);
+            BOOST_TEST_REQUIRE(reply.has_value(), "peer's records do not decrypt");
+            BOOST_TEST((key_updates_in(*reply) == std::vector<int>{0}));
+            BOOST_TEST(reply_dir.key_updates() == reply_updates + 1);
+            BOOST_TEST(ask_dir.key_updates() == ask_updates + 1);
+            // The reply's data comes after the KeyUpdate, under the new key.
+            BOOST_TEST_REQUIRE(!reply->empty());
+            BOOST_TEST(reply->back().type == content_type::application_data);
+            asker.feed(peer_out);
+            bytes back;
+            BOOST_TEST(read_available(asker, back) == status::want_read);
+            BOOST_TEST((back == to_bytes("reply")));
+            // And the asker's own data now uses its new key too.
+            auto w2 = write_all(asker, to_bytes("more"));
+            BOOST_TEST_REQUIRE(ask_dir.decode(w2.output).has_value());
+            peer.feed(w2.output);
+            bytes more;
+            read_available(peer, more);
+            BOOST_TEST((more == to_bytes("more")));
+            BOOST_TEST(!asker.error());
+            BOOST_TEST(!peer.error());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(key_update_before_handshake_is_refused) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    engine server(sctx, role::server);
+    BOOST_TEST(server.key_update(false) == status::error);
+    BOOST_TEST(server.output().empty());
+}
+
+// ---- Close ------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(close_notify_and_half_close) {
+    auto e = establish();
+    BOOST_TEST(e->client->shutdown() == status::done);
+    BOOST_TEST(e->client->sent_close_notify());
+    auto alert_bytes = take_output(*e->client);
+    BOOST_TEST_REQUIRE(!alert_bytes.empty());
+    // On the wire it is a warning-level close_notify under the application key.
+    auto obs = observe(*e);
+    auto decoded = obs.c2s.decode(alert_bytes);
+    BOOST_TEST_REQUIRE(decoded.has_value());
+    BOOST_TEST_REQUIRE(decoded->size() == 1u);
+    BOOST_TEST(decoded->at(0).type == content_type::alert);
+    BOOST_TEST((decoded->at(0).payload == bytes{1, 0}));
+
+    e->server->feed(alert_bytes);
+    bytes got;
+    BOOST_TEST(read_available(*e->server, got) == status::closed);
+    BOOST_TEST(e->server->received_close_notify());
+    BOOST_TEST(!e->server->error());
+
+    // Half-close: the server can still write and the client can still read.
+    BOOST_TEST((send(*e->server, *e->client, to_bytes("still here")) == to_bytes("still here")));
+    BOOST_TEST(e->server->shutdown() == status::done);
+    bytes none;
+    BOOST_TEST(transfer(*e->server, *e->client, none) == status::closed);
+    BOOST_TEST(e->client->received_close_notify());
+    BOOST_TEST(none.empty());
+}
+
+BOOST_AUTO_TEST_CASE(data_before_close_notify_is_delivered) {
+    auto e = establish();
+    auto w = write_all(*e->client, to_bytes("last words"));
+    BOOST_TEST(e->client->shutdown() == status::done);
+    bytes wire = w.output;
+    auto tail = take_output(*e->client);
+    wire.insert(wire.end(), tail.begin(), tail.end());
+    e->server->feed(wire);
+    bytes got;
+    auto s = read_available(*e->server, got);
+    BOOST_TEST((got == to_bytes("last words")));
+    BOOST_TEST(s == status::closed);
+}
+
+BOOST_AUTO_TEST_CASE(eof_without_close_notify_is_truncation) {
+    auto e = establish();
+    e->server->commit_eof();
+    bytes buf(64);
+    std::size_t n = 0;
+    BOOST_TEST(e->server->read(buf, n) == status::error);
+    BOOST_TEST(e->server->error() == make_error_code(error::stream_truncated));
+}
+
+BOOST_AUTO_TEST_CASE(eof_after_close_notify_is_clean) {
+    auto e = establish();
+    e->client->shutdown();
+    e->server->feed(take_output(*e->client));
+    e->server->commit_eof();
+    bytes got;
+    BOOST_TEST(read_available(*e->server, got) == status::closed);
+    BOOST_TEST(!e->server->error());
+}
+
+// ---- Keylog and flights -----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(keylog_lines_match_between_sides) {
+    auto e = establish();
+    const char* labels[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                            "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"};
+    auto ch_records = split_records(e->result.flights_from(role::client).at(0)->data).records;
+    auto ch = parse_hello(ch_records.at(0).payload);
+    BOOST_TEST_REQUIRE(ch.has_value());
+    std::string random_hex = to_hex(ch->random);
+    for (const char* label : labels) {
+        BOOST_TEST_CONTEXT(label) {
+            BOOST_TEST(e->client_log.count(label) == 1u);
+            BOOST_TEST(e->server_log.count(label) == 1u);
+            auto cs = e->client_log.secret(label);
+            auto ss = e->server_log.secret(label);
+            BOOST_TEST_REQUIRE(cs.has_value());
+            BOOST_TEST_REQUIRE(ss.has_value());
+            BOOST_TEST((*cs == *ss));
+            BOOST_TEST(cs->size() == 32u);  // SHA-256 suite
+        }
+    }
+    // Every line is "LABEL <client random> <secret>" with the ClientHello random.
+    for (const auto* log : {&e->client_log, &e->server_log}) {
+        for (const auto& line : log->lines()) {
+            BOOST_TEST_CONTEXT(line) {
+                auto first = line.find(' ');
+                auto second = line.find(' ', first + 1);
+                BOOST_TEST_REQUIRE(second != std::string::npos);
+                BOOST_TEST(line.substr(first + 1, second - first - 1) == random_hex);
+                BOOST_TEST(line.find('\n') == std::string::npos);
+            }
+        }
+    }
+    // Identical lines on both sides.
+    auto a = e->client_log.lines();
+    auto b = e->server_log.lines();
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    BOOST_TEST((a == b));
+}
+
+BOOST_AUTO_TEST_CASE(flights_are_single_outputs) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    cctx.set_cipher_suites({cipher_suite::aes_128_gcm_sha256});
+    keylog_recorder log;
+    sctx.set_keylog_callback(log.callback());
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+
+    auto c1 = drive(client);
+    BOOST_TEST(c1.last == status::want_read);
+    BOOST_TEST_REQUIRE(c1.outputs.size() == 1u);
+    auto ch = split_records(c1.outputs[0]);
+    BOOST_TEST(ch.rest.empty());
+    BOOST_TEST_REQUIRE(ch.records.size() == 1u);
+    BOOST_TEST(ch.records[0].type == content_type::handshake);
+    BOOST_TEST(ch.records[0].payload.at(0) == 1);  // ClientHello
+
+    server.feed(c1.outputs[0]);
+    auto s1 = drive(server);
+    BOOST_TEST(s1.last == status::want_read);
+    BOOST_TEST_REQUIRE(s1.outputs.size() == 1u,
+                       "server's first flight came in " << s1.outputs.size() << " outputs");
+    // ServerHello in the clear, maybe a compatibility CCS, then EE, Certificate,
+    // CertificateVerify and Finished under the handshake key.
+    auto dec = direction_decoder::from_keylog(cipher_suite::aes_128_gcm_sha256, log, role::server);
+    auto recs = dec.decode(s1.outputs[0]);
+    BOOST_TEST_REQUIRE(recs.has_value());
+    BOOST_TEST_REQUIRE(!recs->empty());
+    BOOST_TEST(recs->at(0).type == content_type::handshake);
+    BOOST_TEST(recs->at(0).payload.at(0) == 2);  // ServerHello
+    BOOST_TEST((handshake_types(*recs) == std::vector<int>{2, 8, 11, 15, 20}));
+    BOOST_TEST(!dec.application_phase());  // nothing yet under the application key
+
+    client.feed(s1.outputs[0]);
+    auto c2 = drive(client);
+    BOOST_TEST(c2.last == status::done);
+    BOOST_TEST(client.handshake_done());
+    BOOST_TEST_REQUIRE(c2.outputs.size() == 1u,
+                       "client's second flight came in " << c2.outputs.size() << " outputs");
+    auto c2recs = split_records(c2.outputs[0]);
+    BOOST_TEST(c2recs.rest.empty());
+    // Middlebox compatibility (on by default): CCS, then the protected Finished.
+    BOOST_TEST_REQUIRE(c2recs.records.size() >= 2u);
+    BOOST_TEST(c2recs.records[0].type == content_type::change_cipher_spec);
+    BOOST_TEST((c2recs.records[0].payload == bytes{1}));
+    BOOST_TEST(c2recs.records.back().type == content_type::application_data);
+
+    server.feed(c2.outputs[0]);
+    auto s2 = drive(server);
+    BOOST_TEST(s2.last == status::done);
+    BOOST_TEST(server.handshake_done());
+}
