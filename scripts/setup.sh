@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tlsio needs to build and test, and only those
+# that are missing. Safe to run again: with everything present it does nothing.
+#
+#   scripts/setup.sh            # build + test dependencies, clang for fuzzing
+#   scripts/setup.sh --no-fuzz  # skip clang / libclang-rt (fuzz targets)
+#
+# Runs apt-get as root, or through sudo when not root and sudo exists.
+set -euo pipefail
+
+want_fuzz=1
+for arg in "$@"; do
+    case "$arg" in
+        --no-fuzz) want_fuzz=0 ;;
+        -h | --help)
+            sed -n '2,8p' "$0"
+            exit 0
+            ;;
+        *)
+            echo "setup.sh: unknown argument '$arg'" >&2
+            exit 2
+            ;;
+    esac
+done
+
+packages=(
+    build-essential   # g++ 12, make
+    cmake             # >= 3.20
+    ninja-build       # the generator the scripts use
+    ccache
+    pkg-config        # the install test checks tlsio.pc
+    libssl-dev        # libcrypto headers (libssl is never linked by tlsio)
+    openssl           # the openssl CLI: interop peer in test/interop
+    curl              # interop peer in test/interop
+    libboost1.81-dev  # Asio, System
+    libboost-test1.81-dev
+)
+if [[ $want_fuzz == 1 ]]; then
+    packages+=(clang libclang-rt-14-dev)  # libFuzzer + ASan runtime for test/fuzz
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    if [[ $status != "install ok installed" ]]; then
+        missing+=("$p")
+    fi
+done
+
+if [[ ${#missing[@]} == 0 ]]; then
+    echo "setup.sh: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+if [[ $(id -u) == 0 ]]; then
+    as_root=()
+elif command -v sudo > /dev/null; then
+    as_root=(sudo)
+else
+    echo "setup.sh: missing packages: ${missing[*]}" >&2
+    echo "setup.sh: not root and no sudo; install them and run again" >&2
+    exit 1
+fi
+
+echo "setup.sh: installing ${missing[*]}"
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Everything CI checks, in order:
+#   1. release   build (Release) + ctest: unit suites, interop (label interop), demo
+#   2. asan      build (ASan + UBSan, -O1, assertions on) + the same ctest run
+#   3. install   cmake --install, then a consumer via find_package and pkg-config
+#   4. fuzz      libFuzzer targets (clang), each run for a short smoke time
+# Stops at the end with a non-zero status if any step failed.
+#
+#   ./scripts/test.sh
+#
+# Knobs (besides those of scripts/common.sh):
+#   TLSIO_SKIP_ASAN=1, TLSIO_SKIP_INSTALL=1, TLSIO_SKIP_FUZZ=1
+#   TLSIO_FUZZ_SECONDS  seconds per fuzz target (default 20)
+#   TLSIO_CTEST_ARGS    extra ctest arguments, e.g. "-R engine" or "-LE interop"
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+read -r -a ctest_args <<< "${TLSIO_CTEST_ARGS:-}"
+start=$SECONDS
+failed_steps=()
+step_times=()
+
+# step NAME COMMAND...: runs a step, records its time and whether it failed.
+step() {
+    local name=$1
+    shift
+    local t0=$SECONDS
+    log "$name"
+    if "$@"; then
+        step_times+=("$name: ok, $((SECONDS - t0)) s")
+        return 0
+    fi
+    step_times+=("$name: FAILED, $((SECONDS - t0)) s")
+    failed_steps+=("$name")
+    return 1
+}
+
+have_fuzzer() {
+    command -v clang++ > /dev/null || return 1
+    echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
+        clang++ -x c++ -fsanitize=fuzzer,address - -o /dev/null 2> /dev/null
+}
+
+if [[ ${TLSIO_SKIP_FUZZ:-0} == 1 ]]; then
+    step "setup" tlsio_setup --no-fuzz
+else
+    step "setup" tlsio_setup
+fi
+
+release=$TLSIO_BUILD_ROOT/release
+asan=$TLSIO_BUILD_ROOT/asan
+fuzz=$TLSIO_BUILD_ROOT/fuzz
+
+# ---- 1. release -------------------------------------------------------------
+if step "release: configure" tlsio_configure "$release" -DCMAKE_BUILD_TYPE=Release &&
+    step "release: build" tlsio_build "$release"; then
+    release_built=1
+    step "release: ctest" tlsio_ctest "$release" "${ctest_args[@]}" || true
+else
+    release_built=0
+fi
+
+# ---- 2. asan ----------------------------------------------------------------
+if [[ ${TLSIO_SKIP_ASAN:-0} != 1 ]]; then
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    if step "asan: configure" tlsio_configure "$asan" -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DTLSIO_SANITIZE=ON &&
+        step "asan: build" tlsio_build "$asan"; then
+        step "asan: ctest" tlsio_ctest "$asan" "${ctest_args[@]}" || true
+    fi
+fi
+
+# ---- 3. install -------------------------------------------------------------
+if [[ ${TLSIO_SKIP_INSTALL:-0} != 1 ]]; then
+    if [[ $release_built == 1 ]]; then
+        if step "install: consumer" "$TLSIO_ROOT/scripts/install_test.sh" "$release" \
+            "$TLSIO_BUILD_ROOT/install"; then
+            tlsio_tests_passed=$((tlsio_tests_passed + 1))
+        else
+            tlsio_tests_failed=$((tlsio_tests_failed + 1))
+        fi
+    else
+        failed_steps+=("install: skipped, the release build failed")
+    fi
+fi
+
+# ---- 4. fuzz ----------------------------------------------------------------
+if [[ ${TLSIO_SKIP_FUZZ:-0} != 1 ]]; then
+    if have_fuzzer; then
+        if step "fuzz: configure" tlsio_configure "$fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTLSIO_FUZZ=ON \
+            -DTLSIO_BUILD_TESTS=OFF -DTLSIO_BUILD_EXAMPLES=OFF -DTLSIO_INSTALL=OFF \
+            -DTLSIO_FUZZ_SECONDS="${TLSIO_FUZZ_SECONDS:-20}" &&
+            step "fuzz: build" tlsio_build "$fuzz"; then
+            step "fuzz: smoke" tlsio_ctest "$fuzz" || true
+        fi
+    else
+        log "fuzz: skipped (no clang++ with libFuzzer; scripts/setup.sh installs clang libclang-rt-14-dev)"
+    fi
+fi
+
+# ---- summary ----------------------------------------------------------------
+log "summary ($((SECONDS - start)) s)"
+printf '  %s\n' "${step_times[@]}"
+if command -v ccache > /dev/null; then
+    ccache --show-stats 2> /dev/null | grep -E 'Hits|Misses|Cache size' | sed 's/^/  ccache /' || true
+fi
+if [[ ${#failed_steps[@]} != 0 ]]; then
+    printf 'FAILED: %s\n' "${failed_steps[@]}"
+fi
+echo "tests: $tlsio_tests_passed passed, $tlsio_tests_failed failed"
+if [[ ${#failed_steps[@]} != 0 || $tlsio_tests_failed != 0 || $tlsio_tests_passed == 0 ]]; then
+    exit 1
+fi
