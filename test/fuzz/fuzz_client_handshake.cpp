@@ -1,0 +1,22 @@
+//
+// libFuzzer target: a client engine sends its ClientHello, then receives the
+// input as the server's reply (ServerHello or HelloRetryRequest and the
+// encrypted flight) and runs its handshake.
+// Seeds: a real server flight answering this client, written by make_seeds.
+//
+#include "fuzz_support.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const tlsio::context ctx = tlsio_fuzz::make_client_context();
+    tlsio::engine client(ctx, tlsio::role::client, tlsio_fuzz::client_options());
+    if (tlsio_fuzz::drive(client) != tlsio::status::want_read) {
+        __builtin_trap();  // the ClientHello must always go out
+    }
+    client.feed(std::span<const std::uint8_t>(data, size));
+    tlsio_fuzz::drive(client);
+    return 0;
+}
