@@ -91,8 +91,9 @@ using verify_callback = std::function<bool(bool preverified, verify_context& ctx
 /// or a test replaying a known signature). Writes the signature over `message`
 /// (the CertificateVerify content, unhashed) with `scheme` into `signature`.
 /// Returns false to fail the handshake with internal_error.
-using sign_callback = std::function<bool(signature_scheme scheme, std::span<const std::uint8_t> message,
-                                         std::vector<std::uint8_t>& signature)>;
+using sign_callback =
+    std::function<bool(signature_scheme scheme, std::span<const std::uint8_t> message,
+                       std::vector<std::uint8_t>& signature)>;
 
 /// Fills a buffer with random bytes. The default is libcrypto's CSPRNG.
 using random_source = std::function<void(std::span<std::uint8_t> out)>;
@@ -107,9 +108,9 @@ using keylog_callback = std::function<void(std::string_view line)>;
 class context;
 
 /// Server side: picks the context whose certificates serve the name the client
-/// asked for (SNI). Return nullptr to keep the current context. Return a context
-/// and `true` in `reject` ... see set_server_name_callback.
-using server_name_callback = std::function<std::shared_ptr<const context>(std::string_view server_name)>;
+/// asked for (SNI). Return nullptr to keep the current context.
+using server_name_callback =
+    std::function<std::shared_ptr<const context>(std::string_view server_name)>;
 
 /// One TLS extension as the test hook sees it.
 struct raw_extension {
@@ -120,7 +121,8 @@ struct raw_extension {
 /// Test-only: may edit the extensions of an outgoing handshake message of
 /// type `message_type` (1 = ClientHello, 8 = EncryptedExtensions, ...) before
 /// it is encoded. Production code has no reason to set it.
-using extension_hook = std::function<void(std::uint8_t message_type, std::vector<raw_extension>& extensions)>;
+using extension_hook =
+    std::function<void(std::uint8_t message_type, std::vector<raw_extension>& extensions)>;
 
 /// Configuration shared by many connections: credentials, trust, algorithms,
 /// ALPN and hooks.
@@ -215,6 +217,10 @@ public:
     void set_clock(clock_source clock);
     void set_keylog_callback(keylog_callback callback);
     void set_extension_hook(extension_hook hook);
+    /// Middlebox compatibility mode (RFC 8446 appendix D.4): the client sends a
+    /// legacy session id and a ChangeCipherSpec before its second flight. On by
+    /// default, as in OpenSSL.
+    void set_middlebox_compatibility(bool enabled);
 
     /// Implementation details shared with the engine.
     struct impl;

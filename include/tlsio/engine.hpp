@@ -51,8 +51,8 @@ struct engine_options {
 /// for (;;) {
 ///     status s = e.handshake();
 ///     if (!e.output().empty()) { send(e.output()); e.consume_output(e.output().size()); }
-///     if (s == status::want_read) { auto n = recv(e.input_space()); n ? e.commit_input(n) : e.commit_eof(); }
-///     else if (s != status::want_write) break;
+///     if (s == status::want_read) { auto n = recv(e.input_space()); n ? e.commit_input(n) :
+///     e.commit_eof(); } else if (s != status::want_write) break;
 /// }
 /// @endcode
 ///

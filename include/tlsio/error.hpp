@@ -23,42 +23,42 @@ namespace tlsio {
 /// says which one.
 enum class error {
     // Protocol violations by the peer.
-    unexpected_message = 1,  ///< A message or record not allowed in this state.
-    decode_error,            ///< A message that does not parse.
-    illegal_parameter,       ///< A well-formed message with a forbidden value.
-    record_overflow,         ///< A record larger than RFC 8446 section 5 allows.
-    bad_record_mac,          ///< A record that fails authentication.
-    handshake_failure,       ///< No acceptable set of parameters.
-    protocol_version,        ///< The peer does not speak TLS 1.3.
-    missing_extension,       ///< A required extension is absent.
-    unsupported_extension,   ///< An extension the peer was not allowed to send.
-    no_application_protocol, ///< ALPN lists with no protocol in common.
-    unrecognized_name,       ///< The server has no certificate for the SNI name.
-    decrypt_error,           ///< Finished or CertificateVerify did not verify.
-    downgrade_detected,      ///< ServerHello random carries a downgrade sentinel.
-    insufficient_security,   ///< Only parameters weaker than configured are offered.
+    unexpected_message = 1,   ///< A message or record not allowed in this state.
+    decode_error,             ///< A message that does not parse.
+    illegal_parameter,        ///< A well-formed message with a forbidden value.
+    record_overflow,          ///< A record larger than RFC 8446 section 5 allows.
+    bad_record_mac,           ///< A record that fails authentication.
+    handshake_failure,        ///< No acceptable set of parameters.
+    protocol_version,         ///< The peer does not speak TLS 1.3.
+    missing_extension,        ///< A required extension is absent.
+    unsupported_extension,    ///< An extension the peer was not allowed to send.
+    no_application_protocol,  ///< ALPN lists with no protocol in common.
+    unrecognized_name,        ///< The server has no certificate for the SNI name.
+    decrypt_error,            ///< Finished or CertificateVerify did not verify.
+    downgrade_detected,       ///< ServerHello random carries a downgrade sentinel.
+    insufficient_security,    ///< Only parameters weaker than configured are offered.
 
     // Certificate checks.
-    certificate_required,          ///< The peer sent no certificate but one is required.
-    bad_certificate,               ///< A certificate that does not parse or is unusable.
-    unsupported_certificate,       ///< A key type or algorithm we do not support.
-    certificate_verify_failed,     ///< Path validation failed (see the message for why).
-    certificate_expired,           ///< A certificate in the chain has expired.
-    certificate_not_yet_valid,     ///< A certificate in the chain is not valid yet.
-    certificate_unknown_ca,        ///< The chain does not lead to a trusted root.
-    certificate_host_mismatch,     ///< The leaf does not match the expected host name.
-    certificate_bad_key_usage,     ///< Key usage or extended key usage forbids this use.
+    certificate_required,              ///< The peer sent no certificate but one is required.
+    bad_certificate,                   ///< A certificate that does not parse or is unusable.
+    unsupported_certificate,           ///< A key type or algorithm we do not support.
+    certificate_verify_failed,         ///< Path validation failed (see the message for why).
+    certificate_expired,               ///< A certificate in the chain has expired.
+    certificate_not_yet_valid,         ///< A certificate in the chain is not valid yet.
+    certificate_unknown_ca,            ///< The chain does not lead to a trusted root.
+    certificate_host_mismatch,         ///< The leaf does not match the expected host name.
+    certificate_bad_key_usage,         ///< Key usage or extended key usage forbids this use.
     certificate_rejected_by_callback,  ///< The verify callback returned false.
 
     // Connection state.
-    stream_truncated,      ///< The transport closed without close_notify.
-    closed,                ///< The connection was closed; no more data.
-    not_handshaked,        ///< Application data requested before the handshake finished.
-    handshake_in_progress, ///< A call that needs the handshake to be finished.
-    internal_error,        ///< A libcrypto failure or a broken invariant.
-    no_certificate,        ///< A server context without any certificate.
-    invalid_argument,      ///< A bad value passed to a tlsio call.
-    key_load_failed,       ///< A certificate or private key file could not be loaded.
+    stream_truncated,       ///< The transport closed without close_notify.
+    closed,                 ///< The connection was closed; no more data.
+    not_handshaked,         ///< Application data requested before the handshake finished.
+    handshake_in_progress,  ///< A call that needs the handshake to be finished.
+    internal_error,         ///< A libcrypto failure or a broken invariant.
+    no_certificate,         ///< A server context without any certificate.
+    invalid_argument,       ///< A bad value passed to a tlsio call.
+    key_load_failed,        ///< A certificate or private key file could not be loaded.
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.

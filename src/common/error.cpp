@@ -7,42 +7,70 @@ namespace {
 
 const char* error_text(error e) noexcept {
     switch (e) {
-        case error::unexpected_message: return "unexpected message";
-        case error::decode_error: return "malformed message";
-        case error::illegal_parameter: return "illegal parameter";
-        case error::record_overflow: return "record too large";
-        case error::bad_record_mac: return "record authentication failed";
-        case error::handshake_failure: return "no acceptable parameters in common";
-        case error::protocol_version: return "peer does not support TLS 1.3";
-        case error::missing_extension: return "required extension missing";
-        case error::unsupported_extension: return "extension not allowed here";
-        case error::no_application_protocol: return "no application protocol in common";
-        case error::unrecognized_name: return "no certificate for the requested server name";
-        case error::decrypt_error: return "signature or Finished did not verify";
-        case error::downgrade_detected: return "downgrade detected in ServerHello random";
-        case error::insufficient_security: return "insufficient security";
-        case error::certificate_required: return "peer sent no certificate";
-        case error::bad_certificate: return "bad certificate";
-        case error::unsupported_certificate: return "unsupported certificate";
-        case error::certificate_verify_failed: return "certificate verify failed";
-        case error::certificate_expired: return "certificate verify failed: certificate has expired";
+        case error::unexpected_message:
+            return "unexpected message";
+        case error::decode_error:
+            return "malformed message";
+        case error::illegal_parameter:
+            return "illegal parameter";
+        case error::record_overflow:
+            return "record too large";
+        case error::bad_record_mac:
+            return "record authentication failed";
+        case error::handshake_failure:
+            return "no acceptable parameters in common";
+        case error::protocol_version:
+            return "peer does not support TLS 1.3";
+        case error::missing_extension:
+            return "required extension missing";
+        case error::unsupported_extension:
+            return "extension not allowed here";
+        case error::no_application_protocol:
+            return "no application protocol in common";
+        case error::unrecognized_name:
+            return "no certificate for the requested server name";
+        case error::decrypt_error:
+            return "signature or Finished did not verify";
+        case error::downgrade_detected:
+            return "downgrade detected in ServerHello random";
+        case error::insufficient_security:
+            return "insufficient security";
+        case error::certificate_required:
+            return "peer sent no certificate";
+        case error::bad_certificate:
+            return "bad certificate";
+        case error::unsupported_certificate:
+            return "unsupported certificate";
+        case error::certificate_verify_failed:
+            return "certificate verify failed";
+        case error::certificate_expired:
+            return "certificate verify failed: certificate has expired";
         case error::certificate_not_yet_valid:
             return "certificate verify failed: certificate is not yet valid";
         case error::certificate_unknown_ca:
             return "certificate verify failed: unable to get local issuer certificate";
-        case error::certificate_host_mismatch: return "certificate verify failed: host name mismatch";
+        case error::certificate_host_mismatch:
+            return "certificate verify failed: host name mismatch";
         case error::certificate_bad_key_usage:
             return "certificate verify failed: unsuitable key usage";
         case error::certificate_rejected_by_callback:
             return "certificate verify failed: rejected by verify callback";
-        case error::stream_truncated: return "stream truncated";
-        case error::closed: return "connection closed";
-        case error::not_handshaked: return "handshake not done";
-        case error::handshake_in_progress: return "handshake in progress";
-        case error::internal_error: return "internal error";
-        case error::no_certificate: return "no certificate configured";
-        case error::invalid_argument: return "invalid argument";
-        case error::key_load_failed: return "could not load certificate or key";
+        case error::stream_truncated:
+            return "stream truncated";
+        case error::closed:
+            return "connection closed";
+        case error::not_handshaked:
+            return "handshake not done";
+        case error::handshake_in_progress:
+            return "handshake in progress";
+        case error::internal_error:
+            return "internal error";
+        case error::no_certificate:
+            return "no certificate configured";
+        case error::invalid_argument:
+            return "invalid argument";
+        case error::key_load_failed:
+            return "could not load certificate or key";
     }
     return "unknown tlsio error";
 }
@@ -80,9 +108,12 @@ public:
     const char* name() const noexcept override { return "tlsio.condition"; }
     std::string message(int ev) const override {
         switch (static_cast<condition>(ev)) {
-            case condition::protocol_error: return "TLS protocol error";
-            case condition::verify_failed: return "certificate verification failed";
-            case condition::peer_alert: return "peer sent a fatal alert";
+            case condition::protocol_error:
+                return "TLS protocol error";
+            case condition::verify_failed:
+                return "certificate verification failed";
+            case condition::peer_alert:
+                return "peer sent a fatal alert";
         }
         return "unknown condition";
     }
@@ -107,63 +138,112 @@ const boost::system::error_category& condition_category() noexcept {
 
 alert to_alert(error e) noexcept {
     switch (e) {
-        case error::unexpected_message: return alert::unexpected_message;
-        case error::decode_error: return alert::decode_error;
-        case error::illegal_parameter: return alert::illegal_parameter;
-        case error::record_overflow: return alert::record_overflow;
-        case error::bad_record_mac: return alert::bad_record_mac;
-        case error::handshake_failure: return alert::handshake_failure;
-        case error::protocol_version: return alert::protocol_version;
-        case error::missing_extension: return alert::missing_extension;
-        case error::unsupported_extension: return alert::unsupported_extension;
-        case error::no_application_protocol: return alert::no_application_protocol;
-        case error::unrecognized_name: return alert::unrecognized_name;
-        case error::decrypt_error: return alert::decrypt_error;
-        case error::downgrade_detected: return alert::illegal_parameter;
-        case error::insufficient_security: return alert::insufficient_security;
-        case error::certificate_required: return alert::certificate_required;
-        case error::bad_certificate: return alert::bad_certificate;
-        case error::unsupported_certificate: return alert::unsupported_certificate;
-        case error::certificate_expired: return alert::certificate_expired;
-        case error::certificate_not_yet_valid: return alert::bad_certificate;
-        case error::certificate_unknown_ca: return alert::unknown_ca;
+        case error::unexpected_message:
+            return alert::unexpected_message;
+        case error::decode_error:
+            return alert::decode_error;
+        case error::illegal_parameter:
+            return alert::illegal_parameter;
+        case error::record_overflow:
+            return alert::record_overflow;
+        case error::bad_record_mac:
+            return alert::bad_record_mac;
+        case error::handshake_failure:
+            return alert::handshake_failure;
+        case error::protocol_version:
+            return alert::protocol_version;
+        case error::missing_extension:
+            return alert::missing_extension;
+        case error::unsupported_extension:
+            return alert::unsupported_extension;
+        case error::no_application_protocol:
+            return alert::no_application_protocol;
+        case error::unrecognized_name:
+            return alert::unrecognized_name;
+        case error::decrypt_error:
+            return alert::decrypt_error;
+        case error::downgrade_detected:
+            return alert::illegal_parameter;
+        case error::insufficient_security:
+            return alert::insufficient_security;
+        case error::certificate_required:
+            return alert::certificate_required;
+        case error::bad_certificate:
+            return alert::bad_certificate;
+        case error::unsupported_certificate:
+            return alert::unsupported_certificate;
+        case error::certificate_expired:
+            return alert::certificate_expired;
+        case error::certificate_not_yet_valid:
+            return alert::bad_certificate;
+        case error::certificate_unknown_ca:
+            return alert::unknown_ca;
         case error::certificate_verify_failed:
         case error::certificate_host_mismatch:
         case error::certificate_bad_key_usage:
-        case error::certificate_rejected_by_callback: return alert::bad_certificate;
-        default: return alert::internal_error;
+        case error::certificate_rejected_by_callback:
+            return alert::bad_certificate;
+        default:
+            return alert::internal_error;
     }
 }
 
 const char* alert_name(alert a) noexcept {
     switch (a) {
-        case alert::close_notify: return "close_notify";
-        case alert::unexpected_message: return "unexpected_message";
-        case alert::bad_record_mac: return "bad_record_mac";
-        case alert::record_overflow: return "record_overflow";
-        case alert::handshake_failure: return "handshake_failure";
-        case alert::bad_certificate: return "bad_certificate";
-        case alert::unsupported_certificate: return "unsupported_certificate";
-        case alert::certificate_revoked: return "certificate_revoked";
-        case alert::certificate_expired: return "certificate_expired";
-        case alert::certificate_unknown: return "certificate_unknown";
-        case alert::illegal_parameter: return "illegal_parameter";
-        case alert::unknown_ca: return "unknown_ca";
-        case alert::access_denied: return "access_denied";
-        case alert::decode_error: return "decode_error";
-        case alert::decrypt_error: return "decrypt_error";
-        case alert::protocol_version: return "protocol_version";
-        case alert::insufficient_security: return "insufficient_security";
-        case alert::internal_error: return "internal_error";
-        case alert::inappropriate_fallback: return "inappropriate_fallback";
-        case alert::user_canceled: return "user_canceled";
-        case alert::missing_extension: return "missing_extension";
-        case alert::unsupported_extension: return "unsupported_extension";
-        case alert::unrecognized_name: return "unrecognized_name";
-        case alert::bad_certificate_status_response: return "bad_certificate_status_response";
-        case alert::unknown_psk_identity: return "unknown_psk_identity";
-        case alert::certificate_required: return "certificate_required";
-        case alert::no_application_protocol: return "no_application_protocol";
+        case alert::close_notify:
+            return "close_notify";
+        case alert::unexpected_message:
+            return "unexpected_message";
+        case alert::bad_record_mac:
+            return "bad_record_mac";
+        case alert::record_overflow:
+            return "record_overflow";
+        case alert::handshake_failure:
+            return "handshake_failure";
+        case alert::bad_certificate:
+            return "bad_certificate";
+        case alert::unsupported_certificate:
+            return "unsupported_certificate";
+        case alert::certificate_revoked:
+            return "certificate_revoked";
+        case alert::certificate_expired:
+            return "certificate_expired";
+        case alert::certificate_unknown:
+            return "certificate_unknown";
+        case alert::illegal_parameter:
+            return "illegal_parameter";
+        case alert::unknown_ca:
+            return "unknown_ca";
+        case alert::access_denied:
+            return "access_denied";
+        case alert::decode_error:
+            return "decode_error";
+        case alert::decrypt_error:
+            return "decrypt_error";
+        case alert::protocol_version:
+            return "protocol_version";
+        case alert::insufficient_security:
+            return "insufficient_security";
+        case alert::internal_error:
+            return "internal_error";
+        case alert::inappropriate_fallback:
+            return "inappropriate_fallback";
+        case alert::user_canceled:
+            return "user_canceled";
+        case alert::missing_extension:
+            return "missing_extension";
+        case alert::unsupported_extension:
+            return "unsupported_extension";
+        case alert::unrecognized_name:
+            return "unrecognized_name";
+        case alert::bad_certificate_status_response:
+            return "bad_certificate_status_response";
+        case alert::unknown_psk_identity:
+            return "unknown_psk_identity";
+        case alert::certificate_required:
+            return "certificate_required";
+        case alert::no_application_protocol:
+            return "no_application_protocol";
     }
     return "unknown_alert";
 }

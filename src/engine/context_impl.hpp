@@ -1,0 +1,57 @@
+// The state behind tlsio::context, shared read-only by the engines made from it.
+#ifndef TLSIO_SRC_ENGINE_CONTEXT_IMPL_HPP
+#define TLSIO_SRC_ENGINE_CONTEXT_IMPL_HPP
+
+#include "crypto/sig.hpp"
+#include "crypto/x509.hpp"
+
+#include <tlsio/context.hpp>
+
+#include <optional>
+
+namespace tlsio {
+
+/// One certificate chain with the means to sign for its leaf key.
+struct credential {
+    std::vector<crypto::certificate> chain;          ///< leaf first
+    std::shared_ptr<const crypto::private_key> key;  ///< null when `signer` signs
+    sign_callback signer;
+    crypto::key_type type = crypto::key_type::unsupported;
+};
+
+struct context::impl {
+    std::vector<credential> credentials;
+    /// A chain waiting for its private key (use_certificate_chain then use_private_key).
+    std::vector<crypto::certificate> pending_chain;
+
+    std::shared_ptr<crypto::trust_store> trust;
+    std::optional<verify_mode> mode;  ///< unset: verify_peer for clients, none for servers
+    verify_callback verify;
+
+    std::vector<std::uint16_t> cipher_suites = {0x1301, 0x1302, 0x1303};
+    std::vector<std::uint16_t> groups = {0x001d, 0x0017, 0x0018};
+    /// Offered in signature_algorithms; also the schemes accepted in CertificateVerify
+    /// (minus rsa_pkcs1_*, which TLS 1.3 allows only in certificates).
+    std::vector<std::uint16_t> signature_schemes = {0x0403, 0x0503, 0x0603, 0x0807, 0x0804,
+                                                    0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+                                                    0x0401, 0x0501, 0x0601};
+    std::vector<std::string> alpn;
+    server_name_callback server_name;
+
+    random_source random;
+    clock_source clock;
+    keylog_callback keylog;
+    extension_hook extension_edit;
+    /// Send a legacy session id and ChangeCipherSpec (RFC 8446 appendix D.4).
+    bool middlebox_compat = true;
+
+    void fill_random(mutable_bytes out) const;
+    std::chrono::system_clock::time_point now() const;
+    verify_mode effective_verify_mode(role r) const noexcept {
+        return mode ? *mode : (r == role::client ? verify_peer : verify_none);
+    }
+};
+
+}  // namespace tlsio
+
+#endif

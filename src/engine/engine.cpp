@@ -1,0 +1,108 @@
+#include "handshake/connection.hpp"
+
+#include <tlsio/engine.hpp>
+
+namespace tlsio {
+
+struct engine::impl : handshake::connection {
+    using connection::connection;
+};
+
+engine::engine(const context& ctx, role r, engine_options options)
+    : impl_(std::make_unique<impl>(ctx.state(), r, std::move(options))) {}
+engine::engine(engine&&) noexcept = default;
+engine& engine::operator=(engine&&) noexcept = default;
+engine::~engine() = default;
+
+status engine::handshake() {
+    return impl_->handshake();
+}
+status engine::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
+    return impl_->read(buffer, bytes_read);
+}
+status engine::write(std::span<const std::uint8_t> data, std::size_t& bytes_written) {
+    return impl_->write(data, bytes_written);
+}
+status engine::shutdown() {
+    return impl_->shutdown();
+}
+status engine::key_update(bool request_peer) {
+    return impl_->key_update(request_peer);
+}
+
+std::span<std::uint8_t> engine::input_space() {
+    return impl_->input_space();
+}
+void engine::commit_input(std::size_t n) {
+    impl_->commit_input(n);
+}
+void engine::commit_eof() {
+    impl_->commit_eof();
+}
+std::span<const std::uint8_t> engine::output() const noexcept {
+    return impl_->output();
+}
+void engine::consume_output(std::size_t n) {
+    impl_->consume_output(n);
+}
+void engine::feed(std::span<const std::uint8_t> data) {
+    impl_->feed(data);
+}
+
+boost::system::error_code engine::error() const noexcept {
+    return impl_->error_;
+}
+const std::string& engine::error_message() const noexcept {
+    return impl_->error_message_;
+}
+bool engine::handshake_done() const noexcept {
+    return impl_->state_ == handshake::state::connected;
+}
+std::size_t engine::pending() const noexcept {
+    return impl_->pending();
+}
+bool engine::received_close_notify() const noexcept {
+    return impl_->received_close_notify_;
+}
+bool engine::sent_close_notify() const noexcept {
+    return impl_->sent_close_notify_;
+}
+role engine::get_role() const noexcept {
+    return impl_->role_;
+}
+
+protocol_version engine::version() const noexcept {
+    return protocol_version::tls13;
+}
+tlsio::cipher_suite engine::cipher_suite() const noexcept {
+    return static_cast<tlsio::cipher_suite>(impl_->suite_id_);
+}
+named_group engine::group() const noexcept {
+    return static_cast<named_group>(impl_->group_);
+}
+tlsio::signature_scheme engine::peer_signature_scheme() const noexcept {
+    return static_cast<tlsio::signature_scheme>(impl_->peer_scheme_);
+}
+std::optional<tlsio::signature_scheme> engine::signature_scheme() const noexcept {
+    if (!impl_->own_scheme_) {
+        return std::nullopt;
+    }
+    return static_cast<tlsio::signature_scheme>(*impl_->own_scheme_);
+}
+std::string_view engine::alpn_protocol() const noexcept {
+    return impl_->alpn_;
+}
+std::string_view engine::server_name() const noexcept {
+    return impl_->server_name_;
+}
+const std::vector<std::vector<std::uint8_t>>& engine::peer_certificates() const noexcept {
+    return impl_->peer_certificates_;
+}
+bool engine::used_hello_retry_request() const noexcept {
+    return impl_->hello_retry_;
+}
+long engine::verify_result() const noexcept {
+    return impl_->verify_result_;
+}
+
+}  // namespace tlsio

@@ -1,0 +1,359 @@
+// The client's handshake states (RFC 8446 section 2, client side).
+#include "handshake/connection.hpp"
+#include "handshake/groups.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+namespace tlsio::handshake {
+namespace {
+
+bool is_ip_literal(const std::string& host) {
+    std::uint8_t addr[16];
+    return inet_pton(AF_INET, host.c_str(), addr) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), addr) == 1;
+}
+
+bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+bool matches_sentinel(byte_view random, const std::array<std::uint8_t, 8>& sentinel) {
+    return std::equal(sentinel.begin(), sentinel.end(), random.end() - 8);
+}
+
+}  // namespace
+
+error connection::client_send_hello() {
+    if (ctx_->groups.empty() || ctx_->cipher_suites.empty()) {
+        return error::invalid_argument;
+    }
+    ctx_->fill_random(client_random_);
+    std::uint16_t first_group = ctx_->groups.front();
+    key_share_ = make_key_share(*ctx_, first_group);
+    if (!key_share_) {
+        return error::internal_error;
+    }
+    if (ctx_->middlebox_compat) {
+        session_id_.resize(32);
+        ctx_->fill_random(session_id_);
+    }
+
+    bytes body;
+    wire::writer w(body);
+    w.u16(wire::tls12_version);
+    w.raw(client_random_);
+    w.vec8(session_id_);
+    std::size_t suites = w.begin(2);
+    for (std::uint16_t s : ctx_->cipher_suites) {
+        w.u16(s);
+    }
+    w.end(suites, 2);
+    w.u8(1);
+    w.u8(0);  // legacy_compression_methods: null only
+
+    std::vector<raw_extension> exts;
+    if (!server_name_.empty() && !is_ip_literal(server_name_)) {
+        exts.push_back({wire::ext::server_name, wire::encode_server_name(server_name_)});
+        sent_sni_ = true;
+    }
+    exts.push_back({wire::ext::supported_groups, wire::encode_u16_list(2, ctx_->groups)});
+    exts.push_back(
+        {wire::ext::signature_algorithms, wire::encode_u16_list(2, ctx_->signature_schemes)});
+    if (!options_.alpn_protocols.empty()) {
+        exts.push_back({wire::ext::alpn, wire::encode_alpn(options_.alpn_protocols)});
+    }
+    bytes share;
+    wire::writer sw(share);
+    std::size_t shares = sw.begin(2);
+    sw.u16(group_code(key_share_->group()));
+    sw.vec16(key_share_->public_key());
+    sw.end(shares, 2);
+    exts.push_back({wire::ext::key_share, std::move(share)});
+    exts.push_back(
+        {wire::ext::supported_versions, wire::encode_u16_list(1, {wire::tls13_version})});
+    if (!hrr_cookie_.empty()) {
+        bytes cookie;
+        wire::writer cw(cookie);
+        cw.vec16(hrr_cookie_);
+        exts.push_back({wire::ext::cookie, std::move(cookie)});
+    }
+    bytes block =
+        edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::client_hello), exts);
+    w.raw(block);
+
+    if (!hello_retry_) {
+        first_client_hello_.clear();
+        wire::append_handshake(first_client_hello_, wire::handshake_type::client_hello, body);
+    }
+    send_handshake(wire::handshake_type::client_hello, body);
+    state_ = state::expect_server_hello;
+    return wire::ok;
+}
+
+error connection::client_on_server_hello(byte_view body, byte_view message) {
+    wire::server_hello sh;
+    if (error e = wire::parse_server_hello(body, sh); e != wire::ok) {
+        return e;
+    }
+    if (sh.is_hello_retry_request) {
+        return client_on_hello_retry(sh, message);
+    }
+    if (sh.selected_version != wire::tls13_version) {
+        if (matches_sentinel(sh.random, wire::downgrade_tls12_sentinel) ||
+            matches_sentinel(sh.random, wire::downgrade_tls11_sentinel)) {
+            error_message_ = "ServerHello random carries a downgrade sentinel";
+            return error::downgrade_detected;
+        }
+        if (sh.selected_version == 0) {
+            error_message_ = "server does not support TLS 1.3";
+            return error::protocol_version;
+        }
+        error_message_ = "server selected a version that was not offered";
+        return error::illegal_parameter;
+    }
+    const suite_info* suite = find_suite(sh.cipher_suite);
+    if (sh.legacy_version != wire::tls12_version ||
+        !std::equal(sh.legacy_session_id_echo.begin(), sh.legacy_session_id_echo.end(),
+                    session_id_.begin(), session_id_.end()) ||
+        !suite || !contains(ctx_->cipher_suites, sh.cipher_suite) ||
+        (hello_retry_ && sh.cipher_suite != suite_id_) || sh.legacy_compression_method != 0) {
+        error_message_ = "ServerHello does not match the ClientHello";
+        return error::illegal_parameter;
+    }
+    for (const wire::extension& e : sh.extensions) {
+        if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions) {
+            error_message_ = "ServerHello carries an extension that was not offered";
+            return error::unsupported_extension;
+        }
+    }
+    if (!sh.key_share) {
+        return error::missing_extension;
+    }
+    bytes shared;
+    if (sh.key_share->group != group_code(key_share_->group()) ||
+        !key_share_->derive(sh.key_share->key_exchange, shared)) {
+        error_message_ = "server key share is for another group or invalid";
+        return error::illegal_parameter;
+    }
+    if (error e = key_change_boundary(); e != wire::ok) {
+        crypto::cleanse(shared);
+        return e;
+    }
+    if (!hello_retry_) {
+        start_transcript(*suite);
+        transcript_.update(first_client_hello_);
+    }
+    transcript_.update(message);
+    schedule_->enter_handshake(shared);
+    crypto::cleanse(shared);
+
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = transcript_hash(hash);
+    client_hs_secret_ = schedule_->client_handshake_traffic(byte_view(hash, n));
+    server_hs_secret_ = schedule_->server_handshake_traffic(byte_view(hash, n));
+    log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
+    log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
+    install_read(server_hs_secret_);
+    install_write(client_hs_secret_);
+    ccs_pending_ = !session_id_.empty() && !ccs_sent_;
+
+    group_ = sh.key_share->group;
+    key_share_.reset();
+    first_client_hello_.clear();
+    state_ = state::expect_encrypted_extensions;
+    return wire::ok;
+}
+
+error connection::client_on_hello_retry(const wire::server_hello& hrr, byte_view message) {
+    if (hello_retry_) {
+        error_message_ = "second HelloRetryRequest";
+        return error::unexpected_message;
+    }
+    const suite_info* suite = find_suite(hrr.cipher_suite);
+    if (hrr.selected_version != wire::tls13_version) {
+        return hrr.selected_version == 0 ? error::protocol_version : error::illegal_parameter;
+    }
+    if (hrr.legacy_version != wire::tls12_version ||
+        !std::equal(hrr.legacy_session_id_echo.begin(), hrr.legacy_session_id_echo.end(),
+                    session_id_.begin(), session_id_.end()) ||
+        !suite || !contains(ctx_->cipher_suites, hrr.cipher_suite) ||
+        hrr.legacy_compression_method != 0) {
+        error_message_ = "HelloRetryRequest does not match the ClientHello";
+        return error::illegal_parameter;
+    }
+    for (const wire::extension& e : hrr.extensions) {
+        if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions &&
+            e.type != wire::ext::cookie) {
+            return error::unsupported_extension;
+        }
+    }
+    if (hrr.selected_group && (!contains(ctx_->groups, *hrr.selected_group) ||
+                               *hrr.selected_group == group_code(key_share_->group()))) {
+        error_message_ = "HelloRetryRequest asks for a group that was not offered or already sent";
+        return error::illegal_parameter;
+    }
+    if (!hrr.selected_group && !hrr.has_cookie) {
+        error_message_ = "HelloRetryRequest would not change the ClientHello";
+        return error::illegal_parameter;
+    }
+    if (error e = key_change_boundary(); e != wire::ok) {
+        return e;
+    }
+    // The transcript starts with message_hash(ClientHello1) (section 4.4.1).
+    start_transcript(*suite);
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = crypto::digest(suite->hash, first_client_hello_, hash);
+    bytes synthetic;
+    wire::append_handshake(synthetic, wire::handshake_type::message_hash, byte_view(hash, n));
+    transcript_.update(synthetic);
+    transcript_.update(message);
+    hello_retry_ = true;
+
+    if (hrr.selected_group) {
+        key_share_ = make_key_share(*ctx_, *hrr.selected_group);
+        if (!key_share_) {
+            return error::internal_error;
+        }
+    }
+    hrr_cookie_.assign(hrr.cookie.begin(), hrr.cookie.end());
+    return client_send_hello();
+}
+
+error connection::client_on_encrypted_extensions(byte_view body, byte_view message) {
+    wire::encrypted_extensions ee;
+    if (error e = wire::parse_encrypted_extensions(body, ee); e != wire::ok) {
+        return e;
+    }
+    for (const wire::extension& e : ee.extensions) {
+        switch (e.type) {
+            case wire::ext::server_name:
+                if (!sent_sni_)
+                    return error::unsupported_extension;
+                if (!e.data.empty())
+                    return error::decode_error;
+                break;
+            case wire::ext::alpn:
+                if (options_.alpn_protocols.empty())
+                    return error::unsupported_extension;
+                if (std::find(options_.alpn_protocols.begin(), options_.alpn_protocols.end(),
+                              ee.alpn) == options_.alpn_protocols.end()) {
+                    error_message_ = "server selected an application protocol that was not offered";
+                    return error::illegal_parameter;
+                }
+                alpn_ = ee.alpn;
+                break;
+            case wire::ext::supported_groups:
+                break;  // The server's preferences, for later connections.
+            case wire::ext::key_share:
+            case wire::ext::supported_versions:
+            case wire::ext::signature_algorithms:
+            case wire::ext::pre_shared_key:
+            case wire::ext::psk_key_exchange_modes:
+            case wire::ext::cookie:
+                error_message_ = "EncryptedExtensions carries an extension not allowed there";
+                return error::illegal_parameter;
+            default:
+                error_message_ = "EncryptedExtensions carries an extension that was not offered";
+                return error::unsupported_extension;
+        }
+    }
+    transcript_.update(message);
+    state_ = state::expect_certificate_or_request;
+    return wire::ok;
+}
+
+error connection::client_on_certificate_request(byte_view body, byte_view message) {
+    wire::certificate_request cr;
+    if (error e = wire::parse_certificate_request(body, cr); e != wire::ok) {
+        return e;
+    }
+    if (!cr.request_context.empty()) {
+        return error::illegal_parameter;
+    }
+    certificate_requested_ = true;
+    peer_allowed_schemes_ = cr.signature_algorithms;
+    transcript_.update(message);
+    state_ = state::expect_server_certificate;
+    return wire::ok;
+}
+
+error connection::client_on_certificate(byte_view body, byte_view message) {
+    wire::certificate_msg cert;
+    if (error e = wire::parse_certificate(body, cert); e != wire::ok) {
+        return e;
+    }
+    if (!cert.request_context.empty()) {
+        return error::illegal_parameter;
+    }
+    if (cert.entries.empty()) {
+        error_message_ = "server sent an empty certificate list";
+        return error::decode_error;
+    }
+    if (error e = verify_peer_chain(cert, crypto::peer_role::server); e != wire::ok) {
+        return e;
+    }
+    transcript_.update(message);
+    state_ = state::expect_server_certificate_verify;
+    return wire::ok;
+}
+
+error connection::client_on_certificate_verify(byte_view body, byte_view message) {
+    if (error e = check_certificate_verify(body, message, "TLS 1.3, server CertificateVerify",
+                                           ctx_->signature_schemes);
+        e != wire::ok) {
+        return e;
+    }
+    state_ = state::expect_server_finished;
+    return wire::ok;
+}
+
+error connection::client_on_finished(byte_view body, byte_view message) {
+    if (error e = check_finished(body, server_hs_secret_); e != wire::ok) {
+        return e;
+    }
+    if (error e = key_change_boundary(); e != wire::ok) {
+        return e;
+    }
+    transcript_.update(message);
+    schedule_->enter_master();
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = transcript_hash(hash);
+    client_ap_secret_ = schedule_->client_application_traffic(byte_view(hash, n));
+    secret server_ap = schedule_->server_application_traffic(byte_view(hash, n));
+    log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
+    log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
+    if (ctx_->keylog) {
+        log_secret("EXPORTER_SECRET", schedule_->exporter_master(byte_view(hash, n)));
+    }
+    install_read(server_ap);
+
+    if (certificate_requested_) {
+        const credential* chosen = nullptr;
+        std::uint16_t scheme = 0;
+        for (const credential& c : ctx_->credentials) {
+            scheme = choose_scheme(c, ctx_->signature_schemes, peer_allowed_schemes_);
+            if (scheme != 0) {
+                chosen = &c;
+                break;
+            }
+        }
+        send_certificate(chosen, {});
+        if (chosen) {
+            if (error e =
+                    send_certificate_verify(*chosen, scheme, "TLS 1.3, client CertificateVerify");
+                e != wire::ok) {
+                return e;
+            }
+        }
+    }
+    send_finished(client_hs_secret_);
+    install_write(client_ap_secret_);
+    client_hs_secret_ = {};
+    server_hs_secret_ = {};
+    state_ = state::connected;
+    return wire::ok;
+}
+
+}  // namespace tlsio::handshake

@@ -1,0 +1,101 @@
+// The TLS 1.3 key schedule (RFC 8446 section 7.1) and cipher suite table.
+#ifndef TLSIO_SRC_HANDSHAKE_KEY_SCHEDULE_HPP
+#define TLSIO_SRC_HANDSHAKE_KEY_SCHEDULE_HPP
+
+#include "crypto/aead.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/types.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace tlsio::handshake {
+
+/// What a cipher suite code point means.
+struct suite_info {
+    std::uint16_t id;
+    crypto::aead_algorithm aead;
+    crypto::hash_algorithm hash;
+};
+
+/// The suite's description, or nullptr for a suite tlsio does not implement.
+const suite_info* find_suite(std::uint16_t id) noexcept;
+
+/// A secret of up to 64 bytes that wipes itself when it goes away.
+class secret {
+public:
+    secret() = default;
+    explicit secret(byte_view b) noexcept;
+    secret(const secret& other) noexcept = default;
+    secret& operator=(const secret& other) noexcept = default;
+    ~secret();
+
+    std::uint8_t* data() noexcept { return bytes_.data(); }
+    const std::uint8_t* data() const noexcept { return bytes_.data(); }
+    std::size_t size() const noexcept { return size_; }
+    void resize(std::size_t n) noexcept { size_ = n; }
+    byte_view view() const noexcept { return {bytes_.data(), size_}; }
+    mutable_bytes span() noexcept { return {bytes_.data(), size_}; }
+
+private:
+    std::array<std::uint8_t, crypto::max_digest_size> bytes_{};
+    std::size_t size_ = 0;
+};
+
+/// HKDF-Expand-Label(secret, label, context, out.size()) with the "tls13 " prefix.
+void expand_label(crypto::hash_algorithm h, byte_view secret, std::string_view label,
+                  byte_view context, mutable_bytes out);
+
+/// Traffic keys derived from a traffic secret (section 7.3).
+struct traffic_keys {
+    std::array<std::uint8_t, crypto::aead_max_key_size> key{};
+    std::size_t key_size = 0;
+    std::array<std::uint8_t, crypto::aead_nonce_size> iv{};
+    ~traffic_keys();
+    byte_view key_view() const noexcept { return {key.data(), key_size}; }
+    byte_view iv_view() const noexcept { return {iv.data(), iv.size()}; }
+};
+
+traffic_keys derive_traffic_keys(const suite_info& suite, const secret& traffic_secret);
+
+/// application_traffic_secret_N+1 from _N (section 7.2).
+secret next_traffic_secret(crypto::hash_algorithm h, const secret& current);
+
+/// finished_key and the Finished verify_data over a transcript hash (section 4.4.4).
+secret finished_verify_data(crypto::hash_algorithm h, const secret& base_key,
+                            byte_view transcript_hash);
+
+/// The stages of the key schedule without PSK. Each stage is reachable only
+/// from the one before it, so a secret cannot be derived in the wrong stage.
+class key_schedule {
+public:
+    explicit key_schedule(crypto::hash_algorithm h);
+
+    crypto::hash_algorithm hash() const noexcept { return hash_; }
+
+    /// Early Secret -> Handshake Secret, with the (EC)DHE shared secret.
+    void enter_handshake(byte_view shared_secret);
+    /// [sender]_handshake_traffic_secret for the transcript through ServerHello.
+    secret client_handshake_traffic(byte_view transcript_hash) const;
+    secret server_handshake_traffic(byte_view transcript_hash) const;
+
+    /// Handshake Secret -> Master Secret.
+    void enter_master();
+    /// [sender]_application_traffic_secret_0 for the transcript through server Finished.
+    secret client_application_traffic(byte_view transcript_hash) const;
+    secret server_application_traffic(byte_view transcript_hash) const;
+    secret exporter_master(byte_view transcript_hash) const;
+
+private:
+    enum class stage { early, handshake, master };
+    secret derive(std::string_view label, byte_view transcript_hash) const;
+    void advance(byte_view ikm);
+
+    crypto::hash_algorithm hash_;
+    stage stage_ = stage::early;
+    secret current_;
+};
+
+}  // namespace tlsio::handshake
+
+#endif

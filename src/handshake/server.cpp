@@ -1,0 +1,318 @@
+// The server's handshake states (RFC 8446 section 2, server side).
+#include "handshake/connection.hpp"
+#include "handshake/groups.hpp"
+
+#include <algorithm>
+
+namespace tlsio::handshake {
+namespace {
+
+bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+/// The pseudo message type the extension hook sees for a HelloRetryRequest
+/// (hello_retry_request_RESERVED in RFC 8446's registry).
+constexpr std::uint8_t hello_retry_request_hook_type = 6;
+
+bytes server_hello_body(byte_view random, byte_view session_id, std::uint16_t suite,
+                        const bytes& extensions) {
+    bytes body;
+    wire::writer w(body);
+    w.u16(wire::tls12_version);
+    w.raw(random);
+    w.vec8(session_id);
+    w.u16(suite);
+    w.u8(0);
+    w.raw(extensions);
+    return body;
+}
+
+}  // namespace
+
+error connection::server_on_client_hello(byte_view body, byte_view message) {
+    wire::client_hello ch;
+    if (error e = wire::parse_client_hello(body, ch); e != wire::ok) {
+        return e;
+    }
+    bool second = state_ == state::expect_second_client_hello;
+    if (!ch.has_supported_versions || !contains(ch.supported_versions, wire::tls13_version)) {
+        error_message_ = "client does not offer TLS 1.3";
+        return error::protocol_version;
+    }
+    if (ch.legacy_compression_methods.size() != 1 || ch.legacy_compression_methods[0] != 0) {
+        return error::illegal_parameter;
+    }
+    if (!second && ch.has_server_name) {
+        server_name_ = ch.server_name;
+        if (ctx_->server_name) {
+            if (auto chosen = ctx_->server_name(server_name_)) {
+                ctx_ = chosen->state();
+            }
+        }
+    }
+
+    const suite_info* suite = nullptr;
+    for (std::uint16_t s : ctx_->cipher_suites) {
+        if (find_suite(s) && contains(ch.cipher_suites, s)) {
+            suite = find_suite(s);
+            break;
+        }
+    }
+    if (!suite) {
+        error_message_ = "no cipher suite in common";
+        return error::handshake_failure;
+    }
+    if (second && suite->id != suite_id_) {
+        return error::illegal_parameter;
+    }
+
+    if (!ch.has_supported_groups || !ch.has_key_share || !ch.has_signature_algorithms) {
+        error_message_ = "ClientHello lacks supported_groups, key_share or signature_algorithms";
+        return error::missing_extension;
+    }
+    for (const wire::key_share_entry& share : ch.key_shares) {
+        if (!contains(ch.supported_groups, share.group)) {
+            error_message_ = "key share for a group not in supported_groups";
+            return error::illegal_parameter;
+        }
+    }
+    std::uint16_t group = 0;
+    for (std::uint16_t g : ctx_->groups) {
+        if (kx_group_of(g) && contains(ch.supported_groups, g)) {
+            group = g;
+            break;
+        }
+    }
+    if (group == 0) {
+        error_message_ = "no key exchange group in common";
+        return error::handshake_failure;
+    }
+
+    if (ctx_->credentials.empty()) {
+        error_message_ = "no certificate configured";
+        return error::handshake_failure;
+    }
+    const credential* cred = nullptr;
+    std::uint16_t scheme = 0;
+    for (const credential& c : ctx_->credentials) {
+        scheme = choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms);
+        if (scheme != 0) {
+            cred = &c;
+            break;
+        }
+    }
+    if (!cred) {
+        error_message_ = "no certificate fits the client's signature algorithms";
+        return error::handshake_failure;
+    }
+
+    if (!ctx_->alpn.empty() && ch.has_alpn) {
+        auto it = std::find_if(ctx_->alpn.begin(), ctx_->alpn.end(), [&](const std::string& p) {
+            return std::find(ch.alpn.begin(), ch.alpn.end(), p) != ch.alpn.end();
+        });
+        if (it == ctx_->alpn.end()) {
+            error_message_ = "no application protocol in common";
+            return error::no_application_protocol;
+        }
+        alpn_ = *it;
+    }
+    if (error e = key_change_boundary(); e != wire::ok) {
+        return e;
+    }
+
+    auto share = std::find_if(ch.key_shares.begin(), ch.key_shares.end(),
+                              [&](const wire::key_share_entry& k) { return k.group == group; });
+    if (second) {
+        if (share == ch.key_shares.end() || group != hrr_group_) {
+            error_message_ = "second ClientHello lacks the key share that was asked for";
+            return error::illegal_parameter;
+        }
+        if (!hrr_cookie_.empty() && !std::equal(ch.cookie.begin(), ch.cookie.end(),
+                                                hrr_cookie_.begin(), hrr_cookie_.end())) {
+            error_message_ = "second ClientHello does not echo the cookie";
+            return error::illegal_parameter;
+        }
+    } else if (share == ch.key_shares.end()) {
+        return server_send_hello_retry(ch, message, *suite, group);
+    }
+
+    if (!second) {
+        start_transcript(*suite);
+    }
+    transcript_.update(message);
+    std::copy(ch.random.begin(), ch.random.end(), client_random_.begin());
+    session_id_.assign(ch.legacy_session_id.begin(), ch.legacy_session_id.end());
+    return server_send_flight(ch, *share, *cred, scheme);
+}
+
+error connection::server_send_hello_retry(const wire::client_hello& ch, byte_view message,
+                                          const suite_info& suite, std::uint16_t group) {
+    start_transcript(suite);
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = crypto::digest(suite.hash, message, hash);
+    bytes synthetic;
+    wire::append_handshake(synthetic, wire::handshake_type::message_hash, byte_view(hash, n));
+    transcript_.update(synthetic);
+
+    std::vector<raw_extension> exts;
+    exts.push_back({wire::ext::key_share, wire::encode_u16_list(0, {group})});
+    exts.push_back(
+        {wire::ext::supported_versions, wire::encode_u16_list(0, {wire::tls13_version})});
+    bytes block = edit_extensions(hello_retry_request_hook_type, exts);
+    for (const raw_extension& e : exts) {
+        if (e.type == wire::ext::cookie) {
+            wire::reader r(e.data);
+            byte_view cookie = r.vec16();
+            hrr_cookie_.assign(cookie.begin(), cookie.end());
+        }
+    }
+    send_handshake(
+        wire::handshake_type::server_hello,
+        server_hello_body(wire::hello_retry_request_random, ch.legacy_session_id, suite.id, block));
+    if (!ch.legacy_session_id.empty()) {
+        write_change_cipher_spec();  // right after the first server message (appendix D.4)
+    }
+    hello_retry_ = true;
+    hrr_group_ = group;
+    state_ = state::expect_second_client_hello;
+    return wire::ok;
+}
+
+error connection::server_send_flight(const wire::client_hello& ch,
+                                     const wire::key_share_entry& share, const credential& cred,
+                                     std::uint16_t scheme) {
+    std::array<std::uint8_t, wire::random_size> random;
+    ctx_->fill_random(random);
+    key_share_ = make_key_share(*ctx_, share.group);
+    if (!key_share_) {
+        return error::internal_error;
+    }
+    bytes shared;
+    if (!key_share_->derive(share.key_exchange, shared)) {
+        error_message_ = "client key share is invalid";
+        return error::illegal_parameter;
+    }
+
+    std::vector<raw_extension> exts;
+    bytes key_share;
+    wire::writer kw(key_share);
+    kw.u16(share.group);
+    kw.vec16(key_share_->public_key());
+    exts.push_back({wire::ext::key_share, std::move(key_share)});
+    exts.push_back(
+        {wire::ext::supported_versions, wire::encode_u16_list(0, {wire::tls13_version})});
+    bytes block =
+        edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts);
+    send_handshake(wire::handshake_type::server_hello,
+                   server_hello_body(random, session_id_, suite_->id, block));
+    ccs_pending_ = !session_id_.empty() && !ccs_sent_;
+    group_ = share.group;
+    key_share_.reset();
+
+    schedule_->enter_handshake(shared);
+    crypto::cleanse(shared);
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = transcript_hash(hash);
+    client_hs_secret_ = schedule_->client_handshake_traffic(byte_view(hash, n));
+    server_hs_secret_ = schedule_->server_handshake_traffic(byte_view(hash, n));
+    log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
+    log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
+    install_write(server_hs_secret_);
+    install_read(client_hs_secret_);
+
+    std::vector<raw_extension> ee;
+    if (ch.has_server_name) {
+        ee.push_back({wire::ext::server_name, {}});
+    }
+    if (!alpn_.empty()) {
+        ee.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
+    }
+    send_handshake(
+        wire::handshake_type::encrypted_extensions,
+        edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::encrypted_extensions), ee));
+
+    if (ctx_->effective_verify_mode(role_) & verify_peer) {
+        std::vector<raw_extension> cr;
+        cr.push_back(
+            {wire::ext::signature_algorithms, wire::encode_u16_list(2, ctx_->signature_schemes)});
+        bytes body{0};  // empty certificate_request_context
+        bytes cr_block = edit_extensions(
+            static_cast<std::uint8_t>(wire::handshake_type::certificate_request), cr);
+        body.insert(body.end(), cr_block.begin(), cr_block.end());
+        send_handshake(wire::handshake_type::certificate_request, body);
+        certificate_requested_ = true;
+    }
+    send_certificate(&cred, {});
+    if (error e = send_certificate_verify(cred, scheme, "TLS 1.3, server CertificateVerify");
+        e != wire::ok) {
+        return e;
+    }
+    send_finished(server_hs_secret_);
+
+    schedule_->enter_master();
+    n = transcript_hash(hash);
+    client_ap_secret_ = schedule_->client_application_traffic(byte_view(hash, n));
+    secret server_ap = schedule_->server_application_traffic(byte_view(hash, n));
+    log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
+    log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
+    if (ctx_->keylog) {
+        log_secret("EXPORTER_SECRET", schedule_->exporter_master(byte_view(hash, n)));
+    }
+    install_write(server_ap);
+    state_ =
+        certificate_requested_ ? state::expect_client_certificate : state::expect_client_finished;
+    return wire::ok;
+}
+
+error connection::server_on_certificate(byte_view body, byte_view message) {
+    wire::certificate_msg cert;
+    if (error e = wire::parse_certificate(body, cert); e != wire::ok) {
+        return e;
+    }
+    if (!cert.request_context.empty()) {
+        return error::illegal_parameter;
+    }
+    if (cert.entries.empty()) {
+        if (ctx_->effective_verify_mode(role_) & verify_fail_if_no_peer_cert) {
+            error_message_ = "client sent no certificate but one is required";
+            return error::certificate_required;
+        }
+        transcript_.update(message);
+        state_ = state::expect_client_finished;
+        return wire::ok;
+    }
+    if (error e = verify_peer_chain(cert, crypto::peer_role::client); e != wire::ok) {
+        return e;
+    }
+    transcript_.update(message);
+    state_ = state::expect_client_certificate_verify;
+    return wire::ok;
+}
+
+error connection::server_on_certificate_verify(byte_view body, byte_view message) {
+    if (error e = check_certificate_verify(body, message, "TLS 1.3, client CertificateVerify",
+                                           ctx_->signature_schemes);
+        e != wire::ok) {
+        return e;
+    }
+    state_ = state::expect_client_finished;
+    return wire::ok;
+}
+
+error connection::server_on_finished(byte_view body, byte_view message) {
+    if (error e = check_finished(body, client_hs_secret_); e != wire::ok) {
+        return e;
+    }
+    if (error e = key_change_boundary(); e != wire::ok) {
+        return e;
+    }
+    transcript_.update(message);
+    install_read(client_ap_secret_);
+    client_hs_secret_ = {};
+    server_hs_secret_ = {};
+    state_ = state::connected;
+    return wire::ok;
+}
+
+}  // namespace tlsio::handshake

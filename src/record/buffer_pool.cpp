@@ -1,0 +1,55 @@
+#include "record/buffer_pool.hpp"
+
+#include <algorithm>
+
+namespace tlsio::record {
+namespace {
+
+// Enough to serve the connections one thread typically has busy at once; a
+// buffer grown very large by a big write is freed instead of cached.
+constexpr std::size_t max_cached = 16;
+constexpr std::size_t max_cached_capacity = 256 * 1024;
+
+struct pool {
+    std::vector<bytes> buffers;
+};
+
+pool& local_pool() {
+    thread_local pool p;
+    return p;
+}
+
+}  // namespace
+
+bytes acquire_buffer(std::size_t capacity) {
+    pool& p = local_pool();
+    auto it = std::find_if(p.buffers.begin(), p.buffers.end(),
+                           [&](const bytes& b) { return b.capacity() >= capacity; });
+    if (it != p.buffers.end()) {
+        bytes b = std::move(*it);
+        *it = std::move(p.buffers.back());
+        p.buffers.pop_back();
+        return b;
+    }
+    bytes b;
+    b.reserve(capacity);
+    return b;
+}
+
+void release_buffer(bytes& buffer) noexcept {
+    if (buffer.capacity() == 0) {
+        return;
+    }
+    buffer.clear();
+    pool& p = local_pool();
+    if (p.buffers.size() < max_cached && buffer.capacity() <= max_cached_capacity) {
+        try {
+            p.buffers.push_back(std::move(buffer));
+        } catch (...) {
+            // No room to cache it: just free it below.
+        }
+    }
+    bytes().swap(buffer);
+}
+
+}  // namespace tlsio::record

@@ -1,0 +1,53 @@
+// Record protection for one direction of one epoch (RFC 8446 section 5.2-5.3).
+#ifndef TLSIO_SRC_RECORD_PROTECTION_HPP
+#define TLSIO_SRC_RECORD_PROTECTION_HPP
+
+#include "crypto/aead.hpp"
+#include "crypto/types.hpp"
+#include "wire/messages.hpp"
+
+#include <array>
+
+namespace tlsio::record {
+
+inline constexpr std::size_t header_size = 5;
+inline constexpr std::size_t max_plaintext = 16384;
+/// Largest TLSCiphertext.length a peer may send (2^14 + 256).
+inline constexpr std::size_t max_ciphertext = max_plaintext + 256;
+inline constexpr std::size_t max_record = header_size + max_ciphertext;
+/// What sealing adds to the content: the inner content type and the tag.
+inline constexpr std::size_t seal_overhead = 1 + crypto::aead_tag_size;
+
+/// Writes a record header.
+void write_header(std::uint8_t* out, wire::content_type type, std::size_t length) noexcept;
+
+/// The AEAD, static IV and sequence number of one direction.
+class protection {
+public:
+    /// Installs the traffic keys of a new epoch and resets the sequence number.
+    bool install(crypto::aead_algorithm aead, byte_view key, byte_view iv);
+    bool active() const noexcept { return aead_.keyed(); }
+    std::uint64_t sequence() const noexcept { return sequence_; }
+
+    /// Seals a record in place. `record` points at space for the header, then
+    /// `content_size` bytes of content already in place at record + 5, then room
+    /// for seal_overhead more bytes. Returns the whole record's size, or 0 on failure.
+    std::size_t seal(std::uint8_t* record, std::size_t content_size, wire::content_type type);
+
+    /// Opens the payload of a protected record in place. On success `type` is the
+    /// inner content type and `content_size` the content length (padding removed).
+    /// Errors: bad_record_mac, record_overflow, unexpected_message (all padding).
+    error open(const std::uint8_t* header, mutable_bytes payload, wire::content_type& type,
+               std::size_t& content_size);
+
+private:
+    void nonce(std::uint8_t* out) const noexcept;
+
+    crypto::aead_context aead_;
+    std::array<std::uint8_t, crypto::aead_nonce_size> iv_{};
+    std::uint64_t sequence_ = 0;
+};
+
+}  // namespace tlsio::record
+
+#endif

@@ -1,0 +1,435 @@
+#include "wire/messages.hpp"
+
+#include <algorithm>
+
+namespace tlsio::wire {
+
+const std::array<std::uint8_t, 32> hello_retry_request_random = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+// "DOWNGRD" followed by 0x01 (TLS 1.2) or 0x00 (TLS 1.1 and below), RFC 8446 section 4.1.3.
+const std::array<std::uint8_t, 8> downgrade_tls12_sentinel = {0x44, 0x4f, 0x57, 0x4e,
+                                                              0x47, 0x52, 0x44, 0x01};
+const std::array<std::uint8_t, 8> downgrade_tls11_sentinel = {0x44, 0x4f, 0x57, 0x4e,
+                                                              0x47, 0x52, 0x44, 0x00};
+
+namespace {
+
+// A list of 16-bit values inside a vector with a `prefix`-byte length; must be
+// non-empty and of even length.
+bool parse_u16_list(reader& r, std::size_t prefix, std::vector<std::uint16_t>& out) {
+    byte_view list = prefix == 1 ? r.vec8() : r.vec16();
+    if (!r.ok() || list.empty() || list.size() % 2 != 0) {
+        return false;
+    }
+    out.clear();
+    out.reserve(list.size() / 2);
+    for (std::size_t i = 0; i < list.size(); i += 2) {
+        out.push_back(load_u16(&list[i]));
+    }
+    return true;
+}
+
+// Parses an extension body that must consist of exactly one u16 list.
+bool u16_list_extension(byte_view data, std::size_t prefix, std::vector<std::uint16_t>& out) {
+    reader r(data);
+    return parse_u16_list(r, prefix, out) && r.done();
+}
+
+bool parse_server_name_list(byte_view data, std::string& host) {
+    reader r(data);
+    reader list(r.vec16());
+    if (!r.done() || list.empty()) {
+        return false;
+    }
+    bool seen_host = false;
+    while (!list.empty()) {
+        std::uint8_t name_type = list.u8();
+        byte_view name = list.vec16();
+        if (!list.ok()) {
+            return false;
+        }
+        if (name_type != 0) {
+            continue;  // Unknown name types are skipped (RFC 6066 section 3).
+        }
+        // One host_name only; no empty names and no embedded NULs.
+        if (seen_host || name.empty() || std::find(name.begin(), name.end(), 0) != name.end()) {
+            return false;
+        }
+        host.assign(name.begin(), name.end());
+        seen_host = true;
+    }
+    return true;
+}
+
+bool parse_alpn_list(byte_view data, std::vector<std::string>& out) {
+    reader r(data);
+    reader list(r.vec16());
+    if (!r.done() || list.empty()) {
+        return false;
+    }
+    while (!list.empty()) {
+        byte_view name = list.vec8();
+        if (!list.ok() || name.empty()) {
+            return false;
+        }
+        out.emplace_back(name.begin(), name.end());
+    }
+    return true;
+}
+
+bool parse_client_key_shares(byte_view data, std::vector<key_share_entry>& out) {
+    reader r(data);
+    reader list(r.vec16());
+    if (!r.done()) {
+        return false;
+    }
+    while (!list.empty()) {
+        key_share_entry e;
+        e.group = list.u16();
+        e.key_exchange = list.vec16();
+        if (!list.ok() || e.key_exchange.empty()) {
+            return false;
+        }
+        out.push_back(e);
+    }
+    return true;
+}
+
+error decode_client_extension(const extension& e, client_hello& ch) {
+    switch (e.type) {
+        case ext::supported_versions:
+            ch.has_supported_versions = true;
+            return u16_list_extension(e.data, 1, ch.supported_versions) ? ok : error::decode_error;
+        case ext::supported_groups:
+            ch.has_supported_groups = true;
+            return u16_list_extension(e.data, 2, ch.supported_groups) ? ok : error::decode_error;
+        case ext::signature_algorithms:
+            ch.has_signature_algorithms = true;
+            return u16_list_extension(e.data, 2, ch.signature_algorithms) ? ok
+                                                                          : error::decode_error;
+        case ext::signature_algorithms_cert:
+            ch.has_signature_algorithms_cert = true;
+            return u16_list_extension(e.data, 2, ch.signature_algorithms_cert)
+                       ? ok
+                       : error::decode_error;
+        case ext::key_share: {
+            ch.has_key_share = true;
+            if (!parse_client_key_shares(e.data, ch.key_shares)) {
+                return error::decode_error;
+            }
+            // Each group at most once (RFC 8446 section 4.2.8).
+            for (std::size_t i = 0; i < ch.key_shares.size(); ++i) {
+                for (std::size_t j = i + 1; j < ch.key_shares.size(); ++j) {
+                    if (ch.key_shares[i].group == ch.key_shares[j].group) {
+                        return error::illegal_parameter;
+                    }
+                }
+            }
+            return ok;
+        }
+        case ext::server_name:
+            ch.has_server_name = true;
+            return parse_server_name_list(e.data, ch.server_name) ? ok : error::decode_error;
+        case ext::alpn:
+            ch.has_alpn = true;
+            return parse_alpn_list(e.data, ch.alpn) ? ok : error::decode_error;
+        case ext::cookie: {
+            reader r(e.data);
+            ch.cookie = r.vec16();
+            ch.has_cookie = true;
+            return r.done() && !ch.cookie.empty() ? ok : error::decode_error;
+        }
+        case ext::early_data:
+            ch.has_early_data = true;
+            return e.data.empty() ? ok : error::decode_error;
+        case ext::pre_shared_key:
+            ch.has_pre_shared_key = true;
+            return ok;
+        case ext::psk_key_exchange_modes: {
+            reader r(e.data);
+            byte_view modes = r.vec8();
+            if (!r.done() || modes.empty()) {
+                return error::decode_error;
+            }
+            ch.psk_modes.assign(modes.begin(), modes.end());
+            return ok;
+        }
+        default:
+            return ok;  // Unknown extensions are ignored (RFC 8446 section 4.2).
+    }
+}
+
+}  // namespace
+
+error parse_extensions(byte_view block, std::vector<extension>& out) {
+    out.clear();
+    reader r(block);
+    while (!r.empty()) {
+        extension e;
+        e.type = r.u16();
+        e.data = r.vec16();
+        if (!r.ok()) {
+            return error::decode_error;
+        }
+        for (const extension& seen : out) {
+            if (seen.type == e.type) {
+                return error::illegal_parameter;
+            }
+        }
+        out.push_back(e);
+    }
+    return ok;
+}
+
+error parse_client_hello(byte_view body, client_hello& out) {
+    reader r(body);
+    out.legacy_version = r.u16();
+    out.random = r.take(random_size);
+    out.legacy_session_id = r.vec8();
+    if (!parse_u16_list(r, 2, out.cipher_suites)) {
+        return error::decode_error;
+    }
+    out.legacy_compression_methods = r.vec8();
+    if (!r.ok() || out.legacy_session_id.size() > 32 || out.legacy_compression_methods.empty()) {
+        return error::decode_error;
+    }
+    if (r.empty()) {
+        return ok;  // A pre-TLS 1.3 hello without extensions; the caller refuses the version.
+    }
+    byte_view block = r.vec16();
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    if (error e = parse_extensions(block, out.extensions); e != ok) {
+        return e;
+    }
+    for (std::size_t i = 0; i < out.extensions.size(); ++i) {
+        const extension& e = out.extensions[i];
+        // pre_shared_key must be the last extension (RFC 8446 section 4.2.11).
+        if (e.type == ext::pre_shared_key && i + 1 != out.extensions.size()) {
+            return error::illegal_parameter;
+        }
+        if (error err = decode_client_extension(e, out); err != ok) {
+            return err;
+        }
+    }
+    return ok;
+}
+
+error parse_server_hello(byte_view body, server_hello& out) {
+    reader r(body);
+    out.legacy_version = r.u16();
+    out.random = r.take(random_size);
+    out.legacy_session_id_echo = r.vec8();
+    out.cipher_suite = r.u16();
+    out.legacy_compression_method = r.u8();
+    if (!r.ok() || out.legacy_session_id_echo.size() > 32) {
+        return error::decode_error;
+    }
+    out.is_hello_retry_request =
+        std::equal(out.random.begin(), out.random.end(), hello_retry_request_random.begin());
+    if (r.empty()) {
+        return ok;  // A TLS 1.2-style hello without extensions; the caller refuses it.
+    }
+    byte_view block = r.vec16();
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    if (error e = parse_extensions(block, out.extensions); e != ok) {
+        return e;
+    }
+    for (const extension& e : out.extensions) {
+        reader x(e.data);
+        switch (e.type) {
+            case ext::supported_versions:
+                out.selected_version = x.u16();
+                break;
+            case ext::key_share:
+                if (out.is_hello_retry_request) {
+                    out.selected_group = x.u16();
+                } else {
+                    key_share_entry k;
+                    k.group = x.u16();
+                    k.key_exchange = x.vec16();
+                    if (k.key_exchange.empty()) {
+                        x.fail();
+                    }
+                    out.key_share = k;
+                }
+                break;
+            case ext::cookie:
+                out.cookie = x.vec16();
+                out.has_cookie = true;
+                if (out.cookie.empty()) {
+                    x.fail();
+                }
+                break;
+            default:
+                x.rest();  // Judged by the handshake layer, which knows what was offered.
+                break;
+        }
+        if (!x.done()) {
+            return error::decode_error;
+        }
+    }
+    return ok;
+}
+
+error parse_encrypted_extensions(byte_view body, encrypted_extensions& out) {
+    reader r(body);
+    byte_view block = r.vec16();
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    if (error e = parse_extensions(block, out.extensions); e != ok) {
+        return e;
+    }
+    for (const extension& e : out.extensions) {
+        if (e.type == ext::alpn) {
+            std::vector<std::string> names;
+            // The server names exactly one protocol (RFC 7301 section 3.1).
+            if (!parse_alpn_list(e.data, names) || names.size() != 1) {
+                return error::decode_error;
+            }
+            out.alpn = names.front();
+            out.has_alpn = true;
+        }
+    }
+    return ok;
+}
+
+error parse_certificate(byte_view body, certificate_msg& out) {
+    reader r(body);
+    out.request_context = r.vec8();
+    reader list(r.vec24());
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    while (!list.empty()) {
+        certificate_entry e;
+        e.cert_data = list.vec24();
+        e.extensions = list.vec16();
+        if (!list.ok() || e.cert_data.empty()) {
+            return error::decode_error;
+        }
+        std::vector<extension> exts;
+        if (error err = parse_extensions(e.extensions, exts); err != ok) {
+            return err;
+        }
+        out.entries.push_back(e);
+    }
+    return ok;
+}
+
+error parse_certificate_request(byte_view body, certificate_request& out) {
+    reader r(body);
+    out.request_context = r.vec8();
+    byte_view block = r.vec16();
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    if (error e = parse_extensions(block, out.extensions); e != ok) {
+        return e;
+    }
+    bool has_signature_algorithms = false;
+    for (const extension& e : out.extensions) {
+        if (e.type == ext::signature_algorithms) {
+            has_signature_algorithms = true;
+            if (!u16_list_extension(e.data, 2, out.signature_algorithms)) {
+                return error::decode_error;
+            }
+        } else if (e.type == ext::signature_algorithms_cert) {
+            out.has_signature_algorithms_cert = true;
+            if (!u16_list_extension(e.data, 2, out.signature_algorithms_cert)) {
+                return error::decode_error;
+            }
+        }
+    }
+    return has_signature_algorithms ? ok : error::missing_extension;
+}
+
+error parse_certificate_verify(byte_view body, certificate_verify& out) {
+    reader r(body);
+    out.scheme = r.u16();
+    out.signature = r.vec16();
+    return r.done() && !out.signature.empty() ? ok : error::decode_error;
+}
+
+error parse_new_session_ticket(byte_view body, new_session_ticket& out) {
+    reader r(body);
+    out.lifetime = r.u32();
+    out.age_add = r.u32();
+    out.nonce = r.vec8();
+    out.ticket = r.vec16();
+    byte_view block = r.vec16();
+    if (!r.done() || out.ticket.empty()) {
+        return error::decode_error;
+    }
+    return parse_extensions(block, out.extensions);
+}
+
+error parse_key_update(byte_view body, bool& update_requested) {
+    reader r(body);
+    std::uint8_t v = r.u8();
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    if (v > 1) {
+        return error::illegal_parameter;
+    }
+    update_requested = v == 1;
+    return ok;
+}
+
+void append_handshake(bytes& out, handshake_type type, byte_view body) {
+    writer w(out);
+    w.u8(static_cast<std::uint8_t>(type));
+    w.vec24(body);
+}
+
+void append_extensions(writer& w, const std::vector<raw_extension>& extensions) {
+    std::size_t at = w.begin(2);
+    for (const raw_extension& e : extensions) {
+        w.u16(e.type);
+        w.vec16(e.data);
+    }
+    w.end(at, 2);
+}
+
+bytes encode_u16_list(std::size_t prefix, const std::vector<std::uint16_t>& values) {
+    bytes out;
+    writer w(out);
+    std::size_t at = w.begin(prefix);
+    for (std::uint16_t v : values) {
+        w.u16(v);
+    }
+    w.end(at, prefix);
+    return out;
+}
+
+bytes encode_server_name(std::string_view host) {
+    bytes out;
+    writer w(out);
+    std::size_t at = w.begin(2);
+    w.u8(0);  // host_name
+    w.u16(static_cast<std::uint16_t>(host.size()));
+    w.raw(host);
+    w.end(at, 2);
+    return out;
+}
+
+bytes encode_alpn(const std::vector<std::string>& protocols) {
+    bytes out;
+    writer w(out);
+    std::size_t at = w.begin(2);
+    for (const std::string& p : protocols) {
+        w.u8(static_cast<std::uint8_t>(p.size()));
+        w.raw(p);
+    }
+    w.end(at, 2);
+    return out;
+}
+
+}  // namespace tlsio::wire

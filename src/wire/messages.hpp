@@ -1,0 +1,206 @@
+// TLS 1.3 handshake messages and extensions: parsing and encoding.
+//
+// Parsed messages hold views into the bytes they were parsed from, which must
+// outlive them. A parser accepts a message only when every byte of it was
+// consumed; otherwise it returns the error the peer must be told about.
+#ifndef TLSIO_SRC_WIRE_MESSAGES_HPP
+#define TLSIO_SRC_WIRE_MESSAGES_HPP
+
+#include "crypto/types.hpp"
+#include "wire/codec.hpp"
+
+#include <tlsio/context.hpp>
+#include <tlsio/error.hpp>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tlsio::wire {
+
+/// No error: the value-initialized tlsio::error.
+inline constexpr error ok{};
+
+enum class handshake_type : std::uint8_t {
+    client_hello = 1,
+    server_hello = 2,
+    new_session_ticket = 4,
+    end_of_early_data = 5,
+    encrypted_extensions = 8,
+    certificate = 11,
+    certificate_request = 13,
+    certificate_verify = 15,
+    finished = 20,
+    key_update = 24,
+    message_hash = 254,
+};
+
+enum class content_type : std::uint8_t {
+    change_cipher_spec = 20,
+    alert = 21,
+    handshake = 22,
+    application_data = 23,
+};
+
+/// Extension code points (RFC 8446 section 4.2 and friends).
+namespace ext {
+inline constexpr std::uint16_t server_name = 0;
+inline constexpr std::uint16_t status_request = 5;
+inline constexpr std::uint16_t supported_groups = 10;
+inline constexpr std::uint16_t signature_algorithms = 13;
+inline constexpr std::uint16_t alpn = 16;
+inline constexpr std::uint16_t record_size_limit = 28;
+inline constexpr std::uint16_t pre_shared_key = 41;
+inline constexpr std::uint16_t early_data = 42;
+inline constexpr std::uint16_t supported_versions = 43;
+inline constexpr std::uint16_t cookie = 44;
+inline constexpr std::uint16_t psk_key_exchange_modes = 45;
+inline constexpr std::uint16_t certificate_authorities = 47;
+inline constexpr std::uint16_t post_handshake_auth = 49;
+inline constexpr std::uint16_t signature_algorithms_cert = 50;
+inline constexpr std::uint16_t key_share = 51;
+}  // namespace ext
+
+inline constexpr std::uint16_t tls12_version = 0x0303;
+inline constexpr std::uint16_t tls13_version = 0x0304;
+inline constexpr std::size_t random_size = 32;
+
+/// SHA-256("HelloRetryRequest"): the ServerHello.random of a HelloRetryRequest.
+extern const std::array<std::uint8_t, 32> hello_retry_request_random;
+/// The last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 / 1.1 or below.
+extern const std::array<std::uint8_t, 8> downgrade_tls12_sentinel;
+extern const std::array<std::uint8_t, 8> downgrade_tls11_sentinel;
+
+struct extension {
+    std::uint16_t type = 0;
+    byte_view data;
+};
+
+struct key_share_entry {
+    std::uint16_t group = 0;
+    byte_view key_exchange;
+};
+
+/// Splits an extensions block into entries; refuses duplicates (illegal_parameter)
+/// and bad framing (decode_error).
+error parse_extensions(byte_view block, std::vector<extension>& out);
+
+struct client_hello {
+    std::uint16_t legacy_version = 0;
+    byte_view random;
+    byte_view legacy_session_id;
+    std::vector<std::uint16_t> cipher_suites;
+    byte_view legacy_compression_methods;
+    std::vector<extension> extensions;
+
+    // Decoded extensions (absent ones stay empty / false).
+    std::vector<std::uint16_t> supported_versions;
+    bool has_supported_versions = false;
+    std::vector<std::uint16_t> supported_groups;
+    bool has_supported_groups = false;
+    std::vector<std::uint16_t> signature_algorithms;
+    bool has_signature_algorithms = false;
+    std::vector<std::uint16_t> signature_algorithms_cert;
+    bool has_signature_algorithms_cert = false;
+    std::vector<key_share_entry> key_shares;
+    bool has_key_share = false;
+    std::string server_name;
+    bool has_server_name = false;
+    std::vector<std::string> alpn;
+    bool has_alpn = false;
+    byte_view cookie;
+    bool has_cookie = false;
+    bool has_early_data = false;
+    bool has_pre_shared_key = false;
+    std::vector<std::uint8_t> psk_modes;
+};
+
+error parse_client_hello(byte_view body, client_hello& out);
+
+/// A ServerHello or a HelloRetryRequest (which is a ServerHello with a special random).
+struct server_hello {
+    std::uint16_t legacy_version = 0;
+    byte_view random;
+    byte_view legacy_session_id_echo;
+    std::uint16_t cipher_suite = 0;
+    std::uint8_t legacy_compression_method = 0;
+    std::vector<extension> extensions;
+
+    bool is_hello_retry_request = false;
+    std::uint16_t selected_version = 0;           ///< 0 when supported_versions is absent
+    std::optional<key_share_entry> key_share;     ///< ServerHello
+    std::optional<std::uint16_t> selected_group;  ///< HelloRetryRequest
+    byte_view cookie;
+    bool has_cookie = false;
+};
+
+error parse_server_hello(byte_view body, server_hello& out);
+
+struct encrypted_extensions {
+    std::vector<extension> extensions;
+    std::string alpn;  ///< empty when absent
+    bool has_alpn = false;
+};
+
+error parse_encrypted_extensions(byte_view body, encrypted_extensions& out);
+
+struct certificate_entry {
+    byte_view cert_data;
+    byte_view extensions;
+};
+
+struct certificate_msg {
+    byte_view request_context;
+    std::vector<certificate_entry> entries;
+};
+
+error parse_certificate(byte_view body, certificate_msg& out);
+
+struct certificate_request {
+    byte_view request_context;
+    std::vector<extension> extensions;
+    std::vector<std::uint16_t> signature_algorithms;
+    std::vector<std::uint16_t> signature_algorithms_cert;
+    bool has_signature_algorithms_cert = false;
+};
+
+error parse_certificate_request(byte_view body, certificate_request& out);
+
+struct certificate_verify {
+    std::uint16_t scheme = 0;
+    byte_view signature;
+};
+
+error parse_certificate_verify(byte_view body, certificate_verify& out);
+
+struct new_session_ticket {
+    std::uint32_t lifetime = 0;
+    std::uint32_t age_add = 0;
+    byte_view nonce;
+    byte_view ticket;
+    std::vector<extension> extensions;
+};
+
+error parse_new_session_ticket(byte_view body, new_session_ticket& out);
+
+/// KeyUpdate: returns the request_update value (0 or 1) in `update_requested`.
+error parse_key_update(byte_view body, bool& update_requested);
+
+// ---- Encoding ---------------------------------------------------------------
+
+/// Writes a handshake message header (type, 24-bit length) around `body`.
+void append_handshake(bytes& out, handshake_type type, byte_view body);
+
+/// Writes an extensions block (2-byte total length, then each extension).
+void append_extensions(writer& w, const std::vector<raw_extension>& extensions);
+
+/// Encoders for the extension bodies a client or server sends.
+bytes encode_u16_list(std::size_t prefix, const std::vector<std::uint16_t>& values);
+bytes encode_server_name(std::string_view host);
+bytes encode_alpn(const std::vector<std::string>& protocols);
+
+}  // namespace tlsio::wire
+
+#endif
