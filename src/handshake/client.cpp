@@ -29,15 +29,18 @@ error connection::client_send_hello() {
     if (ctx_->groups.empty() || ctx_->cipher_suites.empty()) {
         return error::invalid_argument;
     }
-    ctx_->fill_random(client_random_);
-    std::uint16_t first_group = ctx_->groups.front();
-    key_share_ = make_key_share(*ctx_, first_group);
-    if (!key_share_) {
-        return error::internal_error;
-    }
-    if (ctx_->middlebox_compat) {
-        session_id_.resize(32);
-        ctx_->fill_random(session_id_);
+    if (!hello_retry_) {
+        // The second ClientHello keeps the random and session id of the first;
+        // only the key share (chosen by the HelloRetryRequest) changes.
+        ctx_->fill_random(client_random_);
+        key_share_ = make_key_share(*ctx_, ctx_->groups.front());
+        if (!key_share_) {
+            return error::internal_error;
+        }
+        if (ctx_->middlebox_compat) {
+            session_id_.resize(32);
+            ctx_->fill_random(session_id_);
+        }
     }
 
     bytes body;
