@@ -257,6 +257,8 @@ public:
     /// The keys for the next protected record (after the handshake: the
     /// application keys), to forge a record the receiver will accept.
     traffic_keys& current() noexcept { return application_phase_ ? application_ : handshake_; }
+    /// The application keys, whether or not a record has used them yet.
+    traffic_keys& application() noexcept { return application_; }
     bool application_phase() const noexcept { return application_phase_; }
     std::size_t key_updates() const noexcept { return key_updates_; }
 
