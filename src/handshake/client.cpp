@@ -353,9 +353,7 @@ error connection::client_on_finished(byte_view body, byte_view message) {
     }
     send_finished(client_hs_secret_);
     install_write(client_ap_secret_);
-    client_hs_secret_ = {};
-    server_hs_secret_ = {};
-    state_ = state::connected;
+    finish_handshake();
     return wire::ok;
 }
 

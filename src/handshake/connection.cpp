@@ -261,6 +261,9 @@ status connection::handle_handshake_bytes(byte_view content) {
         }
     }
     hs_.erase(hs_.begin(), hs_.begin() + static_cast<std::ptrdiff_t>(pos));
+    if (hs_.empty() && state_ == state::connected) {
+        bytes().swap(hs_);
+    }
     return status::done;
 }
 
@@ -501,6 +504,22 @@ void connection::log_secret(const char* label, const secret& s) const {
     line += ' ';
     line += to_hex(s.view());
     ctx_->keylog(line);
+}
+
+void connection::finish_handshake() {
+    // An established connection keeps only its traffic secrets: everything the
+    // handshake needed is wiped and freed, so idle connections stay small.
+    state_ = state::connected;
+    client_hs_secret_ = {};
+    server_hs_secret_ = {};
+    client_ap_secret_ = {};
+    schedule_.reset();
+    transcript_ = {};
+    peer_chain_.clear();
+    peer_chain_.shrink_to_fit();
+    peer_allowed_schemes_ = {};
+    first_client_hello_ = {};
+    hrr_cookie_ = {};
 }
 
 void connection::update_write_keys(bool request_peer) {

@@ -140,6 +140,7 @@ private:
     void install_write(const secret& s);
     void log_secret(const char* label, const secret& s) const;
     void update_write_keys(bool request_peer);
+    void finish_handshake();
 
     std::shared_ptr<const context::impl> ctx_;
     engine_options options_;

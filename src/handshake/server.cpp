@@ -309,9 +309,7 @@ error connection::server_on_finished(byte_view body, byte_view message) {
     }
     transcript_.update(message);
     install_read(client_ap_secret_);
-    client_hs_secret_ = {};
-    server_hs_secret_ = {};
-    state_ = state::connected;
+    finish_handshake();
     return wire::ok;
 }
 
