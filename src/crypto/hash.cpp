@@ -1,29 +1,16 @@
 #include "crypto/hash.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <initializer_list>
 
 namespace tlsio::crypto {
 namespace {
-
-constexpr const char* digest_name(hash_algorithm h) noexcept {
-    switch (h) {
-        case hash_algorithm::sha256:
-            return "SHA256";
-        case hash_algorithm::sha384:
-            return "SHA384";
-        case hash_algorithm::sha512:
-            return "SHA512";
-    }
-    return "SHA256";
-}
 
 constexpr std::size_t index_of(hash_algorithm h) noexcept {
     return static_cast<std::size_t>(h);
@@ -51,47 +38,14 @@ const EVP_MD* md_of(hash_algorithm h) {
     return digests.md[index_of(h)];
 }
 
-struct fetched_hmac {
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    fetched_hmac() = default;
-    ~fetched_hmac() { EVP_MAC_free(mac); }
-    fetched_hmac(const fetched_hmac&) = delete;
-    fetched_hmac& operator=(const fetched_hmac&) = delete;
-};
-
-// HMAC and HKDF run some thirty times per handshake. Keeping one HMAC context
-// per thread and digest, already bound to its digest, means a call only
-// re-keys it instead of allocating and fetching.
+// A digest context per thread, reused by one-shot digests, HMAC and peek so
+// those calls do not allocate a context each time.
 class thread_scratch {
 public:
     thread_scratch() = default;
-    ~thread_scratch() {
-        for (EVP_MAC_CTX* c : mac_) {
-            EVP_MAC_CTX_free(c);
-        }
-        EVP_MD_CTX_free(md_);
-    }
+    ~thread_scratch() { EVP_MD_CTX_free(md_); }
     thread_scratch(const thread_scratch&) = delete;
     thread_scratch& operator=(const thread_scratch&) = delete;
-
-    EVP_MAC_CTX* mac(hash_algorithm h) {
-        EVP_MAC_CTX*& c = mac_[index_of(h)];
-        if (c == nullptr) {
-            static const fetched_hmac hmac;
-            if (hmac.mac == nullptr) {
-                return nullptr;
-            }
-            c = EVP_MAC_CTX_new(hmac.mac);
-            OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-                                       OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(h)), 0),
-                                   OSSL_PARAM_construct_end()};
-            if (c != nullptr && EVP_MAC_CTX_set_params(c, params) != 1) {
-                EVP_MAC_CTX_free(c);
-                c = nullptr;
-            }
-        }
-        return c;
-    }
 
     EVP_MD_CTX* md() {
         if (md_ == nullptr) {
@@ -101,24 +55,59 @@ public:
     }
 
 private:
-    EVP_MAC_CTX* mac_[3] = {};
     EVP_MD_CTX* md_ = nullptr;
 };
 
-thread_scratch& scratch() {
+EVP_MD_CTX* scratch_md() {
     thread_local thread_scratch s;
-    return s;
+    return s.md();
 }
 
-// EVP_MAC_init treats a null key as "keep the current key", so an empty key
-// must still be passed as a non-null pointer.
-const unsigned char* key_pointer(byte_view key) noexcept {
-    static const unsigned char empty = 0;
-    return key.empty() ? &empty : key.data();
+constexpr std::size_t block_size(hash_algorithm h) noexcept {
+    return h == hash_algorithm::sha256 ? 64 : 128;
 }
 
-bool mac_update(EVP_MAC_CTX* c, byte_view data) {
-    return data.empty() || EVP_MAC_update(c, data.data(), data.size()) == 1;
+bool update(EVP_MD_CTX* c, byte_view data) {
+    return data.empty() || EVP_DigestUpdate(c, data.data(), data.size()) == 1;
+}
+
+// HMAC (RFC 2104) of the concatenation of `parts`, written to `out`
+// (digest_size(h) bytes; it may be one of the parts). Built directly on the
+// digest rather than EVP_MAC: HKDF calls it some thirty times per handshake,
+// and this way costs two digest initialisations and nothing else, where
+// EVP_MAC also copies the key and three digest contexts on every call.
+bool hmac_into(hash_algorithm h, byte_view key, std::initializer_list<byte_view> parts,
+               std::uint8_t* out) {
+    EVP_MD_CTX* c = scratch_md();
+    const EVP_MD* md = md_of(h);
+    const std::size_t bs = block_size(h);
+    std::uint8_t pad[128] = {};
+    unsigned int n = 0;
+    if (c == nullptr || md == nullptr) {
+        return false;
+    }
+    bool ok = true;
+    if (key.size() > bs) {
+        ok = EVP_DigestInit_ex2(c, md, nullptr) == 1 && update(c, key) &&
+             EVP_DigestFinal_ex(c, pad, &n) == 1;
+    } else if (!key.empty()) {
+        std::memcpy(pad, key.data(), key.size());
+    }
+    for (std::size_t i = 0; i < bs; ++i) {
+        pad[i] ^= 0x36;
+    }
+    ok = ok && EVP_DigestInit_ex2(c, md, nullptr) == 1 && update(c, byte_view(pad, bs));
+    for (byte_view part : parts) {
+        ok = ok && update(c, part);
+    }
+    ok = ok && EVP_DigestFinal_ex(c, out, &n) == 1;
+    for (std::size_t i = 0; i < bs; ++i) {
+        pad[i] ^= 0x36 ^ 0x5c;
+    }
+    ok = ok && EVP_DigestInit_ex2(c, md, nullptr) == 1 && update(c, byte_view(pad, bs)) &&
+         update(c, byte_view(out, n)) && EVP_DigestFinal_ex(c, out, &n) == 1;
+    OPENSSL_cleanse(pad, sizeof pad);
+    return ok && n == digest_size(h);
 }
 
 }  // namespace
@@ -174,7 +163,7 @@ void hash_context::update(byte_view data) {
 std::size_t hash_context::peek(mutable_bytes out) const {
     // Finalizing a copy leaves this context free to continue. The copy lives in
     // a per-thread scratch context so only the provider state is duplicated.
-    EVP_MD_CTX* tmp = scratch().md();
+    EVP_MD_CTX* tmp = scratch_md();
     unsigned int n = 0;
     if (ctx_ == nullptr || tmp == nullptr || out.size() < size() ||
         EVP_MD_CTX_copy_ex(tmp, ctx_.get()) != 1 || EVP_DigestFinal_ex(tmp, out.data(), &n) != 1) {
@@ -184,7 +173,7 @@ std::size_t hash_context::peek(mutable_bytes out) const {
 }
 
 std::size_t digest(hash_algorithm h, byte_view data, mutable_bytes out) {
-    EVP_MD_CTX* c = scratch().md();
+    EVP_MD_CTX* c = scratch_md();
     const EVP_MD* md = md_of(h);
     unsigned int n = 0;
     if (c == nullptr || md == nullptr || out.size() < digest_size(h) ||
@@ -197,14 +186,10 @@ std::size_t digest(hash_algorithm h, byte_view data, mutable_bytes out) {
 }
 
 std::size_t hmac(hash_algorithm h, byte_view key, byte_view data, mutable_bytes out) {
-    EVP_MAC_CTX* c = scratch().mac(h);
-    std::size_t n = 0;
-    if (c == nullptr || out.size() < digest_size(h) ||
-        EVP_MAC_init(c, key_pointer(key), key.size(), nullptr) != 1 || !mac_update(c, data) ||
-        EVP_MAC_final(c, out.data(), &n, out.size()) != 1) {
+    if (out.size() < digest_size(h) || !hmac_into(h, key, {data}, out.data())) {
         return 0;
     }
-    return n;
+    return digest_size(h);
 }
 
 void hkdf_extract(hash_algorithm h, byte_view salt, byte_view ikm, mutable_bytes prk) {
@@ -223,25 +208,15 @@ bool hkdf_expand(hash_algorithm h, byte_view prk, byte_view info, mutable_bytes 
     if (out.size() > 255 * hash_len || prk.size() < hash_len) {
         return false;
     }
-    EVP_MAC_CTX* c = scratch().mac(h);
-    if (c == nullptr || EVP_MAC_init(c, prk.data(), prk.size(), nullptr) != 1) {
-        return false;
-    }
-    // T(i) = HMAC(PRK, T(i-1) | info | i); re-initialising with a null key
-    // restarts HMAC with the PRK already loaded.
+    // T(i) = HMAC(PRK, T(i-1) | info | i), T(0) empty.
     std::uint8_t block[max_digest_size];
-    std::size_t block_len = 0;
     bool ok = true;
     for (std::size_t done = 0, i = 1; ok && done < out.size(); ++i) {
         const std::uint8_t counter = static_cast<std::uint8_t>(i);
-        std::size_t n = 0;
-        ok = (i == 1 || EVP_MAC_init(c, nullptr, 0, nullptr) == 1) &&
-             mac_update(c, byte_view(block, block_len)) && mac_update(c, info) &&
-             mac_update(c, byte_view(&counter, 1)) &&
-             EVP_MAC_final(c, block, &n, sizeof block) == 1 && n == hash_len;
+        const byte_view previous(block, i == 1 ? 0 : hash_len);
+        ok = hmac_into(h, prk, {previous, info, byte_view(&counter, 1)}, block);
         if (ok) {
-            block_len = n;
-            const std::size_t take = std::min(n, out.size() - done);
+            const std::size_t take = std::min(hash_len, out.size() - done);
             std::memcpy(out.data() + done, block, take);
             done += take;
         }
