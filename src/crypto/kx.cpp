@@ -124,16 +124,12 @@ pkey_ptr ec_key_from_private(kx_group g, byte_view priv, bytes& pub) {
     return pkey_ptr(key);
 }
 
-// The peer's key_share as a key of our own group. Copying the group from our
-// key avoids a key-management look-up by name on every handshake. Importing an
-// EC point checks that it lies on the curve and its coordinates are reduced.
+// The peer's key_share as a key of our own type and group. Copying these from
+// our key avoids a key-management look-up by name on every handshake.
+// Importing an EC point checks that it lies on the curve with reduced coordinates.
 pkey_ptr peer_key(kx_group g, EVP_PKEY* own, byte_view peer) {
-    if (g == kx_group::x25519) {
-        return pkey_ptr(
-            EVP_PKEY_new_raw_public_key_ex(nullptr, "X25519", nullptr, peer.data(), peer.size()));
-    }
-    if (peer[0] != 0x04) {  // compressed and hybrid forms are not allowed in TLS 1.3
-        return nullptr;
+    if (g != kx_group::x25519 && peer[0] != 0x04) {
+        return nullptr;  // compressed and hybrid forms are not allowed in TLS 1.3
     }
     pkey_ptr key(EVP_PKEY_new());
     if (key == nullptr || EVP_PKEY_copy_parameters(key.get(), own) != 1 ||
