@@ -114,14 +114,6 @@ drive_outcome drive(engine& e) {
     return out;
 }
 
-bytes concat(const std::vector<bytes>& parts) {
-    bytes out;
-    for (const auto& p : parts) {
-        out.insert(out.end(), p.begin(), p.end());
-    }
-    return out;
-}
-
 // The handshake message types in a run of decrypted or plaintext records.
 std::vector<int> handshake_types(const std::vector<record>& records) {
     std::vector<int> types;
