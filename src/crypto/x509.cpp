@@ -310,6 +310,53 @@ std::string certificate::issuer() const {
     return cert_ == nullptr ? std::string() : name_to_string(X509_get_issuer_name(cert_.get()));
 }
 
+bool certificate::matches_host(std::string_view host) const {
+    if (!cert_ || host.empty()) {
+        return false;
+    }
+    const std::string name = strip_brackets(host);
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, name.c_str(), addr) == 1 ||
+        inet_pton(AF_INET6, name.c_str(), addr) == 1) {
+        return X509_check_ip_asc(cert_.get(), name.c_str(), 0) == 1;
+    }
+    return X509_check_host(cert_.get(), name.data(), name.size(),
+                           X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+}
+
+std::uint16_t certificate::signature_scheme() const {
+    int md = NID_undef;
+    int pk = NID_undef;
+    if (!cert_ || X509_get_signature_info(cert_.get(), &md, &pk, nullptr, nullptr) != 1) {
+        return 0;
+    }
+    auto by_hash = [md](std::uint16_t sha256, std::uint16_t sha384,
+                        std::uint16_t sha512) -> std::uint16_t {
+        switch (md) {
+            case NID_sha256:
+                return sha256;
+            case NID_sha384:
+                return sha384;
+            case NID_sha512:
+                return sha512;
+            default:
+                return 0;
+        }
+    };
+    switch (pk) {
+        case EVP_PKEY_RSA:
+            return by_hash(0x0401, 0x0501, 0x0601);
+        case EVP_PKEY_RSA_PSS:
+            return by_hash(0x0804, 0x0805, 0x0806);
+        case EVP_PKEY_EC:
+            return by_hash(0x0403, 0x0503, 0x0603);
+        case EVP_PKEY_ED25519:
+            return 0x0807;
+        default:
+            return 0;
+    }
+}
+
 std::vector<bytes> pem_certificates_to_der(std::string_view pem) {
     std::vector<bytes> out;
     if (pem.empty() || pem.size() > static_cast<std::size_t>(INT_MAX)) {

@@ -40,6 +40,13 @@ public:
     std::string subject() const;
     std::string issuer() const;
 
+    /// True when the certificate is valid for `host`: a DNS name (with the
+    /// wildcard rules of X509_check_host, no partial wildcards) or an IP literal.
+    bool matches_host(std::string_view host) const;
+    /// The TLS SignatureScheme of the certificate's own signature (how its issuer
+    /// signed it), or 0 when it has none. RSA-PSS maps to rsa_pss_rsae_*.
+    std::uint16_t signature_scheme() const;
+
 private:
     struct deleter {
         void operator()(x509_st* p) const noexcept;
@@ -94,7 +101,7 @@ struct verify_request {
     const trust_store* store = nullptr;
     std::span<const certificate> chain;  ///< leaf first, as received
     peer_role role = peer_role::server;
-    std::string_view host;               ///< DNS name or IP literal; empty: no name check
+    std::string_view host;  ///< DNS name or IP literal; empty: no name check
     std::chrono::system_clock::time_point now;
     const native_verify_callback* callback = nullptr;
 };

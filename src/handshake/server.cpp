@@ -93,13 +93,28 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
         error_message_ = "no certificate configured";
         return error::handshake_failure;
     }
+    // Among the credentials that can sign with a scheme the client accepts,
+    // prefer one whose leaf names the SNI host, then one whose chain is signed
+    // with algorithms the client accepts in certificates; ties go to the first.
+    const std::vector<std::uint16_t>& cert_schemes =
+        ch.has_signature_algorithms_cert ? ch.signature_algorithms_cert : ch.signature_algorithms;
     const credential* cred = nullptr;
     std::uint16_t scheme = 0;
+    int best_score = -1;
     for (const credential& c : ctx_->credentials) {
-        scheme = choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms);
-        if (scheme != 0) {
+        std::uint16_t s = choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms);
+        if (s == 0) {
+            continue;
+        }
+        bool names_host = !server_name_.empty() && c.chain.front().matches_host(server_name_);
+        bool chain_accepted = std::all_of(c.chain.begin(), c.chain.end(), [&](const auto& cert) {
+            return contains(cert_schemes, cert.signature_scheme());
+        });
+        int score = (names_host ? 2 : 0) + (chain_accepted ? 1 : 0);
+        if (score > best_score) {
+            best_score = score;
             cred = &c;
-            break;
+            scheme = s;
         }
     }
     if (!cred) {
