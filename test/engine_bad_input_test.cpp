@@ -1109,3 +1109,380 @@ BOOST_AUTO_TEST_CASE(garbage_after_handshake) {
         }
     }
 }
+
+// ---- Protected handshake messages, edited with the keylog ----------------------------------
+
+namespace {
+
+using message_edit = std::function<void(std::vector<bytes>& messages)>;
+
+// Opens every protected record of a flight with `secret`, lets `edit` change
+// the handshake messages, and seals each message into its own record again
+// (plaintext records stay where they were, in front).
+bytes reseal_flight(const bytes& flight_bytes, const bytes& secret, const message_edit& edit) {
+    auto open_keys = traffic_keys::from_secret(suite, secret);
+    std::vector<record> plain_records;
+    bytes stream;
+    for (const auto& r : split_records(flight_bytes).records) {
+        if (r.type != content_type::application_data) {
+            plain_records.push_back(r);
+            continue;
+        }
+        auto plain = open_record(open_keys, r);
+        BOOST_TEST_REQUIRE(plain.has_value());
+        BOOST_TEST_REQUIRE(plain->type == content_type::handshake);
+        stream.insert(stream.end(), plain->payload.begin(), plain->payload.end());
+    }
+    auto messages = split_handshake_messages(stream);
+    BOOST_TEST_REQUIRE(messages.has_value());
+    edit(*messages);
+    auto seal_keys = traffic_keys::from_secret(suite, secret);
+    for (const auto& m : *messages) {
+        plain_records.push_back(seal_record(seal_keys, content_type::handshake, m));
+    }
+    return join_records(plain_records);
+}
+
+bytes handshake_message(std::uint8_t type, const bytes& body) {
+    bytes m = {type, static_cast<std::uint8_t>(body.size() >> 16),
+               static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size())};
+    m.insert(m.end(), body.begin(), body.end());
+    return m;
+}
+
+std::vector<int> types_of(const std::vector<bytes>& messages) {
+    std::vector<int> t;
+    for (const auto& m : messages) {
+        t.push_back(m.at(0));
+    }
+    return t;
+}
+
+// The client's reaction to the server's first flight with its protected
+// messages edited.
+struct edited_flight_run {
+    party c;
+    party s;
+    std::unique_ptr<engine> client;
+    std::unique_ptr<engine> server;
+    run_outcome client_out;
+};
+
+std::unique_ptr<edited_flight_run> client_gets_edited_server_messages(
+    const message_edit& edit, const std::function<void(context&)>& client_tweak = {}) {
+    auto r = std::make_unique<edited_flight_run>();
+    r->c = client_party(client_tweak);
+    r->s = server_party();
+    r->client = std::make_unique<engine>(r->c.ctx, role::client, localhost());
+    r->server = std::make_unique<engine>(r->s.ctx, role::server);
+    auto ch = run(*r->client);
+    auto flight = feed_and_run(*r->server, ch.output);
+    BOOST_TEST_REQUIRE(flight.last == status::want_read);
+    auto secret = r->s.log.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET");
+    BOOST_TEST_REQUIRE(secret.has_value());
+    r->client_out = feed_and_run(*r->client, reseal_flight(flight.output, *secret, [&](auto& msgs) {
+        // EE, Certificate, CertificateVerify, Finished
+        BOOST_TEST_REQUIRE((types_of(msgs) == std::vector<int>{8, 11, 15, 20}));
+        edit(msgs);
+    }));
+    return r;
+}
+
+void expect_client_error(const edited_flight_run& r, error expected) {
+    BOOST_TEST(r.client_out.last == status::error);
+    BOOST_TEST(r.client_out.ec == err(expected),
+               "got " << r.client_out.ec.message() << " (" << r.client->error_message() << ")");
+    BOOST_TEST(!r.client->handshake_done());
+    auto a = alert_in(r.client_out.output, r.c.log, role::client);
+    BOOST_TEST_REQUIRE(a.has_value(), "no alert in " << to_hex(r.client_out.output));
+    BOOST_TEST(int(*a) == int(to_alert(expected)));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(resealed_server_flight_is_accepted) {
+    // Sanity check of the re-sealing: unchanged messages, one per record.
+    auto r = client_gets_edited_server_messages([](std::vector<bytes>&) {});
+    BOOST_TEST(r->client_out.last == status::done, r->client_out.ec.message());
+    BOOST_TEST(r->client->handshake_done());
+}
+
+BOOST_AUTO_TEST_CASE(bad_server_finished_is_decrypt_error) {
+    // RFC 8446 4.4.4: a Finished that does not verify -> decrypt_error.
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) { msgs[3].back() ^= 0x01; });
+    expect_client_error(*r, error::decrypt_error);
+}
+
+BOOST_AUTO_TEST_CASE(bad_certificate_verify_signature_is_decrypt_error) {
+    // RFC 8446 4.4.3: a CertificateVerify that does not verify -> decrypt_error.
+    auto r = client_gets_edited_server_messages([](std::vector<bytes>& msgs) {
+        msgs[2].back() ^= 0x01;  // inside the ECDSA signature's DER
+    });
+    expect_client_error(*r, error::decrypt_error);
+}
+
+BOOST_AUTO_TEST_CASE(certificate_verify_with_unoffered_scheme_is_illegal_parameter) {
+    // The client offered only ecdsa_secp256r1_sha256; the server's
+    // CertificateVerify claims ed25519 (RFC 8446 4.4.3: must be offered ->
+    // illegal_parameter).
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) {
+            BOOST_TEST_REQUIRE(msgs[2].size() > 6u);
+            msgs[2][4] = 0x08;
+            msgs[2][5] = 0x07;
+        },
+        [](context& c) { c.set_signature_schemes({signature_scheme::ecdsa_secp256r1_sha256}); });
+    expect_client_error(*r, error::illegal_parameter);
+}
+
+BOOST_AUTO_TEST_CASE(missing_certificate_verify_is_unexpected_message) {
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) { msgs.erase(msgs.begin() + 2); });
+    expect_client_error(*r, error::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(missing_certificate_is_unexpected_message) {
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) { msgs.erase(msgs.begin() + 1, msgs.begin() + 3); });
+    expect_client_error(*r, error::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(swapped_encrypted_extensions_and_certificate_is_unexpected_message) {
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) { std::swap(msgs[0], msgs[1]); });
+    expect_client_error(*r, error::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(duplicated_encrypted_extensions_is_unexpected_message) {
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) { msgs.insert(msgs.begin() + 1, msgs[0]); });
+    expect_client_error(*r, error::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(empty_server_certificate_is_decode_error) {
+    // RFC 8446 4.4.2.4: an empty server Certificate -> decode_error.
+    auto r = client_gets_edited_server_messages([](std::vector<bytes>& msgs) {
+        msgs[1] = handshake_message(11, bytes{0, 0, 0, 0});
+    });
+    expect_client_error(*r, error::decode_error);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_server_certificate_is_bad_certificate) {
+    // A certificate entry that is not DER -> bad_certificate (RFC 8446 6.2).
+    auto r = client_gets_edited_server_messages([](std::vector<bytes>& msgs) {
+        // context<0> certificate_list<3> { cert_data<3> "junk" extensions<2> }
+        msgs[1] = handshake_message(11, bytes{0, 0, 0, 9, 0, 0, 4, 'j', 'u', 'n', 'k', 0, 0});
+    });
+    expect_client_error(*r, error::bad_certificate);
+}
+
+BOOST_AUTO_TEST_CASE(forbidden_extension_in_encrypted_extensions_is_illegal_parameter) {
+    // RFC 8446 4.2: a known extension in a message it is not allowed in ->
+    // illegal_parameter. key_share and supported_versions never go in EE.
+    for (std::uint16_t type : {ext::key_share, ext::supported_versions}) {
+        BOOST_TEST_CONTEXT("extension " << type) {
+            auto r = client_gets_edited_server_messages([type](std::vector<bytes>& msgs) {
+                bytes& ee = msgs[0];
+                // EE body: extensions<2>; append {type, length 2, 0x03 0x04}.
+                bytes body(ee.begin() + 4, ee.end());
+                std::size_t ext_len = static_cast<std::size_t>(body[0]) << 8 | body[1];
+                body.insert(body.end(), {static_cast<std::uint8_t>(type >> 8),
+                                         static_cast<std::uint8_t>(type), 0, 2, 3, 4});
+                ext_len += 6;
+                body[0] = static_cast<std::uint8_t>(ext_len >> 8);
+                body[1] = static_cast<std::uint8_t>(ext_len);
+                ee = handshake_message(8, body);
+            });
+            expect_client_error(*r, error::illegal_parameter);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unsolicited_alpn_in_encrypted_extensions_is_unsupported_extension) {
+    // RFC 8446 4.2: an extension response without the request ->
+    // unsupported_extension. The client offered no ALPN.
+    auto r = client_gets_edited_server_messages([](std::vector<bytes>& msgs) {
+        // EE with just ALPN "h2": 00 10 | 00 05 | 00 03 02 'h' '2'
+        msgs[0] = handshake_message(8, bytes{0, 9, 0, 16, 0, 5, 0, 3, 2, 'h', '2'});
+    });
+    expect_client_error(*r, error::unsupported_extension);
+}
+
+BOOST_AUTO_TEST_CASE(alpn_not_offered_by_client_is_illegal_parameter) {
+    // The client offered "h2"; the server "selects" "spdy/1".
+    auto r = client_gets_edited_server_messages(
+        [](std::vector<bytes>& msgs) {
+            msgs[0] = handshake_message(
+                8, bytes{0, 13, 0, 16, 0, 9, 0, 7, 6, 's', 'p', 'd', 'y', '/', '1'});
+        },
+        [](context& c) { c.set_alpn_protocols({"h2"}); });
+    expect_client_error(*r, error::illegal_parameter);
+}
+
+BOOST_AUTO_TEST_CASE(server_hello_followed_by_data_before_key_change_is_unexpected_message) {
+    // RFC 8446 5.1: handshake messages MUST NOT span a key change; the first
+    // byte of the next message in the ServerHello's record -> unexpected_message.
+    auto r = client_receives_server_flight([](std::vector<record>& recs) {
+        recs.at(0).payload.push_back(8);  // the start of an EncryptedExtensions
+    });
+    BOOST_TEST(r->client_out.last == status::error);
+    BOOST_TEST(r->client_out.ec == err(error::unexpected_message), r->client_out.ec.message());
+    auto a = alert_in(r->client_out.output, r->c.log, role::client);
+    BOOST_TEST_REQUIRE(a.has_value());
+    BOOST_TEST(int(*a) == int(alert::unexpected_message));
+}
+
+BOOST_AUTO_TEST_CASE(client_hello_followed_by_data_before_key_change_is_unexpected_message) {
+    auto recs = split_records(client_hello_record()).records;
+    BOOST_TEST_REQUIRE(recs.size() == 1u);
+    recs[0].payload.push_back(20);  // the start of a Finished, in the clear
+    expect_server_rejects(join_records(recs), error::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(bad_client_finished_is_decrypt_error) {
+    auto c = client_party();
+    auto s = server_party();
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    auto ch = run(client);
+    auto flight = feed_and_run(server, ch.output);
+    auto second = feed_and_run(client, flight.output);
+    BOOST_TEST_REQUIRE(second.last == status::done);
+    auto secret = c.log.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    BOOST_TEST_REQUIRE(secret.has_value());
+    auto edited = reseal_flight(second.output, *secret, [](std::vector<bytes>& msgs) {
+        BOOST_TEST_REQUIRE((types_of(msgs) == std::vector<int>{20}));
+        msgs[0][10] ^= 0x40;
+    });
+    auto out = feed_and_run(server, edited);
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::decrypt_error), out.ec.message());
+    BOOST_TEST(!server.handshake_done());
+    auto a = alert_in(out.output, s.log, role::server);
+    BOOST_TEST_REQUIRE(a.has_value());
+    BOOST_TEST(int(*a) == int(alert::decrypt_error));
+}
+
+// ---- Post-handshake messages -----------------------------------------------------------
+
+namespace {
+// Feeds the client one record forged under the server's application key.
+run_outcome server_sends_protected(connection& conn, std::uint8_t type, const bytes& content) {
+    auto dec = follow(conn, role::server);
+    auto forged = seal_record(dec.application(), type, content);
+    return feed_and_run(*conn.client, encode_record(forged));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(new_session_ticket_is_accepted_by_client) {
+    // Every OpenSSL server sends tickets; a client that does not resume must
+    // still accept and skip them (RFC 8446 4.6.1).
+    auto conn = connect();
+    bytes nst_body = {0, 0, 0x1c, 0x20, 1, 2, 3, 4, 1, 0, 0, 4, 0xaa, 0xbb, 0xcc, 0xdd, 0, 0};
+    auto dec = follow(*conn, role::server);
+    bytes wire = encode_record(
+        seal_record(dec.application(), content_type::handshake, handshake_message(4, nst_body)));
+    auto data = encode_record(
+        seal_record(dec.application(), content_type::application_data, to_bytes("after ticket")));
+    wire.insert(wire.end(), data.begin(), data.end());
+    auto out = feed_and_run(*conn->client, wire);
+    BOOST_TEST(out.last == status::want_read, out.ec.message());
+    BOOST_TEST(!out.ec);
+    BOOST_TEST((out.data == to_bytes("after ticket")));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_new_session_ticket_is_decode_error) {
+    auto conn = connect();
+    // The ticket<1..2^16-1> length runs past the end of the message.
+    auto out = server_sends_protected(
+        *conn, content_type::handshake,
+        handshake_message(4, bytes{0, 0, 0x1c, 0x20, 1, 2, 3, 4, 0, 0, 9, 0xaa}));
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::decode_error), out.ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(key_update_with_invalid_request_is_illegal_parameter) {
+    // RFC 8446 4.6.3: request_update other than 0 or 1 -> illegal_parameter.
+    auto conn = connect();
+    auto out =
+        server_sends_protected(*conn, content_type::handshake, handshake_message(24, bytes{2}));
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::illegal_parameter), out.ec.message());
+    auto a = alert_in(out.output, conn->c.log, role::client);
+    BOOST_TEST_REQUIRE(a.has_value());
+    BOOST_TEST(int(*a) == int(alert::illegal_parameter));
+}
+
+BOOST_AUTO_TEST_CASE(unsolicited_post_handshake_certificate_request_is_unexpected_message) {
+    // RFC 8446 4.6.2: the client sent no post_handshake_auth -> unexpected_message.
+    auto conn = connect();
+    bytes body = {1, 5, 0, 8, 0, 13, 0, 4, 0, 2, 4, 3};
+    auto out = server_sends_protected(*conn, content_type::handshake, handshake_message(13, body));
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::unexpected_message), out.ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(server_hello_after_handshake_is_unexpected_message) {
+    auto conn = connect();
+    auto recs = split_records(conn->result.flights_from(role::server).at(0)->data).records;
+    auto out = server_sends_protected(*conn, content_type::handshake, recs.at(0).payload);
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::unexpected_message), out.ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(fatal_alert_after_handshake_is_reported) {
+    auto conn = connect();
+    auto out = server_sends_protected(*conn, content_type::alert, bytes{2, 80});
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == make_error_code(alert::internal_error));
+    BOOST_TEST(out.output.empty());
+}
+
+BOOST_AUTO_TEST_CASE(data_after_close_notify_is_ignored) {
+    // RFC 8446 6.1: data received after a closure alert MUST be ignored.
+    auto conn = connect();
+    auto dec = follow(*conn, role::server);
+    bytes wire = encode_record(seal_record(dec.application(), content_type::alert, bytes{1, 0}));
+    auto late = encode_record(
+        seal_record(dec.application(), content_type::application_data, to_bytes("late")));
+    wire.insert(wire.end(), late.begin(), late.end());
+    conn->client->feed(wire);
+    bytes got;
+    BOOST_TEST(read_available(*conn->client, got) == status::closed);
+    BOOST_TEST(got.empty());
+    BOOST_TEST(!conn->client->error());
+    BOOST_TEST(read_available(*conn->client, got) == status::closed);
+    BOOST_TEST(got.empty());
+}
+
+BOOST_AUTO_TEST_CASE(hello_retry_request_cookie_is_echoed) {
+    // RFC 8446 4.2.2: a client MUST echo the HRR's cookie in its second
+    // ClientHello.
+    auto c = client_party([](context& ctx) {
+        ctx.set_groups({named_group::x25519, named_group::secp256r1});
+    });
+    auto s = server_party([](context& ctx) { ctx.set_groups({named_group::secp256r1}); });
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    auto ch1 = run(client);
+    auto hrr_flight = feed_and_run(server, ch1.output);
+    auto recs = split_records(hrr_flight.output).records;
+    auto hrr = parse_hello(recs.at(0).payload);
+    BOOST_TEST_REQUIRE(hrr.has_value());
+    const bytes cookie = {0, 6, 'c', 'o', 'o', 'k', 'i', 'e'};
+    hrr->extensions.push_back({ext::cookie, cookie});
+    recs[0].payload = encode_hello(*hrr);
+    auto ch2_out = feed_and_run(client, join_records(recs));
+    BOOST_TEST_REQUIRE(ch2_out.last == status::want_read, ch2_out.ec.message());
+    std::optional<hello> ch2;
+    for (const auto& r : split_records(ch2_out.output).records) {
+        if (r.type == content_type::handshake) {
+            ch2 = parse_hello(r.payload);
+        }
+    }
+    BOOST_TEST_REQUIRE(ch2.has_value());
+    auto* echoed = ch2->find(ext::cookie);
+    BOOST_TEST_REQUIRE(echoed != nullptr);
+    BOOST_TEST((echoed->data == cookie));
+}

@@ -213,6 +213,9 @@ write_outcome write_all(engine& e, byte_view data) {
         std::size_t n = 0;
         out.last = e.write(data.subspan(out.written), n);
         out.written += n;
+        if (i == 0) {
+            out.first_call = n;
+        }
         if (!e.output().empty()) {
             auto chunk = take_output(e);
             out.output.insert(out.output.end(), chunk.begin(), chunk.end());

@@ -149,6 +149,7 @@ struct write_outcome {
     std::size_t written = 0;
     bytes output;
     std::size_t output_chunks = 0;  ///< how many output() runs it took
+    std::size_t first_call = 0;     ///< bytes the first write() call took
 };
 write_outcome write_all(engine& e, byte_view data);
 
