@@ -93,6 +93,12 @@ public:
     /// Says that the transport reached end of file.
     void commit_eof();
     /// Bytes to send to the transport.
+    ///
+    /// The bytes returned stay valid and unchanged until consume_output() has
+    /// consumed them, even when later calls produce more output (a KeyUpdate
+    /// reply made by read() while a transport write is still in flight): that
+    /// output follows in a later output(). So a front end may keep one transport
+    /// write in flight while it goes on reading.
     std::span<const std::uint8_t> output() const noexcept;
     /// Says that the first `n` bytes of output() were sent.
     void consume_output(std::size_t n);

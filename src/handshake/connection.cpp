@@ -50,6 +50,7 @@ connection::connection(std::shared_ptr<const context::impl> ctx, role r, engine_
 connection::~connection() {
     record::release_buffer(in_);
     record::release_buffer(out_);
+    record::release_buffer(out_next_);
     crypto::cleanse(hs_);
 }
 
@@ -101,7 +102,9 @@ void connection::consume_output(std::size_t n) {
     out_start_ += std::min(n, out_.size() - out_start_);
     if (out_start_ == out_.size()) {
         out_start_ = 0;
+        output_handed_out_ = false;
         record::release_buffer(out_);
+        out_.swap(out_next_);
     }
 }
 
@@ -273,42 +276,43 @@ error connection::key_change_boundary() const {
 }
 
 void connection::write_record(wire::content_type type, byte_view content) {
-    if (out_.capacity() == 0) {
-        out_ = record::acquire_buffer(input_capacity);
+    bytes& out = output_target();
+    if (out.capacity() == 0) {
+        out = record::acquire_buffer(input_capacity);
     }
     std::size_t offset = 0;
     do {
         std::size_t n = std::min(content.size() - offset, record::max_plaintext);
-        std::size_t at = out_.size();
+        if (write_.active() && ccs_pending_) {
+            ccs_pending_ = false;
+            write_change_cipher_spec();
+        }
+        std::size_t at = out.size();
         if (write_.active()) {
-            if (ccs_pending_) {
-                ccs_pending_ = false;
-                write_change_cipher_spec();
-                at = out_.size();
-            }
-            out_.resize(at + record::header_size + n + record::seal_overhead);
-            std::memcpy(out_.data() + at + record::header_size, content.data() + offset, n);
-            if (write_.seal(out_.data() + at, n, type) == 0) {
+            out.resize(at + record::header_size + n + record::seal_overhead);
+            std::memcpy(out.data() + at + record::header_size, content.data() + offset, n);
+            if (write_.seal(out.data() + at, n, type) == 0) {
                 // libcrypto failed to seal: nothing sensible can be sent any more.
-                out_.resize(at);
+                out.resize(at);
                 error_ = error::internal_error;
                 state_ = state::failed;
                 return;
             }
         } else {
-            out_.resize(at + record::header_size + n);
-            record::write_header(out_.data() + at, type, n);
-            std::memcpy(out_.data() + at + record::header_size, content.data() + offset, n);
+            out.resize(at + record::header_size + n);
+            record::write_header(out.data() + at, type, n);
+            std::memcpy(out.data() + at + record::header_size, content.data() + offset, n);
         }
         offset += n;
     } while (offset < content.size());
 }
 
 void connection::write_change_cipher_spec() {
-    std::size_t at = out_.size();
-    out_.resize(at + record::header_size + 1);
-    record::write_header(out_.data() + at, wire::content_type::change_cipher_spec, 1);
-    out_[at + record::header_size] = 1;
+    bytes& out = output_target();
+    std::size_t at = out.size();
+    out.resize(at + record::header_size + 1);
+    record::write_header(out.data() + at, wire::content_type::change_cipher_spec, 1);
+    out[at + record::header_size] = 1;
     ccs_sent_ = true;
 }
 

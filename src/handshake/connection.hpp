@@ -54,6 +54,9 @@ public:
     void commit_input(std::size_t n);
     void commit_eof() noexcept { eof_ = true; }
     std::span<const std::uint8_t> output() const noexcept {
+        if (out_start_ < out_.size()) {
+            output_handed_out_ = true;
+        }
         return {out_.data() + out_start_, out_.size() - out_start_};
     }
     void consume_output(std::size_t n);
@@ -154,8 +157,15 @@ private:
     std::size_t app_end_ = 0;
     bool eof_ = false;
 
+    // Output: records to send. Once output() has handed out the unsent bytes of
+    // out_, they must not move until consumed (a transport write may be in
+    // flight), so records made meanwhile (a KeyUpdate reply, an alert) go to
+    // out_next_ and follow when out_ is fully consumed.
     bytes out_;
     std::size_t out_start_ = 0;
+    bytes out_next_;
+    mutable bool output_handed_out_ = false;
+    bytes& output_target() noexcept { return output_handed_out_ ? out_next_ : out_; }
 
     // Handshake bytes received but not yet processed (messages may span records).
     bytes hs_;
