@@ -40,6 +40,10 @@ struct engine_options {
     bool verify_host = true;
     /// Overrides the context's ALPN list when non-empty.
     std::vector<std::string> alpn_protocols;
+    /// Overrides the context's verify mode for this connection when set.
+    std::optional<tlsio::verify_mode> peer_verify_mode;
+    /// Overrides the context's verify callback for this connection when set.
+    verify_callback peer_verify_callback;
 };
 
 /// A TLS 1.3 connection without I/O: bytes in, bytes out.

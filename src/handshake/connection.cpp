@@ -561,15 +561,17 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
         error_message_ = "peer certificate has an unsupported key type";
         return error::unsupported_certificate;
     }
-    if ((ctx_->effective_verify_mode(role_) & verify_peer) == 0) {
+    if ((peer_verify_mode() & verify_peer) == 0) {
         return wire::ok;
     }
     static const crypto::trust_store empty_store;
     crypto::native_verify_callback callback;
-    if (ctx_->verify) {
-        callback = [this](bool preverified, x509_store_ctx_st* store_ctx) {
+    const verify_callback& user_callback =
+        options_.peer_verify_callback ? options_.peer_verify_callback : ctx_->verify;
+    if (user_callback) {
+        callback = [&user_callback](bool preverified, x509_store_ctx_st* store_ctx) {
             verify_context vc(store_ctx);
-            return ctx_->verify(preverified, vc);
+            return user_callback(preverified, vc);
         };
     }
     crypto::verify_request request;

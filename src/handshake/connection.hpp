@@ -144,6 +144,10 @@ private:
     void log_secret(const char* label, const secret& s) const;
     void update_write_keys(bool request_peer);
     void finish_handshake();
+    verify_mode peer_verify_mode() const noexcept {
+        return options_.peer_verify_mode ? *options_.peer_verify_mode
+                                         : ctx_->effective_verify_mode(role_);
+    }
 
     std::shared_ptr<const context::impl> ctx_;
     engine_options options_;

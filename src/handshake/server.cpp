@@ -247,7 +247,7 @@ error connection::server_send_flight(const wire::client_hello& ch,
         wire::handshake_type::encrypted_extensions,
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::encrypted_extensions), ee));
 
-    if (ctx_->effective_verify_mode(role_) & verify_peer) {
+    if (peer_verify_mode() & verify_peer) {
         std::vector<raw_extension> cr;
         cr.push_back(
             {wire::ext::signature_algorithms, wire::encode_u16_list(2, ctx_->signature_schemes)});
@@ -289,7 +289,7 @@ error connection::server_on_certificate(byte_view body, byte_view message) {
         return error::illegal_parameter;
     }
     if (cert.entries.empty()) {
-        if (ctx_->effective_verify_mode(role_) & verify_fail_if_no_peer_cert) {
+        if (peer_verify_mode() & verify_fail_if_no_peer_cert) {
             error_message_ = "client sent no certificate but one is required";
             return error::certificate_required;
         }
