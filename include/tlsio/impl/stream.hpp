@@ -1,0 +1,466 @@
+//
+// tlsio/impl/stream.hpp: the template bodies of tlsio::stream.
+//
+#ifndef TLSIO_IMPL_STREAM_HPP
+#define TLSIO_IMPL_STREAM_HPP
+
+#include <boost/asio/compose.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <span>
+
+namespace tlsio {
+namespace detail {
+
+template <class Buffers>
+std::span<std::uint8_t> first_buffer(const Buffers& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+        boost::asio::mutable_buffer b(*it);
+        if (b.size() != 0) {
+            return {static_cast<std::uint8_t*>(b.data()), b.size()};
+        }
+    }
+    return {};
+}
+
+template <class Buffers>
+std::span<const std::uint8_t> first_const_buffer(const Buffers& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+        boost::asio::const_buffer b(*it);
+        if (b.size() != 0) {
+            return {static_cast<const std::uint8_t*>(b.data()), b.size()};
+        }
+    }
+    return {};
+}
+
+// Each operation is one engine call that the drivers repeat until it is done;
+// the drivers move the bytes. `read_side` operations never wait for another
+// operation's transport write: what they produce leaves with that write.
+
+struct handshake_operation {
+    static constexpr bool read_side = false;
+    static constexpr bool with_size = false;
+    status operator()(engine& e, std::size_t&) { return e.handshake(); }
+    boost::system::error_code closed_error() const { return boost::asio::error::eof; }
+};
+
+template <class MutableBufferSequence>
+struct read_operation {
+    static constexpr bool read_side = true;
+    static constexpr bool with_size = true;
+    MutableBufferSequence buffers;
+    status operator()(engine& e, std::size_t& n) { return e.read(first_buffer(buffers), n); }
+    boost::system::error_code closed_error() const { return boost::asio::error::eof; }
+};
+
+template <class ConstBufferSequence>
+struct write_operation {
+    static constexpr bool read_side = false;
+    static constexpr bool with_size = true;
+    ConstBufferSequence buffers;
+    status operator()(engine& e, std::size_t& n) { return e.write(first_const_buffer(buffers), n); }
+    boost::system::error_code closed_error() const { return boost::asio::error::eof; }
+};
+
+struct shutdown_operation {
+    static constexpr bool read_side = false;
+    static constexpr bool with_size = false;
+    bool sent = false;
+    status operator()(engine& e, std::size_t&) {
+        if (!sent) {
+            sent = true;
+            if (status s = e.shutdown(); s != status::done) {
+                return s;
+            }
+        }
+        // Wait for the peer's close_notify, discarding data that comes first.
+        std::uint8_t discard[512];
+        for (;;) {
+            std::size_t n = 0;
+            status s = e.read(discard, n);
+            if (s != status::done || n == 0) {
+                return s;
+            }
+        }
+    }
+    // The peer's close_notify is what a shutdown waits for: success.
+    boost::system::error_code closed_error() const { return {}; }
+};
+
+/// The asynchronous driver shared by every operation.
+template <class NextLayer, class Operation>
+class io_op {
+public:
+    io_op(stream<NextLayer>& s, Operation op) : stream_(s), core_(*s.core_), op_(std::move(op)) {}
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
+        switch (step_) {
+            case step::start:
+                if (core_.broken) {
+                    return finish(self, boost::asio::error::operation_aborted);
+                }
+                if (!core_.engine) {
+                    return finish(self, error::not_handshaked);
+                }
+                perform_ = true;
+                break;
+            case step::wrote:
+                core_.writing = false;
+                core_.write_done.cancel();  // wake operations waiting to write
+                if (ec) {
+                    core_.broken = true;  // records may be cut: nothing can follow
+                    return finish(self, ec);
+                }
+                core_.engine->consume_output(n);
+                break;
+            case step::read:
+                if (ec == boost::asio::error::eof) {
+                    core_.engine->commit_eof();
+                } else if (ec) {
+                    if (!Operation::read_side) {
+                        core_.broken = true;
+                    }
+                    return finish(self, ec);
+                } else {
+                    core_.engine->commit_input(n);
+                }
+                perform_ = true;
+                break;
+            case step::waited:
+                if (self.cancelled() != boost::asio::cancellation_type::none) {
+                    if (!Operation::read_side) {
+                        core_.broken = true;
+                    }
+                    return finish(self, boost::asio::error::operation_aborted);
+                }
+                break;
+            case step::posted:
+                return complete(self);
+        }
+        run(self);
+    }
+
+private:
+    enum class step { start, wrote, read, waited, posted };
+
+    template <class Self>
+    void run(Self& self) {
+        engine& e = *core_.engine;
+        if (perform_) {
+            perform_ = false;
+            status_ = op_(e, bytes_);
+        }
+        std::span<const std::uint8_t> out = e.output();
+        if (!out.empty()) {
+            if (!core_.writing) {
+                core_.writing = true;
+                step_ = step::wrote;
+                async_ = true;
+                boost::asio::async_write(stream_.next_layer(),
+                                         boost::asio::buffer(out.data(), out.size()),
+                                         std::move(self));
+                return;
+            }
+            if (!Operation::read_side || status_ == status::want_write) {
+                return wait_for_writer(self);
+            }
+        }
+        switch (status_) {
+            case status::want_read: {
+                std::span<std::uint8_t> space = e.input_space();
+                step_ = step::read;
+                async_ = true;
+                stream_.next_layer().async_read_some(
+                    boost::asio::buffer(space.data(), space.size()), std::move(self));
+                return;
+            }
+            case status::want_write:
+                perform_ = true;
+                return run(self);
+            case status::done:
+                return finish(self, {});
+            case status::closed:
+                return finish(self, op_.closed_error());
+            case status::error:
+                return finish(self, e.error());
+        }
+    }
+
+    template <class Self>
+    void wait_for_writer(Self& self) {
+        step_ = step::waited;
+        async_ = true;
+        core_.write_done.async_wait(std::move(self));
+    }
+
+    template <class Self>
+    void finish(Self& self, boost::system::error_code ec) {
+        ec_ = ec;
+        if (!async_) {
+            // Never complete inside the initiating call.
+            step_ = step::posted;
+            async_ = true;
+            boost::asio::post(std::move(self));
+            return;
+        }
+        complete(self);
+    }
+
+    template <class Self>
+    void complete(Self& self) {
+        if constexpr (Operation::with_size) {
+            self.complete(ec_, ec_ ? std::size_t{0} : bytes_);
+        } else {
+            self.complete(ec_);
+        }
+    }
+
+    stream<NextLayer>& stream_;
+    stream_core& core_;
+    Operation op_;
+    step step_ = step::start;
+    status status_ = status::done;
+    bool perform_ = false;
+    bool async_ = false;
+    std::size_t bytes_ = 0;
+    boost::system::error_code ec_;
+};
+
+inline void throw_on_error(const boost::system::error_code& ec, const char* what) {
+    if (ec) {
+        throw boost::system::system_error(ec, what);
+    }
+}
+
+}  // namespace detail
+
+template <class NextLayer>
+template <class Arg>
+stream<NextLayer>::stream(Arg&& arg, const context& ctx)
+    : next_layer_(std::forward<Arg>(arg)),
+      ctx_(ctx),
+      core_(std::make_unique<detail::stream_core>(next_layer_.get_executor())) {}
+
+template <class NextLayer>
+auto stream<NextLayer>::lowest_layer() noexcept -> lowest_layer_type& {
+    if constexpr (std::is_same_v<lowest_layer_type, next_layer_type>) {
+        return next_layer_;
+    } else {
+        return next_layer_.lowest_layer();
+    }
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_host(std::string host) {
+    options_.server_name = std::move(host);
+    options_.verify_host = true;
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_server_name(std::string name) {
+    options_.server_name = std::move(name);
+    options_.verify_host = false;
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_verify_mode(verify_mode mode) {
+    options_.peer_verify_mode = mode;
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_verify_callback(verify_callback callback) {
+    options_.peer_verify_callback = std::move(callback);
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_alpn_protocols(std::vector<std::string> protocols) {
+    options_.alpn_protocols = std::move(protocols);
+}
+
+template <class NextLayer>
+const tlsio::engine& stream<NextLayer>::native_engine() const {
+    if (!core_->engine) {
+        throw boost::system::system_error(error::not_handshaked, "native_engine");
+    }
+    return *core_->engine;
+}
+
+template <class NextLayer>
+tlsio::engine& stream<NextLayer>::native_engine() {
+    if (!core_->engine) {
+        throw boost::system::system_error(error::not_handshaked, "native_engine");
+    }
+    return *core_->engine;
+}
+
+template <class NextLayer>
+void stream<NextLayer>::key_update(bool request_peer) {
+    if (core_->engine) {
+        core_->engine->key_update(request_peer);
+    }
+}
+
+template <class NextLayer>
+template <class Operation>
+auto stream<NextLayer>::run_sync(Operation op, boost::system::error_code& ec) -> std::size_t {
+    ec.clear();
+    if (core_->broken) {
+        ec = boost::asio::error::operation_aborted;
+        return 0;
+    }
+    if (!core_->engine) {
+        ec = error::not_handshaked;
+        return 0;
+    }
+    engine& e = *core_->engine;
+    std::size_t n = 0;
+    for (;;) {
+        status s = op(e, n);
+        while (!e.output().empty()) {
+            std::span<const std::uint8_t> out = e.output();
+            std::size_t written =
+                boost::asio::write(next_layer_, boost::asio::buffer(out.data(), out.size()), ec);
+            e.consume_output(written);
+            if (ec) {
+                core_->broken = true;
+                return 0;
+            }
+        }
+        switch (s) {
+            case status::want_read: {
+                std::span<std::uint8_t> space = e.input_space();
+                std::size_t got =
+                    next_layer_.read_some(boost::asio::buffer(space.data(), space.size()), ec);
+                if (ec == boost::asio::error::eof) {
+                    ec.clear();
+                    e.commit_eof();
+                } else if (ec) {
+                    return 0;
+                } else {
+                    e.commit_input(got);
+                }
+                break;
+            }
+            case status::want_write:
+                break;
+            case status::done:
+                return n;
+            case status::closed:
+                ec = op.closed_error();
+                return 0;
+            case status::error:
+                ec = e.error();
+                return 0;
+        }
+    }
+}
+
+template <class NextLayer>
+template <class Operation, class Token, class Signature>
+auto stream<NextLayer>::run_async(Operation op, Token&& token) {
+    return boost::asio::async_compose<Token, Signature>(
+        detail::io_op<NextLayer, Operation>(*this, std::move(op)), token, next_layer_);
+}
+
+template <class NextLayer>
+void stream<NextLayer>::handshake(handshake_type type, boost::system::error_code& ec) {
+    if (!core_->engine) {
+        core_->engine.emplace(ctx_, type == client ? role::client : role::server, options_);
+    }
+    run_sync(detail::handshake_operation{}, ec);
+}
+
+template <class NextLayer>
+void stream<NextLayer>::handshake(handshake_type type) {
+    boost::system::error_code ec;
+    handshake(type, ec);
+    detail::throw_on_error(ec, "handshake");
+}
+
+template <class NextLayer>
+template <class HandshakeToken>
+auto stream<NextLayer>::async_handshake(handshake_type type, HandshakeToken&& token) {
+    if (!core_->engine) {
+        core_->engine.emplace(ctx_, type == client ? role::client : role::server, options_);
+    }
+    return run_async<detail::handshake_operation, HandshakeToken, void(boost::system::error_code)>(
+        detail::handshake_operation{}, std::forward<HandshakeToken>(token));
+}
+
+template <class NextLayer>
+template <class MutableBufferSequence>
+std::size_t stream<NextLayer>::read_some(const MutableBufferSequence& buffers,
+                                         boost::system::error_code& ec) {
+    return run_sync(detail::read_operation<MutableBufferSequence>{buffers}, ec);
+}
+
+template <class NextLayer>
+template <class MutableBufferSequence>
+std::size_t stream<NextLayer>::read_some(const MutableBufferSequence& buffers) {
+    boost::system::error_code ec;
+    std::size_t n = read_some(buffers, ec);
+    detail::throw_on_error(ec, "read_some");
+    return n;
+}
+
+template <class NextLayer>
+template <class MutableBufferSequence, class ReadToken>
+auto stream<NextLayer>::async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
+    using operation = detail::read_operation<MutableBufferSequence>;
+    return run_async<operation, ReadToken, void(boost::system::error_code, std::size_t)>(
+        operation{buffers}, std::forward<ReadToken>(token));
+}
+
+template <class NextLayer>
+template <class ConstBufferSequence>
+std::size_t stream<NextLayer>::write_some(const ConstBufferSequence& buffers,
+                                          boost::system::error_code& ec) {
+    return run_sync(detail::write_operation<ConstBufferSequence>{buffers}, ec);
+}
+
+template <class NextLayer>
+template <class ConstBufferSequence>
+std::size_t stream<NextLayer>::write_some(const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    std::size_t n = write_some(buffers, ec);
+    detail::throw_on_error(ec, "write_some");
+    return n;
+}
+
+template <class NextLayer>
+template <class ConstBufferSequence, class WriteToken>
+auto stream<NextLayer>::async_write_some(const ConstBufferSequence& buffers, WriteToken&& token) {
+    using operation = detail::write_operation<ConstBufferSequence>;
+    return run_async<operation, WriteToken, void(boost::system::error_code, std::size_t)>(
+        operation{buffers}, std::forward<WriteToken>(token));
+}
+
+template <class NextLayer>
+void stream<NextLayer>::shutdown(boost::system::error_code& ec) {
+    run_sync(detail::shutdown_operation{}, ec);
+}
+
+template <class NextLayer>
+void stream<NextLayer>::shutdown() {
+    boost::system::error_code ec;
+    shutdown(ec);
+    detail::throw_on_error(ec, "shutdown");
+}
+
+template <class NextLayer>
+template <class ShutdownToken>
+auto stream<NextLayer>::async_shutdown(ShutdownToken&& token) {
+    return run_async<detail::shutdown_operation, ShutdownToken, void(boost::system::error_code)>(
+        detail::shutdown_operation{}, std::forward<ShutdownToken>(token));
+}
+
+}  // namespace tlsio
+
+#endif

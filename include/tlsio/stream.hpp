@@ -1,0 +1,234 @@
+//
+// tlsio/stream.hpp: a TLS stream over any Asio stream, the drop-in
+// replacement for boost::asio::ssl::stream.
+//
+#ifndef TLSIO_STREAM_HPP
+#define TLSIO_STREAM_HPP
+
+#include <tlsio/context.hpp>
+#include <tlsio/engine.hpp>
+#include <tlsio/error.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+namespace tlsio {
+
+/// Names shared by every stream, as in asio::ssl::stream_base.
+class stream_base {
+public:
+    /// Which end of the connection a handshake plays.
+    enum handshake_type {
+        client,  ///< Perform the handshake as a client.
+        server,  ///< Perform the handshake as a server.
+    };
+
+protected:
+    ~stream_base() = default;
+};
+
+namespace detail {
+
+template <class T, class = void>
+struct lowest_layer_of {
+    using type = T;
+};
+template <class T>
+struct lowest_layer_of<T, std::void_t<typename T::lowest_layer_type>> {
+    using type = typename T::lowest_layer_type;
+};
+
+/// What the composed operations of one stream share: the engine and the
+/// bookkeeping that keeps at most one transport write in flight.
+struct stream_core {
+    template <class Executor>
+    explicit stream_core(const Executor& ex)
+        : write_done(ex, boost::asio::steady_timer::time_point::max()) {}
+
+    std::optional<tlsio::engine> engine;
+    bool writing = false;  ///< a transport write is in flight
+    bool broken = false;   ///< a write or handshake was cancelled midway
+    /// Operations that must write wait on this timer; the writer cancels it
+    /// when its write completes.
+    boost::asio::steady_timer write_done;
+};
+
+template <class NextLayer, class Operation>
+class io_op;
+
+}  // namespace detail
+
+/// Provides TLS 1.3 on top of a stream, like boost::asio::ssl::stream.
+///
+/// The stream turns the engine's want_write into a write of the whole pending
+/// output to the next layer and its want_read into one `read_some` of the next
+/// layer. A handshake flight leaves in one write.
+///
+/// @par Thread safety
+/// Distinct objects: safe. Shared objects: unsafe; use one stream from one
+/// strand. One read and one write may be outstanding at the same time (full
+/// duplex); when the read side must send something (a KeyUpdate reply) it
+/// waits for the write in flight, so the next layer never sees two concurrent
+/// writes.
+///
+/// @par Example
+/// @code
+/// tlsio::context ctx;
+/// ctx.set_default_verify_paths();
+/// tlsio::stream<asio::ip::tcp::socket> s(io, ctx);
+/// co_await asio::async_connect(s.next_layer(), endpoints, asio::use_awaitable);
+/// s.set_host("example.com");                    // SNI and host name check
+/// co_await s.async_handshake(tlsio::stream_base::client, asio::use_awaitable);
+/// @endcode
+///
+/// @tparam NextLayer The type of the next layer: an AsyncStream and/or SyncStream
+/// such as asio::ip::tcp::socket or beast::tcp_stream, or a reference to one.
+template <class NextLayer>
+class stream : public stream_base {
+public:
+    using next_layer_type = std::remove_reference_t<NextLayer>;
+    using lowest_layer_type = typename detail::lowest_layer_of<next_layer_type>::type;
+    using executor_type = typename next_layer_type::executor_type;
+
+    /// Constructs the next layer from `arg` and takes a snapshot of `ctx`.
+    template <class Arg>
+    stream(Arg&& arg, const context& ctx);
+
+    stream(stream&&) = default;
+    stream& operator=(stream&&) = default;
+
+    executor_type get_executor() noexcept { return next_layer_.get_executor(); }
+    next_layer_type& next_layer() noexcept { return next_layer_; }
+    const next_layer_type& next_layer() const noexcept { return next_layer_; }
+    lowest_layer_type& lowest_layer() noexcept;
+
+    // ---- Per-connection settings (before the handshake) -------------------
+
+    /// Sets the name sent in SNI and checked against the server's certificate
+    /// (DNS name or IP literal), in one call. Client only.
+    void set_host(std::string host);
+    /// Sends `name` in SNI without checking the certificate against it.
+    void set_server_name(std::string name);
+    /// Overrides the context's verify mode for this stream.
+    void set_verify_mode(verify_mode mode);
+    /// Overrides the context's verify callback for this stream.
+    void set_verify_callback(verify_callback callback);
+    /// Overrides the context's ALPN list for this stream.
+    void set_alpn_protocols(std::vector<std::string> protocols);
+
+    // ---- Handshake -----------------------------------------------------------
+
+    /// Performs the handshake; blocks until done.
+    /// @throws boost::system::system_error on failure.
+    void handshake(handshake_type type);
+    /// Performs the handshake; blocks until done. @param ec Set on failure.
+    void handshake(handshake_type type, boost::system::error_code& ec);
+
+    /// Starts an asynchronous handshake.
+    ///
+    /// @param type client or server.
+    /// @param token The completion token; the completion signature is
+    /// `void(boost::system::error_code)`.
+    ///
+    /// @par Per-operation cancellation
+    /// Terminal cancellation. A cancelled handshake leaves the stream unusable:
+    /// later operations fail with `asio::error::operation_aborted`.
+    template <class HandshakeToken = boost::asio::default_completion_token_t<executor_type>>
+    auto async_handshake(
+        handshake_type type,
+        HandshakeToken&& token = boost::asio::default_completion_token_t<executor_type>{});
+
+    // ---- Data ------------------------------------------------------------------
+
+    /// Reads some application data; blocks until at least one byte (or EOF).
+    /// Ends with `asio::error::eof` after the peer's close_notify and with
+    /// `tlsio::error::stream_truncated` when the transport ends without one.
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers);
+    template <class MutableBufferSequence>
+    std::size_t read_some(const MutableBufferSequence& buffers, boost::system::error_code& ec);
+
+    /// Starts reading some application data.
+    ///
+    /// The completion signature is `void(boost::system::error_code, std::size_t)`.
+    ///
+    /// @par Per-operation cancellation
+    /// Terminal cancellation; a cancelled read leaves the stream usable.
+    template <class MutableBufferSequence,
+              class ReadToken = boost::asio::default_completion_token_t<executor_type>>
+    auto async_read_some(
+        const MutableBufferSequence& buffers,
+        ReadToken&& token = boost::asio::default_completion_token_t<executor_type>{});
+
+    /// Writes some application data (at most 64 KiB per call, as whole records
+    /// in one write to the next layer); blocks until it is written.
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers);
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec);
+
+    /// Starts writing some application data.
+    ///
+    /// The completion signature is `void(boost::system::error_code, std::size_t)`.
+    ///
+    /// @par Per-operation cancellation
+    /// Terminal cancellation. A write cancelled while its records are partly
+    /// sent leaves the stream unusable.
+    template <class ConstBufferSequence,
+              class WriteToken = boost::asio::default_completion_token_t<executor_type>>
+    auto async_write_some(
+        const ConstBufferSequence& buffers,
+        WriteToken&& token = boost::asio::default_completion_token_t<executor_type>{});
+
+    // ---- Shutdown --------------------------------------------------------------
+
+    /// Sends close_notify and waits for the peer's, as asio::ssl::stream does.
+    /// Application data that arrives meanwhile is discarded.
+    void shutdown();
+    void shutdown(boost::system::error_code& ec);
+
+    /// Starts a shutdown; the completion signature is `void(boost::system::error_code)`.
+    /// Do not start it while an async_read_some is outstanding.
+    template <class ShutdownToken = boost::asio::default_completion_token_t<executor_type>>
+    auto async_shutdown(
+        ShutdownToken&& token = boost::asio::default_completion_token_t<executor_type>{});
+
+    // ---- Post-handshake --------------------------------------------------------
+
+    /// Queues a KeyUpdate (asking the peer to update too when `request_peer`);
+    /// it leaves with the next read or write operation.
+    void key_update(bool request_peer = false);
+
+    /// The engine, for negotiated parameters (cipher_suite(), alpn_protocol(),
+    /// peer_certificates(), ...). Exists once a handshake has started.
+    const tlsio::engine& native_engine() const;
+    tlsio::engine& native_engine();
+    bool has_engine() const noexcept { return core_->engine.has_value(); }
+
+private:
+    template <class Operation>
+    auto run_sync(Operation op, boost::system::error_code& ec) -> std::size_t;
+    template <class Operation, class Token, class Signature>
+    auto run_async(Operation op, Token&& token);
+
+    template <class, class>
+    friend class detail::io_op;
+
+    NextLayer next_layer_;
+    context ctx_;
+    engine_options options_;
+    std::unique_ptr<detail::stream_core> core_;
+};
+
+}  // namespace tlsio
+
+#include <tlsio/impl/stream.hpp>
+
+#endif
