@@ -1,0 +1,184 @@
+//
+// test/interop/interop_test_support.hpp: Boost.Test glue shared by the interop
+// test executables (include it once per executable, after the Boost.Test header).
+//
+#ifndef TLSIO_TEST_INTEROP_INTEROP_TEST_SUPPORT_HPP
+#define TLSIO_TEST_INTEROP_INTEROP_TEST_SUPPORT_HPP
+
+#include "openssl_peers.hpp"
+#include "peer_process.hpp"
+#include "socket_driver.hpp"
+#include "test_pki.hpp"
+
+#include <tlsio/context.hpp>
+#include <tlsio/engine.hpp>
+
+#include <boost/test/results_collector.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifndef TLSIO_OPENSSL_EXECUTABLE
+#define TLSIO_OPENSSL_EXECUTABLE ""
+#endif
+
+namespace tlsio::interop {
+
+/// What every interop test needs: the openssl binary and the test PKI.
+struct environment {
+    std::string openssl;
+    test_pki pki;
+};
+
+inline environment& env() {
+    static environment e;
+    return e;
+}
+
+/// The global fixture: finds openssl (a configure-time path, or $TLSIO_OPENSSL),
+/// makes the PKI, and removes it at the end. A missing openssl fails the run.
+struct global_setup {
+    global_setup() {
+        ::signal(SIGPIPE, SIG_IGN);
+        std::string openssl = TLSIO_OPENSSL_EXECUTABLE;
+        if (const char* override_path = std::getenv("TLSIO_OPENSSL"))
+            openssl = override_path;
+        if (openssl.empty())
+            throw std::runtime_error(
+                "the openssl command-line tool was not found when CMake configured the "
+                "build (TLSIO_OPENSSL_EXECUTABLE is empty); interop tests cannot run");
+        if (::access(openssl.c_str(), X_OK) != 0)
+            throw std::runtime_error("openssl is not executable: " + openssl);
+        std::string version;
+        if (run_command({openssl, "version"}, version) != 0)
+            throw std::runtime_error("`" + openssl + " version` failed: " + version);
+        std::cerr << "interop peer: " << openssl << ": " << version;
+        env().openssl = openssl;
+        env().pki = make_test_pki(openssl);
+    }
+    ~global_setup() { remove_test_pki(env().pki); }
+    global_setup(const global_setup&) = delete;
+    global_setup& operator=(const global_setup&) = delete;
+};
+
+/// True once the running test case has a failed assertion.
+inline bool current_test_failed() {
+    auto id = boost::unit_test::framework::current_test_case().p_id;
+    return boost::unit_test::results_collector.results(id).p_assertions_failed > 0;
+}
+
+/// Prints a peer's output and trace when the test case fails or throws, so a
+/// failing cell shows what openssl saw.
+class dump_on_failure {
+public:
+    dump_on_failure(std::string name, std::function<std::string()> output,
+                    std::function<std::string()> trace = {})
+        : name_(std::move(name)),
+          output_(std::move(output)),
+          trace_(std::move(trace)),
+          exceptions_(std::uncaught_exceptions()) {}
+    ~dump_on_failure() {
+        bool throwing = std::uncaught_exceptions() > exceptions_;
+        if (!throwing && !current_test_failed())
+            return;
+        try {
+            std::cerr << "----- " << name_ << " output -----\n" << output_() << "\n";
+            if (trace_)
+                std::cerr << "----- " << name_ << " trace -----\n" << trace_() << "\n";
+            std::cerr << "----- end of " << name_ << " -----\n";
+        } catch (...) {
+        }
+    }
+    dump_on_failure(const dump_on_failure&) = delete;
+    dump_on_failure& operator=(const dump_on_failure&) = delete;
+
+private:
+    std::string name_;
+    std::function<std::string()> output_;
+    std::function<std::string()> trace_;
+    int exceptions_;
+};
+
+/// Printable data that never starts an s_server/s_client command
+/// (they act on lines starting with Q, q, R, r, K, k, C, c, P, S, B).
+inline std::string make_payload(std::size_t size, std::uint32_t seed) {
+    static constexpr char alphabet[] = "abdefghijlmnopstuvwxyz0123456789-_.";
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<std::size_t> pick(0, sizeof alphabet - 2);
+    std::string s;
+    s.reserve(size);
+    for (std::size_t i = 0; i < size; ++i)
+        s.push_back((i % 64 == 63) ? '\n' : alphabet[pick(rng)]);
+    if (!s.empty())
+        s.back() = '\n';
+    return s;
+}
+
+/// A client context that trusts the test CA.
+inline tlsio::context client_context() {
+    tlsio::context ctx(tlsio::context::tlsv13_client);
+    ctx.load_verify_file(env().pki.ca.cert);
+    return ctx;
+}
+
+/// A server context with one credential.
+inline tlsio::context server_context(const credential_files& cred) {
+    tlsio::context ctx(tlsio::context::tlsv13_server);
+    ctx.use_certificate_chain_file(cred.cert);
+    ctx.use_private_key_file(cred.key);
+    return ctx;
+}
+
+inline std::vector<std::uint8_t> read_der(const std::string& path) {
+    std::string s = read_file(path);
+    return {s.begin(), s.end()};
+}
+
+/// `openssl` output names of groups and suites.
+inline const char* openssl_group_name(tlsio::named_group g) {
+    switch (g) {
+        case tlsio::named_group::x25519:
+            return "X25519";
+        case tlsio::named_group::secp256r1:
+            return "P-256";
+        case tlsio::named_group::secp384r1:
+            return "P-384";
+    }
+    return "?";
+}
+
+/// How `-trace` prints a group in a key_share ("NamedGroup: ecdh_x25519 (29)").
+inline const char* trace_group_name(tlsio::named_group g) {
+    switch (g) {
+        case tlsio::named_group::x25519:
+            return "NamedGroup: ecdh_x25519 (29)";
+        case tlsio::named_group::secp256r1:
+            return "NamedGroup: secp256r1 (P-256) (23)";
+        case tlsio::named_group::secp384r1:
+            return "NamedGroup: secp384r1 (P-384) (24)";
+    }
+    return "?";
+}
+
+/// How -trace prints a CertificateVerify scheme ("ecdsa_secp256r1_sha256 (0x0403)").
+inline std::string trace_scheme_name(tlsio::signature_scheme s) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%04x", static_cast<unsigned>(s));
+    return std::string("Signature Algorithm: ") + tlsio::name(s) + " (" + hex + ")";
+}
+
+}  // namespace tlsio::interop
+
+#endif
