@@ -1208,3 +1208,267 @@ BOOST_AUTO_TEST_CASE(flights_are_single_outputs) {
     BOOST_TEST(s2.last == status::done);
     BOOST_TEST(server.handshake_done());
 }
+
+// ---- Credentials, sizes and driving styles ------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(server_picks_credential_the_client_can_verify) {
+    auto rsa_leaf = make_leaf(key_type::rsa2048, ca_for(key_type::rsa2048));
+    auto ec_leaf = make_leaf(key_type::p256);
+    auto ed_leaf = make_leaf(key_type::ed25519, ca_for(key_type::ed25519));
+    context sctx(context::tlsv13_server);
+    sctx.use_certificate_chain(rsa_leaf.chain_pem);
+    sctx.use_private_key(rsa_leaf.key_pem);
+    sctx.use_certificate_chain(ec_leaf.chain_pem);
+    sctx.use_private_key(ec_leaf.key_pem);
+    sctx.use_certificate_chain(ed_leaf.chain_pem);
+    sctx.use_private_key(ed_leaf.key_pem);
+    struct item {
+        signature_scheme scheme;
+        const issued* leaf;
+    };
+    const item items[] = {{signature_scheme::rsa_pss_rsae_sha384, &rsa_leaf},
+                          {signature_scheme::ecdsa_secp256r1_sha256, &ec_leaf},
+                          {signature_scheme::ed25519, &ed_leaf}};
+    for (const auto& it : items) {
+        BOOST_TEST_CONTEXT(it.scheme) {
+            auto cctx = client_context(it.leaf->ca_pem);
+            cctx.set_signature_schemes({it.scheme});
+            engine client(cctx, role::client, to("localhost"));
+            engine server(sctx, role::server);
+            auto r = handshake(client, server);
+            BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+            BOOST_TEST(client.peer_signature_scheme() == it.scheme);
+            BOOST_TEST_REQUIRE(!client.peer_certificates().empty());
+            BOOST_TEST((client.peer_certificates()[0] == it.leaf->chain_der[0]));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(no_usable_signature_scheme_is_handshake_failure) {
+    // Only an ECDSA P-256 credential; the client accepts only RSA-PSS.
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    cctx.set_signature_schemes({signature_scheme::rsa_pss_rsae_sha256});
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.server.error == make_error_code(error::handshake_failure),
+               r.server.error.message());
+    BOOST_TEST(r.client.error == alert_code(alert::handshake_failure), r.client.error.message());
+}
+
+BOOST_AUTO_TEST_CASE(mtls_with_every_client_key_type) {
+    for (key_type k : {key_type::p256, key_type::p384, key_type::rsa2048, key_type::ed25519}) {
+        BOOST_TEST_CONTEXT(name(k)) {
+            leaf_options opts;
+            opts.key = k;
+            opts.server_auth = false;
+            auto cleaf = ca_for(k).issue(opts);
+            auto sctx = server_context(make_leaf());
+            sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+            sctx.add_certificate_authority(cleaf.ca_pem);
+            auto cctx = client_context();
+            cctx.use_certificate_chain(cleaf.chain_pem);
+            cctx.use_private_key(cleaf.key_pem);
+            engine client(cctx, role::client, to("localhost"));
+            engine server(sctx, role::server);
+            auto r = handshake(client, server);
+            BOOST_TEST(r.ok(), client.error_message() << " / " << server.error_message());
+            BOOST_TEST(server.peer_certificates().size() == 1u);
+            BOOST_TEST(client.signature_scheme().has_value());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(certificate_larger_than_a_record) {
+    // A leaf with thousands of names: the Certificate message spans several
+    // records, on the way out and on the way in.
+    leaf_options opts;
+    opts.dns_names = {"localhost"};
+    for (int i = 0; i < 2000; ++i) {
+        opts.dns_names.push_back("host-" + std::to_string(i) + ".example.test");
+    }
+    auto leaf = default_ca().issue(opts);
+    BOOST_TEST_REQUIRE(leaf.chain_der[0].size() > 40000u);
+    for (std::size_t chunk : {std::size_t{0}, std::size_t{1000}}) {
+        BOOST_TEST_CONTEXT("chunk " << chunk) {
+            auto sctx = server_context(leaf);
+            auto cctx = client_context();
+            engine client(cctx, role::client, to("localhost"));
+            engine server(sctx, role::server);
+            pump_options po;
+            po.chunk_size = chunk;
+            auto r = handshake(client, server, po);
+            BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+            BOOST_TEST((client.peer_certificates().at(0) == leaf.chain_der[0]));
+            // Still one flight, made of records that respect the size limit.
+            auto flights = r.flights_from(role::server);
+            BOOST_TEST_REQUIRE(!flights.empty());
+            auto split = split_records(flights[0]->data);
+            BOOST_TEST(split.rest.empty());
+            for (const auto& rec : split.records) {
+                BOOST_TEST(rec.payload.size() <= 16384u + 256u);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(long_chain_of_intermediates) {
+    auto ca = authority::make_root("long chain root", key_type::p256);
+    authority current = ca;
+    for (int i = 0; i < 6; ++i) {
+        current = current.make_intermediate("intermediate " + std::to_string(i),
+                                            i % 2 == 0 ? key_type::rsa2048 : key_type::p384);
+    }
+    auto leaf = current.issue({});
+    auto sctx = server_context(leaf);
+    auto cctx = client_context(ca.root_pem());
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(client.peer_certificates().size() == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(read_and_write_drive_the_handshake) {
+    // read() and write() run the handshake first if needed.
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    const bytes msg = to_bytes("early write");
+    std::size_t written = 0;
+    bytes server_got;
+    bool client_wrote = false;
+    for (int step = 0; step < 20 && server_got.size() < msg.size(); ++step) {
+        if (!client_wrote) {
+            std::size_t n = 0;
+            auto s = client.write(msg, n);
+            BOOST_TEST_REQUIRE(s != status::error, client.error_message());
+            written += n;
+            client_wrote = written == msg.size();
+        }
+        server.feed(take_output(client));
+        bytes buf(100);
+        std::size_t n = 0;
+        auto s = server.read(buf, n);
+        BOOST_TEST_REQUIRE(s != status::error, server.error_message());
+        server_got.insert(server_got.end(), buf.begin(), buf.begin() + static_cast<long>(n));
+        client.feed(take_output(server));
+        bytes cbuf(100);
+        std::size_t cn = 0;
+        BOOST_TEST_REQUIRE(client.read(cbuf, cn) != status::error, client.error_message());
+    }
+    BOOST_TEST(client.handshake_done());
+    BOOST_TEST(server.handshake_done());
+    BOOST_TEST((server_got == msg));
+}
+
+BOOST_AUTO_TEST_CASE(engine_can_be_moved_mid_handshake) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    client.handshake();
+    server.feed(take_output(client));
+    server.handshake();
+    engine moved_client(std::move(client));
+    engine moved_server(sctx, role::client);
+    moved_server = std::move(server);
+    auto r = handshake(moved_client, moved_server);
+    BOOST_TEST(r.ok(), moved_client.error_message() << " / " << moved_server.error_message());
+    BOOST_TEST(moved_server.get_role() == role::server);
+}
+
+BOOST_AUTO_TEST_CASE(full_duplex_writes_cross) {
+    // Both sides write before reading; both get the other's data.
+    auto e = establish();
+    auto wc = write_all(*e->client, to_bytes("from client"));
+    auto ws = write_all(*e->server, to_bytes("from server"));
+    e->server->feed(wc.output);
+    e->client->feed(ws.output);
+    bytes at_server;
+    bytes at_client;
+    BOOST_TEST(read_available(*e->server, at_server) == status::want_read);
+    BOOST_TEST(read_available(*e->client, at_client) == status::want_read);
+    BOOST_TEST((at_server == to_bytes("from client")));
+    BOOST_TEST((at_client == to_bytes("from server")));
+}
+
+BOOST_AUTO_TEST_CASE(simultaneous_requested_key_updates_do_not_ping_pong) {
+    auto e = establish();
+    auto obs = observe(*e);
+    BOOST_TEST(e->client->key_update(true) != status::error);
+    BOOST_TEST(e->server->key_update(true) != status::error);
+    bytes c_out = take_output(*e->client);
+    bytes s_out = take_output(*e->server);
+    BOOST_TEST_REQUIRE(obs.c2s.decode(c_out).has_value());
+    BOOST_TEST_REQUIRE(obs.s2c.decode(s_out).has_value());
+    // Exchange until quiet; each side answers the other's request once.
+    for (int round = 0; round < 6; ++round) {
+        e->server->feed(c_out);
+        e->client->feed(s_out);
+        bytes got;
+        BOOST_TEST(read_available(*e->server, got) != status::error, e->server->error_message());
+        BOOST_TEST(read_available(*e->client, got) != status::error, e->client->error_message());
+        BOOST_TEST(got.empty());
+        c_out = take_output(*e->client);
+        s_out = take_output(*e->server);
+        BOOST_TEST_REQUIRE(obs.c2s.decode(c_out).has_value());
+        BOOST_TEST_REQUIRE(obs.s2c.decode(s_out).has_value());
+    }
+    // Two updates per direction: the request and the answer to the peer's.
+    BOOST_TEST(obs.c2s.key_updates() <= 2u);
+    BOOST_TEST(obs.s2c.key_updates() <= 2u);
+    BOOST_TEST(obs.c2s.key_updates() >= 1u);
+    BOOST_TEST(obs.s2c.key_updates() >= 1u);
+    BOOST_TEST((send(*e->client, *e->server, to_bytes("x")) == to_bytes("x")));
+    BOOST_TEST((send(*e->server, *e->client, to_bytes("y")) == to_bytes("y")));
+}
+
+BOOST_AUTO_TEST_CASE(many_key_updates_in_a_row) {
+    auto e = establish();
+    for (int i = 0; i < 50; ++i) {
+        BOOST_TEST_REQUIRE(e->client->key_update(false) != status::error);
+    }
+    BOOST_TEST((send(*e->client, *e->server, to_bytes("after 50")) == to_bytes("after 50")));
+}
+
+BOOST_AUTO_TEST_CASE(middlebox_compatibility_off) {
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    cctx.set_middlebox_compatibility(false);
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    auto flights = r.flights_from(role::client);
+    auto ch = parse_hello(split_records(flights.at(0)->data).records.at(0).payload);
+    BOOST_TEST_REQUIRE(ch.has_value());
+    BOOST_TEST(ch->session_id.empty());
+    for (const auto* f : flights) {
+        for (const auto& rec : split_records(f->data).records) {
+            BOOST_TEST(rec.type != content_type::change_cipher_spec);
+        }
+    }
+    // RFC 8446 D.4: the server sends a CCS only if the client sent a session id.
+    for (const auto* f : r.flights_from(role::server)) {
+        for (const auto& rec : split_records(f->data).records) {
+            BOOST_TEST(rec.type != content_type::change_cipher_spec);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(write_after_shutdown_fails) {
+    auto e = establish();
+    e->client->shutdown();
+    take_output(*e->client);
+    std::size_t n = 0;
+    BOOST_TEST(e->client->write(to_bytes("x"), n) == status::error);
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(e->client->output().empty());
+}
