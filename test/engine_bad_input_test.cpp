@@ -1486,3 +1486,29 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_cookie_is_echoed) {
     BOOST_TEST_REQUIRE(echoed != nullptr);
     BOOST_TEST((echoed->data == cookie));
 }
+
+BOOST_AUTO_TEST_CASE(inner_plaintext_limit_counts_content_type_and_padding) {
+    // RFC 8446 5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
+    // octets" (content + content type + padding); the 2^14 + 256 limit of 5.2
+    // is for the ciphertext.
+    auto conn = connect();
+    auto dec = follow(*conn, role::client);
+    // 2^14 bytes of content + content type: the largest legal record.
+    bytes content(16384, 0x5a);
+    auto largest = seal_record(dec.application(), content_type::application_data, content);
+    auto out = feed_and_run(*conn->server, encode_record(largest));
+    BOOST_TEST(out.last == status::want_read, out.ec.message());
+    BOOST_TEST((out.data == content));
+    // Padding may fill the rest of a record: 1 + 1 + 16383 = 2^14 + 1.
+    auto padded =
+        seal_record(dec.application(), content_type::application_data, to_bytes("p"), 16383);
+    out = feed_and_run(*conn->server, encode_record(padded));
+    BOOST_TEST(out.last == status::want_read, out.ec.message());
+    BOOST_TEST((out.data == to_bytes("p")));
+    // One byte of padding more than that is record_overflow, although the
+    // ciphertext (2^14 + 18) is well under 2^14 + 256.
+    auto over = seal_record(dec.application(), content_type::application_data, content, 1);
+    out = feed_and_run(*conn->server, encode_record(over));
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::record_overflow), out.ec.message());
+}
