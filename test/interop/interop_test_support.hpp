@@ -25,6 +25,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,25 @@
 #ifndef TLSIO_OPENSSL_EXECUTABLE
 #define TLSIO_OPENSSL_EXECUTABLE ""
 #endif
+
+namespace tlsio {
+// Boost.Test prints data-test samples and compared values with these.
+inline std::ostream& operator<<(std::ostream& os, cipher_suite s) {
+    return os << name(s);
+}
+inline std::ostream& operator<<(std::ostream& os, named_group g) {
+    return os << name(g);
+}
+inline std::ostream& operator<<(std::ostream& os, signature_scheme s) {
+    return os << name(s);
+}
+inline std::ostream& operator<<(std::ostream& os, protocol_version v) {
+    return os << name(v);
+}
+inline std::ostream& operator<<(std::ostream& os, status s) {
+    return os << interop::to_string(s);
+}
+}  // namespace tlsio
 
 namespace tlsio::interop {
 

@@ -373,6 +373,15 @@ error_code tls_socket::shutdown() {
     return {};
 }
 
+bool tls_socket::wait_readable(std::chrono::milliseconds timeout) const {
+    pollfd p{sock_.get(), POLLIN, 0};
+    int rc;
+    do {
+        rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    } while (rc < 0 && errno == EINTR);
+    return rc > 0;
+}
+
 std::string tls_socket::describe() const {
     std::string d = failure_.empty() ? "no failure recorded" : failure_;
     if (engine_.error())

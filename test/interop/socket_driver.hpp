@@ -97,6 +97,9 @@ public:
     /// Sends close_notify.
     boost::system::error_code shutdown();
 
+    /// Waits until the socket has bytes to read (or EOF) without reading them.
+    bool wait_readable(std::chrono::milliseconds timeout = io_timeout) const;
+
     /// Details about the last failure: the engine's message, the transport errno,
     /// or the contract violation seen.
     std::string describe() const;
