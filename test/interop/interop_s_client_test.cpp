@@ -672,3 +672,79 @@ BOOST_AUTO_TEST_CASE(client_closes_first) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(record_layer)
+
+// s_client sends records of at most 512 bytes: with mTLS its Certificate and
+// CertificateVerify span records, and data arrives in small pieces.
+BOOST_AUTO_TEST_CASE(small_peer_records_with_client_certificate) {
+    const auto& p = env().pki;
+    auto ctx = server_context(p.p256);
+    ctx.load_verify_file(p.ca.cert);
+    ctx.set_verify_mode(tlsio::verify_peer | tlsio::verify_fail_if_no_peer_cert);
+    session s(ctx,
+              verifying({"-max_send_frag", "512", "-cert", p.client.cert, "-key", p.client.key}));
+    REQUIRE_HANDSHAKE(s);
+    BOOST_TEST(!s.conn->engine().peer_certificates().empty());
+    s.exchange(40000, 60);
+    s.close_from_server();
+    BOOST_TEST(count_records(s.client->trace(), true) > 80u);
+}
+
+BOOST_AUTO_TEST_CASE(padded_peer_records) {
+    session s(server_context(env().pki.p256), verifying({"-record_padding", "1024"}));
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(5000, 61);
+    s.close_from_server();
+}
+
+BOOST_AUTO_TEST_CASE(peer_without_middlebox_compat) {
+    session s(server_context(env().pki.p256), verifying({"-no_middlebox"}));
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(1000, 62);
+    s.close_from_server();
+    auto t = parse_trace(s.client->trace());
+    BOOST_TEST(body_has(first_of(t, true, "ClientHello"), "session_id (len=0)"));
+    // With an empty legacy session id the server echoes it and sends no CCS.
+    BOOST_TEST(body_has(first_of(t, false, "ServerHello"), "session_id (len=0)"));
+    BOOST_TEST(count_occurrences(s.client->trace(), "ChangeCipherSpec (20)") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(tiny_writes) {
+    session s(server_context(env().pki.p256), verifying({}));
+    REQUIRE_HANDSHAKE(s);
+    std::string all = make_payload(600, 64);
+    for (std::size_t i = 0; i < all.size(); i += 3) {
+        auto ec = s.conn->write_all(std::string_view(all).substr(i, 3));
+        BOOST_TEST_REQUIRE(!ec, ec.message() << ": " << s.conn->describe());
+    }
+    BOOST_TEST(s.peer().wait_for_output(all));
+    s.close_from_server();
+    BOOST_TEST(count_records(s.client->trace(), false) >= 200u);
+}
+
+BOOST_AUTO_TEST_CASE(keylog_matches_openssl) {
+    std::string keylog_path = unique_path(env().pki.dir, "s_client-keylog");
+    auto ours = std::make_shared<std::string>();
+    auto ctx = server_context(env().pki.p256);
+    ctx.set_keylog_callback([ours](std::string_view line) {
+        ours->append(line);
+        ours->push_back('\n');
+    });
+    session s(ctx, verifying({"-keylogfile", keylog_path}));
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(100, 65);
+    s.close_from_server();
+    auto theirs = parse_keylog(read_file(keylog_path));
+    auto mine = parse_keylog(*ours);
+    for (const auto& label : traffic_secret_labels()) {
+        BOOST_TEST_CONTEXT(label) {
+            BOOST_TEST_REQUIRE(theirs.count(label) == 1u);
+            BOOST_TEST_REQUIRE(mine.count(label) == 1u, "we did not log " << label);
+            BOOST_TEST(mine[label] == theirs[label]);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -680,3 +680,105 @@ BOOST_AUTO_TEST_CASE(no_data_after_close) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(record_layer)
+
+// s_server sends records of at most 512 bytes: its Certificate and other
+// handshake messages span several records, and data arrives in small pieces.
+BOOST_AUTO_TEST_CASE(small_peer_records) {
+    session s({"-max_send_frag", "512"}, env().pki.rsa);  // an RSA cert: a larger Certificate
+    s.connect(client_context());
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(40000, 60);
+    s.close_from_client();
+    // 40000 bytes in <= 512-byte records is at least 79 records.
+    BOOST_TEST(count_records(s.server.trace(), true) > 80u);
+}
+
+// s_server pads every TLS 1.3 record to a multiple of 1024 bytes; we must
+// strip the padding (RFC 8446 5.4).
+BOOST_AUTO_TEST_CASE(padded_peer_records) {
+    session s({"-record_padding", "1024"});
+    s.connect(client_context());
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(5000, 61);
+    s.close_from_client();
+}
+
+// s_server without middlebox compatibility: no ChangeCipherSpec from it.
+BOOST_AUTO_TEST_CASE(peer_without_middlebox_compat) {
+    session s({"-no_middlebox"});
+    s.connect(client_context());
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(1000, 62);
+    s.close_from_client();
+    BOOST_TEST(count_occurrences(s.server.trace(), "Content Type = ChangeCipherSpec (20)") == 1u,
+               "expected only our own ChangeCipherSpec");
+}
+
+// Our client without middlebox compatibility: empty legacy session id, no CCS.
+BOOST_AUTO_TEST_CASE(client_without_middlebox_compat) {
+    session s({});
+    auto ctx = client_context();
+    ctx.set_middlebox_compatibility(false);
+    s.connect(ctx);
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(1000, 63);
+    s.close_from_client();
+    auto raw = s.server.trace();
+    auto t = parse_trace(raw);
+    BOOST_TEST(body_has(first_of(t, false, "ClientHello"), "session_id (len=0)"));
+    // Only s_server's own CCS appears (it sends one after its ServerHello when
+    // the client's session id is not empty; with an empty one it sends none).
+    std::size_t received_ccs = 0;
+    for (std::size_t pos = raw.find("Received Record"); pos != std::string::npos;
+         pos = raw.find("Received Record", pos + 1)) {
+        std::size_t next = raw.find("Record\n", pos + 16);
+        if (raw.substr(pos, next - pos).find("ChangeCipherSpec (20)") != std::string::npos)
+            ++received_ccs;
+    }
+    BOOST_TEST(received_ccs == 0u);
+}
+
+// Many tiny writes, each its own record.
+BOOST_AUTO_TEST_CASE(tiny_writes) {
+    session s({});
+    s.connect(client_context());
+    REQUIRE_HANDSHAKE(s);
+    std::string all = make_payload(600, 64);
+    for (std::size_t i = 0; i < all.size(); i += 3) {
+        auto ec = s.conn->write_all(std::string_view(all).substr(i, 3));
+        BOOST_TEST_REQUIRE(!ec, ec.message() << ": " << s.conn->describe());
+    }
+    BOOST_TEST(s.server.process().wait_for_output(all));
+    s.close_from_client();
+    BOOST_TEST(count_records(s.server.trace(), false) >= 200u);
+}
+
+// Both ends log the same TLS 1.3 traffic secrets (a key-schedule cross-check).
+BOOST_AUTO_TEST_CASE(keylog_matches_openssl) {
+    std::string keylog_path = unique_path(env().pki.dir, "s_server-keylog");
+    session s({"-keylogfile", keylog_path});
+    auto ours = std::make_shared<std::string>();
+    auto ctx = client_context();
+    ctx.set_keylog_callback([ours](std::string_view line) {
+        ours->append(line);
+        ours->push_back('\n');
+    });
+    s.connect(ctx);
+    REQUIRE_HANDSHAKE(s);
+    s.exchange(100, 65);
+    s.close_from_client();
+    auto theirs = parse_keylog(read_file(keylog_path));
+    auto mine = parse_keylog(*ours);
+    for (const auto& label : traffic_secret_labels()) {
+        BOOST_TEST_CONTEXT(label) {
+            BOOST_TEST_REQUIRE(theirs.count(label) == 1u);
+            BOOST_TEST_REQUIRE(mine.count(label) == 1u, "we did not log " << label);
+            BOOST_TEST(mine[label] == theirs[label]);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

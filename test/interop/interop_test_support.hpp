@@ -19,16 +19,19 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <ostream>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #ifndef TLSIO_OPENSSL_EXECUTABLE
@@ -197,6 +200,42 @@ inline std::string trace_scheme_name(tlsio::signature_scheme s) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%04x", static_cast<unsigned>(s));
     return std::string("Signature Algorithm: ") + tlsio::name(s) + " (" + hex + ")";
+}
+
+/// NSS key-log lines by label ("CLIENT_TRAFFIC_SECRET_0" -> "<random> <secret>"),
+/// hex in lower case, from a file or from our keylog callback's lines.
+inline std::map<std::string, std::string> parse_keylog(std::string_view text) {
+    std::map<std::string, std::string> out;
+    while (!text.empty()) {
+        std::size_t eol = text.find('\n');
+        std::string line(text.substr(0, eol));
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        if (line.empty() || line[0] == '#')
+            continue;
+        std::size_t sp = line.find(' ');
+        if (sp == std::string::npos)
+            continue;
+        std::string rest = line.substr(sp + 1);
+        for (auto& c : rest)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        while (!rest.empty() && (rest.back() == '\r' || rest.back() == ' '))
+            rest.pop_back();
+        out[line.substr(0, sp)] = rest;
+    }
+    return out;
+}
+
+/// The TLS 1.3 traffic secrets both ends must log identically.
+inline const std::vector<std::string>& traffic_secret_labels() {
+    static const std::vector<std::string> labels = {
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"};
+    return labels;
+}
+
+/// Counts the records of a -trace log in one direction.
+inline std::size_t count_records(std::string_view trace, bool sent) {
+    return count_occurrences(trace, sent ? "Sent Record\n" : "Received Record\n");
 }
 
 }  // namespace tlsio::interop
