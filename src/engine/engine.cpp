@@ -14,20 +14,30 @@ engine::engine(engine&&) noexcept = default;
 engine& engine::operator=(engine&&) noexcept = default;
 engine::~engine() = default;
 
+namespace {
+
+// Every call ends by framing the handshake messages it made into records.
+status ended(handshake::connection& c, status s) {
+    c.end_of_call();
+    return s;
+}
+
+}  // namespace
+
 status engine::handshake() {
-    return impl_->handshake();
+    return ended(*impl_, impl_->handshake());
 }
 status engine::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
-    return impl_->read(buffer, bytes_read);
+    return ended(*impl_, impl_->read(buffer, bytes_read));
 }
 status engine::write(std::span<const std::uint8_t> data, std::size_t& bytes_written) {
-    return impl_->write(data, bytes_written);
+    return ended(*impl_, impl_->write(data, bytes_written));
 }
 status engine::shutdown() {
-    return impl_->shutdown();
+    return ended(*impl_, impl_->shutdown());
 }
 status engine::key_update(bool request_peer) {
-    return impl_->key_update(request_peer);
+    return ended(*impl_, impl_->key_update(request_peer));
 }
 
 std::span<std::uint8_t> engine::input_space() {

@@ -84,6 +84,10 @@ error connection::client_send_hello() {
     }
     bytes block =
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::client_hello), exts);
+    offered_extensions_.clear();
+    for (const raw_extension& e : exts) {
+        offered_extensions_.push_back(e.type);
+    }
     w.raw(block);
 
     if (!hello_retry_) {
@@ -258,6 +262,11 @@ error connection::client_on_encrypted_extensions(byte_view body, byte_view messa
                 error_message_ = "EncryptedExtensions carries an extension not allowed there";
                 return error::illegal_parameter;
             default:
+                // An answer to an extension we sent but do not act on is fine.
+                if (std::find(offered_extensions_.begin(), offered_extensions_.end(), e.type) !=
+                    offered_extensions_.end()) {
+                    break;
+                }
                 error_message_ = "EncryptedExtensions carries an extension that was not offered";
                 return error::unsupported_extension;
         }

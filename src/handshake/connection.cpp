@@ -275,7 +275,25 @@ error connection::key_change_boundary() const {
     return more_handshake_bytes_ ? error::unexpected_message : wire::ok;
 }
 
+void connection::flush_handshake() {
+    if (hs_out_.empty()) {
+        return;
+    }
+    bytes messages;
+    messages.swap(hs_out_);
+    write_record(wire::content_type::handshake, messages);
+    crypto::cleanse(messages);
+}
+
 void connection::write_record(wire::content_type type, byte_view content) {
+    if (type != wire::content_type::handshake) {
+        flush_handshake();
+    }
+    // Only the first ClientHello goes out as 0x0301, as widely deployed stacks do.
+    std::uint16_t version = role_ == role::client && !write_.active() && !hello_retry_ &&
+                                    type == wire::content_type::handshake
+                                ? 0x0301
+                                : wire::tls12_version;
     bytes& out = output_target();
     if (out.capacity() == 0) {
         out = record::acquire_buffer(input_capacity);
@@ -300,7 +318,7 @@ void connection::write_record(wire::content_type type, byte_view content) {
             }
         } else {
             out.resize(at + record::header_size + n);
-            record::write_header(out.data() + at, type, n);
+            record::write_header(out.data() + at, type, n, version);
             std::memcpy(out.data() + at + record::header_size, content.data() + offset, n);
         }
         offset += n;
@@ -308,6 +326,7 @@ void connection::write_record(wire::content_type type, byte_view content) {
 }
 
 void connection::write_change_cipher_spec() {
+    flush_handshake();
     bytes& out = output_target();
     std::size_t at = out.size();
     out.resize(at + record::header_size + 1);
@@ -465,7 +484,7 @@ void connection::send_handshake(wire::handshake_type type, const bytes& body) {
     if (transcript_.valid()) {
         transcript_.update(message);
     }
-    write_record(wire::content_type::handshake, message);
+    hs_out_.insert(hs_out_.end(), message.begin(), message.end());
 }
 
 bytes connection::edit_extensions(std::uint8_t message_type,
@@ -493,6 +512,7 @@ void connection::install_read(const secret& s) {
 }
 
 void connection::install_write(const secret& s) {
+    flush_handshake();  // what was gathered belongs to the old keys
     write_secret_ = s;
     traffic_keys k = derive_traffic_keys(*suite_, s);
     write_.install(suite_->aead, k.key_view(), k.iv_view());

@@ -53,6 +53,8 @@ public:
     std::span<std::uint8_t> input_space();
     void commit_input(std::size_t n);
     void commit_eof() noexcept { eof_ = true; }
+    /// Called by the engine after every call, so gathered messages leave.
+    void end_of_call() { flush_handshake(); }
     std::span<const std::uint8_t> output() const noexcept {
         if (out_start_ < out_.size()) {
             output_handed_out_ = true;
@@ -95,6 +97,9 @@ private:
     status handle_change_cipher_spec(byte_view content, bool protected_record);
     status handle_handshake_bytes(byte_view content);
     void write_record(wire::content_type type, byte_view content);
+    /// Handshake messages are gathered and leave as few records as possible:
+    /// this writes what was gathered, before a key change or another record type.
+    void flush_handshake();
     void write_change_cipher_spec();
     void send_alert(alert a);
     status fail(error e, std::string message = {});
@@ -173,6 +178,11 @@ private:
 
     // Handshake bytes received but not yet processed (messages may span records).
     bytes hs_;
+    // Handshake messages made but not yet framed into records.
+    bytes hs_out_;
+    // Extension types our last hello carried (after the test hook), which the
+    // peer may answer.
+    std::vector<std::uint16_t> offered_extensions_;
 
     record::protection read_;
     record::protection write_;

@@ -38,14 +38,21 @@ std::optional<crypto::kx_private_key> make_key_share(const context::impl& ctx,
     if (!g) {
         return std::nullopt;
     }
-    if (*g == crypto::kx_group::x25519) {
-        std::array<std::uint8_t, 32> priv;
-        ctx.fill_random(priv);
-        auto key = crypto::kx_private_key::from_private_bytes(*g, priv);
-        crypto::cleanse(priv);
-        return key;
+    // Private keys come from the context's random source, so a test can replay
+    // a trace. An EC scalar outside [1, n-1] is refused by from_private_bytes;
+    // drawing again has a chance of about 2^-32 per try to be needed at all.
+    std::size_t size = *g == crypto::kx_group::secp384r1 ? 48 : 32;
+    std::array<std::uint8_t, 48> priv;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        ctx.fill_random({priv.data(), size});
+        auto key = crypto::kx_private_key::from_private_bytes(*g, {priv.data(), size});
+        if (key) {
+            crypto::cleanse(priv);
+            return key;
+        }
     }
-    return crypto::kx_private_key::generate(*g);
+    crypto::cleanse(priv);
+    return std::nullopt;
 }
 
 bool is_certificate_verify_scheme(std::uint16_t scheme) noexcept {

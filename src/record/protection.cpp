@@ -4,9 +4,10 @@
 
 namespace tlsio::record {
 
-void write_header(std::uint8_t* out, wire::content_type type, std::size_t length) noexcept {
+void write_header(std::uint8_t* out, wire::content_type type, std::size_t length,
+                  std::uint16_t version) noexcept {
     out[0] = static_cast<std::uint8_t>(type);
-    wire::store_u16(out + 1, wire::tls12_version);
+    wire::store_u16(out + 1, version);
     wire::store_u16(out + 3, static_cast<std::uint16_t>(length));
 }
 

@@ -18,8 +18,10 @@ inline constexpr std::size_t max_record = header_size + max_ciphertext;
 /// What sealing adds to the content: the inner content type and the tag.
 inline constexpr std::size_t seal_overhead = 1 + crypto::aead_tag_size;
 
-/// Writes a record header.
-void write_header(std::uint8_t* out, wire::content_type type, std::size_t length) noexcept;
+/// Writes a record header. `version` is the legacy_record_version: 0x0303,
+/// except 0x0301 for an initial ClientHello (RFC 8446 section 5.1).
+void write_header(std::uint8_t* out, wire::content_type type, std::size_t length,
+                  std::uint16_t version = wire::tls12_version) noexcept;
 
 /// The AEAD, static IV and sequence number of one direction.
 class protection {
