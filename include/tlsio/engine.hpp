@@ -76,8 +76,9 @@ public:
     /// Runs the handshake first if needed. Returns `closed` after close_notify.
     status read(std::span<std::uint8_t> buffer, std::size_t& bytes_read);
 
-    /// Protects application data; `bytes_written` says how much was taken
-    /// (all of it unless output space ran out). The records are in output().
+    /// Protects application data; `bytes_written` says how much was taken:
+    /// all of it up to 64 KiB (four full records) per call, so the output
+    /// buffer stays bounded. The records are in output(), to leave in one write.
     status write(std::span<const std::uint8_t> data, std::size_t& bytes_written);
 
     /// Sends close_notify (once) and returns `done`; the write side is then closed.
