@@ -12,9 +12,12 @@
 
 #include <climits>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 namespace tlsio::crypto {
 namespace {
@@ -285,6 +288,50 @@ certificate& certificate::operator=(const certificate& other) {
 certificate::certificate(certificate&&) noexcept = default;
 certificate& certificate::operator=(certificate&&) noexcept = default;
 certificate::~certificate() = default;
+
+namespace {
+
+// Enough for the chains of the peers a process talks to most; the oldest
+// entry goes first when it is full.
+constexpr std::size_t certificate_cache_capacity = 64;
+
+struct certificate_cache {
+    std::mutex mutex;
+    std::unordered_map<std::string, certificate> entries;  // keyed by the DER bytes
+    std::deque<std::string> order;
+};
+
+certificate_cache& shared_certificate_cache() {
+    static certificate_cache cache;
+    return cache;
+}
+
+}  // namespace
+
+std::optional<certificate> certificate::from_der_cached(byte_view der) {
+    certificate_cache& cache = shared_certificate_cache();
+    std::string key(reinterpret_cast<const char*>(der.data()), der.size());
+    {
+        std::lock_guard lock(cache.mutex);
+        if (auto it = cache.entries.find(key); it != cache.entries.end()) {
+            return it->second;
+        }
+    }
+    std::optional<certificate> parsed = from_der(der);
+    if (!parsed) {
+        return std::nullopt;
+    }
+    std::lock_guard lock(cache.mutex);
+    if (cache.entries.count(key) == 0) {
+        if (cache.entries.size() >= certificate_cache_capacity) {
+            cache.entries.erase(cache.order.front());
+            cache.order.pop_front();
+        }
+        cache.order.push_back(key);
+        cache.entries.emplace(std::move(key), *parsed);
+    }
+    return parsed;
+}
 
 std::optional<certificate> certificate::from_der(byte_view der) {
     error_mark mark;

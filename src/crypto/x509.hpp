@@ -33,6 +33,12 @@ public:
     /// Parses DER; nullopt on malformed input or trailing bytes.
     static std::optional<certificate> from_der(byte_view der);
 
+    /// Like from_der, but a certificate whose exact bytes were parsed recently
+    /// comes from a small process-wide cache: d2i_X509 costs ~120 us, mostly
+    /// decoding the public key, while peers present the same chain again and
+    /// again. Verification still runs on every use.
+    static std::optional<certificate> from_der_cached(byte_view der);
+
     x509_st* native() const noexcept { return cert_.get(); }
     const bytes& der() const noexcept { return der_; }
     public_key key() const;

@@ -569,7 +569,7 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     peer_chain_.clear();
     peer_certificates_.clear();
     for (const wire::certificate_entry& entry : msg.entries) {
-        auto cert = crypto::certificate::from_der(entry.cert_data);
+        auto cert = crypto::certificate::from_der_cached(entry.cert_data);
         if (!cert) {
             error_message_ = "peer certificate does not parse";
             return error::bad_certificate;
