@@ -17,6 +17,8 @@ export CCACHE_BASEDIR=$TLSIO_ROOT
 export CCACHE_NOHASHDIR=1
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 export CMAKE_BUILD_PARALLEL_LEVEL=$TLSIO_JOBS
+# Plain Boost.Test logs (no colour escapes in CI logs).
+export BOOST_TEST_COLOR_OUTPUT=${BOOST_TEST_COLOR_OUTPUT:-no}
 
 tlsio_generator=()
 if command -v ninja > /dev/null; then
