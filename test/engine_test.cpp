@@ -1470,3 +1470,35 @@ BOOST_AUTO_TEST_CASE(write_after_shutdown_fails) {
     BOOST_TEST(n == 0u);
     BOOST_TEST(e->client->output().empty());
 }
+
+// ---- Automatic key rollover ----------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(keys_roll_over_after_the_key_update_interval) {
+    auto leaf = make_leaf();
+    context server_ctx = server_context(leaf);
+    context client_ctx = client_context();
+    client_ctx.set_key_update_interval(3);
+    engine client(client_ctx, role::client, to("localhost"));
+    engine server(server_ctx, role::server);
+    BOOST_REQUIRE(handshake(client, server).ok());
+
+    // A one-byte record is 5 + 1 + 1 + 16 = 23 bytes; a KeyUpdate record
+    // (4-byte header, 1-byte body) is 5 + 5 + 1 + 16 = 27 bytes.
+    const bytes one{0x42};
+    std::vector<std::size_t> sizes;
+    for (int i = 0; i < 8; ++i) {
+        auto w = write_all(client, one);
+        BOOST_REQUIRE(w.last != status::error);
+        sizes.push_back(w.output.size());
+        server.feed(w.output);
+        bytes got;
+        BOOST_TEST(read_available(server, got) != status::error);
+        BOOST_TEST((got == one), "write " << i << " did not arrive intact");
+    }
+    // Records 0-2 under the first key, then KeyUpdate + record, and so on.
+    const std::vector<std::size_t> expected{23, 23, 23, 50, 23, 23, 50, 23};
+    BOOST_TEST(sizes == expected, boost::test_tools::per_element());
+    // The server answered nothing (update_not_requested) and still works.
+    BOOST_TEST(server.output().empty());
+    BOOST_TEST((send(server, client, one) == one));
+}

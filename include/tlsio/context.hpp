@@ -217,6 +217,10 @@ public:
     void set_clock(clock_source clock);
     void set_keylog_callback(keylog_callback callback);
     void set_extension_hook(extension_hook hook);
+    /// Sends a KeyUpdate after `records` records under one key. The default,
+    /// 2^24, stays below the AES-GCM limit of RFC 8446 section 5.5; larger
+    /// values are clamped to it.
+    void set_key_update_interval(std::uint64_t records);
     /// Middlebox compatibility mode (RFC 8446 appendix D.4): the client sends a
     /// legacy session id and a ChangeCipherSpec before its second flight. On by
     /// default, as in OpenSSL.

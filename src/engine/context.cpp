@@ -4,6 +4,8 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
+
 namespace tlsio {
 namespace {
 
@@ -277,6 +279,11 @@ void context::set_keylog_callback(keylog_callback callback) {
 void context::set_extension_hook(extension_hook hook) {
     writable().extension_edit = std::move(hook);
 }
+void context::set_key_update_interval(std::uint64_t records) {
+    writable().key_update_interval =
+        std::clamp<std::uint64_t>(records, 1, impl::max_records_per_key);
+}
+
 void context::set_middlebox_compatibility(bool enabled) {
     writable().middlebox_compat = enabled;
 }

@@ -44,6 +44,10 @@ struct context::impl {
     extension_hook extension_edit;
     /// Send a legacy session id and ChangeCipherSpec (RFC 8446 appendix D.4).
     bool middlebox_compat = true;
+    /// Records sealed under one key before a KeyUpdate: well below the AES-GCM
+    /// limit of 2^24.5 records (RFC 8446 section 5.5).
+    static constexpr std::uint64_t max_records_per_key = std::uint64_t{1} << 24;
+    std::uint64_t key_update_interval = max_records_per_key;
 
     void fill_random(mutable_bytes out) const;
     std::chrono::system_clock::time_point now() const;

@@ -17,10 +17,6 @@ constexpr std::size_t max_handshake_message = 128 * 1024;
 /// Plaintext taken by one write() call: four full records, sent in one go.
 constexpr std::size_t max_write_per_call = 4 * record::max_plaintext;
 
-/// Records sealed under one key before a KeyUpdate: well below the AES-GCM
-/// limit of 2^24.5 records of RFC 8446 section 5.5.
-constexpr std::uint64_t key_update_after_records = std::uint64_t{1} << 24;
-
 std::string to_hex(byte_view b) {
     static const char digits[] = "0123456789abcdef";
     std::string s;
@@ -439,7 +435,7 @@ status connection::write(std::span<const std::uint8_t> data, std::size_t& bytes_
     if (data.empty()) {
         return status::done;
     }
-    if (write_.sequence() >= key_update_after_records) {
+    if (write_.sequence() >= ctx_->key_update_interval) {
         update_write_keys(false);
     }
     std::size_t n = std::min(data.size(), max_write_per_call);
