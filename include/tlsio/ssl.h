@@ -1,0 +1,287 @@
+/*
+ * tlsio/ssl.h: the C facade over tlsio::engine.
+ *
+ * Every function keeps the contract OpenSSL documents for its SSL_* twin
+ * (SSL_do_handshake(3), SSL_read(3), SSL_write(3), SSL_shutdown(3),
+ * SSL_get_error(3), ...): the same arguments, return values, error codes and
+ * ownership rules, under the prefix tlsio_ so that a libssl in the same process
+ * never clashes. <tlsio/compat/openssl/ssl.h> maps the SSL_* names onto these.
+ *
+ * The objects are opaque. Their struct tags are libssl's (ssl_st, ssl_ctx_st),
+ * which libcrypto's <openssl/types.h> already names as SSL and SSL_CTX, so code
+ * that forward-declares `struct ssl_st` keeps compiling; the structures have
+ * nothing else in common with libssl's.
+ *
+ * Transport: tlsio_set_fd/set_rfd/set_wfd (blocking descriptors: calls return
+ * when done or failed; non-blocking ones: -1 and TLSIO_ERROR_WANT_READ /
+ * _WANT_WRITE, then repeat the same call once the descriptor is ready) or
+ * tlsio_set_bio with libcrypto BIOs (memory BIOs, BIO_new_bio_pair ends, any
+ * BIO whose retry flags say when to come back).
+ *
+ * Errors go onto libcrypto's error queue under the library "tlsio", with
+ * specific reasons ("certificate verify failed: host name mismatch", "peer sent
+ * alert handshake_failure") and the engine's message as data, so
+ * ERR_get_error(), ERR_error_string_n() and ERR_print_errors_fp() show them.
+ *
+ * Threads: one TLSIO is used by one thread at a time; a TLSIO_CTX may be shared
+ * once configured.
+ */
+#ifndef TLSIO_SSL_H
+#define TLSIO_SSL_H
+
+#include <openssl/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ssl_ctx_st TLSIO_CTX;
+typedef struct ssl_st TLSIO;
+typedef struct tlsio_method_st TLSIO_METHOD;
+
+/* ---- Constants: OpenSSL's numeric values ------------------------------- */
+
+#define TLSIO_ERROR_NONE 0
+#define TLSIO_ERROR_SSL 1
+#define TLSIO_ERROR_WANT_READ 2
+#define TLSIO_ERROR_WANT_WRITE 3
+#define TLSIO_ERROR_SYSCALL 5
+#define TLSIO_ERROR_ZERO_RETURN 6
+
+#define TLSIO_VERIFY_NONE 0x00
+#define TLSIO_VERIFY_PEER 0x01
+#define TLSIO_VERIFY_FAIL_IF_NO_PEER_CERT 0x02
+#define TLSIO_VERIFY_CLIENT_ONCE 0x04
+
+#define TLSIO_FILETYPE_PEM 1  /* X509_FILETYPE_PEM */
+#define TLSIO_FILETYPE_ASN1 2 /* X509_FILETYPE_ASN1 */
+
+#define TLSIO_TLSEXT_ERR_OK 0
+#define TLSIO_TLSEXT_ERR_ALERT_WARNING 1
+#define TLSIO_TLSEXT_ERR_ALERT_FATAL 2
+#define TLSIO_TLSEXT_ERR_NOACK 3
+
+/* SSL_OP_* bits with OpenSSL 3's values. Those that concern TLS 1.2 and
+ * older, renegotiation, compression or workarounds are accepted and have no
+ * effect (tlsio speaks TLS 1.3 only and has none of those). Acted on:
+ * IGNORE_UNEXPECTED_EOF, ENABLE_MIDDLEBOX_COMPAT (on by default, as in
+ * OpenSSL), NO_TLSv1_3 (fails the handshake: no protocol left). */
+#define TLSIO_OP_BIT(n) ((uint64_t)1 << (n))
+#define TLSIO_OP_IGNORE_UNEXPECTED_EOF TLSIO_OP_BIT(7)
+#define TLSIO_OP_NO_COMPRESSION TLSIO_OP_BIT(17)
+#define TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT TLSIO_OP_BIT(20)
+#define TLSIO_OP_NO_TLSv1_3 TLSIO_OP_BIT(29)
+
+/* SSL_MODE_* bits. */
+#define TLSIO_MODE_ENABLE_PARTIAL_WRITE 0x00000001U
+#define TLSIO_MODE_ACCEPT_MOVING_WRITE_BUFFER 0x00000002U
+#define TLSIO_MODE_AUTO_RETRY 0x00000004U
+#define TLSIO_MODE_RELEASE_BUFFERS 0x00000010U
+
+/* ---- Methods and contexts ----------------------------------------------- */
+
+/* TLS_client_method(), TLS_server_method(), TLS_method(). */
+const TLSIO_METHOD* tlsio_client_method(void);
+const TLSIO_METHOD* tlsio_server_method(void);
+const TLSIO_METHOD* tlsio_method(void);
+
+/* A context with OpenSSL's defaults: no peer verification (SSL_VERIFY_NONE),
+ * no trust anchors, options NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT. NULL on
+ * failure (error queued). Reference counted: tlsio_CTX_free drops one. */
+TLSIO_CTX* tlsio_CTX_new(const TLSIO_METHOD* method);
+int tlsio_CTX_up_ref(TLSIO_CTX* ctx);
+void tlsio_CTX_free(TLSIO_CTX* ctx);
+
+/* Credentials. A chain and a key form one credential, in either order; each
+ * new chain+key pair adds a credential (e.g. RSA and ECDSA). 1 on success,
+ * 0 on failure (error queued). */
+int tlsio_CTX_use_certificate_chain_file(TLSIO_CTX* ctx, const char* file);
+int tlsio_CTX_use_certificate_file(TLSIO_CTX* ctx, const char* file, int type);
+int tlsio_CTX_use_certificate(TLSIO_CTX* ctx, X509* cert);
+int tlsio_CTX_use_PrivateKey_file(TLSIO_CTX* ctx, const char* file, int type);
+int tlsio_CTX_use_PrivateKey(TLSIO_CTX* ctx, EVP_PKEY* key);
+/* From memory: PEM text of `len` bytes (a chain, leaf first; a private key). */
+int tlsio_CTX_use_certificate_chain_mem(TLSIO_CTX* ctx, const char* pem, size_t len);
+int tlsio_CTX_use_PrivateKey_mem(TLSIO_CTX* ctx, const char* pem, size_t len);
+/* 1 when the last chain given has its private key. */
+int tlsio_CTX_check_private_key(const TLSIO_CTX* ctx);
+
+/* Trust. */
+int tlsio_CTX_load_verify_locations(TLSIO_CTX* ctx, const char* file, const char* dir);
+int tlsio_CTX_load_verify_mem(TLSIO_CTX* ctx, const char* pem, size_t len);
+int tlsio_CTX_set_default_verify_paths(TLSIO_CTX* ctx);
+
+/* As SSL_CTX_set_verify: `callback` sees libcrypto's verdict for each
+ * certificate and returns nonzero to accept it. With TLSIO_VERIFY_NONE a
+ * client still verifies and records the result (tlsio_get_verify_result) but
+ * goes on whatever it is, as libssl does. */
+typedef int (*tlsio_verify_cb)(int preverified, X509_STORE_CTX* store_ctx);
+void tlsio_CTX_set_verify(TLSIO_CTX* ctx, int mode, tlsio_verify_cb callback);
+int tlsio_CTX_get_verify_mode(const TLSIO_CTX* ctx);
+
+/* Versions: TLS1_VERSION .. TLS1_3_VERSION, or 0 for "no limit". tlsio speaks
+ * TLS 1.3 only: any minimum up to 1.3 is accepted, a maximum below 1.3 fails. */
+int tlsio_CTX_set_min_proto_version(TLSIO_CTX* ctx, int version);
+int tlsio_CTX_set_max_proto_version(TLSIO_CTX* ctx, int version);
+int tlsio_CTX_get_min_proto_version(TLSIO_CTX* ctx);
+int tlsio_CTX_get_max_proto_version(TLSIO_CTX* ctx);
+
+/* Options (SSL_OP_*): set returns the new options, clear too. */
+uint64_t tlsio_CTX_set_options(TLSIO_CTX* ctx, uint64_t options);
+uint64_t tlsio_CTX_clear_options(TLSIO_CTX* ctx, uint64_t options);
+uint64_t tlsio_CTX_get_options(const TLSIO_CTX* ctx);
+long tlsio_CTX_set_mode(TLSIO_CTX* ctx, long mode);
+long tlsio_CTX_clear_mode(TLSIO_CTX* ctx, long mode);
+long tlsio_CTX_get_mode(TLSIO_CTX* ctx);
+
+/* "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"; unknown names are
+ * skipped as libssl does, 0 if none is known. */
+int tlsio_CTX_set_ciphersuites(TLSIO_CTX* ctx, const char* list);
+/* The TLS 1.2 cipher list: accepted and without effect (TLS 1.3 only). */
+int tlsio_CTX_set_cipher_list(TLSIO_CTX* ctx, const char* list);
+/* "X25519:P-256:P-384" (also x25519, prime256v1, secp256r1, secp384r1). */
+int tlsio_CTX_set1_groups_list(TLSIO_CTX* ctx, const char* list);
+
+/* ALPN, wire format (length-prefixed names). Returns 0 on success, 1 on
+ * failure: SSL_CTX_set_alpn_protos's inverted convention. Used by clients. */
+int tlsio_CTX_set_alpn_protos(TLSIO_CTX* ctx, const unsigned char* protos, unsigned int len);
+/* Server: choose from the client's list (wire format in `in`). Return
+ * TLSIO_TLSEXT_ERR_OK with *out and *outlen set, _NOACK for no ALPN, or
+ * _ALERT_FATAL to fail with no_application_protocol. */
+typedef int (*tlsio_alpn_select_cb)(TLSIO* ssl, const unsigned char** out, unsigned char* outlen,
+                                    const unsigned char* in, unsigned int inlen, void* arg);
+void tlsio_CTX_set_alpn_select_cb(TLSIO_CTX* ctx, tlsio_alpn_select_cb callback, void* arg);
+/* SSL_select_next_proto: the helper select callbacks use. */
+int tlsio_select_next_proto(unsigned char** out, unsigned char* outlen, const unsigned char* server,
+                            unsigned int server_len, const unsigned char* client,
+                            unsigned int client_len);
+
+/* NSS key-log lines, as SSL_CTX_set_keylog_callback. */
+typedef void (*tlsio_keylog_cb)(const TLSIO* ssl, const char* line);
+void tlsio_CTX_set_keylog_callback(TLSIO_CTX* ctx, tlsio_keylog_cb callback);
+
+/* ---- Connections ------------------------------------------------------- */
+
+TLSIO* tlsio_new(TLSIO_CTX* ctx);
+/* Frees the connection, its BIOs (as SSL_free) and its reference to the
+ * context. Nothing is sent: call tlsio_shutdown first for a clean close. */
+void tlsio_free(TLSIO* ssl);
+TLSIO_CTX* tlsio_get_SSL_CTX(const TLSIO* ssl);
+
+/* Transport. set_fd uses one descriptor for both directions. 1 / 0. */
+int tlsio_set_fd(TLSIO* ssl, int fd);
+int tlsio_set_rfd(TLSIO* ssl, int fd);
+int tlsio_set_wfd(TLSIO* ssl, int fd);
+int tlsio_get_fd(const TLSIO* ssl);
+int tlsio_get_rfd(const TLSIO* ssl);
+int tlsio_get_wfd(const TLSIO* ssl);
+/* Takes ownership of rbio and wbio (one reference each; the same BIO for both
+ * counts as one), as SSL_set_bio(3) describes, freeing the BIOs set before. */
+void tlsio_set_bio(TLSIO* ssl, BIO* rbio, BIO* wbio);
+void tlsio_set0_rbio(TLSIO* ssl, BIO* rbio);
+void tlsio_set0_wbio(TLSIO* ssl, BIO* wbio);
+BIO* tlsio_get_rbio(const TLSIO* ssl);
+BIO* tlsio_get_wbio(const TLSIO* ssl);
+
+void tlsio_set_connect_state(TLSIO* ssl);
+void tlsio_set_accept_state(TLSIO* ssl);
+int tlsio_is_server(const TLSIO* ssl);
+
+/* Client: the SNI name (SSL_set_tlsext_host_name). 1 / 0. */
+int tlsio_set_tlsext_host_name(TLSIO* ssl, const char* name);
+/* Client: the name the server's certificate must match (SSL_set1_host);
+ * NULL clears it. An IP literal is matched against IP addresses. 1 / 0. */
+int tlsio_set1_host(TLSIO* ssl, const char* name);
+/* Server: the SNI name the client sent, or NULL. */
+const char* tlsio_get_servername(const TLSIO* ssl, int type);
+void tlsio_set_verify(TLSIO* ssl, int mode, tlsio_verify_cb callback);
+int tlsio_set_alpn_protos(TLSIO* ssl, const unsigned char* protos, unsigned int len);
+long tlsio_set_mode(TLSIO* ssl, long mode);
+long tlsio_clear_mode(TLSIO* ssl, long mode);
+long tlsio_get_mode(TLSIO* ssl);
+uint64_t tlsio_set_options(TLSIO* ssl, uint64_t options);
+uint64_t tlsio_clear_options(TLSIO* ssl, uint64_t options);
+uint64_t tlsio_get_options(const TLSIO* ssl);
+
+/* ---- The OpenSSL I/O contract ------------------------------------------ */
+
+/* 1 when the handshake completed; < 0 on a fatal error or when the transport
+ * cannot go on yet (see tlsio_get_error). The role must be set first
+ * (set_connect_state / set_accept_state) for do_handshake. */
+int tlsio_do_handshake(TLSIO* ssl);
+int tlsio_connect(TLSIO* ssl);
+int tlsio_accept(TLSIO* ssl);
+
+/* > 0 bytes read or written; <= 0 see tlsio_get_error. The first call runs
+ * the handshake if needed. A write returns only when all of `num` is taken,
+ * unless TLSIO_MODE_ENABLE_PARTIAL_WRITE. After WANT_WRITE, repeat a write with
+ * the same arguments. */
+int tlsio_read(TLSIO* ssl, void* buf, int num);
+int tlsio_write(TLSIO* ssl, const void* buf, int num);
+/* 1 with *readbytes / *written set, 0 otherwise. */
+int tlsio_read_ex(TLSIO* ssl, void* buf, size_t num, size_t* readbytes);
+int tlsio_write_ex(TLSIO* ssl, const void* buf, size_t num, size_t* written);
+/* Decrypted bytes ready to read without touching the transport. */
+int tlsio_pending(const TLSIO* ssl);
+int tlsio_has_pending(const TLSIO* ssl);
+
+/* First call: sends close_notify and returns 0, or 1 if the peer's
+ * close_notify already arrived. Later calls: wait for the peer's close_notify
+ * (application data met on the way is discarded) and return 1; < 0 when the
+ * transport cannot go on yet or failed. -1 while the handshake is running. */
+int tlsio_shutdown(TLSIO* ssl);
+/* SSL_get_shutdown: TLSIO_SENT_SHUTDOWN | TLSIO_RECEIVED_SHUTDOWN. */
+#define TLSIO_SENT_SHUTDOWN 1
+#define TLSIO_RECEIVED_SHUTDOWN 2
+int tlsio_get_shutdown(const TLSIO* ssl);
+
+/* Which TLSIO_ERROR_* explains `ret`, the value the last call returned:
+ * NONE for ret > 0; SSL or SYSCALL if the thread's error queue holds an
+ * error (clear it with ERR_clear_error before each call, as OpenSSL says);
+ * WANT_READ / WANT_WRITE when the transport must become ready; ZERO_RETURN
+ * after the peer's close_notify; SYSCALL otherwise (transport failure). */
+int tlsio_get_error(const TLSIO* ssl, int ret);
+/* SSL_want_read / SSL_want_write. */
+int tlsio_want_read(const TLSIO* ssl);
+int tlsio_want_write(const TLSIO* ssl);
+
+/* Requests a KeyUpdate (TLSIO_KEY_UPDATE_REQUESTED asks the peer too); it
+ * leaves with the next read, write or do_handshake. 1 / 0. */
+#define TLSIO_KEY_UPDATE_NOT_REQUESTED 0
+#define TLSIO_KEY_UPDATE_REQUESTED 1
+int tlsio_key_update(TLSIO* ssl, int updatetype);
+
+/* ---- State and negotiated parameters ----------------------------------- */
+
+int tlsio_is_init_finished(const TLSIO* ssl);
+int tlsio_in_init(const TLSIO* ssl);
+/* "TLSv1.3" once connected, "unknown" before. */
+const char* tlsio_get_version(const TLSIO* ssl);
+int tlsio_version(const TLSIO* ssl);
+/* "TLS_AES_128_GCM_SHA256", or "(NONE)" before the handshake. */
+const char* tlsio_get_cipher_name(const TLSIO* ssl);
+/* Bits of the negotiated cipher's key (128 / 256), 0 before. */
+int tlsio_get_cipher_bits(const TLSIO* ssl, int* alg_bits);
+void tlsio_get0_alpn_selected(const TLSIO* ssl, const unsigned char** data, unsigned int* len);
+/* X509_V_OK or the X509_V_ERR_* code of the peer's verification. */
+long tlsio_get_verify_result(const TLSIO* ssl);
+/* The peer's leaf certificate: a new reference the caller frees with
+ * X509_free, or NULL. */
+X509* tlsio_get1_peer_certificate(const TLSIO* ssl);
+/* The peer's chain as a new stack (leaf first); free with
+ * sk_X509_pop_free(chain, X509_free). */
+STACK_OF(X509) * tlsio_get1_peer_cert_chain(const TLSIO* ssl);
+
+/* The string of a TLSIO_ERROR_* value ("SSL_ERROR_WANT_READ"), for logs. */
+const char* tlsio_error_name(int error);
+/* The libcrypto error library number tlsio's errors are queued under. */
+int tlsio_err_library(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

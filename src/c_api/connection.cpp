@@ -1,0 +1,1156 @@
+// TLSIO: the OpenSSL I/O contract (SSL_do_handshake, SSL_read, SSL_write,
+// SSL_shutdown, SSL_get_error) as one loop over tlsio::engine and libcrypto BIOs.
+//
+// Every call runs the same loop: send what the engine has for the transport;
+// call the engine; on want_read, read from the rbio into input_space(). A BIO
+// that cannot go on (a non-blocking socket, an empty BIO pair or memory BIO)
+// says so with its retry flags, and the call returns -1 with WANT_READ or
+// WANT_WRITE; the caller repeats the same call later. A blocking socket BIO
+// simply blocks, so the call returns only when done or failed. Fds are used
+// through socket BIOs, exactly as SSL_set_fd does.
+#include "errors.hpp"
+#include "objects.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+using tlsio::status;
+using tlsio::c_api::push;
+using tlsio::c_api::reason;
+using want = ssl_st::want;
+
+namespace tlsio::c_api {
+bool parse_alpn(const unsigned char* protos, unsigned int len, std::vector<std::string>& out);
+}
+
+namespace {
+
+constexpr int role_client = 1;
+constexpr int role_server = 2;
+
+enum class io { ok, blocked, failed, closed };
+
+int clamp_int(std::size_t n) {
+    return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
+}
+
+void transport_error(ssl_st* s, int err, const char* func, const char* what) {
+    s->failed = true;
+    s->wants = want::nothing;
+    if (err != 0) {
+        tlsio::c_api::push_system(err, func, what);
+    }
+}
+
+// Sends output() to the wbio. `quiet`: a best-effort send of an alert after a
+// failure, which reports nothing more.
+io flush(ssl_st* s, const char* func, bool quiet = false) {
+    bool wrote = false;
+    for (;;) {
+        std::span<const std::uint8_t> out = s->engine->output();
+        if (out.empty()) {
+            break;
+        }
+        errno = 0;
+        int n = BIO_write(s->wbio, out.data(), clamp_int(out.size()));
+        int err = errno;
+        if (n > 0) {
+            s->engine->consume_output(static_cast<std::size_t>(n));
+            wrote = true;
+            continue;
+        }
+        if (BIO_should_retry(s->wbio)) {
+            if (!quiet) {
+                s->wants = want::write;
+            }
+            return io::blocked;
+        }
+        if (!quiet) {
+            transport_error(s, err, func, "writing to the transport");
+        }
+        return io::failed;
+    }
+    if (wrote) {
+        (void)BIO_flush(s->wbio);
+    }
+    return io::ok;
+}
+
+// Reads transport bytes into the engine.
+io fill(ssl_st* s, const char* func) {
+    std::span<std::uint8_t> space = s->engine->input_space();
+    errno = 0;
+    int n = BIO_read(s->rbio, space.data(), clamp_int(space.size()));
+    int err = errno;
+    if (n > 0) {
+        s->engine->commit_input(static_cast<std::size_t>(n));
+        return io::ok;
+    }
+    if (BIO_should_retry(s->rbio)) {
+        s->wants = want::read;
+        return io::blocked;
+    }
+    if (n == 0 || BIO_eof(s->rbio)) {
+        std::uint64_t options = s->options | s->ctx->options;
+        if ((options & TLSIO_OP_IGNORE_UNEXPECTED_EOF) != 0 && s->engine->handshake_done()) {
+            s->received_close = true;  // As OpenSSL: an EOF counts as close_notify.
+            return io::closed;
+        }
+        s->engine->commit_eof();
+        return io::ok;
+    }
+    transport_error(s, err, func, "reading from the transport");
+    return io::failed;
+}
+
+// After the engine failed: send its alert if the transport takes it now, and
+// queue the error. Returns the value the call returns.
+int fail_engine(ssl_st* s, const char* func) {
+    s->failed = true;
+    s->wants = want::nothing;
+    push(s->engine->error(), func, s->engine->error_message());
+    flush(s, func, true);
+    return -1;
+}
+
+// ---- Server: the ALPN select callback needs the ClientHello ---------------------
+
+// 1: a whole ClientHello was read (has_alpn and list set); 0: more bytes are
+// needed; -1: not something to look into (the engine will judge it).
+int peek_client_hello(const std::vector<std::uint8_t>& in, bool& has_alpn,
+                      std::vector<std::uint8_t>& list) {
+    std::vector<std::uint8_t> hs;
+    std::size_t pos = 0;
+    for (;;) {
+        if (hs.size() >= 4) {
+            if (hs[0] != 1) {
+                return -1;
+            }
+            std::size_t length = (std::size_t{hs[1]} << 16) | (std::size_t{hs[2]} << 8) | hs[3];
+            if (length > 65536) {
+                return -1;
+            }
+            if (hs.size() >= 4 + length) {
+                hs.resize(4 + length);
+                break;
+            }
+        }
+        if (in.size() - pos < 5) {
+            return 0;
+        }
+        std::size_t length = (std::size_t{in[pos + 3]} << 8) | in[pos + 4];
+        if (in[pos] != 22 || length == 0 || length > 16384) {
+            return -1;
+        }
+        if (in.size() - pos - 5 < length) {
+            return 0;
+        }
+        hs.insert(hs.end(), in.begin() + static_cast<std::ptrdiff_t>(pos + 5),
+                  in.begin() + static_cast<std::ptrdiff_t>(pos + 5 + length));
+        pos += 5 + length;
+    }
+    // ClientHello body: version, random, session id, suites, compression, extensions.
+    std::size_t p = 4;
+    std::size_t end = hs.size();
+    auto skip = [&](std::size_t n) {
+        if (end - p < n) {
+            return false;
+        }
+        p += n;
+        return true;
+    };
+    auto vec = [&](std::size_t width, std::size_t& length) {
+        if (end - p < width) {
+            return false;
+        }
+        length = 0;
+        for (std::size_t i = 0; i < width; ++i) {
+            length = (length << 8) | hs[p + i];
+        }
+        p += width;
+        return end - p >= length;
+    };
+    std::size_t n = 0;
+    if (!skip(2 + 32) || !vec(1, n) || !skip(n) || !vec(2, n) || !skip(n) || !vec(1, n) ||
+        !skip(n)) {
+        return -1;
+    }
+    has_alpn = false;
+    if (p == end) {
+        return 1;
+    }
+    if (!vec(2, n)) {
+        return -1;
+    }
+    end = p + n;
+    while (p < end) {
+        if (end - p < 4) {
+            return -1;
+        }
+        unsigned type = (unsigned{hs[p]} << 8) | hs[p + 1];
+        p += 2;
+        if (!vec(2, n)) {
+            return -1;
+        }
+        if (type == 16) {
+            std::size_t list_start = p;
+            std::size_t list_end = p + n;
+            std::size_t inner = 0;
+            std::size_t saved_end = end;
+            end = list_end;
+            if (!vec(2, inner) || p + inner != list_end) {
+                return -1;
+            }
+            end = saved_end;
+            (void)list_start;
+            list.assign(hs.begin() + static_cast<std::ptrdiff_t>(p),
+                        hs.begin() + static_cast<std::ptrdiff_t>(list_end));
+            has_alpn = true;
+            return 1;
+        }
+        p += n;
+    }
+    return 1;
+}
+
+// Reads the ClientHello into s->hello and runs the select callback.
+// 1: go on (eof set if the transport ended); -1: blocked or failed.
+int read_client_hello(ssl_st* s, const char* func, bool& eof) {
+    bool has_alpn = false;
+    std::vector<std::uint8_t> list;
+    int found = 0;
+    while ((found = peek_client_hello(s->hello, has_alpn, list)) == 0) {
+        std::uint8_t buffer[4096];
+        errno = 0;
+        int n = BIO_read(s->rbio, buffer, sizeof buffer);
+        int err = errno;
+        if (n > 0) {
+            s->hello.insert(s->hello.end(), buffer, buffer + n);
+            continue;
+        }
+        if (BIO_should_retry(s->rbio)) {
+            s->wants = want::read;
+            return -1;
+        }
+        if (n == 0 || BIO_eof(s->rbio)) {
+            eof = true;
+            return 1;
+        }
+        transport_error(s, err, func, "reading from the transport");
+        return -1;
+    }
+    if (found < 0 || !has_alpn) {
+        return 1;
+    }
+    const unsigned char* out = nullptr;
+    unsigned char outlen = 0;
+    int r = s->ctx->alpn_select(s, &out, &outlen, list.data(), static_cast<unsigned>(list.size()),
+                                s->ctx->alpn_select_arg);
+    if (r == TLSIO_TLSEXT_ERR_OK && out != nullptr && outlen > 0) {
+        s->alpn_selected.assign(reinterpret_cast<const char*>(out), outlen);
+    } else if (r == TLSIO_TLSEXT_ERR_ALERT_FATAL) {
+        // Fail as the engine would: a no_application_protocol alert in clear.
+        static const std::uint8_t alert_record[] = {21, 3, 3, 0, 2, 2, 120};
+        (void)BIO_write(s->wbio, alert_record, sizeof alert_record);
+        s->failed = true;
+        push(make_error_code(tlsio::error::no_application_protocol), func,
+             "the ALPN select callback refused the client's protocols");
+        return -1;
+    }
+    return 1;
+}
+
+// ---- The engine, made on first use ------------------------------------------------
+
+struct verify_settings {
+    int mode = 0;
+    tlsio_verify_cb callback = nullptr;
+    ssl_st* record_in = nullptr;  // client with VERIFY_NONE: record, never fail
+    std::string extra_host;       // set1_host name that differs from SNI
+};
+
+tlsio::verify_callback make_verify_callback(verify_settings v) {
+    return [v](bool preverified, tlsio::verify_context& vc) {
+        X509_STORE_CTX* store = vc.native_handle();
+        if (v.record_in != nullptr && v.record_in->first_verify_error != X509_V_OK) {
+            return true;  // libssl stopped verifying at the first error.
+        }
+        int ok = preverified ? 1 : 0;
+        if (ok && !v.extra_host.empty() && X509_STORE_CTX_get_error_depth(store) == 0) {
+            X509* leaf = X509_STORE_CTX_get_current_cert(store);
+            bool matches =
+                X509_check_ip_asc(leaf, v.extra_host.c_str(), 0) == 1 ||
+                X509_check_host(leaf, v.extra_host.c_str(), v.extra_host.size(), 0, nullptr) == 1;
+            if (!matches) {
+                X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+                ok = 0;
+            }
+        }
+        if (v.callback != nullptr) {
+            ok = v.callback(ok, store);
+        }
+        if (v.record_in != nullptr) {
+            if (ok == 0) {
+                int err = X509_STORE_CTX_get_error(store);
+                v.record_in->first_verify_error = err != X509_V_OK ? err : X509_V_ERR_UNSPECIFIED;
+            }
+            return true;
+        }
+        return ok != 0;
+    };
+}
+
+int make_engine(ssl_st* s, const char* func) {
+    if (s->engine) {
+        return 1;
+    }
+    if (s->role == 0) {
+        push(reason::uninitialized, func);
+        return -1;
+    }
+    if (s->rbio == nullptr || s->wbio == nullptr) {
+        push(reason::no_transport, func);
+        return -1;
+    }
+    TLSIO_CTX* ctx = s->ctx;
+    std::uint64_t options = s->options | ctx->options;
+    if ((options & TLSIO_OP_NO_TLSv1_3) != 0) {
+        push(reason::no_protocols_available, func, "SSL_OP_NO_TLSv1_3 leaves no protocol");
+        return -1;
+    }
+    if ((s->role == role_client && ctx->method_role == role_server) ||
+        (s->role == role_server && ctx->method_role == role_client)) {
+        push(reason::wrong_state, func, "the context's method is for the other role");
+        return -1;
+    }
+    bool eof = false;
+    if (s->role == role_server && ctx->alpn_select != nullptr) {
+        if (read_client_hello(s, func, eof) <= 0) {
+            return -1;
+        }
+    }
+
+    tlsio::context context = ctx->context;
+    if (ctx->keylog != nullptr) {
+        tlsio_keylog_cb cb = ctx->keylog;
+        context.set_keylog_callback([s, cb](std::string_view line) {
+            std::string text(line);
+            cb(s, text.c_str());
+        });
+    }
+    if ((options & TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT) == 0) {
+        context.set_middlebox_compatibility(false);
+    }
+
+    tlsio::engine_options o;
+    verify_settings v;
+    v.mode = s->verify_mode ? *s->verify_mode : ctx->verify_mode;
+    v.callback = s->verify_mode ? s->verify_callback : ctx->verify_callback;
+    if (s->role == role_client) {
+        if (!s->sni.empty()) {
+            o.server_name = s->sni;
+            o.verify_host = s->host && *s->host == s->sni;
+            if (s->host && *s->host != s->sni) {
+                v.extra_host = *s->host;
+            }
+        } else if (s->host) {
+            o.server_name = *s->host;  // Also sent as SNI (see the README of the facade).
+            o.verify_host = true;
+        }
+        o.alpn_protocols = s->alpn ? *s->alpn : ctx->alpn;
+        // A client always verifies, as libssl does; with VERIFY_NONE the result
+        // is only recorded (tlsio_get_verify_result).
+        s->verify_none = (v.mode & TLSIO_VERIFY_PEER) == 0;
+        v.record_in = s->verify_none ? s : nullptr;
+        o.peer_verify_mode = tlsio::verify_peer;
+        o.peer_verify_callback = make_verify_callback(v);
+    } else {
+        o.peer_verify_mode = v.mode & (TLSIO_VERIFY_PEER | TLSIO_VERIFY_FAIL_IF_NO_PEER_CERT);
+        if (v.callback != nullptr) {
+            o.peer_verify_callback = make_verify_callback(v);
+        }
+        if (!s->alpn_selected.empty()) {
+            o.alpn_protocols = {s->alpn_selected};
+        }
+    }
+    try {
+        s->engine.emplace(context,
+                          s->role == role_client ? tlsio::role::client : tlsio::role::server,
+                          std::move(o));
+    } catch (const std::exception& e) {
+        push(make_error_code(tlsio::error::internal_error), func, e.what());
+        return -1;
+    }
+    if (!s->hello.empty()) {
+        s->engine->feed(s->hello);
+        std::vector<std::uint8_t>().swap(s->hello);
+    }
+    if (eof) {
+        s->engine->commit_eof();
+    }
+    return 1;
+}
+
+// Common entry: argument and state checks, the engine. 1 to go on.
+int enter(ssl_st* s, const char* func) {
+    if (s == nullptr) {
+        push(reason::null_argument, func, "the connection is NULL");
+        return -1;
+    }
+    s->wants = want::nothing;
+    if (make_engine(s, func) <= 0) {
+        return -1;
+    }
+    if (s->failed) {
+        push(reason::failed_earlier, func, s->engine->error_message());
+        return -1;
+    }
+    return 1;
+}
+
+int handshake_loop(ssl_st* s, const char* func) {
+    for (;;) {
+        if (flush(s, func) != io::ok) {
+            return -1;
+        }
+        status st = s->engine->handshake();
+        if (st == status::error) {
+            return fail_engine(s, func);
+        }
+        if (!s->engine->output().empty()) {
+            continue;
+        }
+        switch (st) {
+            case status::done:
+                return 1;
+            case status::want_read:
+                switch (fill(s, func)) {
+                    case io::ok:
+                        continue;
+                    case io::closed:
+                    case io::blocked:
+                    case io::failed:
+                        return -1;
+                }
+                continue;
+            case status::want_write:
+                continue;
+            case status::closed:
+            case status::error:
+                break;
+        }
+        return fail_engine(s, func);
+    }
+}
+
+int do_handshake(ssl_st* s, const char* func) {
+    if (enter(s, func) <= 0) {
+        return -1;
+    }
+    return handshake_loop(s, func);
+}
+
+// 1 with *got set, or the value to return (0 after close_notify, -1 otherwise).
+int do_read(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const char* func) {
+    *got = 0;
+    if (enter(s, func) <= 0) {
+        return -1;
+    }
+    if (buf == nullptr && num > 0) {
+        push(reason::null_argument, func, "buf is NULL");
+        return -1;
+    }
+    auto* out = static_cast<std::uint8_t*>(buf);
+    for (;;) {
+        if (s->received_close || s->engine->received_close_notify()) {
+            if (s->engine->pending() == 0) {
+                s->received_close = true;
+                return 0;
+            }
+        }
+        if (flush(s, func) != io::ok) {
+            return -1;
+        }
+        std::size_t n = 0;
+        status st = s->engine->read(std::span<std::uint8_t>(out, num), n);
+        if (n > 0) {
+            if (flush(s, func) == io::blocked) {
+                s->wants = want::nothing;  // The rest leaves with the next call.
+            }
+            *got = n;
+            return 1;
+        }
+        if (st == status::error) {
+            // SSL_read(3): 0 also when "the peer simply shut down the underlying
+            // transport"; libssl 3 returns 0 with SSL_ERROR_SSL there.
+            int r = fail_engine(s, func);
+            return s->engine->error() == tlsio::error::stream_truncated ? 0 : r;
+        }
+        if (!s->engine->output().empty()) {
+            continue;
+        }
+        switch (st) {
+            case status::done:
+                if (num == 0) {
+                    return 0;
+                }
+                continue;
+            case status::want_read:
+                switch (fill(s, func)) {
+                    case io::ok:
+                        continue;
+                    case io::closed:
+                        return 0;
+                    case io::blocked:
+                    case io::failed:
+                        return -1;
+                }
+                continue;
+            case status::want_write:
+                continue;
+            case status::closed:
+                s->received_close = true;
+                return 0;
+            case status::error:
+                break;
+        }
+        return fail_engine(s, func);
+    }
+}
+
+int do_write(ssl_st* s, const void* buf, std::size_t num, std::size_t* written, const char* func) {
+    *written = 0;
+    if (enter(s, func) <= 0) {
+        return -1;
+    }
+    if (buf == nullptr && num > 0) {
+        push(reason::null_argument, func, "buf is NULL");
+        return -1;
+    }
+    if (s->shutdown_called) {
+        push(reason::protocol_is_shutdown, func, "write after shutdown");
+        return -1;
+    }
+    if (!s->engine->handshake_done()) {
+        int r = handshake_loop(s, func);
+        if (r <= 0) {
+            return r;
+        }
+    }
+    if (s->write_in_progress && num < s->write_taken) {
+        push(reason::bad_write_retry, func, "a write was retried with fewer bytes");
+        return -1;
+    }
+    if (num == 0) {
+        return 0;
+    }
+    const auto* in = static_cast<const std::uint8_t*>(buf);
+    long mode = s->mode | s->ctx->mode;
+    for (;;) {
+        s->write_in_progress = true;
+        io f = flush(s, func);
+        if (f != io::ok) {
+            if (f == io::failed) {
+                s->write_in_progress = false;
+            }
+            return -1;
+        }
+        if (s->write_taken == num ||
+            ((mode & TLSIO_MODE_ENABLE_PARTIAL_WRITE) != 0 && s->write_taken > 0)) {
+            *written = s->write_taken;
+            s->write_taken = 0;
+            s->write_in_progress = false;
+            return 1;
+        }
+        std::size_t n = 0;
+        status st = s->engine->write(
+            std::span<const std::uint8_t>(in + s->write_taken, num - s->write_taken), n);
+        if (st == status::error) {
+            s->write_in_progress = false;
+            s->write_taken = 0;
+            return fail_engine(s, func);
+        }
+        s->write_taken += n;
+    }
+}
+
+void set0_rbio(ssl_st* s, BIO* b) {
+    BIO_free_all(s->rbio);
+    s->rbio = b;
+}
+void set0_wbio(ssl_st* s, BIO* b) {
+    BIO_free_all(s->wbio);
+    s->wbio = b;
+}
+
+int bio_fd(BIO* b) {
+    BIO* d = b == nullptr ? nullptr : BIO_find_type(b, BIO_TYPE_DESCRIPTOR);
+    int fd = -1;
+    if (d != nullptr) {
+        BIO_get_fd(d, &fd);
+    }
+    return fd;
+}
+
+BIO* socket_bio(int fd) {
+    BIO* b = BIO_new(BIO_s_socket());
+    if (b != nullptr) {
+        BIO_set_fd(b, fd, BIO_NOCLOSE);
+    }
+    return b;
+}
+
+bool settable(ssl_st* s, const char* func) {
+    if (s == nullptr) {
+        push(reason::null_argument, func);
+        return false;
+    }
+    if (s->engine) {
+        push(reason::wrong_state, func, "the handshake has started");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+TLSIO* tlsio_new(TLSIO_CTX* ctx) {
+    if (ctx == nullptr) {
+        push(reason::null_argument, "tlsio_new", "the context is NULL");
+        return nullptr;
+    }
+    try {
+        auto* s = new ssl_st;
+        tlsio_CTX_up_ref(ctx);
+        s->ctx = ctx;
+        // As SSL_new: a method made for one role sets it.
+        s->role = ctx->method_role;
+        return s;
+    } catch (const std::exception& e) {
+        push(make_error_code(tlsio::error::internal_error), "tlsio_new", e.what());
+        return nullptr;
+    }
+}
+
+void tlsio_free(TLSIO* s) {
+    if (s == nullptr) {
+        return;
+    }
+    set0_rbio(s, nullptr);
+    set0_wbio(s, nullptr);
+    TLSIO_CTX* ctx = s->ctx;
+    delete s;
+    tlsio_CTX_free(ctx);
+}
+
+TLSIO_CTX* tlsio_get_SSL_CTX(const TLSIO* s) {
+    return s == nullptr ? nullptr : s->ctx;
+}
+
+int tlsio_set_fd(TLSIO* s, int fd) {
+    if (s == nullptr || fd < 0) {
+        push(reason::null_argument, "tlsio_set_fd", "no connection or a negative fd");
+        return 0;
+    }
+    BIO* b = socket_bio(fd);
+    if (b == nullptr) {
+        return 0;
+    }
+    tlsio_set_bio(s, b, b);
+    return 1;
+}
+
+int tlsio_set_rfd(TLSIO* s, int fd) {
+    if (s == nullptr || fd < 0) {
+        push(reason::null_argument, "tlsio_set_rfd", "no connection or a negative fd");
+        return 0;
+    }
+    if (s->wbio != nullptr && BIO_method_type(s->wbio) == BIO_TYPE_SOCKET &&
+        bio_fd(s->wbio) == fd) {
+        BIO_up_ref(s->wbio);
+        set0_rbio(s, s->wbio);
+        return 1;
+    }
+    BIO* b = socket_bio(fd);
+    if (b == nullptr) {
+        return 0;
+    }
+    set0_rbio(s, b);
+    return 1;
+}
+
+int tlsio_set_wfd(TLSIO* s, int fd) {
+    if (s == nullptr || fd < 0) {
+        push(reason::null_argument, "tlsio_set_wfd", "no connection or a negative fd");
+        return 0;
+    }
+    if (s->rbio != nullptr && BIO_method_type(s->rbio) == BIO_TYPE_SOCKET &&
+        bio_fd(s->rbio) == fd) {
+        BIO_up_ref(s->rbio);
+        set0_wbio(s, s->rbio);
+        return 1;
+    }
+    BIO* b = socket_bio(fd);
+    if (b == nullptr) {
+        return 0;
+    }
+    set0_wbio(s, b);
+    return 1;
+}
+
+int tlsio_get_fd(const TLSIO* s) {
+    return tlsio_get_rfd(s);
+}
+int tlsio_get_rfd(const TLSIO* s) {
+    return s == nullptr ? -1 : bio_fd(s->rbio);
+}
+int tlsio_get_wfd(const TLSIO* s) {
+    return s == nullptr ? -1 : bio_fd(s->wbio);
+}
+
+void tlsio_set_bio(TLSIO* s, BIO* rbio, BIO* wbio) {
+    if (s == nullptr) {
+        return;
+    }
+    // SSL_set_bio(3)'s rules, including its historical asymmetry.
+    if (rbio != nullptr && rbio == wbio) {
+        BIO_up_ref(rbio);
+    }
+    if (rbio == s->rbio) {
+        set0_wbio(s, wbio);
+        return;
+    }
+    if (wbio == s->wbio && s->rbio != s->wbio) {
+        set0_rbio(s, rbio);
+        return;
+    }
+    set0_rbio(s, rbio);
+    set0_wbio(s, wbio);
+}
+
+void tlsio_set0_rbio(TLSIO* s, BIO* rbio) {
+    if (s != nullptr) {
+        set0_rbio(s, rbio);
+    }
+}
+void tlsio_set0_wbio(TLSIO* s, BIO* wbio) {
+    if (s != nullptr) {
+        set0_wbio(s, wbio);
+    }
+}
+BIO* tlsio_get_rbio(const TLSIO* s) {
+    return s == nullptr ? nullptr : s->rbio;
+}
+BIO* tlsio_get_wbio(const TLSIO* s) {
+    return s == nullptr ? nullptr : s->wbio;
+}
+
+void tlsio_set_connect_state(TLSIO* s) {
+    if (settable(s, "tlsio_set_connect_state")) {
+        s->role = role_client;
+    }
+}
+void tlsio_set_accept_state(TLSIO* s) {
+    if (settable(s, "tlsio_set_accept_state")) {
+        s->role = role_server;
+    }
+}
+int tlsio_is_server(const TLSIO* s) {
+    return s != nullptr && s->role == role_server ? 1 : 0;
+}
+
+int tlsio_set_tlsext_host_name(TLSIO* s, const char* name) {
+    if (!settable(s, "tlsio_set_tlsext_host_name")) {
+        return 0;
+    }
+    if (name == nullptr) {
+        s->sni.clear();
+        return 1;
+    }
+    std::size_t n = std::strlen(name);
+    if (n == 0 || n > 255) {
+        push(reason::bad_value, "tlsio_set_tlsext_host_name", "the name must be 1 to 255 bytes");
+        return 0;
+    }
+    s->sni = name;
+    return 1;
+}
+
+int tlsio_set1_host(TLSIO* s, const char* name) {
+    if (!settable(s, "tlsio_set1_host")) {
+        return 0;
+    }
+    if (name == nullptr || *name == '\0') {
+        s->host.reset();
+    } else {
+        s->host = name;
+    }
+    return 1;
+}
+
+const char* tlsio_get_servername(const TLSIO* s, int type) {
+    if (s == nullptr || type != 0) {
+        return nullptr;
+    }
+    if (s->role == role_client) {
+        return s->sni.empty() ? nullptr : s->sni.c_str();
+    }
+    if (!s->engine || s->engine->server_name().empty()) {
+        return nullptr;
+    }
+    auto* self = const_cast<ssl_st*>(s);
+    self->peer_server_name = std::string(s->engine->server_name());
+    return self->peer_server_name.c_str();
+}
+
+void tlsio_set_verify(TLSIO* s, int mode, tlsio_verify_cb callback) {
+    if (settable(s, "tlsio_set_verify")) {
+        s->verify_mode = mode;
+        s->verify_callback = callback;
+    }
+}
+
+int tlsio_set_alpn_protos(TLSIO* s, const unsigned char* protos, unsigned int len) {
+    if (!settable(s, "tlsio_set_alpn_protos")) {
+        return 1;
+    }
+    std::vector<std::string> names;
+    if (protos != nullptr && len > 0 && !tlsio::c_api::parse_alpn(protos, len, names)) {
+        push(reason::bad_value, "tlsio_set_alpn_protos", "malformed ALPN wire format");
+        return 1;
+    }
+    s->alpn = std::move(names);
+    return 0;
+}
+
+long tlsio_set_mode(TLSIO* s, long mode) {
+    return s == nullptr ? 0 : (s->mode |= mode) | s->ctx->mode;
+}
+long tlsio_clear_mode(TLSIO* s, long mode) {
+    return s == nullptr ? 0 : (s->mode &= ~mode) | s->ctx->mode;
+}
+long tlsio_get_mode(TLSIO* s) {
+    return s == nullptr ? 0 : s->mode | s->ctx->mode;
+}
+uint64_t tlsio_set_options(TLSIO* s, uint64_t options) {
+    return s == nullptr ? 0 : (s->options |= options) | s->ctx->options;
+}
+uint64_t tlsio_clear_options(TLSIO* s, uint64_t options) {
+    return s == nullptr ? 0 : (s->options &= ~options) | s->ctx->options;
+}
+uint64_t tlsio_get_options(const TLSIO* s) {
+    return s == nullptr ? 0 : s->options | s->ctx->options;
+}
+
+int tlsio_do_handshake(TLSIO* s) {
+    return do_handshake(s, "tlsio_do_handshake");
+}
+
+int tlsio_connect(TLSIO* s) {
+    if (s != nullptr && s->role == 0) {
+        s->role = role_client;
+    }
+    return do_handshake(s, "tlsio_connect");
+}
+
+int tlsio_accept(TLSIO* s) {
+    if (s != nullptr && s->role == 0) {
+        s->role = role_server;
+    }
+    return do_handshake(s, "tlsio_accept");
+}
+
+int tlsio_read(TLSIO* s, void* buf, int num) {
+    if (num < 0) {
+        push(reason::bad_length, "tlsio_read", "num is negative");
+        return -1;
+    }
+    std::size_t got = 0;
+    int r = do_read(s, buf, static_cast<std::size_t>(num), &got, "tlsio_read");
+    return r > 0 ? static_cast<int>(got) : r;
+}
+
+int tlsio_read_ex(TLSIO* s, void* buf, size_t num, size_t* readbytes) {
+    std::size_t got = 0;
+    int r = do_read(s, buf, num, &got, "tlsio_read_ex");
+    if (r > 0 && readbytes != nullptr) {
+        *readbytes = got;  // Left alone on failure, as libssl does.
+    }
+    return r > 0 ? 1 : 0;
+}
+
+int tlsio_write(TLSIO* s, const void* buf, int num) {
+    if (num < 0) {
+        push(reason::bad_length, "tlsio_write", "num is negative");
+        return -1;
+    }
+    std::size_t written = 0;
+    int r = do_write(s, buf, static_cast<std::size_t>(num), &written, "tlsio_write");
+    return r > 0 ? static_cast<int>(written) : r;
+}
+
+int tlsio_write_ex(TLSIO* s, const void* buf, size_t num, size_t* written) {
+    std::size_t n = 0;
+    int r = do_write(s, buf, num, &n, "tlsio_write_ex");
+    if (r > 0 && written != nullptr) {
+        *written = n;  // Left alone on failure, as libssl does.
+    }
+    return r > 0 ? 1 : 0;
+}
+
+int tlsio_pending(const TLSIO* s) {
+    if (s == nullptr || !s->engine) {
+        return 0;
+    }
+    return clamp_int(s->engine->pending());
+}
+
+int tlsio_has_pending(const TLSIO* s) {
+    return tlsio_pending(s) > 0 ? 1 : 0;
+}
+
+int tlsio_shutdown(TLSIO* s) {
+    const char* func = "tlsio_shutdown";
+    if (s == nullptr) {
+        push(reason::null_argument, func, "the connection is NULL");
+        return -1;
+    }
+    s->wants = want::nothing;
+    if (s->role == 0) {
+        push(reason::uninitialized, func);
+        return -1;
+    }
+    if (!s->engine || !s->engine->handshake_done()) {
+        push(reason::shutdown_while_in_init, func);
+        return -1;
+    }
+    if (s->failed) {
+        push(reason::failed_earlier, func, s->engine->error_message());
+        return -1;
+    }
+    auto received = [s] { return s->received_close || s->engine->received_close_notify(); };
+    if (!s->shutdown_called) {
+        s->shutdown_called = true;
+        s->write_in_progress = false;
+        if (s->engine->shutdown() == status::error) {
+            return fail_engine(s, func);
+        }
+        if (flush(s, func) != io::ok) {
+            return -1;
+        }
+        s->shutdown_reported = true;
+        return received() ? 1 : 0;
+    }
+    if (!s->shutdown_reported) {
+        // close_notify was still on its way: now that it left, answer the first step.
+        if (flush(s, func) != io::ok) {
+            return -1;
+        }
+        s->shutdown_reported = true;
+        return received() ? 1 : 0;
+    }
+    // Second step: wait for the peer's close_notify, dropping data met on the way.
+    std::uint8_t discard[4096];
+    for (;;) {
+        if (received()) {
+            return 1;
+        }
+        if (flush(s, func) != io::ok) {
+            return -1;
+        }
+        std::size_t n = 0;
+        status st = s->engine->read(discard, n);
+        if (st == status::error) {
+            return fail_engine(s, func);
+        }
+        if (st == status::closed) {
+            s->received_close = true;
+            return 1;
+        }
+        if (st == status::want_read && s->engine->output().empty()) {
+            switch (fill(s, func)) {
+                case io::ok:
+                    break;
+                case io::closed:
+                    return 1;
+                case io::blocked:
+                case io::failed:
+                    return -1;
+            }
+        }
+    }
+}
+
+int tlsio_get_shutdown(const TLSIO* s) {
+    if (s == nullptr) {
+        return 0;
+    }
+    int r = s->shutdown_called ? TLSIO_SENT_SHUTDOWN : 0;
+    if (s->received_close || (s->engine && s->engine->received_close_notify())) {
+        r |= TLSIO_RECEIVED_SHUTDOWN;
+    }
+    return r;
+}
+
+int tlsio_get_error(const TLSIO* s, int ret) {
+    if (ret > 0) {
+        return TLSIO_ERROR_NONE;
+    }
+    unsigned long e = ERR_peek_error();
+    if (e != 0) {
+        return ERR_GET_LIB(e) == ERR_LIB_SYS ? TLSIO_ERROR_SYSCALL : TLSIO_ERROR_SSL;
+    }
+    if (s == nullptr) {
+        return TLSIO_ERROR_SSL;
+    }
+    if (s->wants == want::read) {
+        return TLSIO_ERROR_WANT_READ;
+    }
+    if (s->wants == want::write) {
+        return TLSIO_ERROR_WANT_WRITE;
+    }
+    if (s->received_close || (s->engine && s->engine->received_close_notify())) {
+        return TLSIO_ERROR_ZERO_RETURN;
+    }
+    return TLSIO_ERROR_SYSCALL;
+}
+
+int tlsio_want_read(const TLSIO* s) {
+    return s != nullptr && s->wants == want::read ? 1 : 0;
+}
+int tlsio_want_write(const TLSIO* s) {
+    return s != nullptr && s->wants == want::write ? 1 : 0;
+}
+
+int tlsio_key_update(TLSIO* s, int updatetype) {
+    const char* func = "tlsio_key_update";
+    if (s == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    if (updatetype != TLSIO_KEY_UPDATE_NOT_REQUESTED && updatetype != TLSIO_KEY_UPDATE_REQUESTED) {
+        push(reason::bad_value, func, "updatetype must be SSL_KEY_UPDATE_(NOT_)REQUESTED");
+        return 0;
+    }
+    if (!s->engine || !s->engine->handshake_done() || s->failed) {
+        push(reason::wrong_state, func, "the connection is not established");
+        return 0;
+    }
+    if (s->engine->key_update(updatetype == TLSIO_KEY_UPDATE_REQUESTED) == status::error) {
+        push(s->engine->error(), func, s->engine->error_message());
+        return 0;
+    }
+    return 1;
+}
+
+int tlsio_is_init_finished(const TLSIO* s) {
+    return s != nullptr && s->engine && s->engine->handshake_done() && !s->failed ? 1 : 0;
+}
+int tlsio_in_init(const TLSIO* s) {
+    return tlsio_is_init_finished(s) ? 0 : 1;
+}
+
+const char* tlsio_get_version(const TLSIO* s) {
+    return s != nullptr && s->engine && s->engine->handshake_done() ? "TLSv1.3" : "unknown";
+}
+int tlsio_version(const TLSIO* s) {
+    return s != nullptr && s->engine && s->engine->handshake_done() ? 0x0304 : 0x10000;
+}
+
+const char* tlsio_get_cipher_name(const TLSIO* s) {
+    if (s == nullptr || !s->engine || !s->engine->handshake_done()) {
+        return "(NONE)";
+    }
+    return tlsio::name(s->engine->cipher_suite());
+}
+
+int tlsio_get_cipher_bits(const TLSIO* s, int* alg_bits) {
+    int bits = 0;
+    if (s != nullptr && s->engine && s->engine->handshake_done()) {
+        bits = s->engine->cipher_suite() == tlsio::cipher_suite::aes_128_gcm_sha256 ? 128 : 256;
+    }
+    if (alg_bits != nullptr) {
+        *alg_bits = bits;
+    }
+    return bits;
+}
+
+void tlsio_get0_alpn_selected(const TLSIO* s, const unsigned char** data, unsigned int* len) {
+    std::string_view p;
+    if (s != nullptr && s->engine) {
+        p = s->engine->alpn_protocol();
+    }
+    if (data != nullptr) {
+        *data = p.empty() ? nullptr : reinterpret_cast<const unsigned char*>(p.data());
+    }
+    if (len != nullptr) {
+        *len = static_cast<unsigned int>(p.size());
+    }
+}
+
+long tlsio_get_verify_result(const TLSIO* s) {
+    if (s == nullptr || !s->engine) {
+        return X509_V_OK;
+    }
+    return s->verify_none ? s->first_verify_error : s->engine->verify_result();
+}
+
+X509* tlsio_get1_peer_certificate(const TLSIO* s) {
+    if (s == nullptr || !s->engine || s->engine->peer_certificates().empty()) {
+        return nullptr;
+    }
+    const std::vector<std::uint8_t>& der = s->engine->peer_certificates().front();
+    const unsigned char* p = der.data();
+    return d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+}
+
+STACK_OF(X509) * tlsio_get1_peer_cert_chain(const TLSIO* s) {
+    if (s == nullptr || !s->engine || s->engine->peer_certificates().empty()) {
+        return nullptr;
+    }
+    STACK_OF(X509)* chain = sk_X509_new_null();
+    for (const std::vector<std::uint8_t>& der : s->engine->peer_certificates()) {
+        const unsigned char* p = der.data();
+        X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+        if (x == nullptr || sk_X509_push(chain, x) <= 0) {
+            X509_free(x);
+            sk_X509_pop_free(chain, X509_free);
+            return nullptr;
+        }
+    }
+    return chain;
+}
+
+const char* tlsio_error_name(int e) {
+    switch (e) {
+        case TLSIO_ERROR_NONE:
+            return "SSL_ERROR_NONE";
+        case TLSIO_ERROR_SSL:
+            return "SSL_ERROR_SSL";
+        case TLSIO_ERROR_WANT_READ:
+            return "SSL_ERROR_WANT_READ";
+        case TLSIO_ERROR_WANT_WRITE:
+            return "SSL_ERROR_WANT_WRITE";
+        case TLSIO_ERROR_SYSCALL:
+            return "SSL_ERROR_SYSCALL";
+        case TLSIO_ERROR_ZERO_RETURN:
+            return "SSL_ERROR_ZERO_RETURN";
+        default:
+            return "SSL_ERROR_(unknown)";
+    }
+}
+
+int tlsio_err_library(void) {
+    return tlsio::c_api::library();
+}
+
+}  // extern "C"

@@ -1,0 +1,614 @@
+// TLSIO_CTX: methods, credentials, trust, verification, algorithms, ALPN.
+#include "errors.hpp"
+#include "objects.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+using tlsio::c_api::push;
+using tlsio::c_api::reason;
+
+namespace {
+
+const tlsio_method_st any_method{0};
+const tlsio_method_st client_method{1};
+const tlsio_method_st server_method{2};
+
+struct bio_free {
+    void operator()(BIO* b) const noexcept { BIO_free(b); }
+};
+struct x509_free {
+    void operator()(X509* x) const noexcept { X509_free(x); }
+};
+struct pkey_free {
+    void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
+};
+using bio_ptr = std::unique_ptr<BIO, bio_free>;
+
+std::string bio_text(BIO* b) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(b, &data);
+    return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+}
+
+bool read_file(const char* path, std::string& out, const char* func) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
+             std::string("cannot open ") + path);
+        return false;
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    out = s.str();
+    return true;
+}
+
+// The first certificate (PEM or DER) of `data`, as PEM.
+bool first_cert_pem(const std::string& data, int type, std::string& pem) {
+    bio_ptr in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+    std::unique_ptr<X509, x509_free> cert(
+        type == TLSIO_FILETYPE_ASN1 ? d2i_X509_bio(in.get(), nullptr)
+                                    : PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+    bio_ptr out(BIO_new(BIO_s_mem()));
+    if (!cert || !out || PEM_write_bio_X509(out.get(), cert.get()) != 1) {
+        return false;
+    }
+    pem = bio_text(out.get());
+    return true;
+}
+
+bool key_to_pem(EVP_PKEY* key, std::string& pem) {
+    bio_ptr out(BIO_new(BIO_s_mem()));
+    if (!out ||
+        PEM_write_bio_PrivateKey(out.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+        return false;
+    }
+    pem = bio_text(out.get());
+    return true;
+}
+
+// Adds the credential once both halves are there. 1 / 0.
+int commit_credential(TLSIO_CTX* ctx, const char* func) {
+    if (!ctx->pending_chain || !ctx->pending_key) {
+        return 1;
+    }
+    boost::system::error_code ec;
+    ctx->context.use_certificate_chain(*ctx->pending_chain, ec);
+    if (!ec) {
+        ctx->context.use_private_key(*ctx->pending_key, ec);
+    }
+    ctx->pending_chain.reset();
+    ctx->pending_key.reset();
+    if (ec) {
+        push(ec, func, "the private key does not match the certificate, or does not load");
+        return 0;
+    }
+    ctx->has_credential = true;
+    return 1;
+}
+
+int set_chain(TLSIO_CTX* ctx, std::string pem, const char* func) {
+    // Check now that it holds a certificate, so the failing call is this one.
+    bio_ptr in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    std::unique_ptr<X509, x509_free> cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+    ERR_clear_error();  // PEM's "no start line" when there is none: ours is clearer
+    if (!cert) {
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
+             "no PEM certificate found");
+        return 0;
+    }
+    ctx->pending_chain = std::move(pem);
+    return commit_credential(ctx, func);
+}
+
+int set_key(TLSIO_CTX* ctx, std::string pem, const char* func) {
+    bio_ptr in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    std::unique_ptr<EVP_PKEY, pkey_free> key(
+        PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
+    ERR_clear_error();
+    if (!key) {
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
+             "no PEM private key found (encrypted keys are not supported)");
+        return 0;
+    }
+    ctx->pending_key = std::move(pem);
+    return commit_credential(ctx, func);
+}
+
+bool parse_suite(std::string_view name, tlsio::cipher_suite& out) {
+    if (name == "TLS_AES_128_GCM_SHA256") {
+        out = tlsio::cipher_suite::aes_128_gcm_sha256;
+    } else if (name == "TLS_AES_256_GCM_SHA384") {
+        out = tlsio::cipher_suite::aes_256_gcm_sha384;
+    } else if (name == "TLS_CHACHA20_POLY1305_SHA256") {
+        out = tlsio::cipher_suite::chacha20_poly1305_sha256;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+bool parse_group(std::string_view name, tlsio::named_group& out) {
+    if (name == "X25519" || name == "x25519") {
+        out = tlsio::named_group::x25519;
+    } else if (name == "P-256" || name == "prime256v1" || name == "secp256r1") {
+        out = tlsio::named_group::secp256r1;
+    } else if (name == "P-384" || name == "secp384r1") {
+        out = tlsio::named_group::secp384r1;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+std::vector<std::string_view> split(std::string_view list) {
+    std::vector<std::string_view> out;
+    while (!list.empty()) {
+        std::size_t colon = list.find(':');
+        std::string_view item = list.substr(0, colon);
+        if (!item.empty()) {
+            out.push_back(item);
+        }
+        list = colon == std::string_view::npos ? std::string_view() : list.substr(colon + 1);
+    }
+    return out;
+}
+
+bool known_version(int v) {
+    return v == 0 || (v >= 0x0300 && v <= 0x0304);
+}
+
+}  // namespace
+
+namespace tlsio::c_api {
+
+// ALPN wire format -> names; false when malformed or empty.
+bool parse_alpn(const unsigned char* protos, unsigned int len, std::vector<std::string>& out) {
+    out.clear();
+    unsigned int i = 0;
+    while (i < len) {
+        unsigned int n = protos[i++];
+        if (n == 0 || n > len - i) {
+            return false;
+        }
+        out.emplace_back(reinterpret_cast<const char*>(protos + i), n);
+        i += n;
+    }
+    return !out.empty();
+}
+
+}  // namespace tlsio::c_api
+
+extern "C" {
+
+const TLSIO_METHOD* tlsio_client_method(void) {
+    return &client_method;
+}
+const TLSIO_METHOD* tlsio_server_method(void) {
+    return &server_method;
+}
+const TLSIO_METHOD* tlsio_method(void) {
+    return &any_method;
+}
+
+TLSIO_CTX* tlsio_CTX_new(const TLSIO_METHOD* method) {
+    if (method == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_new", "method is NULL");
+        return nullptr;
+    }
+    try {
+        auto* ctx = new ssl_ctx_st;
+        ctx->method_role = method->role;
+        // OpenSSL's default: verification is asked for, not assumed.
+        ctx->context.set_verify_mode(tlsio::verify_none);
+        // OpenSSL's default TLS 1.3 suite order (a client offers them so).
+        ctx->context.set_cipher_suites({tlsio::cipher_suite::aes_256_gcm_sha384,
+                                        tlsio::cipher_suite::chacha20_poly1305_sha256,
+                                        tlsio::cipher_suite::aes_128_gcm_sha256});
+        return ctx;
+    } catch (const std::exception& e) {
+        push(make_error_code(tlsio::error::internal_error), "tlsio_CTX_new", e.what());
+        return nullptr;
+    }
+}
+
+int tlsio_CTX_up_ref(TLSIO_CTX* ctx) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->references.fetch_add(1, std::memory_order_relaxed);
+    return 1;
+}
+
+void tlsio_CTX_free(TLSIO_CTX* ctx) {
+    if (ctx != nullptr && ctx->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        delete ctx;
+    }
+}
+
+int tlsio_CTX_use_certificate_chain_file(TLSIO_CTX* ctx, const char* file) {
+    if (ctx == nullptr || file == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_use_certificate_chain_file");
+        return 0;
+    }
+    std::string pem;
+    if (!read_file(file, pem, "tlsio_CTX_use_certificate_chain_file")) {
+        return 0;
+    }
+    return set_chain(ctx, std::move(pem), "tlsio_CTX_use_certificate_chain_file");
+}
+
+int tlsio_CTX_use_certificate_file(TLSIO_CTX* ctx, const char* file, int type) {
+    const char* func = "tlsio_CTX_use_certificate_file";
+    if (ctx == nullptr || file == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    std::string data;
+    std::string pem;
+    if (!read_file(file, data, func)) {
+        return 0;
+    }
+    if (!first_cert_pem(data, type, pem)) {
+        ERR_clear_error();
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
+             std::string("no certificate in ") + file);
+        return 0;
+    }
+    return set_chain(ctx, std::move(pem), func);
+}
+
+int tlsio_CTX_use_certificate(TLSIO_CTX* ctx, X509* cert) {
+    const char* func = "tlsio_CTX_use_certificate";
+    bio_ptr out(BIO_new(BIO_s_mem()));
+    if (ctx == nullptr || cert == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    if (!out || PEM_write_bio_X509(out.get(), cert) != 1) {
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func);
+        return 0;
+    }
+    return set_chain(ctx, bio_text(out.get()), func);
+}
+
+int tlsio_CTX_use_PrivateKey_file(TLSIO_CTX* ctx, const char* file, int type) {
+    const char* func = "tlsio_CTX_use_PrivateKey_file";
+    if (ctx == nullptr || file == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    std::string data;
+    if (!read_file(file, data, func)) {
+        return 0;
+    }
+    if (type == TLSIO_FILETYPE_ASN1) {
+        bio_ptr in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+        std::unique_ptr<EVP_PKEY, pkey_free> key(d2i_PrivateKey_bio(in.get(), nullptr));
+        std::string pem;
+        if (!key || !key_to_pem(key.get(), pem)) {
+            ERR_clear_error();
+            push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
+                 std::string("no DER private key in ") + file);
+            return 0;
+        }
+        return set_key(ctx, std::move(pem), func);
+    }
+    if (type != TLSIO_FILETYPE_PEM) {
+        push(reason::bad_value, func, "type must be SSL_FILETYPE_PEM or SSL_FILETYPE_ASN1");
+        return 0;
+    }
+    return set_key(ctx, std::move(data), func);
+}
+
+int tlsio_CTX_use_PrivateKey(TLSIO_CTX* ctx, EVP_PKEY* key) {
+    const char* func = "tlsio_CTX_use_PrivateKey";
+    if (ctx == nullptr || key == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    std::string pem;
+    if (!key_to_pem(key, pem)) {
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func);
+        return 0;
+    }
+    return set_key(ctx, std::move(pem), func);
+}
+
+int tlsio_CTX_use_certificate_chain_mem(TLSIO_CTX* ctx, const char* pem, size_t len) {
+    if (ctx == nullptr || pem == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_use_certificate_chain_mem");
+        return 0;
+    }
+    return set_chain(ctx, std::string(pem, len), "tlsio_CTX_use_certificate_chain_mem");
+}
+
+int tlsio_CTX_use_PrivateKey_mem(TLSIO_CTX* ctx, const char* pem, size_t len) {
+    if (ctx == nullptr || pem == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_use_PrivateKey_mem");
+        return 0;
+    }
+    return set_key(ctx, std::string(pem, len), "tlsio_CTX_use_PrivateKey_mem");
+}
+
+int tlsio_CTX_check_private_key(const TLSIO_CTX* ctx) {
+    if (ctx == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_check_private_key");
+        return 0;
+    }
+    if (!ctx->has_credential || ctx->pending_chain || ctx->pending_key) {
+        push(make_error_code(tlsio::error::no_certificate), "tlsio_CTX_check_private_key",
+             ctx->pending_chain ? "the last certificate has no private key"
+                                : "no certificate with its private key");
+        return 0;
+    }
+    return 1;
+}
+
+int tlsio_CTX_load_verify_locations(TLSIO_CTX* ctx, const char* file, const char* dir) {
+    const char* func = "tlsio_CTX_load_verify_locations";
+    if (ctx == nullptr || (file == nullptr && dir == nullptr)) {
+        push(reason::null_argument, func, "both file and dir are NULL");
+        return 0;
+    }
+    boost::system::error_code ec;
+    if (file != nullptr) {
+        ctx->context.load_verify_file(file, ec);
+        if (ec) {
+            push(ec, func, std::string("cannot load CA certificates from ") + file);
+            return 0;
+        }
+    }
+    if (dir != nullptr) {
+        ctx->context.add_verify_path(dir, ec);
+        if (ec) {
+            push(ec, func, std::string("cannot use CA directory ") + dir);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int tlsio_CTX_load_verify_mem(TLSIO_CTX* ctx, const char* pem, size_t len) {
+    if (ctx == nullptr || pem == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_load_verify_mem");
+        return 0;
+    }
+    boost::system::error_code ec;
+    ctx->context.add_certificate_authority(std::string_view(pem, len), ec);
+    if (ec) {
+        push(ec, "tlsio_CTX_load_verify_mem", "cannot load CA certificates from memory");
+        return 0;
+    }
+    return 1;
+}
+
+int tlsio_CTX_set_default_verify_paths(TLSIO_CTX* ctx) {
+    if (ctx == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set_default_verify_paths");
+        return 0;
+    }
+    boost::system::error_code ec;
+    ctx->context.set_default_verify_paths(ec);
+    if (ec) {
+        push(ec, "tlsio_CTX_set_default_verify_paths", "cannot load the default trust");
+        return 0;
+    }
+    return 1;
+}
+
+void tlsio_CTX_set_verify(TLSIO_CTX* ctx, int mode, tlsio_verify_cb callback) {
+    if (ctx == nullptr) {
+        return;
+    }
+    ctx->verify_mode = mode;
+    ctx->verify_callback = callback;
+}
+
+int tlsio_CTX_get_verify_mode(const TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->verify_mode;
+}
+
+int tlsio_CTX_set_min_proto_version(TLSIO_CTX* ctx, int version) {
+    if (ctx == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set_min_proto_version");
+        return 0;
+    }
+    if (!known_version(version)) {
+        push(reason::bad_value, "tlsio_CTX_set_min_proto_version", "unknown protocol version");
+        return 0;
+    }
+    ctx->min_version = version;
+    return 1;
+}
+
+int tlsio_CTX_set_max_proto_version(TLSIO_CTX* ctx, int version) {
+    if (ctx == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set_max_proto_version");
+        return 0;
+    }
+    if (!known_version(version)) {
+        push(reason::bad_value, "tlsio_CTX_set_max_proto_version", "unknown protocol version");
+        return 0;
+    }
+    if (version != 0 && version < 0x0304) {
+        push(reason::unsupported, "tlsio_CTX_set_max_proto_version",
+             "tlsio speaks TLS 1.3 only: a maximum below TLS1_3_VERSION leaves no protocol");
+        return 0;
+    }
+    ctx->max_version = version;
+    return 1;
+}
+
+int tlsio_CTX_get_min_proto_version(TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->min_version;
+}
+int tlsio_CTX_get_max_proto_version(TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->max_version;
+}
+
+uint64_t tlsio_CTX_set_options(TLSIO_CTX* ctx, uint64_t options) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->options |= options;
+    return ctx->options;
+}
+uint64_t tlsio_CTX_clear_options(TLSIO_CTX* ctx, uint64_t options) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->options &= ~options;
+    return ctx->options;
+}
+uint64_t tlsio_CTX_get_options(const TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->options;
+}
+long tlsio_CTX_set_mode(TLSIO_CTX* ctx, long mode) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->mode |= mode;
+    return ctx->mode;
+}
+long tlsio_CTX_clear_mode(TLSIO_CTX* ctx, long mode) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->mode &= ~mode;
+    return ctx->mode;
+}
+long tlsio_CTX_get_mode(TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->mode;
+}
+
+int tlsio_CTX_set_ciphersuites(TLSIO_CTX* ctx, const char* list) {
+    if (ctx == nullptr || list == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set_ciphersuites");
+        return 0;
+    }
+    std::vector<tlsio::cipher_suite> suites;
+    for (std::string_view name : split(list)) {
+        tlsio::cipher_suite s{};
+        if (parse_suite(name, s)) {
+            suites.push_back(s);
+        }
+    }
+    if (suites.empty()) {
+        push(reason::bad_value, "tlsio_CTX_set_ciphersuites",
+             std::string("no TLS 1.3 cipher suite tlsio knows in '") + list + "'");
+        return 0;
+    }
+    ctx->context.set_cipher_suites(std::move(suites));
+    return 1;
+}
+
+int tlsio_CTX_set_cipher_list(TLSIO_CTX* ctx, const char* list) {
+    if (ctx == nullptr || list == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set_cipher_list");
+        return 0;
+    }
+    return 1;  // TLS 1.2 and older only: nothing to do for TLS 1.3.
+}
+
+int tlsio_CTX_set1_groups_list(TLSIO_CTX* ctx, const char* list) {
+    if (ctx == nullptr || list == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set1_groups_list");
+        return 0;
+    }
+    std::vector<tlsio::named_group> groups;
+    for (std::string_view name : split(list)) {
+        tlsio::named_group g{};
+        if (!parse_group(name, g)) {
+            push(reason::bad_value, "tlsio_CTX_set1_groups_list",
+                 "unsupported group '" + std::string(name) + "' (X25519, P-256, P-384)");
+            return 0;
+        }
+        groups.push_back(g);
+    }
+    if (groups.empty()) {
+        push(reason::bad_value, "tlsio_CTX_set1_groups_list", "empty group list");
+        return 0;
+    }
+    ctx->context.set_groups(std::move(groups));
+    return 1;
+}
+
+int tlsio_CTX_set_alpn_protos(TLSIO_CTX* ctx, const unsigned char* protos, unsigned int len) {
+    if (ctx == nullptr) {
+        push(reason::null_argument, "tlsio_CTX_set_alpn_protos");
+        return 1;
+    }
+    if (protos == nullptr || len == 0) {
+        ctx->alpn.clear();  // As OpenSSL: clears the list.
+        return 0;
+    }
+    std::vector<std::string> names;
+    if (!tlsio::c_api::parse_alpn(protos, len, names)) {
+        push(reason::bad_value, "tlsio_CTX_set_alpn_protos", "malformed ALPN wire format");
+        return 1;
+    }
+    ctx->alpn = std::move(names);
+    return 0;
+}
+
+void tlsio_CTX_set_alpn_select_cb(TLSIO_CTX* ctx, tlsio_alpn_select_cb callback, void* arg) {
+    if (ctx != nullptr) {
+        ctx->alpn_select = callback;
+        ctx->alpn_select_arg = arg;
+    }
+}
+
+int tlsio_select_next_proto(unsigned char** out, unsigned char* outlen, const unsigned char* server,
+                            unsigned int server_len, const unsigned char* client,
+                            unsigned int client_len) {
+    if (out == nullptr || outlen == nullptr) {
+        return 2 /* OPENSSL_NPN_NO_OVERLAP */;
+    }
+    // For each of the server's protocols in order, look for it in the client's.
+    for (unsigned int i = 0; server != nullptr && i < server_len;) {
+        unsigned int n = server[i];
+        if (n == 0 || n > server_len - i - 1) {
+            break;
+        }
+        for (unsigned int j = 0; client != nullptr && j < client_len;) {
+            unsigned int m = client[j];
+            if (m == 0 || m > client_len - j - 1) {
+                break;
+            }
+            if (m == n && std::memcmp(server + i + 1, client + j + 1, n) == 0) {
+                *out = const_cast<unsigned char*>(server + i + 1);
+                *outlen = static_cast<unsigned char>(n);
+                return 1;  // OPENSSL_NPN_NEGOTIATED
+            }
+            j += m + 1;
+        }
+        i += n + 1;
+    }
+    // No overlap: the client's first, as OpenSSL does.
+    if (client != nullptr && client_len > 0 && client[0] != 0 && client[0] < client_len) {
+        *out = const_cast<unsigned char*>(client + 1);
+        *outlen = client[0];
+    } else {
+        *out = nullptr;
+        *outlen = 0;
+    }
+    return 2 /* OPENSSL_NPN_NO_OVERLAP */;
+}
+
+void tlsio_CTX_set_keylog_callback(TLSIO_CTX* ctx, tlsio_keylog_cb callback) {
+    if (ctx != nullptr) {
+        ctx->keylog = callback;
+    }
+}
+
+}  // extern "C"

@@ -1,0 +1,76 @@
+// The objects behind the opaque TLSIO_CTX (struct ssl_ctx_st) and TLSIO
+// (struct ssl_st) of <tlsio/ssl.h>.
+#ifndef TLSIO_SRC_C_API_OBJECTS_HPP
+#define TLSIO_SRC_C_API_OBJECTS_HPP
+
+#include <tlsio/ssl.h>
+#include <tlsio/context.hpp>
+#include <tlsio/engine.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct tlsio_method_st {
+    int role;  // 0: either (TLS_method), 1: client, 2: server
+};
+
+struct ssl_ctx_st {
+    std::atomic<int> references{1};
+    int method_role = 0;
+    tlsio::context context;
+    int verify_mode = TLSIO_VERIFY_NONE;
+    tlsio_verify_cb verify_callback = nullptr;
+    std::vector<std::string> alpn;  // offered by clients
+    tlsio_alpn_select_cb alpn_select = nullptr;
+    void* alpn_select_arg = nullptr;
+    tlsio_keylog_cb keylog = nullptr;
+    std::uint64_t options = TLSIO_OP_NO_COMPRESSION | TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT;
+    long mode = TLSIO_MODE_AUTO_RETRY;
+    int min_version = 0;
+    int max_version = 0;
+    // Half a credential, waiting for its other half (OpenSSL takes the chain
+    // and the key in either order).
+    std::optional<std::string> pending_chain;
+    std::optional<std::string> pending_key;
+    bool has_credential = false;
+};
+
+struct ssl_st {
+    ssl_ctx_st* ctx = nullptr;
+    int role = 0;  // 0: not set, 1: client, 2: server
+    std::optional<tlsio::engine> engine;
+
+    // Per-connection settings, read when the engine is made.
+    std::string sni;
+    std::optional<std::string> host;
+    std::optional<int> verify_mode;
+    tlsio_verify_cb verify_callback = nullptr;
+    std::optional<std::vector<std::string>> alpn;
+    long mode = 0;
+    std::uint64_t options = 0;
+
+    // Transport: each slot owns one reference.
+    BIO* rbio = nullptr;
+    BIO* wbio = nullptr;
+
+    // State of the OpenSSL contract.
+    enum class want { nothing, read, write } wants = want::nothing;
+    bool failed = false;             // a fatal error was reported
+    bool shutdown_called = false;    // tlsio_shutdown sent (or queued) close_notify
+    bool shutdown_reported = false;  // ... and the first call returned 0 or 1
+    bool received_close = false;     // the peer's close_notify arrived
+    bool write_in_progress = false;  // a write returned WANT_WRITE with bytes taken
+    std::size_t write_taken = 0;
+    // Client with VERIFY_NONE: the first verification error, which libssl
+    // reports (its verification stops there; ours goes on to the end).
+    long first_verify_error = 0;
+    bool verify_none = false;
+    std::string alpn_selected;  // server: what the select callback chose
+    std::string peer_server_name;
+    std::vector<std::uint8_t> hello;  // server: ClientHello bytes read before the engine
+};
+
+#endif
