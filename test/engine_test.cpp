@@ -1502,3 +1502,23 @@ BOOST_AUTO_TEST_CASE(keys_roll_over_after_the_key_update_interval) {
     BOOST_TEST(server.output().empty());
     BOOST_TEST((send(server, client, one) == one));
 }
+
+BOOST_AUTO_TEST_CASE(server_takes_an_offered_share_before_asking_for_its_preference) {
+    auto leaf = make_leaf();
+    context server_ctx = server_context(leaf);
+    server_ctx.set_groups({named_group::secp256r1, named_group::x25519});
+    context client_ctx = client_context();  // shares x25519, also supports P-256
+    engine client(client_ctx, role::client, to("localhost"));
+    engine server(server_ctx, role::server);
+    BOOST_REQUIRE(handshake(client, server).ok());
+    BOOST_TEST(!server.used_hello_retry_request());
+    BOOST_TEST((server.group() == named_group::x25519));
+
+    // With no acceptable share the server asks for its most preferred group.
+    server_ctx.set_groups({named_group::secp384r1, named_group::secp256r1});
+    engine client2(client_ctx, role::client, to("localhost"));
+    engine server2(server_ctx, role::server);
+    BOOST_REQUIRE(handshake(client2, server2).ok());
+    BOOST_TEST(server2.used_hello_retry_request());
+    BOOST_TEST((client2.group() == named_group::secp384r1));
+}
