@@ -32,8 +32,10 @@ packages=(
     libssl-dev        # libcrypto headers (libssl is never linked by tlsio)
     openssl           # the openssl CLI: interop peer in test/interop
     curl              # interop peer in test/interop
+    tshark            # decrypts a captured session with a key log (test/interop_cli)
     libboost1.81-dev  # Asio, System
     libboost-test1.81-dev
+    libboost-context1.81-dev  # asio::spawn (yield_context) in test/stream_test.cpp
 )
 if [[ $want_fuzz == 1 ]]; then
     packages+=(clang libclang-rt-14-dev)  # libFuzzer + ASan runtime for test/fuzz
@@ -63,6 +65,9 @@ else
 fi
 
 echo "setup.sh: installing ${missing[*]}"
+# wireshark-common asks whether non-root users may capture; answer no up front.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+    "${as_root[@]}" debconf-set-selections
 "${as_root[@]}" apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,495 @@
+#!/usr/bin/env bash
+# The tests of test/interop_cli, one case per ctest test:
+#
+#   run.sh CASE
+#
+# Each case makes its own certificates (openssl CLI), starts its peers on
+# 127.0.0.1 with ports the system picks (port 0; the peer prints the port),
+# waits for them with a bound, checks what they print and stops them itself.
+# CMake passes the programs in the environment:
+#   TLSIO_CLI        the tlsio tool
+#   TLSIO_EXAMPLES   the folder of the example programs
+#   TLSIO_WS_SERVER  test/interop_cli/websocket_echo_server
+#   TLSIO_TEST_WORK  a folder for the cases' files (one subfolder each)
+set -euo pipefail
+
+case_name=${1:?usage: run.sh CASE}
+tlsio=${TLSIO_CLI:?TLSIO_CLI is not set}
+examples=${TLSIO_EXAMPLES:-}
+work=${TLSIO_TEST_WORK:-/tmp/tlsio_interop_cli}/$case_name
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+
+# ---- helpers ------------------------------------------------------------------
+
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2> /dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2> /dev/null || true
+    done
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAILED ($case_name): $*" >&2
+    local f
+    for f in "$work"/*.out "$work"/*.err; do
+        [[ -s $f ]] || continue
+        echo "----- ${f#"$work"/}" >&2
+        head -c 4000 "$f" >&2
+    done
+    exit 1
+}
+
+say() { echo "$case_name: $*"; }
+
+# start NAME COMMAND...: runs COMMAND in the background (at most 90 s) with its
+# output in NAME.out / NAME.err; the cleanup stops it.
+start() {
+    local name=$1
+    shift
+    timeout 90 "$@" > "$name.out" 2> "$name.err" &
+    pids+=($!)
+    last_pid=$!
+}
+
+# wait_for FILE REGEX [SECONDS]: waits until a line of FILE matches REGEX.
+wait_for() {
+    local file=$1 regex=$2 limit=${3:-10}
+    local deadline=$((SECONDS + limit))
+    until grep -Eq -- "$regex" "$file" 2> /dev/null; do
+        if ((SECONDS >= deadline)); then
+            fail "no line matching '$regex' in $file after ${limit} s"
+        fi
+        sleep 0.05
+    done
+}
+
+# port_of FILE REGEX: the number after the last ':' of the first line matching REGEX.
+port_of() {
+    grep -Em1 -- "$2" "$1" | sed -E 's/.*:([0-9]+)[^0-9]*$/\1/'
+}
+
+# expect FILE REGEX [WHAT]: FILE has a line matching REGEX.
+expect() {
+    grep -Eq -- "$2" "$1" || fail "${3:-$1} lacks a line matching '$2'"
+}
+
+# expect_line FILE TEXT: FILE has exactly this line.
+expect_line() {
+    grep -Fxq -- "$2" "$1" || fail "$1 lacks the line '$2'"
+}
+
+# make_cert NAME CN [key type]: NAME.pem / NAME.key, self-signed for CN.
+make_cert() {
+    local name=$1 cn=$2 type=${3:-ec}
+    local keyopt=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+    if [[ $type == rsa ]]; then
+        keyopt=(-newkey rsa:2048)
+    fi
+    openssl req -x509 "${keyopt[@]}" -nodes -keyout "$name.key" -out "$name.pem" -days 2 \
+        -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn" \
+        -addext "keyUsage=critical,digitalSignature,keyCertSign" > /dev/null 2>&1 ||
+        fail "openssl req for $name"
+}
+
+# start_tlsio_server NAME ARGS...: `tlsio server --port 0 ARGS`; sets $port.
+start_tlsio_server() {
+    local name=$1
+    shift
+    start "$name" "$tlsio" server --port 0 "$@"
+    wait_for "$name.out" '^listening on '
+    # "listening on 127.0.0.1:PORT (www)"
+    port=$(grep -Em1 '^listening on ' "$name.out" | sed -E 's/^listening on .*:([0-9]+) .*/\1/')
+}
+
+# start_s_server NAME ARGS...: `openssl s_server -accept 0 ARGS`; sets $port.
+start_s_server() {
+    local name=$1
+    shift
+    start "$name" openssl s_server -accept 0 "$@"
+    wait_for "$name.out" '^ACCEPT '
+    port=$(port_of "$name.out" '^ACCEPT ')
+}
+
+# start_example NAME PROGRAM ARGS...: an example server that prints
+# "listening on ADDR:PORT"; sets $port.
+start_example() {
+    local name=$1
+    shift
+    start "$name" "$@"
+    wait_for "$name.out" '^listening on '
+    port=$(port_of "$name.out" '^listening on ')
+}
+
+need_example() {
+    [[ -n $examples && -x $examples/$1 ]] || fail "example program $examples/$1 not built"
+}
+
+# ---- cases --------------------------------------------------------------------
+
+case_cli_demo() {
+    timeout 60 "$tlsio" demo > demo.out 2> demo.err || fail "tlsio demo exited $?"
+    expect demo.out '^Protocol: TLSv1\.3$'
+    expect demo.out '^Verification: OK '
+    expect demo.out '^HTTP/1\.1 200 OK'
+    expect demo.out '^handshake median [0-9]+ µs'
+    expect demo.out "^certificate verify failed: host name mismatch \(expected 'example\.com'"
+    expect demo.out '^tlsio demo: ok'
+    grep -E '^handshake median' demo.out
+}
+
+case_cli_client_vs_openssl_www() {
+    make_cert server localhost
+    start_s_server s_server -tls1_3 -www -alpn http/1.1 -cert server.pem -key server.key
+    say "openssl s_server -www on port $port"
+    printf 'GET / HTTP/1.0\r\n\r\n' |
+        timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem --alpn h2,http/1.1 \
+            > client.out 2> client.err || fail "tlsio client exited $?"
+    expect_line client.out "CONNECTED 127.0.0.1:$port"
+    expect_line client.out " 0 s:CN = localhost"
+    expect_line client.out "   i:CN = localhost"
+    expect_line client.out "Protocol: TLSv1.3"
+    expect client.out '^Cipher suite: TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$'
+    expect client.out '^Group: (x25519|secp256r1|secp384r1)$'
+    expect_line client.out "Peer signature scheme: ecdsa_secp256r1_sha256"
+    expect_line client.out "ALPN: http/1.1"
+    expect_line client.out "SNI: localhost"
+    expect_line client.out "Verification: OK"
+    # The page s_server -www sends back describes the session from its side.
+    expect client.out '^HTTP/1\.0 200 ok'
+    expect client.out '^New, TLSv1\.3, Cipher is TLS_'
+    expect_line client.err "closed by the server (close_notify)"
+
+    # Chosen parameters: the other suite and group, and a HelloRetryRequest
+    # (the client's first key share is x25519, the server only takes P-384).
+    start_s_server s_server2 -tls1_3 -www -groups secp384r1 -cert server.pem -key server.key
+    printf 'GET / HTTP/1.0\r\n\r\n' |
+        timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem \
+            --ciphersuites TLS_AES_256_GCM_SHA384 --groups x25519,secp384r1 \
+            > client2.out 2> client2.err || fail "tlsio client (P-384, AES-256) exited $?"
+    expect_line client2.out "Cipher suite: TLS_AES_256_GCM_SHA384"
+    expect_line client2.out "Group: secp384r1"
+    expect_line client2.out "HelloRetryRequest: yes"
+    expect client2.out '^New, TLSv1\.3, Cipher is TLS_AES_256_GCM_SHA384'
+    say "ok"
+}
+
+case_cli_client_host_mismatch() {
+    make_cert server localhost
+    make_cert other other.example
+    start_s_server s_server -tls1_3 -www -cert server.pem -key server.key
+    local rc=0
+    timeout 20 "$tlsio" client "127.0.0.1:$port" --cafile server.pem --servername example.com \
+        < /dev/null > client.out 2> client.err || rc=$?
+    [[ $rc == 1 ]] || fail "tlsio client exited $rc, expected 1"
+    expect_line client.err "error: certificate verify failed: host name mismatch (expected 'example.com', certificate for 'localhost')"
+    [[ $(wc -l < client.err) == 1 ]] || fail "more than one line on stderr"
+
+    # An untrusted certificate, and the system's default trust.
+    rc=0
+    timeout 20 "$tlsio" client "localhost:$port" --cafile other.pem < /dev/null \
+        > client2.out 2> client2.err || rc=$?
+    [[ $rc == 1 ]] || fail "tlsio client (untrusted) exited $rc, expected 1"
+    expect client2.err '^error: certificate verify failed: .*(self-signed|issuer)'
+    rc=0
+    timeout 20 "$tlsio" client "localhost:$port" < /dev/null > client3.out 2> client3.err || rc=$?
+    [[ $rc == 1 ]] || fail "tlsio client (default trust) exited $rc, expected 1"
+    expect client3.err '^error: certificate verify failed: '
+
+    # --insecure connects anyway and says what it did not check.
+    printf 'GET / HTTP/1.0\r\n\r\n' |
+        timeout 20 "$tlsio" client "localhost:$port" --insecure > client4.out 2> client4.err ||
+        fail "tlsio client --insecure exited $?"
+    expect_line client4.out "Verification: not checked (--insecure)"
+    expect client4.out '^HTTP/1\.0 200 ok'
+    say "ok"
+}
+
+case_cli_client_key_update() {
+    make_cert server localhost
+    # s_server -rev answers each line reversed; -msg shows the handshake
+    # messages it receives and sends.
+    start_s_server s_server -tls1_3 -rev -msg -naccept 1 -cert server.pem -key server.key
+    {
+        printf 'hello\n'
+        sleep 0.3
+        printf 'K\n'
+        sleep 0.3
+        printf 'world\n'
+        sleep 0.5
+    } | timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem > client.out \
+        2> client.err || fail "tlsio client exited $?"
+    expect_line client.out "olleh"
+    expect_line client.out "dlrow"
+    expect_line client.err "KEYUPDATE (update_requested)"
+    # s_server got our KeyUpdate (request_update = 1) and answered with its own (0).
+    grep -A1 '^<<< TLS 1.3, Handshake \[length 0005\], KeyUpdate' s_server.out |
+        grep -q '18 00 00 01 01' || fail "s_server did not receive a KeyUpdate with update_requested"
+    grep -A1 '^>>> TLS 1.3, Handshake \[length 0005\], KeyUpdate' s_server.out |
+        grep -q '18 00 00 01 00' || fail "s_server did not answer with its own KeyUpdate"
+
+    # The same against tlsio server (echo), both kinds.
+    start_tlsio_server server --cert server.pem --key server.key
+    printf 'one\nK\ntwo\nk\nthree\n' |
+        timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem --quiet > client2.out \
+            2> client2.err || fail "tlsio client against tlsio server exited $?"
+    [[ $(cat client2.out) == $'one\ntwo\nthree' ]] || fail "echo after KeyUpdates differs"
+    say "ok"
+}
+
+case_cli_server_vs_openssl_s_client() {
+    make_cert server localhost
+    make_cert rsa localhost rsa
+    make_cert client client
+    # Two credentials (ECDSA and RSA); the server picks by signature_algorithms.
+    start_tlsio_server server --cert server.pem --key server.key --cert rsa.pem --key rsa.key \
+        --www --alpn http/1.1
+    say "tlsio server --www on port $port"
+    printf 'GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -verify_return_error -alpn http/1.1 -ign_eof \
+            > s_client.out 2> s_client.err || fail "s_client exited $?"
+    expect s_client.out '^Verify return code: 0 \(ok\)'
+    expect s_client.out '^New, TLSv1\.3, Cipher is TLS_'
+    expect s_client.out '^ALPN protocol: http/1\.1'
+    expect s_client.out '^Peer signature type: ECDSA'
+    expect s_client.out '^HTTP/1\.1 200 OK'
+    expect_line s_client.out "Protocol: TLSv1.3"
+    expect_line s_client.out "SNI: localhost"
+    expect_line s_client.out "ALPN: http/1.1"
+    expect_line s_client.out "Signature scheme: ecdsa_secp256r1_sha256"
+    expect_line s_client.out "Request: GET /hello HTTP/1.1"
+
+    # A client that only accepts RSA-PSS gets the RSA certificate.
+    printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile rsa.pem -verify_return_error -sigalgs rsa_pss_rsae_sha256 -ign_eof \
+            > s_client2.out 2> s_client2.err || fail "s_client (RSA-PSS only) exited $?"
+    expect s_client2.out '^Peer signature type: RSA-PSS'
+    expect s_client2.out '^Verify return code: 0 \(ok\)'
+    expect_line s_client2.out "Signature scheme: rsa_pss_rsae_sha256"
+
+    # Client certificates: required with --verify-client.
+    start_tlsio_server mtls --cert server.pem --key server.key --cafile client.pem \
+        --verify-client --www
+    printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -cert client.pem -key client.key -ign_eof \
+            > s_client3.out 2> s_client3.err || fail "s_client with a certificate exited $?"
+    expect_line s_client3.out "Client certificate: OK"
+    printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -ign_eof > s_client4.out 2> s_client4.err || true
+    grep -q '^HTTP/1.1 200' s_client4.out && fail "a client without a certificate was served"
+    wait_for mtls.out 'error: handshake with .*(certificate|sent no)' 10
+    say "ok"
+}
+
+case_cli_server_vs_curl() {
+    command -v curl > /dev/null || fail "curl is not installed (scripts/setup.sh installs it)"
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www --alpn http/1.1
+    say "tlsio server --www on port $port"
+    local url="https://localhost:$port"
+    # Two requests on one connection (keep-alive).
+    timeout 20 curl -sS -v --cacert server.pem "$url/a" "$url/b" > curl.out 2> curl.err ||
+        fail "curl exited $?"
+    expect curl.err 'SSL connection using TLSv1\.3 / TLS_'
+    expect curl.err 'ALPN: server accepted http/1\.1'
+    expect curl.err '[Rr]e-?using existing connection'
+    expect_line curl.out "Request: GET /a HTTP/1.1"
+    expect_line curl.out "Request: GET /b HTTP/1.1"
+    expect_line curl.out "SNI: localhost"
+    wait_for server.out 'closed after 2 request\(s\)' 10
+
+    # Many clients at once.
+    local i curl_pids=()
+    for i in $(seq 1 8); do
+        timeout 20 curl -sS --cacert server.pem "$url/c$i" > "par$i.out" 2> "par$i.err" &
+        curl_pids+=($!)
+    done
+    for i in "${!curl_pids[@]}"; do
+        wait "${curl_pids[$i]}" || fail "parallel curl $((i + 1)) exited non-zero"
+    done
+    for i in $(seq 1 8); do
+        expect_line "par$i.out" "Request: GET /c$i HTTP/1.1"
+    done
+    # curl refuses a certificate it does not trust.
+    local rc=0
+    make_cert other localhost
+    timeout 20 curl -sS --cacert other.pem "$url/" > bad.out 2> bad.err || rc=$?
+    [[ $rc == 60 ]] || fail "curl with the wrong CA exited $rc, expected 60"
+    say "ok"
+}
+
+case_cli_keylog_tshark() {
+    command -v tshark > /dev/null ||
+        fail "tshark is not installed (scripts/setup.sh installs it; needed to decrypt a capture)"
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www --alpn http/1.1 \
+        --keylog server.keys
+    say "tlsio server --www on port $port, capturing port $port on lo"
+    # -P prints each packet while writing the file: UDP probes to the same port
+    # show when the capture really sees packets ("Capturing on" comes earlier).
+    start tshark tshark -i lo -f "port $port" -w capture.pcapng -P -l
+    local tshark_pid=$last_pid
+    local deadline=$((SECONDS + 30))
+    until grep -q 'UDP' tshark.out 2> /dev/null; do
+        if ! kill -0 "$tshark_pid" 2> /dev/null; then
+            fail "tshark cannot capture on lo here (it exited; needs CAP_NET_RAW / CAP_NET_ADMIN)"
+        fi
+        ((SECONDS < deadline)) || fail "tshark saw no probe packet on lo within 30 s"
+        echo probe 2> /dev/null > "/dev/udp/127.0.0.1/$port" || true
+        sleep 0.2
+    done
+    printf 'GET /secret-path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        SSLKEYLOGFILE=$work/client.keys timeout 20 "$tlsio" client "localhost:$port" \
+            --cafile server.pem > client.out 2> client.err || fail "tlsio client exited $?"
+    expect_line client.out "Request: GET /secret-path HTTP/1.1"
+    sleep 0.5 # let the last packets reach the capture file
+    kill -INT "$tshark_pid"
+    local deadline=$((SECONDS + 15))
+    while kill -0 "$tshark_pid" 2> /dev/null; do
+        ((SECONDS < deadline)) || fail "tshark did not stop within 15 s"
+        sleep 0.1
+    done
+    [[ -s capture.pcapng ]] || fail "tshark wrote no capture"
+
+    # Both ends logged the same five TLS 1.3 secrets, in NSS format.
+    local label
+    for label in CLIENT_HANDSHAKE_TRAFFIC_SECRET SERVER_HANDSHAKE_TRAFFIC_SECRET \
+        CLIENT_TRAFFIC_SECRET_0 SERVER_TRAFFIC_SECRET_0; do
+        expect client.keys "^$label [0-9a-f]{64} [0-9a-f]{64}$" "client key log ($label)"
+        expect server.keys "^$label [0-9a-f]{64} [0-9a-f]{64}$" "server key log ($label)"
+    done
+    diff <(sort client.keys) <(sort server.keys) > /dev/null ||
+        fail "the client's and the server's key logs differ"
+
+    # Without the key log the request is hidden; with it tshark reads it.
+    timeout 30 tshark -r capture.pcapng -Y http > plain.out 2> plain.err || true
+    grep -q 'secret-path' plain.out && fail "the request is readable without the key log"
+    timeout 30 tshark -r capture.pcapng -o "tls.keylog_file:$work/server.keys" -Y http \
+        > decrypted.out 2> decrypted.err || fail "tshark -r exited $?"
+    expect decrypted.out 'GET /secret-path HTTP/1\.1' "the decrypted capture"
+    expect decrypted.out 'HTTP/1\.1 200 OK' "the decrypted capture"
+    say "decrypted: $(grep -m1 'GET /secret-path' decrypted.out | sed -E 's/ +/ /g')"
+}
+
+case_example_https_client() {
+    need_example https_client
+    need_example https_server
+    make_cert server localhost
+    start_example server "$examples/https_server" 127.0.0.1 0 server.pem server.key
+    timeout 20 "$examples/https_client" localhost "$port" /index.html server.pem > client.out \
+        2> client.err || fail "https_client exited $?"
+    expect client.out '^HTTP/1\.1 200 OK'
+    expect client.out '^Hello from tlsio over TLSv1\.3 with TLS_'
+    expect client.err '^connected: TLSv1\.3 TLS_'
+    # The host name is checked.
+    local rc=0
+    timeout 20 "$examples/https_client" 127.0.0.1 "$port" / server.pem > bad.out 2> bad.err ||
+        rc=$?
+    [[ $rc == 1 ]] || fail "https_client with a mismatched host exited $rc, expected 1"
+    expect bad.err 'certificate verify failed'
+    say "ok"
+}
+
+case_example_https_server() {
+    need_example https_server
+    command -v curl > /dev/null || fail "curl is not installed"
+    make_cert server localhost
+    start_example server "$examples/https_server" 127.0.0.1 0 server.pem server.key
+    local url="https://localhost:$port"
+    timeout 20 curl -sS -v --cacert server.pem "$url/1" "$url/2" "$url/3" > keep.out \
+        2> keep.err || fail "curl (keep-alive) exited $?"
+    [[ $(grep -c '^Hello from tlsio' keep.out) == 3 ]] || fail "three responses expected"
+    expect keep.err '[Rr]e-?using existing connection'
+    local i curl_pids=()
+    for i in $(seq 1 10); do
+        timeout 20 curl -sS --cacert server.pem "$url/$i" > "par$i.out" 2> "par$i.err" &
+        curl_pids+=($!)
+    done
+    for i in "${!curl_pids[@]}"; do
+        wait "${curl_pids[$i]}" || fail "parallel curl $((i + 1)) exited non-zero"
+        expect "par$((i + 1)).out" '^Hello from tlsio over TLSv1\.3'
+    done
+    # And our own client, several at once.
+    local client_pids=()
+    for i in 1 2 3 4; do
+        timeout 20 "$examples/https_client" localhost "$port" / server.pem > "client$i.out" \
+            2> "client$i.err" &
+        client_pids+=($!)
+    done
+    for i in "${!client_pids[@]}"; do
+        wait "${client_pids[$i]}" || fail "https_client $((i + 1)) exited non-zero"
+    done
+    say "ok"
+}
+
+case_example_echo() {
+    need_example echo_server
+    need_example echo_client
+    make_cert server localhost
+    start_example server "$examples/echo_server" 127.0.0.1 0 server.pem server.key
+    timeout 20 "$examples/echo_client" localhost "$port" server.pem hello "tls 1.3" \
+        "$(head -c 50000 /dev/zero | tr '\0' x)" > client.out 2> client.err ||
+        fail "echo_client exited $?"
+    expect_line client.out "echo: hello"
+    expect_line client.out "echo: tls 1.3"
+    [[ $(wc -l < client.out) == 3 ]] || fail "three echoes expected"
+    local i client_pids=()
+    for i in 1 2 3 4 5; do
+        timeout 20 "$examples/echo_client" localhost "$port" server.pem "client $i" \
+            > "c$i.out" 2> "c$i.err" &
+        client_pids+=($!)
+    done
+    for i in "${!client_pids[@]}"; do
+        wait "${client_pids[$i]}" || fail "echo_client $((i + 1)) exited non-zero"
+        expect_line "c$((i + 1)).out" "echo: client $((i + 1))"
+    done
+    say "ok"
+}
+
+case_example_callback_client() {
+    need_example echo_server
+    need_example callback_client
+    make_cert server localhost
+    start_example server "$examples/echo_server" 127.0.0.1 0 server.pem server.key
+    timeout 20 "$examples/callback_client" localhost "$port" server.pem "hello callbacks" \
+        > client.out 2> client.err || fail "callback_client exited $?"
+    expect client.out '^handshake: TLSv1\.3 TLS_'
+    expect_line client.out "echo: hello callbacks"
+    local rc=0
+    make_cert other localhost
+    timeout 20 "$examples/callback_client" localhost "$port" other.pem "x" > bad.out \
+        2> bad.err || rc=$?
+    [[ $rc == 1 ]] || fail "callback_client with the wrong CA exited $rc, expected 1"
+    expect bad.err '^error: handshake: certificate verify failed'
+    say "ok"
+}
+
+case_example_websocket_client() {
+    need_example websocket_client
+    [[ -x ${TLSIO_WS_SERVER:-} ]] || fail "TLSIO_WS_SERVER is not built"
+    make_cert server localhost
+    start_example server "$TLSIO_WS_SERVER" server.pem server.key
+    timeout 20 "$examples/websocket_client" localhost "$port" server.pem "hello websocket" \
+        > client.out 2> client.err || fail "websocket_client exited $?"
+    expect_line client.out "received: hello websocket"
+    wait_for server.out '^message: hello websocket$' 5
+    wait_for server.out '^closed: 1000$' 5
+    say "ok"
+}
+
+fn=case_$case_name
+declare -F "$fn" > /dev/null || {
+    echo "run.sh: unknown case '$case_name'" >&2
+    exit 2
+}
+"$fn"
