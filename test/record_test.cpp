@@ -161,6 +161,9 @@ BOOST_AUTO_TEST_CASE(write_header_layout) {
     BOOST_TEST(to_hex(byte_view(h, 5)) == "1703034011");
     record::write_header(h, content_type::handshake, 0);
     BOOST_TEST(to_hex(byte_view(h, 5)) == "1603030000");
+    // An initial ClientHello's legacy_record_version (RFC 8446 section 5.1).
+    record::write_header(h, content_type::handshake, 0xc4, 0x0301);
+    BOOST_TEST(to_hex(byte_view(h, 5)) == "16030100c4");
 }
 
 BOOST_AUTO_TEST_CASE(limits) {

@@ -1233,6 +1233,39 @@ BOOST_AUTO_TEST_CASE(append_handshake_header) {
     BOOST_TEST(to_hex(empty) == "05000000");
 }
 
+// Parsing into a struct that already holds an earlier message must leave
+// only the new message's values (parse_extensions and the u16 lists already
+// clear their output). Known to fail: parse_client_hello, parse_server_hello
+// and parse_certificate keep the previous message's key shares, ALPN names,
+// has_* flags, key_share and entries (no caller reuses a struct today).
+BOOST_AUTO_TEST_CASE(parsing_into_a_used_struct_starts_afresh,
+                     *boost::unit_test::expected_failures(5)) {
+    bytes first = ch_builder{}.set(ext::alpn, wire::encode_alpn({"h2"})).encode();
+    bytes second = ch_builder{}.encode();
+    wire::client_hello ch;
+    BOOST_TEST_REQUIRE(ec(wire::parse_client_hello(first, ch)) == ec(wire::ok));
+    // The stale key share even makes the second hello look like it repeats a group.
+    BOOST_TEST(ec(wire::parse_client_hello(second, ch)) == ec(wire::ok));
+    BOOST_TEST(!ch.has_alpn);
+    BOOST_TEST(ch.key_shares.size() == 1u);
+
+    sh_builder with_share;
+    sh_builder without_share;
+    without_share.exts.pop_back();
+    bytes sh1 = with_share.encode();
+    bytes sh2 = without_share.encode();
+    wire::server_hello sh;
+    BOOST_TEST_REQUIRE(ec(wire::parse_server_hello(sh1, sh)) == ec(wire::ok));
+    BOOST_TEST_REQUIRE(ec(wire::parse_server_hello(sh2, sh)) == ec(wire::ok));
+    BOOST_TEST(!sh.key_share.has_value());
+
+    bytes cert = cat({vec8({}), vec24(cat({vec24({1}), vec16({})}))});
+    wire::certificate_msg c;
+    BOOST_TEST_REQUIRE(ec(wire::parse_certificate(cert, c)) == ec(wire::ok));
+    BOOST_TEST_REQUIRE(ec(wire::parse_certificate(cert, c)) == ec(wire::ok));
+    BOOST_TEST(c.entries.size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ==== ServerHello / HelloRetryRequest ==========================================
