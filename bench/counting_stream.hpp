@@ -1,0 +1,71 @@
+// bench/counting_stream.hpp: a next layer that counts the read_some and
+// write_some calls a TLS stream makes on it (synchronous and asynchronous).
+#ifndef TLSIO_BENCH_COUNTING_STREAM_HPP
+#define TLSIO_BENCH_COUNTING_STREAM_HPP
+
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+#include <utility>
+
+namespace bench {
+
+struct io_counters {
+    std::uint64_t reads = 0;
+    std::uint64_t writes = 0;
+};
+
+template <class Next>
+class counting_stream {
+public:
+    using executor_type = typename Next::executor_type;
+    using lowest_layer_type = typename Next::lowest_layer_type;
+
+    template <class Arg>
+    explicit counting_stream(Arg&& arg) : next_(std::forward<Arg>(arg)) {}
+
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    lowest_layer_type& lowest_layer() noexcept { return next_.lowest_layer(); }
+    const lowest_layer_type& lowest_layer() const noexcept { return next_.lowest_layer(); }
+    Next& next() noexcept { return next_; }
+    const io_counters& counters() const noexcept { return counters_; }
+
+    template <class Buffers, class Token>
+    auto async_read_some(const Buffers& buffers, Token&& token) {
+        ++counters_.reads;
+        return next_.async_read_some(buffers, std::forward<Token>(token));
+    }
+    template <class Buffers, class Token>
+    auto async_write_some(const Buffers& buffers, Token&& token) {
+        ++counters_.writes;
+        return next_.async_write_some(buffers, std::forward<Token>(token));
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+        ++counters_.reads;
+        return next_.read_some(buffers, ec);
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+        ++counters_.writes;
+        return next_.write_some(buffers, ec);
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers) {
+        ++counters_.reads;
+        return next_.read_some(buffers);
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers) {
+        ++counters_.writes;
+        return next_.write_some(buffers);
+    }
+
+private:
+    Next next_;
+    io_counters counters_;
+};
+
+}  // namespace bench
+
+#endif

@@ -1,0 +1,104 @@
+#include "stacks.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <stdexcept>
+
+namespace bench {
+namespace {
+
+void check(long ok, const char* what) {
+    if (ok != 1) {
+        throw std::runtime_error(std::string("asio_ssl context: ") + what + " failed");
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<tlsio_stack::contexts> tlsio_stack::make_contexts(const credential& cred) {
+    auto c = std::make_unique<contexts>();
+    for (tlsio::context* ctx : {&c->client, &c->server}) {
+        ctx->set_cipher_suites({tlsio::cipher_suite::aes_128_gcm_sha256});
+        ctx->set_groups({tlsio::named_group::x25519});
+    }
+    c->client.add_certificate_authority(cred.ca_pem);
+    c->client.set_verify_mode(tlsio::verify_peer);
+    c->server.use_certificate_chain(cred.chain_pem);
+    c->server.use_private_key(cred.key_pem);
+    if (cred.kind == key_kind::rsa2048) {
+        c->server.set_signature_schemes({tlsio::signature_scheme::rsa_pss_rsae_sha256});
+    }
+    return c;
+}
+
+std::string tlsio_stack::negotiated(stream_type& client) {
+    const tlsio::engine& e = client.native_engine();
+    std::string s = e.version() == tlsio::protocol_version::tls13 ? "TLSv1.3" : "TLSv1.2";
+    s += std::string(" ") + tlsio::name(e.cipher_suite());
+    s += std::string(" ") + tlsio::name(e.group());
+    s += std::string(" ") + tlsio::name(e.peer_signature_scheme());
+    s += e.verify_result() == 0 ? " verified" : " unverified";
+    return s;
+}
+
+std::unique_ptr<asio_ssl_stack::contexts> asio_ssl_stack::make_contexts(const credential& cred) {
+    namespace ssl = boost::asio::ssl;
+    auto c = std::make_unique<contexts>();
+    for (ssl::context* ctx : {&c->client, &c->server}) {
+        SSL_CTX* h = ctx->native_handle();
+        check(SSL_CTX_set_min_proto_version(h, TLS1_3_VERSION), "min version");
+        check(SSL_CTX_set_max_proto_version(h, TLS1_3_VERSION), "max version");
+        check(SSL_CTX_set_ciphersuites(h, "TLS_AES_128_GCM_SHA256"), "ciphersuites");
+        check(SSL_CTX_set1_groups_list(h, "X25519"), "groups");
+    }
+    c->client.add_certificate_authority(boost::asio::buffer(cred.ca_pem));
+    c->client.set_verify_mode(ssl::verify_peer);
+    c->server.use_certificate_chain(boost::asio::buffer(cred.chain_pem));
+    c->server.use_private_key(boost::asio::buffer(cred.key_pem), ssl::context::pem);
+    // tlsio issues no session tickets yet; without this OpenSSL's server would
+    // also build and send two NewSessionTickets per handshake.
+    check(SSL_CTX_set_num_tickets(c->server.native_handle(), 0), "num_tickets");
+    if (cred.kind == key_kind::rsa2048) {
+        check(SSL_CTX_set1_sigalgs_list(c->server.native_handle(), "rsa_pss_rsae_sha256"),
+              "sigalgs");
+    }
+    return c;
+}
+
+std::unique_ptr<asio_ssl_stack::stream_type> asio_ssl_stack::make_client(socket_type&& s,
+                                                                         contexts& c) {
+    auto p = std::make_unique<stream_type>(std::move(s), c.client);
+    check(SSL_set_tlsext_host_name(p->native_handle(), host_name), "SNI");
+    p->set_verify_callback(boost::asio::ssl::host_name_verification(host_name));
+    return p;
+}
+
+std::string asio_ssl_stack::negotiated(stream_type& client) {
+    SSL* ssl = client.native_handle();
+    std::string s = SSL_version(ssl) == TLS1_3_VERSION ? "TLSv1.3" : SSL_get_version(ssl);
+    s += std::string(" ") + SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl));
+    long group = SSL_get_negotiated_group(ssl);
+    s += group == NID_X25519 ? " x25519" : " group-" + std::to_string(group);
+    int type = 0;
+    int digest = 0;
+    SSL_get_peer_signature_type_nid(ssl, &type);
+    SSL_get_peer_signature_nid(ssl, &digest);
+    if (type == EVP_PKEY_EC && digest == NID_sha256) {
+        s += " ecdsa_secp256r1_sha256";
+    } else if (type == EVP_PKEY_RSA_PSS && digest == NID_sha256) {
+        s += " rsa_pss_rsae_sha256";
+    } else {
+        s += " sig-" + std::to_string(type) + "-" + std::to_string(digest);
+    }
+    s += SSL_get_verify_result(ssl) == X509_V_OK ? " verified" : " unverified";
+    return s;
+}
+
+std::string expected_negotiation(const credential& cred) {
+    return std::string("TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ") +
+           (cred.kind == key_kind::p256 ? "ecdsa_secp256r1_sha256" : "rsa_pss_rsae_sha256") +
+           " verified";
+}
+
+}  // namespace bench
