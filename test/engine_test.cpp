@@ -1522,3 +1522,19 @@ BOOST_AUTO_TEST_CASE(server_takes_an_offered_share_before_asking_for_its_prefere
     BOOST_TEST(server2.used_hello_retry_request());
     BOOST_TEST((client2.group() == named_group::secp384r1));
 }
+
+BOOST_AUTO_TEST_CASE(malformed_alpn_and_server_names_are_refused_locally) {
+    context ctx = client_context();
+    BOOST_CHECK_THROW(ctx.set_alpn_protocols({""}), boost::system::system_error);
+    BOOST_CHECK_THROW(ctx.set_alpn_protocols({std::string(256, 'a')}), boost::system::system_error);
+
+    engine_options bad_alpn = to("localhost");
+    bad_alpn.alpn_protocols = {"h2", ""};
+    engine a(ctx, role::client, bad_alpn);
+    BOOST_TEST((a.handshake() == status::error));
+    BOOST_TEST((a.error() == make_error_code(error::invalid_argument)));
+
+    engine b(ctx, role::client, to(std::string("local\0host", 10)));
+    BOOST_TEST((b.handshake() == status::error));
+    BOOST_TEST((b.error() == make_error_code(error::invalid_argument)));
+}

@@ -29,6 +29,13 @@ error connection::client_send_hello() {
     if (ctx_->groups.empty() || ctx_->cipher_suites.empty()) {
         return error::invalid_argument;
     }
+    // Names a peer would refuse as malformed are refused here, with a clear error.
+    bool bad_alpn = std::any_of(options_.alpn_protocols.begin(), options_.alpn_protocols.end(),
+                                [](const std::string& p) { return p.empty() || p.size() > 255; });
+    if (bad_alpn || server_name_.size() > 255 || server_name_.find('\0') != std::string::npos) {
+        error_message_ = "invalid ALPN protocol name or server name";
+        return error::invalid_argument;
+    }
     if (!hello_retry_) {
         // The second ClientHello keeps the random and session id of the first;
         // only the key share (chosen by the HelloRetryRequest) changes.

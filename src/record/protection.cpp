@@ -61,15 +61,15 @@ error protection::open(const std::uint8_t* header, mutable_bytes payload, wire::
     }
     ++sequence_;
     // TLSInnerPlaintext: content, the type, then zero padding (section 5.4).
+    if (inner_size > max_plaintext + 1) {
+        return error::record_overflow;
+    }
     std::size_t i = inner_size;
     while (i > 0 && payload[i - 1] == 0) {
         --i;
     }
     if (i == 0) {
         return error::unexpected_message;
-    }
-    if (inner_size > max_plaintext + 1) {
-        return error::record_overflow;
     }
     type = static_cast<wire::content_type>(payload[i - 1]);
     content_size = i - 1;

@@ -184,6 +184,7 @@ error parse_extensions(byte_view block, std::vector<extension>& out) {
 }
 
 error parse_client_hello(byte_view body, client_hello& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     out.legacy_version = r.u16();
     out.random = r.take(random_size);
@@ -219,6 +220,7 @@ error parse_client_hello(byte_view body, client_hello& out) {
 }
 
 error parse_server_hello(byte_view body, server_hello& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     out.legacy_version = r.u16();
     out.random = r.take(random_size);
@@ -278,6 +280,7 @@ error parse_server_hello(byte_view body, server_hello& out) {
 }
 
 error parse_encrypted_extensions(byte_view body, encrypted_extensions& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     byte_view block = r.vec16();
     if (!r.done()) {
@@ -301,6 +304,7 @@ error parse_encrypted_extensions(byte_view body, encrypted_extensions& out) {
 }
 
 error parse_certificate(byte_view body, certificate_msg& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     out.request_context = r.vec8();
     reader list(r.vec24());
@@ -324,6 +328,7 @@ error parse_certificate(byte_view body, certificate_msg& out) {
 }
 
 error parse_certificate_request(byte_view body, certificate_request& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     out.request_context = r.vec8();
     byte_view block = r.vec16();
@@ -351,6 +356,7 @@ error parse_certificate_request(byte_view body, certificate_request& out) {
 }
 
 error parse_certificate_verify(byte_view body, certificate_verify& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     out.scheme = r.u16();
     out.signature = r.vec16();
@@ -358,6 +364,7 @@ error parse_certificate_verify(byte_view body, certificate_verify& out) {
 }
 
 error parse_new_session_ticket(byte_view body, new_session_ticket& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
     out.lifetime = r.u32();
     out.age_add = r.u32();
