@@ -94,7 +94,7 @@ if [[ ${TLSIO_SKIP_FUZZ:-0} != 1 ]]; then
             -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTLSIO_FUZZ=ON \
             -DTLSIO_BUILD_TESTS=OFF -DTLSIO_BUILD_EXAMPLES=OFF -DTLSIO_INSTALL=OFF \
             -DTLSIO_FUZZ_SECONDS="${TLSIO_FUZZ_SECONDS:-20}" &&
-            step "fuzz: build" tlsio_build "$fuzz"; then
+            step "fuzz: build" tlsio_build "$fuzz" --target fuzz_all; then
             step "fuzz: smoke" tlsio_ctest "$fuzz" || true
         fi
     else
