@@ -4,6 +4,7 @@
 #include <tlsio/engine.hpp>
 
 #define BOOST_TEST_MODULE engine_test
+#include <boost/system/system_error.hpp>
 #include <boost/test/included/unit_test.hpp>
 
 #include "support/pki.hpp"
