@@ -286,11 +286,13 @@ struct bulk_reader {
     std::uint8_t* buffer;
     std::size_t capacity;
     std::size_t left;
+    std::size_t reads = 0;
 
     void next() {
         if (left == 0) {
             return;
         }
+        ++reads;
         stream.async_read_some(boost::asio::buffer(buffer, capacity),
                                [this](const boost::system::error_code& ec, std::size_t n) {
                                    if (ec) {
@@ -307,6 +309,9 @@ struct throughput_sample {
     double wall = 0;
     double allocs = 0;  ///< malloc calls during the transfer
     std::size_t bytes = 0;
+    double reads = 0;          ///< the reader's async_read_some completions
+    double socket_reads = 0;   ///< next-layer read_some calls of the reading end
+    double socket_writes = 0;  ///< next-layer write_some calls of the writing end
 };
 
 /// The client writes `total` bytes in `chunk`-sized async_writes; the server
@@ -323,6 +328,7 @@ throughput_sample transfer(loopback& lb, Writer& w, Reader& r, std::size_t total
     writer.next();
     lb.run();
     throughput_sample s{sw.cpu(), sw.wall(), sw.allocs(), total};
+    s.reads = static_cast<double>(reader.reads);
     if (writer.left != 0 || reader.left != 0) {
         throw std::runtime_error("bulk transfer did not complete");
     }
@@ -334,7 +340,11 @@ throughput_sample run_throughput(loopback& lb, typename Stack::contexts& ctx, st
                                  std::size_t chunk) {
     tls_pair<Stack> p(lb, ctx);
     p.establish(lb);
+    io_counters w0 = p.client->next_layer().counters();
+    io_counters r0 = p.server->next_layer().counters();
     throughput_sample s = transfer(lb, *p.client, *p.server, total, chunk);
+    s.socket_writes = static_cast<double>(p.client->next_layer().counters().writes - w0.writes);
+    s.socket_reads = static_cast<double>(p.server->next_layer().counters().reads - r0.reads);
     p.close();
     return s;
 }
