@@ -254,11 +254,14 @@ int run_client(arguments& args) {
     }
 
     tlsio::context ctx(tlsio::context::tlsv13_client);
+    boost::system::error_code ec;
     if (!options.cafile.empty()) {
-        ctx.load_verify_file(options.cafile);
+        ctx.load_verify_file(options.cafile, ec);
+        check_file(ec, "loading CA certificates from", options.cafile);
     }
     if (!options.capath.empty()) {
-        ctx.add_verify_path(options.capath);
+        ctx.add_verify_path(options.capath, ec);
+        check_file(ec, "using the CA directory", options.capath);
     }
     if (options.cafile.empty() && options.capath.empty()) {
         ctx.set_default_verify_paths();
@@ -276,8 +279,10 @@ int run_client(arguments& args) {
         ctx.set_cipher_suites(parse_cipher_suites(options.suites));
     }
     if (!options.cert.empty()) {
-        ctx.use_certificate_chain_file(options.cert);
-        ctx.use_private_key_file(options.key);
+        ctx.use_certificate_chain_file(options.cert, ec);
+        check_file(ec, "loading the certificate chain", options.cert);
+        ctx.use_private_key_file(options.key, ec);
+        check_file(ec, "loading the private key", options.key);
     }
     install_keylog(ctx, options.keylog);
 

@@ -240,6 +240,12 @@ std::string describe_error(const boost::system::error_code& ec, const tlsio::eng
     return ec.message();
 }
 
+void check_file(const boost::system::error_code& ec, const char* what, const std::string& path) {
+    if (ec) {
+        throw std::runtime_error(std::string(what) + " '" + path + "': " + ec.message());
+    }
+}
+
 std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -80,6 +80,9 @@ struct credential {
 /// valid from an hour ago for a day, made with libcrypto.
 credential make_self_signed(const std::string& host);
 
+/// Throws std::runtime_error "WHAT 'PATH': reason" when `ec` is set.
+void check_file(const boost::system::error_code& ec, const char* what, const std::string& path);
+
 /// HTML-escapes `text` (&, <, >, ").
 std::string html_escape(std::string_view text);
 

@@ -259,12 +259,16 @@ int run_server(arguments& args) {
     }
 
     tlsio::context ctx(tlsio::context::tlsv13_server);
+    boost::system::error_code ec;
     for (std::size_t i = 0; i < certs.size(); ++i) {
-        ctx.use_certificate_chain_file(certs[i]);
-        ctx.use_private_key_file(keys[i]);
+        ctx.use_certificate_chain_file(certs[i], ec);
+        check_file(ec, "loading the certificate chain", certs[i]);
+        ctx.use_private_key_file(keys[i], ec);
+        check_file(ec, "loading the private key", keys[i]);
     }
     if (!cafile.empty()) {
-        ctx.load_verify_file(cafile);
+        ctx.load_verify_file(cafile, ec);
+        check_file(ec, "loading CA certificates from", cafile);
         ctx.set_verify_mode(verify_client ? tlsio::verify_peer | tlsio::verify_fail_if_no_peer_cert
                                           : tlsio::verify_peer);
     }
@@ -289,8 +293,8 @@ int run_server(arguments& args) {
               << ':' << local.port() << (options.www ? " (www)" : " (echo)") << std::endl;
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int) {
-        if (!ec) {
+    signals.async_wait([&](const boost::system::error_code& signal_ec, int) {
+        if (!signal_ec) {
             io.stop();
         }
     });
