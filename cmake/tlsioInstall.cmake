@@ -15,7 +15,14 @@ set(TLSIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tlsio)
 set_target_properties(tlsio PROPERTIES VERSION ${PROJECT_VERSION}
                                        SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
 
-install(TARGETS tlsio EXPORT tlsioTargets
+# The C facade (tlsio::c) is exported with it when it is built.
+set(tlsio_installed_targets tlsio)
+if(TARGET tlsio_c)
+    list(APPEND tlsio_installed_targets tlsio_c)
+    set_target_properties(tlsio_c PROPERTIES VERSION ${PROJECT_VERSION}
+        SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+endif()
+install(TARGETS ${tlsio_installed_targets} EXPORT tlsioTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
@@ -53,3 +60,24 @@ else()
 endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/tlsio.pc.in ${PROJECT_BINARY_DIR}/tlsio.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tlsio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# pkg-config for the C facade: tlsio-c (<tlsio/ssl.h>) and tlsio-openssl (the
+# same with include/tlsio/compat first, so <openssl/ssl.h> is tlsio's):
+#   cc prog.c $(pkg-config --cflags --libs tlsio-openssl)
+# A static libtlsio_c.a holds C++ code, so a C program's link line must name
+# the C++ runtime.
+if(TARGET tlsio_c)
+    get_target_property(tlsio_c_type tlsio_c TYPE)
+    if(tlsio_c_type STREQUAL "SHARED_LIBRARY")
+        set(TLSIO_C_PC_REQUIRES "Requires.private: tlsio = ${PROJECT_VERSION}")
+        set(TLSIO_C_PC_LIBS "-ltlsio_c")
+    else()
+        set(TLSIO_C_PC_REQUIRES "Requires: tlsio = ${PROJECT_VERSION}")
+        set(TLSIO_C_PC_LIBS "-ltlsio_c -ltlsio -lstdc++ -lm")
+    endif()
+    configure_file(${CMAKE_CURRENT_LIST_DIR}/tlsio-c.pc.in ${PROJECT_BINARY_DIR}/tlsio-c.pc @ONLY)
+    configure_file(${CMAKE_CURRENT_LIST_DIR}/tlsio-openssl.pc.in ${PROJECT_BINARY_DIR}/tlsio-openssl.pc
+                   @ONLY)
+    install(FILES ${PROJECT_BINARY_DIR}/tlsio-c.pc ${PROJECT_BINARY_DIR}/tlsio-openssl.pc
+            DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

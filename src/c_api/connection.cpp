@@ -361,7 +361,9 @@ int make_engine(ssl_st* s, const char* func) {
                 v.extra_host = *s->host;
             }
         } else if (s->host) {
-            o.server_name = *s->host;  // Also sent as SNI (see the README of the facade).
+            // The engine verifies the name it sends in SNI: a host without an
+            // SNI name is sent as SNI too (libssl would send none).
+            o.server_name = *s->host;
             o.verify_host = true;
         }
         o.alpn_protocols = s->alpn ? *s->alpn : ctx->alpn;
@@ -377,7 +379,9 @@ int make_engine(ssl_st* s, const char* func) {
             o.peer_verify_callback = make_verify_callback(v);
         }
         if (!s->alpn_selected.empty()) {
-            o.alpn_protocols = {s->alpn_selected};
+            // On the context copy: the server side of the engine reads the
+            // context's list only (engine_options::alpn_protocols is not used).
+            context.set_alpn_protocols({s->alpn_selected});
         }
     }
     try {

@@ -1,0 +1,896 @@
+// Unit tests of the C facade (tlsio/ssl.h): tlsio against tlsio over BIO pairs,
+// memory BIOs and sockets (blocking and non-blocking), configuration, error
+// queue contents, ownership rules and misuse (each a clear error, never a crash).
+#include <tlsio/ssl.h>
+
+#define BOOST_TEST_MODULE c_api_test
+#include <boost/test/included/unit_test.hpp>
+
+#include "support/pki.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include <fcntl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace tlsio::test;
+
+namespace {
+
+const authority& test_ca() {
+    static const authority ca = authority::make_root("c_api unit CA");
+    return ca;
+}
+
+const issued& server_cert() {
+    static const issued leaf = [] {
+        leaf_options o;
+        o.ip_addresses = {"127.0.0.1"};
+        return test_ca().issue(o);
+    }();
+    return leaf;
+}
+
+// Everything queued, as one string (clears the queue).
+std::string errors() {
+    std::string all;
+    unsigned long e = 0;
+    const char* data = nullptr;
+    int flags = 0;
+    while ((e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) != 0) {
+        char buf[256];
+        ERR_error_string_n(e, buf, sizeof buf);
+        all += buf;
+        if (data != nullptr && (flags & ERR_TXT_STRING) != 0) {
+            all += " [";
+            all += data;
+            all += "]";
+        }
+        all += "\n";
+    }
+    return all;
+}
+
+struct ctx_ptr {
+    TLSIO_CTX* p;
+    explicit ctx_ptr(TLSIO_CTX* c) : p(c) {}
+    ~ctx_ptr() { tlsio_CTX_free(p); }
+    ctx_ptr(const ctx_ptr&) = delete;
+    ctx_ptr& operator=(const ctx_ptr&) = delete;
+    operator TLSIO_CTX*() const { return p; }
+};
+
+struct ssl_ptr {
+    TLSIO* p;
+    explicit ssl_ptr(TLSIO* s) : p(s) {}
+    ~ssl_ptr() { tlsio_free(p); }
+    ssl_ptr(const ssl_ptr&) = delete;
+    ssl_ptr& operator=(const ssl_ptr&) = delete;
+    operator TLSIO*() const { return p; }
+};
+
+TLSIO_CTX* make_server_ctx(const issued& cert = server_cert()) {
+    TLSIO_CTX* ctx = tlsio_CTX_new(tlsio_server_method());
+    BOOST_REQUIRE(ctx != nullptr);
+    BOOST_REQUIRE_EQUAL(
+        tlsio_CTX_use_certificate_chain_mem(ctx, cert.chain_pem.data(), cert.chain_pem.size()), 1);
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_use_PrivateKey_mem(ctx, cert.key_pem.data(), cert.key_pem.size()),
+                        1);
+    return ctx;
+}
+
+TLSIO_CTX* make_client_ctx(bool verify = true) {
+    TLSIO_CTX* ctx = tlsio_CTX_new(tlsio_client_method());
+    BOOST_REQUIRE(ctx != nullptr);
+    const std::string& ca = server_cert().ca_pem;
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_load_verify_mem(ctx, ca.data(), ca.size()), 1);
+    tlsio_CTX_set_verify(ctx, verify ? TLSIO_VERIFY_PEER : TLSIO_VERIFY_NONE, nullptr);
+    return ctx;
+}
+
+// Connects two connections with a BIO pair.
+void pair_up(TLSIO* client, TLSIO* server, size_t buffer = 0) {
+    BIO* a = nullptr;
+    BIO* b = nullptr;
+    BOOST_REQUIRE_EQUAL(BIO_new_bio_pair(&a, buffer, &b, buffer), 1);
+    tlsio_set_bio(client, a, a);
+    tlsio_set_bio(server, b, b);
+    tlsio_set_connect_state(client);
+    tlsio_set_accept_state(server);
+}
+
+// Runs both handshakes in turns until both finish or one fails.
+// Returns {client result, server result}.
+std::pair<int, int> handshake(TLSIO* client, TLSIO* server) {
+    int rc = -1;
+    int rs = -1;
+    for (int i = 0; i < 50; ++i) {
+        if (rc != 1) {
+            rc = tlsio_do_handshake(client);
+            int e = tlsio_get_error(client, rc);
+            if (rc != 1 && e != TLSIO_ERROR_WANT_READ && e != TLSIO_ERROR_WANT_WRITE) {
+                // The other side may still have the alert to read.
+                rs = tlsio_do_handshake(server);
+                return {rc, rs};
+            }
+        }
+        if (rs != 1) {
+            rs = tlsio_do_handshake(server);
+            int e = tlsio_get_error(server, rs);
+            if (rs != 1 && e != TLSIO_ERROR_WANT_READ && e != TLSIO_ERROR_WANT_WRITE) {
+                rc = tlsio_do_handshake(client);
+                return {rc, rs};
+            }
+        }
+        if (rc == 1 && rs == 1) {
+            break;
+        }
+    }
+    return {rc, rs};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bio_pair_handshake_data_and_close) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    BOOST_REQUIRE_EQUAL(tlsio_set_tlsext_host_name(c, "localhost"), 1);
+    BOOST_REQUIRE_EQUAL(tlsio_set1_host(c, "localhost"), 1);
+    pair_up(c, s);
+    BOOST_TEST(tlsio_get_version(c) == std::string("unknown"));
+    BOOST_TEST(tlsio_get_cipher_name(c) == std::string("(NONE)"));
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(rc, 1);
+    BOOST_REQUIRE_EQUAL(rs, 1);
+    BOOST_TEST(tlsio_is_init_finished(c) == 1);
+    BOOST_TEST(tlsio_get_version(c) == std::string("TLSv1.3"));
+    BOOST_TEST(tlsio_version(c) == 0x0304);
+    BOOST_TEST(tlsio_get_cipher_name(c) == std::string("TLS_AES_256_GCM_SHA384"));
+    BOOST_TEST(tlsio_get_cipher_bits(c, nullptr) == 256);
+    BOOST_TEST(tlsio_get_verify_result(c) == X509_V_OK);
+    BOOST_TEST(tlsio_get_servername(s, 0) == std::string("localhost"));
+
+    X509* peer = tlsio_get1_peer_certificate(c);
+    BOOST_REQUIRE(peer != nullptr);
+    BOOST_TEST(X509_cmp(peer, server_cert().leaf.get()) == 0);
+    X509_free(peer);
+    STACK_OF(X509)* chain = tlsio_get1_peer_cert_chain(c);
+    BOOST_REQUIRE(chain != nullptr);
+    BOOST_TEST(sk_X509_num(chain) == 1);
+    sk_X509_pop_free(chain, X509_free);
+    BOOST_TEST(tlsio_get1_peer_certificate(s) == nullptr);  // no client certificate
+
+    BOOST_TEST(tlsio_write(c, "hello world", 11) == 11);
+    char buf[64];
+    BOOST_TEST(tlsio_read(s, buf, 5) == 5);
+    BOOST_TEST(tlsio_pending(s) == 6);
+    BOOST_TEST(tlsio_has_pending(s) == 1);
+    size_t got = 0;
+    BOOST_TEST(tlsio_read_ex(s, buf + 5, sizeof buf - 5, &got) == 1);
+    BOOST_TEST(got == 6u);
+    BOOST_TEST(std::string(buf, 11) == "hello world");
+    size_t written = 0;
+    BOOST_TEST(tlsio_write_ex(s, "ok", 2, &written) == 1);
+    BOOST_TEST(written == 2u);
+    BOOST_TEST(tlsio_read(c, buf, sizeof buf) == 2);
+
+    // Nothing more: WANT_READ on the pair.
+    int r = tlsio_read(c, buf, sizeof buf);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_WANT_READ);
+    BOOST_TEST(tlsio_want_read(c) == 1);
+
+    // Two-step shutdown.
+    BOOST_TEST(tlsio_shutdown(c) == 0);
+    BOOST_TEST(tlsio_get_shutdown(c) == TLSIO_SENT_SHUTDOWN);
+    r = tlsio_shutdown(c);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_WANT_READ);
+    r = tlsio_read(s, buf, sizeof buf);
+    BOOST_TEST(r == 0);
+    BOOST_TEST(tlsio_get_error(s, r) == TLSIO_ERROR_ZERO_RETURN);
+    BOOST_TEST(tlsio_shutdown(s) == 1);  // the peer's came first
+    BOOST_TEST(tlsio_shutdown(c) == 1);
+    BOOST_TEST(tlsio_get_shutdown(c) == (TLSIO_SENT_SHUTDOWN | TLSIO_RECEIVED_SHUTDOWN));
+    r = tlsio_write(c, "x", 1);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SSL);
+    BOOST_TEST(errors().find("protocol is shutdown") != std::string::npos);
+    BOOST_TEST(errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(memory_bios_moved_by_hand) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    BIO* c_in = BIO_new(BIO_s_mem());
+    BIO* c_out = BIO_new(BIO_s_mem());
+    BIO* s_in = BIO_new(BIO_s_mem());
+    BIO* s_out = BIO_new(BIO_s_mem());
+    tlsio_set_bio(c, c_in, c_out);
+    tlsio_set_bio(s, s_in, s_out);
+    BOOST_TEST(tlsio_get_rbio(c) == c_in);
+    BOOST_TEST(tlsio_get_wbio(c) == c_out);
+    auto move = [](BIO* from, BIO* to) {
+        char buf[4096];
+        int n = 0;
+        while ((n = BIO_read(from, buf, sizeof buf)) > 0) {
+            BIO_write(to, buf, n);
+        }
+    };
+    int rc = 0;
+    int rs = 0;
+    for (int i = 0; i < 10 && (rc != 1 || rs != 1); ++i) {
+        rc = tlsio_connect(c);
+        move(c_out, s_in);
+        rs = tlsio_accept(s);
+        move(s_out, c_in);
+    }
+    BOOST_TEST_INFO(errors());
+    BOOST_TEST(rc == 1);
+    BOOST_TEST(rs == 1);
+    BOOST_TEST(tlsio_is_server(s) == 1);
+    BOOST_TEST(tlsio_is_server(c) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(large_write_is_taken_whole) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s, 1 << 20);
+    BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+    std::vector<char> data(300000);
+    for (size_t i = 0; i < data.size(); ++i) {
+        data[i] = static_cast<char>(i * 7);
+    }
+    BOOST_TEST(tlsio_write(c, data.data(), static_cast<int>(data.size())) ==
+               static_cast<int>(data.size()));
+    std::vector<char> got;
+    char buf[20000];
+    int n = 0;
+    while ((n = tlsio_read(s, buf, sizeof buf)) > 0) {
+        got.insert(got.end(), buf, buf + n);
+    }
+    BOOST_TEST(tlsio_get_error(s, n) == TLSIO_ERROR_WANT_READ);
+    BOOST_TEST((got == data));
+}
+
+BOOST_AUTO_TEST_CASE(partial_write_mode_and_write_retry) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s, 40000);  // smaller than one 64 KiB chunk
+    BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+    std::vector<char> data(100000, 'a');
+    int r = tlsio_write(c, data.data(), static_cast<int>(data.size()));
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_WANT_WRITE);
+    // Retrying with fewer bytes than were taken is an error, as in OpenSSL.
+    r = tlsio_write(c, data.data(), 10);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SSL);
+    BOOST_TEST(errors().find("bad write retry") != std::string::npos);
+    // The same call, repeated while the peer reads, completes with everything.
+    char buf[16384];
+    long received = 0;
+    for (int i = 0; i < 1000; ++i) {
+        r = tlsio_write(c, data.data(), static_cast<int>(data.size()));
+        if (r > 0) {
+            break;
+        }
+        BOOST_REQUIRE(tlsio_get_error(c, r) == TLSIO_ERROR_WANT_WRITE);
+        int n = 0;
+        while ((n = tlsio_read(s, buf, sizeof buf)) > 0) {
+            received += n;
+        }
+    }
+    BOOST_TEST(r == 100000);
+    int n = 0;
+    while ((n = tlsio_read(s, buf, sizeof buf)) > 0) {
+        received += n;
+    }
+    BOOST_TEST(received == 100000);
+
+    // With ENABLE_PARTIAL_WRITE a write returns what left.
+    BOOST_TEST((tlsio_set_mode(c, TLSIO_MODE_ENABLE_PARTIAL_WRITE) &
+                TLSIO_MODE_ENABLE_PARTIAL_WRITE) != 0);
+    r = tlsio_write(c, data.data(), static_cast<int>(data.size()));
+    BOOST_TEST(r == -1);  // the first 64 KiB do not fit in 40000 bytes
+    while ((n = tlsio_read(s, buf, sizeof buf)) > 0) {
+    }
+    r = tlsio_write(c, data.data(), static_cast<int>(data.size()));
+    BOOST_TEST(r > 0);
+    BOOST_TEST(r < 100000);
+}
+
+BOOST_AUTO_TEST_CASE(alpn_client_list_and_server_select_callback) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    static const unsigned char client_protos[] = "\x02h2\x08http/1.1";
+    BOOST_TEST(tlsio_CTX_set_alpn_protos(cctx, client_protos, sizeof client_protos - 1) == 0);
+    static const unsigned char bad[] = "\x05h2";
+    BOOST_TEST(tlsio_CTX_set_alpn_protos(cctx, bad, sizeof bad - 1) == 1);  // inverted convention
+    ERR_clear_error();
+    tlsio_CTX_set_alpn_select_cb(
+        sctx,
+        [](TLSIO*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+           unsigned int inlen, void*) {
+            static const unsigned char ours[] = "\x08http/1.1\x02h2";
+            unsigned char* o = nullptr;
+            int r = tlsio_select_next_proto(&o, outlen, ours, sizeof ours - 1, in, inlen);
+            *out = o;
+            return r == 1 ? TLSIO_TLSEXT_ERR_OK : TLSIO_TLSEXT_ERR_NOACK;
+        },
+        nullptr);
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s);
+    BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+    const unsigned char* p = nullptr;
+    unsigned int n = 0;
+    tlsio_get0_alpn_selected(c, &p, &n);
+    BOOST_TEST(std::string(reinterpret_cast<const char*>(p), n) == "http/1.1");
+    tlsio_get0_alpn_selected(s, &p, &n);
+    BOOST_TEST(std::string(reinterpret_cast<const char*>(p), n) == "http/1.1");
+
+    // A callback that refuses: the client learns no_application_protocol.
+    tlsio_CTX_set_alpn_select_cb(
+        sctx,
+        [](TLSIO*, const unsigned char**, unsigned char*, const unsigned char*, unsigned int,
+           void*) { return TLSIO_TLSEXT_ERR_ALERT_FATAL; },
+        nullptr);
+    ssl_ptr c2(tlsio_new(cctx));
+    ssl_ptr s2(tlsio_new(sctx));
+    tlsio_set1_host(c2, "localhost");
+    pair_up(c2, s2);
+    auto [rc, rs] = handshake(c2, s2);
+    BOOST_TEST(rc == -1);
+    BOOST_TEST(rs == -1);
+    std::string e = errors();
+    BOOST_TEST_INFO(e);
+    BOOST_TEST(e.find("peer sent alert no_application_protocol") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verification_errors_are_specific_on_the_queue) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "wrong.example");
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST(rc == -1);
+    BOOST_TEST(tlsio_get_error(c, rc) == TLSIO_ERROR_SSL);
+    BOOST_TEST(tlsio_get_verify_result(c) == X509_V_ERR_HOSTNAME_MISMATCH);
+    unsigned long code = ERR_peek_error();
+    BOOST_TEST(ERR_GET_LIB(code) == tlsio_err_library());
+    char text[256];
+    ERR_error_string_n(code, text, sizeof text);
+    BOOST_TEST_INFO(text);
+    BOOST_TEST(std::string(text).find(":tlsio:") != std::string::npos);
+    BOOST_TEST(std::string(text).find("certificate verify failed: host name mismatch") !=
+               std::string::npos);
+    BIO* mem = BIO_new(BIO_s_mem());
+    ERR_print_errors(mem);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(mem, &data);
+    std::string printed(data, static_cast<size_t>(len));
+    BIO_free(mem);
+    BOOST_TEST_INFO(printed);
+    BOOST_TEST(printed.find("wrong.example") != std::string::npos);  // the engine's message
+    // The server saw the client's alert.
+    BOOST_TEST(rs == -1);
+    (void)ERR_get_error();
+}
+
+BOOST_AUTO_TEST_CASE(peer_alert_is_named) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    BOOST_TEST(tlsio_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256") == 1);
+    BOOST_TEST(tlsio_CTX_set_ciphersuites(sctx, "TLS_AES_256_GCM_SHA384:TLS_NOT_A_SUITE") == 1);
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST(rc == -1);
+    BOOST_TEST(rs == -1);
+    std::string e = errors();
+    BOOST_TEST_INFO(e);
+    BOOST_TEST(e.find("peer sent alert handshake_failure") != std::string::npos);
+    // Calls after a failure say so.
+    char buf[8];
+    int r = tlsio_read(c, buf, sizeof buf);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SSL);
+    BOOST_TEST(errors().find("failed earlier") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_callback_and_verify_none) {
+    ERR_clear_error();
+    static int calls;
+    calls = 0;
+    // VERIFY_PEER with a callback that accepts anything: an untrusted server passes.
+    TLSIO_CTX* raw = tlsio_CTX_new(tlsio_client_method());
+    ctx_ptr cctx(raw);
+    tlsio_CTX_set_verify(cctx, TLSIO_VERIFY_PEER, [](int, X509_STORE_CTX*) {
+        ++calls;
+        return 1;
+    });
+    BOOST_TEST(tlsio_CTX_get_verify_mode(cctx) == TLSIO_VERIFY_PEER);
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    pair_up(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+    BOOST_TEST(calls > 0);
+    BOOST_TEST(tlsio_get_verify_result(c) != X509_V_OK);
+
+    // Per connection: VERIFY_PEER without callback fails on the same server.
+    ssl_ptr c2(tlsio_new(cctx));
+    ssl_ptr s2(tlsio_new(sctx));
+    tlsio_set_verify(c2, TLSIO_VERIFY_PEER, nullptr);
+    pair_up(c2, s2);
+    BOOST_TEST(handshake(c2, s2).first == -1);
+    BOOST_TEST(tlsio_get_verify_result(c2) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    ERR_clear_error();
+}
+
+BOOST_AUTO_TEST_CASE(client_certificate_required) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    const std::string& ca = server_cert().ca_pem;
+    BOOST_REQUIRE(tlsio_CTX_load_verify_mem(sctx, ca.data(), ca.size()) == 1);
+    tlsio_CTX_set_verify(sctx, TLSIO_VERIFY_PEER | TLSIO_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    {
+        ssl_ptr c(tlsio_new(cctx));
+        ssl_ptr s(tlsio_new(sctx));
+        tlsio_set1_host(c, "localhost");
+        pair_up(c, s);
+        auto [rc, rs] = handshake(c, s);
+        BOOST_TEST(rs == -1);
+        ERR_clear_error();
+    }
+    leaf_options o;
+    o.common_name = "client";
+    o.dns_names = {};
+    issued client_cert = test_ca().issue(o);
+    // Key first, then the chain: OpenSSL takes them in either order.
+    BOOST_REQUIRE(tlsio_CTX_use_PrivateKey_mem(cctx, client_cert.key_pem.data(),
+                                               client_cert.key_pem.size()) == 1);
+    BOOST_REQUIRE(tlsio_CTX_use_certificate_chain_mem(cctx, client_cert.chain_pem.data(),
+                                                      client_cert.chain_pem.size()) == 1);
+    BOOST_TEST(tlsio_CTX_check_private_key(cctx) == 1);
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+    X509* peer = tlsio_get1_peer_certificate(s);
+    BOOST_TEST(peer != nullptr);
+    X509_free(peer);
+}
+
+BOOST_AUTO_TEST_CASE(context_configuration) {
+    ERR_clear_error();
+    ctx_ptr ctx(tlsio_CTX_new(tlsio_method()));
+    BOOST_TEST(tlsio_CTX_set_min_proto_version(ctx, 0x0303) == 1);  // TLS1_2_VERSION
+    BOOST_TEST(tlsio_CTX_get_min_proto_version(ctx) == 0x0303);
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0304) == 1);
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0303) == 0);
+    BOOST_TEST(errors().find("TLS 1.3 only") != std::string::npos);
+    BOOST_TEST(tlsio_CTX_set_min_proto_version(ctx, 0x9999) == 0);
+    ERR_clear_error();
+    uint64_t options = tlsio_CTX_get_options(ctx);
+    BOOST_TEST((options & TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT) != 0);
+    BOOST_TEST((options & TLSIO_OP_NO_COMPRESSION) != 0);
+    uint64_t no_old = (uint64_t{1} << 25) | (uint64_t{1} << 26) | (uint64_t{1} << 30);
+    BOOST_TEST(tlsio_CTX_set_options(ctx, no_old) == (options | no_old));
+    BOOST_TEST(tlsio_CTX_clear_options(ctx, no_old) == options);
+    BOOST_TEST(tlsio_CTX_set1_groups_list(ctx, "X25519:P-256:secp384r1") == 1);
+    BOOST_TEST(tlsio_CTX_set1_groups_list(ctx, "X25519:ffdhe2048") == 0);
+    BOOST_TEST(errors().find("ffdhe2048") != std::string::npos);
+    BOOST_TEST(tlsio_CTX_set_ciphersuites(ctx, "TLS_CHACHA20_POLY1305_SHA256") == 1);
+    BOOST_TEST(tlsio_CTX_set_ciphersuites(ctx, "RC4-MD5") == 0);
+    BOOST_TEST(tlsio_CTX_set_cipher_list(ctx, "HIGH:!aNULL") == 1);
+    ERR_clear_error();
+    BOOST_TEST(tlsio_CTX_use_PrivateKey_file(ctx, "/nonexistent/key.pem", TLSIO_FILETYPE_PEM) == 0);
+    BOOST_TEST(errors().find("/nonexistent/key.pem") != std::string::npos);
+    BOOST_TEST(tlsio_CTX_use_certificate_chain_mem(ctx, "not pem", 7) == 0);
+    BOOST_TEST(errors().find("no PEM certificate") != std::string::npos);
+    BOOST_TEST(tlsio_CTX_check_private_key(ctx) == 0);
+    BOOST_TEST(tlsio_CTX_load_verify_locations(ctx, nullptr, nullptr) == 0);
+    BOOST_TEST(tlsio_CTX_load_verify_locations(ctx, "/nonexistent/ca.pem", nullptr) == 0);
+    BOOST_TEST(tlsio_CTX_set_default_verify_paths(ctx) == 1);
+    ERR_clear_error();
+    BOOST_TEST(tlsio_CTX_up_ref(ctx) == 1);
+    tlsio_CTX_free(ctx);  // drops the extra reference only
+
+    // Files, through the temp-file writer of the test PKI.
+    temp_files files = server_cert().write_files();
+    ctx_ptr f(tlsio_CTX_new(tlsio_server_method()));
+    BOOST_TEST(tlsio_CTX_use_certificate_chain_file(f, files.chain_path.c_str()) == 1);
+    BOOST_TEST(tlsio_CTX_use_PrivateKey_file(f, files.key_path.c_str(), TLSIO_FILETYPE_PEM) == 1);
+    BOOST_TEST(tlsio_CTX_check_private_key(f) == 1);
+    BOOST_TEST(tlsio_CTX_load_verify_locations(f, files.ca_path.c_str(), nullptr) == 1);
+    BOOST_TEST(tlsio_CTX_use_certificate_file(f, files.chain_path.c_str(), TLSIO_FILETYPE_PEM) ==
+               1);
+    BOOST_TEST(tlsio_CTX_use_PrivateKey(f, server_cert().key.native()) == 1);
+    BOOST_TEST(tlsio_CTX_use_certificate(f, server_cert().leaf.get()) == 1);
+    BOOST_TEST(errors().empty());
+
+    // select_next_proto without overlap: the client's first, NO_OVERLAP.
+    unsigned char* out = nullptr;
+    unsigned char outlen = 0;
+    const unsigned char server[] = "\x02h2";
+    const unsigned char client[] =
+        "\x03"
+        "foo\x03"
+        "bar";
+    BOOST_TEST(tlsio_select_next_proto(&out, &outlen, server, 3, client, 8) == 2);
+    BOOST_TEST(std::string(reinterpret_cast<char*>(out), outlen) == "foo");
+}
+
+BOOST_AUTO_TEST_CASE(options_that_act) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set_options(c, TLSIO_OP_NO_TLSv1_3);
+    pair_up(c, s);
+    int r = tlsio_do_handshake(c);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SSL);
+    BOOST_TEST(errors().find("no protocols available") != std::string::npos);
+
+    // IGNORE_UNEXPECTED_EOF: a transport EOF reads as a close.
+    ssl_ptr c2(tlsio_new(cctx));
+    ssl_ptr s2(tlsio_new(sctx));
+    tlsio_set1_host(c2, "localhost");
+    tlsio_set_options(c2, TLSIO_OP_IGNORE_UNEXPECTED_EOF);
+    pair_up(c2, s2);
+    BOOST_REQUIRE(handshake(c2, s2) == std::make_pair(1, 1));
+    BIO_shutdown_wr(tlsio_get_wbio(s2));
+    char buf[8];
+    r = tlsio_read(c2, buf, sizeof buf);
+    BOOST_TEST(r == 0);
+    BOOST_TEST(tlsio_get_error(c2, r) == TLSIO_ERROR_ZERO_RETURN);
+
+    // Without it: 0 and SSL_ERROR_SSL, "unexpected eof".
+    ssl_ptr c3(tlsio_new(cctx));
+    ssl_ptr s3(tlsio_new(sctx));
+    tlsio_set1_host(c3, "localhost");
+    pair_up(c3, s3);
+    BOOST_REQUIRE(handshake(c3, s3) == std::make_pair(1, 1));
+    BIO_shutdown_wr(tlsio_get_wbio(s3));
+    r = tlsio_read(c3, buf, sizeof buf);
+    BOOST_TEST(r == 0);
+    BOOST_TEST(tlsio_get_error(c3, r) == TLSIO_ERROR_SSL);
+    BOOST_TEST(errors().find("unexpected eof") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(keylog_and_key_update) {
+    ERR_clear_error();
+    static int lines;
+    lines = 0;
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    tlsio_CTX_set_keylog_callback(cctx, [](const TLSIO*, const char* line) {
+        BOOST_TEST(std::strchr(line, '\n') == nullptr);
+        ++lines;
+    });
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s);
+    BOOST_TEST(tlsio_key_update(c, TLSIO_KEY_UPDATE_REQUESTED) == 0);  // not yet connected
+    ERR_clear_error();
+    BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+    BOOST_TEST(lines >= 4);
+    BOOST_TEST(tlsio_key_update(c, TLSIO_KEY_UPDATE_REQUESTED) == 1);
+    BOOST_TEST(tlsio_do_handshake(c) == 1);  // sends it
+    BOOST_TEST(tlsio_write(c, "after", 5) == 5);
+    char buf[16];
+    BOOST_TEST(tlsio_read(s, buf, sizeof buf) == 5);
+    BOOST_TEST(tlsio_write(s, "back", 4) == 4);
+    BOOST_TEST(tlsio_read(c, buf, sizeof buf) == 4);
+}
+
+BOOST_AUTO_TEST_CASE(set_bio_ownership_rules) {
+    ERR_clear_error();
+    ctx_ptr ctx(make_client_ctx());
+    // Same BIO for both: one reference taken (freed once by tlsio_free).
+    {
+        ssl_ptr s(tlsio_new(ctx));
+        BIO* b = BIO_new(BIO_s_mem());
+        tlsio_set_bio(s, b, b);
+        // Replacing only the wbio keeps the rbio.
+        BIO* w = BIO_new(BIO_s_mem());
+        tlsio_set_bio(s, b, w);
+        BOOST_TEST(tlsio_get_rbio(s) == b);
+        BOOST_TEST(tlsio_get_wbio(s) == w);
+        // Replacing only the rbio (they differ): one reference adopted.
+        BIO* r = BIO_new(BIO_s_mem());
+        tlsio_set_bio(s, r, w);
+        BOOST_TEST(tlsio_get_rbio(s) == r);
+    }
+    // The caller keeps a reference of its own with BIO_up_ref.
+    {
+        BIO* b = BIO_new(BIO_s_mem());
+        BIO_up_ref(b);
+        {
+            ssl_ptr s(tlsio_new(ctx));
+            tlsio_set0_rbio(s, b);
+        }
+        BOOST_TEST(BIO_write(b, "x", 1) == 1);  // still alive
+        BIO_free(b);
+    }
+    // Fds: set_rfd + set_wfd on one fd share a socket BIO, as in OpenSSL.
+    {
+        int sv[2];
+        BOOST_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        ssl_ptr s(tlsio_new(ctx));
+        BOOST_TEST(tlsio_set_rfd(s, sv[0]) == 1);
+        BOOST_TEST(tlsio_set_wfd(s, sv[0]) == 1);
+        BOOST_TEST(tlsio_get_rbio(s) == tlsio_get_wbio(s));
+        BOOST_TEST(tlsio_get_fd(s) == sv[0]);
+        BOOST_TEST(tlsio_get_wfd(s) == sv[0]);
+        close(sv[0]);
+        close(sv[1]);
+    }
+    BOOST_TEST(errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(misuse_is_a_clear_error) {
+    ERR_clear_error();
+    BOOST_TEST(tlsio_CTX_new(nullptr) == nullptr);
+    BOOST_TEST(errors().find("null argument") != std::string::npos);
+    BOOST_TEST(tlsio_new(nullptr) == nullptr);
+    ERR_clear_error();
+    char buf[8];
+    size_t n = 0;
+    BOOST_TEST(tlsio_connect(nullptr) == -1);
+    BOOST_TEST(tlsio_get_error(nullptr, -1) == TLSIO_ERROR_SSL);
+    BOOST_TEST(tlsio_accept(nullptr) == -1);
+    BOOST_TEST(tlsio_do_handshake(nullptr) == -1);
+    BOOST_TEST(tlsio_read(nullptr, buf, 8) == -1);
+    BOOST_TEST(tlsio_write(nullptr, buf, 8) == -1);
+    BOOST_TEST(tlsio_read_ex(nullptr, buf, 8, &n) == 0);
+    BOOST_TEST(tlsio_write_ex(nullptr, buf, 8, &n) == 0);
+    BOOST_TEST(tlsio_shutdown(nullptr) == -1);
+    BOOST_TEST(tlsio_set_fd(nullptr, 0) == 0);
+    BOOST_TEST(tlsio_set_tlsext_host_name(nullptr, "x") == 0);
+    BOOST_TEST(tlsio_key_update(nullptr, 0) == 0);
+    BOOST_TEST(errors().find("null argument") != std::string::npos);
+    tlsio_free(nullptr);
+    tlsio_CTX_free(nullptr);
+    tlsio_set_bio(nullptr, nullptr, nullptr);
+    tlsio_set_connect_state(nullptr);
+    BOOST_TEST(tlsio_pending(nullptr) == 0);
+    BOOST_TEST(tlsio_get_version(nullptr) == std::string("unknown"));
+    BOOST_TEST(tlsio_get1_peer_certificate(nullptr) == nullptr);
+    BOOST_TEST(tlsio_get_verify_result(nullptr) == X509_V_OK);
+    tlsio_get0_alpn_selected(nullptr, nullptr, nullptr);
+    BOOST_TEST(tlsio_get_error(nullptr, 1) == TLSIO_ERROR_NONE);
+    ERR_clear_error();
+
+    ctx_ptr ctx(make_client_ctx());
+    ctx_ptr any(tlsio_CTX_new(tlsio_method()));
+    // No role with TLS_method and do_handshake.
+    {
+        ssl_ptr s(tlsio_new(any));
+        BIO* b = BIO_new(BIO_s_mem());
+        tlsio_set_bio(s, b, b);
+        int r = tlsio_do_handshake(s);
+        BOOST_TEST(r == -1);
+        BOOST_TEST(tlsio_get_error(s, r) == TLSIO_ERROR_SSL);
+        BOOST_TEST(errors().find("role not set") != std::string::npos);
+        r = tlsio_read(s, buf, sizeof buf);
+        BOOST_TEST(r == -1);
+        ERR_clear_error();
+    }
+    // No transport.
+    {
+        ssl_ptr s(tlsio_new(ctx));
+        int r = tlsio_connect(s);
+        BOOST_TEST(r == -1);
+        BOOST_TEST(tlsio_get_error(s, r) == TLSIO_ERROR_SSL);
+        BOOST_TEST(errors().find("bio not set") != std::string::npos);
+    }
+    // Shutdown before the handshake; settings after it started; negative lengths.
+    {
+        ssl_ptr s(tlsio_new(ctx));
+        tlsio_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+        int r = tlsio_shutdown(s);
+        BOOST_TEST(r == -1);
+        BOOST_TEST(errors().find("shutdown while in init") != std::string::npos);
+        r = tlsio_connect(s);
+        BOOST_TEST(tlsio_get_error(s, r) == TLSIO_ERROR_WANT_READ);
+        BOOST_TEST(tlsio_set_tlsext_host_name(s, "late.example") == 0);
+        BOOST_TEST(errors().find("wrong state") != std::string::npos);
+        BOOST_TEST(tlsio_read(s, buf, -1) == -1);
+        BOOST_TEST(tlsio_write(s, buf, -5) == -1);
+        BOOST_TEST(tlsio_read(s, nullptr, 5) == -1);
+        BOOST_TEST(errors().find("bad length") != std::string::npos);
+        BOOST_TEST(tlsio_key_update(s, 7) == 0);
+        BOOST_TEST(tlsio_set_tlsext_host_name(s, "") == 0);
+        ERR_clear_error();
+    }
+    // A server context used to connect.
+    {
+        ctx_ptr sctx(make_server_ctx());
+        ssl_ptr s(tlsio_new(sctx));
+        BIO* b = BIO_new(BIO_s_mem());
+        tlsio_set_bio(s, b, b);
+        BOOST_TEST(tlsio_is_server(s) == 1);
+        ERR_clear_error();
+    }
+    // Freeing with I/O pending: a handshake half done, a write half sent.
+    {
+        ctx_ptr sctx(make_server_ctx());
+        TLSIO* c = tlsio_new(ctx);
+        TLSIO* s = tlsio_new(sctx);
+        tlsio_set1_host(c, "localhost");
+        pair_up(c, s, 2000);
+        tlsio_do_handshake(c);
+        tlsio_do_handshake(s);  // its flight does not fit in 2000 bytes
+        tlsio_free(c);
+        tlsio_free(s);
+        ERR_clear_error();
+    }
+    {
+        ctx_ptr sctx(make_server_ctx());
+        TLSIO* c = tlsio_new(ctx);
+        TLSIO* s = tlsio_new(sctx);
+        tlsio_set1_host(c, "localhost");
+        pair_up(c, s, 20000);
+        BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
+        std::vector<char> data(100000, 'z');
+        int r = tlsio_write(c, data.data(), static_cast<int>(data.size()));
+        BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_WANT_WRITE);
+        tlsio_free(s);
+        tlsio_free(c);
+    }
+    // The context outlives its last connection only as long as needed.
+    {
+        TLSIO_CTX* c = tlsio_CTX_new(tlsio_client_method());
+        TLSIO* s = tlsio_new(c);
+        tlsio_CTX_free(c);  // the connection holds a reference
+        BOOST_TEST(tlsio_get_SSL_CTX(s) == c);
+        tlsio_free(s);
+    }
+    BOOST_TEST(std::string(tlsio_error_name(TLSIO_ERROR_WANT_WRITE)) == "SSL_ERROR_WANT_WRITE");
+    ERR_clear_error();
+}
+
+namespace {
+
+void set_nonblocking(int fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+// The man page's loop: repeat the call after select() says the fd is ready.
+int drive(TLSIO* s, int fd, const std::function<int()>& call, bool& saw_write) {
+    for (int i = 0; i < 100000; ++i) {
+        int r = call();
+        if (r > 0) {
+            return r;
+        }
+        int e = tlsio_get_error(s, r);
+        if (e != TLSIO_ERROR_WANT_READ && e != TLSIO_ERROR_WANT_WRITE) {
+            return r;
+        }
+        saw_write |= e == TLSIO_ERROR_WANT_WRITE;
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(fd, &fds);
+        timeval tv{5, 0};
+        select(fd + 1, e == TLSIO_ERROR_WANT_READ ? &fds : nullptr,
+               e == TLSIO_ERROR_WANT_WRITE ? &fds : nullptr, nullptr, &tv);
+    }
+    return -1;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sockets_blocking_server_nonblocking_client) {
+    ERR_clear_error();
+    int sv[2];
+    BOOST_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    const size_t total = 1 << 20;
+    std::thread server([&] {
+        ssl_ptr s(tlsio_new(sctx));
+        tlsio_set_fd(s, sv[1]);
+        if (tlsio_accept(s) != 1) {
+            return;
+        }
+        // Blocking: each call returns only when done.
+        std::vector<char> buf(total);
+        size_t got = 0;
+        while (got < total) {
+            int n = tlsio_read(s, buf.data() + got, static_cast<int>(total - got));
+            if (n <= 0) {
+                return;
+            }
+            got += static_cast<size_t>(n);
+        }
+        tlsio_write(s, "done", 4);
+        char tmp[8];
+        tlsio_read(s, tmp, sizeof tmp);  // close_notify
+        tlsio_shutdown(s);
+    });
+    set_nonblocking(sv[0]);
+    int tiny = 1;
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &tiny, sizeof tiny);
+    ssl_ptr c(tlsio_new(cctx));
+    tlsio_set1_host(c, "localhost");
+    tlsio_set_fd(c, sv[0]);
+    bool saw_write = false;
+    BOOST_TEST(drive(
+                   c, sv[0], [&] { return tlsio_connect(c); }, saw_write) == 1);
+    std::vector<char> data(total, 'q');
+    BOOST_TEST(drive(
+                   c, sv[0], [&] { return tlsio_write(c, data.data(), int(total)); }, saw_write) ==
+               int(total));
+    BOOST_TEST(saw_write);
+    char buf[8];
+    BOOST_TEST(drive(
+                   c, sv[0], [&] { return tlsio_read(c, buf, sizeof buf); }, saw_write) == 4);
+    BOOST_TEST(tlsio_shutdown(c) == 0);
+    BOOST_TEST(drive(
+                   c, sv[0], [&] { return tlsio_shutdown(c); }, saw_write) == 1);
+    server.join();
+    close(sv[0]);
+    close(sv[1]);
+    BOOST_TEST(errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(transport_errors_are_syscall) {
+    ERR_clear_error();
+    int sv[2];
+    BOOST_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    close(sv[1]);
+    ctx_ptr cctx(make_client_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    tlsio_set_fd(c, sv[0]);
+    signal(SIGPIPE, SIG_IGN);
+    int r = tlsio_connect(c);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SYSCALL);  // EPIPE
+    ERR_clear_error();
+    close(sv[0]);
+}
