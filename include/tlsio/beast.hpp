@@ -63,7 +63,7 @@ struct teardown_op {
 template <class NextLayer, class TeardownHandler>
 void async_teardown(boost::beast::role_type role, stream<NextLayer>& s, TeardownHandler&& handler) {
     boost::asio::async_compose<TeardownHandler, void(boost::system::error_code)>(
-        detail::teardown_op<NextLayer>{s, role}, handler, s);
+        detail::teardown_op<NextLayer>{s, role, 0, {}}, handler, s);
 }
 
 }  // namespace tlsio

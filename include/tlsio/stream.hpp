@@ -160,7 +160,9 @@ public:
     /// The completion signature is `void(boost::system::error_code, std::size_t)`.
     ///
     /// @par Per-operation cancellation
-    /// Terminal cancellation; a cancelled read leaves the stream usable.
+    /// Terminal cancellation; a cancelled read leaves the stream usable (a
+    /// KeyUpdate reply the read is sending is finished first, so no record is
+    /// cut).
     template <class MutableBufferSequence,
               class ReadToken = boost::asio::default_completion_token_t<executor_type>>
     auto async_read_some(
@@ -213,6 +215,7 @@ public:
     bool has_engine() const noexcept { return core_->engine.has_value(); }
 
 private:
+    void start_engine(role side);
     template <class Operation>
     auto run_sync(Operation op, boost::system::error_code& ec) -> std::size_t;
     template <class Operation, class Token, class Signature>

@@ -4,6 +4,7 @@
 #ifndef TLSIO_IMPL_STREAM_HPP
 #define TLSIO_IMPL_STREAM_HPP
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -46,6 +47,8 @@ std::span<const std::uint8_t> first_const_buffer(const Buffers& buffers) {
 struct handshake_operation {
     static constexpr bool read_side = false;
     static constexpr bool with_size = false;
+    static constexpr bool starts_engine = true;
+    role side;
     status operator()(engine& e, std::size_t&) { return e.handshake(); }
     boost::system::error_code closed_error() const { return boost::asio::error::eof; }
 };
@@ -54,6 +57,7 @@ template <class MutableBufferSequence>
 struct read_operation {
     static constexpr bool read_side = true;
     static constexpr bool with_size = true;
+    static constexpr bool starts_engine = false;
     MutableBufferSequence buffers;
     status operator()(engine& e, std::size_t& n) { return e.read(first_buffer(buffers), n); }
     boost::system::error_code closed_error() const { return boost::asio::error::eof; }
@@ -63,6 +67,7 @@ template <class ConstBufferSequence>
 struct write_operation {
     static constexpr bool read_side = false;
     static constexpr bool with_size = true;
+    static constexpr bool starts_engine = false;
     ConstBufferSequence buffers;
     status operator()(engine& e, std::size_t& n) { return e.write(first_const_buffer(buffers), n); }
     boost::system::error_code closed_error() const { return boost::asio::error::eof; }
@@ -71,6 +76,7 @@ struct write_operation {
 struct shutdown_operation {
     static constexpr bool read_side = false;
     static constexpr bool with_size = false;
+    static constexpr bool starts_engine = false;
     bool sent = false;
     status operator()(engine& e, std::size_t&) {
         if (!sent) {
@@ -106,6 +112,11 @@ public:
                 if (core_.broken) {
                     return finish(self, boost::asio::error::operation_aborted);
                 }
+                if constexpr (Operation::starts_engine) {
+                    // Made when the operation starts, so settings made before a
+                    // deferred handshake is launched still apply.
+                    stream_.start_engine(op_.side);
+                }
                 if (!core_.engine) {
                     return finish(self, error::not_handshaked);
                 }
@@ -119,6 +130,9 @@ public:
                     return finish(self, ec);
                 }
                 core_.engine->consume_output(n);
+                if (cancelled(self)) {
+                    return finish(self, boost::asio::error::operation_aborted);
+                }
                 break;
             case step::read:
                 if (ec == boost::asio::error::eof) {
@@ -131,10 +145,17 @@ public:
                 } else {
                     core_.engine->commit_input(n);
                 }
+                if (cancelled(self)) {
+                    // What was read is kept: the engine has it, a later read goes on.
+                    if (!Operation::read_side) {
+                        core_.broken = true;
+                    }
+                    return finish(self, boost::asio::error::operation_aborted);
+                }
                 perform_ = true;
                 break;
             case step::waited:
-                if (self.cancelled() != boost::asio::cancellation_type::none) {
+                if (cancelled(self)) {
                     if (!Operation::read_side) {
                         core_.broken = true;
                     }
@@ -163,9 +184,17 @@ private:
                 core_.writing = true;
                 step_ = step::wrote;
                 async_ = true;
-                boost::asio::async_write(stream_.next_layer(),
-                                         boost::asio::buffer(out.data(), out.size()),
-                                         std::move(self));
+                auto buffer = boost::asio::buffer(out.data(), out.size());
+                if constexpr (Operation::read_side) {
+                    // A read that sends a KeyUpdate reply or alert does not let its
+                    // cancellation cut that record: it checks once the write is done.
+                    boost::asio::async_write(
+                        stream_.next_layer(), buffer,
+                        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
+                                                            std::move(self)));
+                } else {
+                    boost::asio::async_write(stream_.next_layer(), buffer, std::move(self));
+                }
                 return;
             }
             if (!Operation::read_side || status_ == status::want_write) {
@@ -191,6 +220,11 @@ private:
             case status::error:
                 return finish(self, e.error());
         }
+    }
+
+    template <class Self>
+    static bool cancelled(Self& self) {
+        return self.cancelled() != boost::asio::cancellation_type::none;
     }
 
     template <class Self>
@@ -370,11 +404,17 @@ auto stream<NextLayer>::run_async(Operation op, Token&& token) {
 }
 
 template <class NextLayer>
-void stream<NextLayer>::handshake(handshake_type type, boost::system::error_code& ec) {
+void stream<NextLayer>::start_engine(role side) {
     if (!core_->engine) {
-        core_->engine.emplace(ctx_, type == client ? role::client : role::server, options_);
+        core_->engine.emplace(ctx_, side, options_);
     }
-    run_sync(detail::handshake_operation{}, ec);
+}
+
+template <class NextLayer>
+void stream<NextLayer>::handshake(handshake_type type, boost::system::error_code& ec) {
+    role side = type == client ? role::client : role::server;
+    start_engine(side);
+    run_sync(detail::handshake_operation{side}, ec);
 }
 
 template <class NextLayer>
@@ -387,11 +427,9 @@ void stream<NextLayer>::handshake(handshake_type type) {
 template <class NextLayer>
 template <class HandshakeToken>
 auto stream<NextLayer>::async_handshake(handshake_type type, HandshakeToken&& token) {
-    if (!core_->engine) {
-        core_->engine.emplace(ctx_, type == client ? role::client : role::server, options_);
-    }
     return run_async<detail::handshake_operation, HandshakeToken, void(boost::system::error_code)>(
-        detail::handshake_operation{}, std::forward<HandshakeToken>(token));
+        detail::handshake_operation{type == client ? role::client : role::server},
+        std::forward<HandshakeToken>(token));
 }
 
 template <class NextLayer>
