@@ -32,6 +32,15 @@ cleanup() {
     for pid in "${pids[@]}"; do
         wait "$pid" 2> /dev/null || true
     done
+    # Peers built with sanitizers report on stderr, also when stopped.
+    local reports=()
+    mapfile -t reports < <(grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+        "$work"/*.err 2> /dev/null || true)
+    if ((${#reports[@]} > 0)); then
+        echo "FAILED ($case_name): sanitizer reports in ${reports[*]}" >&2
+        head -c 4000 "${reports[@]}" >&2
+        exit 1
+    fi
 }
 trap cleanup EXIT
 
