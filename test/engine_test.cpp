@@ -1539,3 +1539,18 @@ BOOST_AUTO_TEST_CASE(malformed_alpn_and_server_names_are_refused_locally) {
     BOOST_TEST((b.handshake() == status::error));
     BOOST_TEST((b.error() == make_error_code(error::invalid_argument)));
 }
+
+BOOST_AUTO_TEST_CASE(server_alpn_list_can_be_set_per_connection) {
+    auto leaf = make_leaf();
+    context server_ctx = server_context(leaf);
+    server_ctx.set_alpn_protocols({"http/1.1"});
+    context client_ctx = client_context();
+    client_ctx.set_alpn_protocols({"h2", "http/1.1"});
+    engine_options server_options;
+    server_options.alpn_protocols = {"h2"};
+    engine client(client_ctx, role::client, to("localhost"));
+    engine server(server_ctx, role::server, server_options);
+    BOOST_REQUIRE(handshake(client, server).ok());
+    BOOST_TEST(server.alpn_protocol() == "h2");
+    BOOST_TEST(client.alpn_protocol() == "h2");
+}

@@ -134,11 +134,13 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
         return error::handshake_failure;
     }
 
-    if (!ctx_->alpn.empty() && ch.has_alpn) {
-        auto it = std::find_if(ctx_->alpn.begin(), ctx_->alpn.end(), [&](const std::string& p) {
+    const std::vector<std::string>& server_alpn =
+        options_.alpn_protocols.empty() ? ctx_->alpn : options_.alpn_protocols;
+    if (!server_alpn.empty() && ch.has_alpn) {
+        auto it = std::find_if(server_alpn.begin(), server_alpn.end(), [&](const std::string& p) {
             return std::find(ch.alpn.begin(), ch.alpn.end(), p) != ch.alpn.end();
         });
-        if (it == ctx_->alpn.end()) {
+        if (it == server_alpn.end()) {
             error_message_ = "no application protocol in common";
             return error::no_application_protocol;
         }
