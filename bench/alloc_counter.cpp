@@ -12,6 +12,9 @@ namespace bench {
 std::uint64_t allocations() noexcept {
     return 0;
 }
+bool allocations_counted() noexcept {
+    return false;
+}
 }  // namespace bench
 
 #else
@@ -30,6 +33,9 @@ std::uint64_t counter = 0;
 namespace bench {
 std::uint64_t allocations() noexcept {
     return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+bool allocations_counted() noexcept {
+    return true;
 }
 }  // namespace bench
 

@@ -12,6 +12,8 @@ namespace bench {
 /// TLSIO_BENCH_NO_ALLOC_COUNTER (for heaptrack, whose own malloc the
 /// counter would hide).
 std::uint64_t allocations() noexcept;
+/// False when built with TLSIO_BENCH_NO_ALLOC_COUNTER.
+bool allocations_counted() noexcept;
 
 }  // namespace bench
 

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -43,7 +44,11 @@ struct stopwatch {
     std::uint64_t allocs0 = allocations();
     double cpu() const { return process_cpu_seconds() - cpu0; }
     double wall() const { return wall_seconds() - wall0; }
-    double allocs() const { return static_cast<double>(allocations() - allocs0); }
+    /// malloc calls since construction; NaN (printed as null) when not counted.
+    double allocs() const {
+        return allocations_counted() ? static_cast<double>(allocations() - allocs0)
+                                     : std::numeric_limits<double>::quiet_NaN();
+    }
 };
 
 /// Resident set size of this process, from /proc/self/statm.
