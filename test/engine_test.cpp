@@ -1554,3 +1554,25 @@ BOOST_AUTO_TEST_CASE(server_alpn_list_can_be_set_per_connection) {
     BOOST_TEST(server.alpn_protocol() == "h2");
     BOOST_TEST(client.alpn_protocol() == "h2");
 }
+
+BOOST_AUTO_TEST_CASE(gather_write_fills_records_across_buffers) {
+    auto e = establish();
+    bytes header(100, 'h');
+    bytes body(20000, 'b');
+    const std::span<const std::uint8_t> parts[] = {header, body};
+    std::size_t n = 0;
+    BOOST_TEST((e->client->gather_write(parts, n) == status::done));
+    BOOST_TEST(n == header.size() + body.size());
+    auto split = split_records(take_output(*e->client));
+    // 20100 bytes: one full record of 2^14 and one of 3716, not one per buffer.
+    BOOST_TEST_REQUIRE(split.records.size() == 2u);
+    BOOST_TEST(split.records[0].payload.size() == 16384u + 17u);
+    BOOST_TEST(split.records[1].payload.size() == 3716u + 17u);
+
+    // An empty write after shutdown() is not an error: it only flushes.
+    BOOST_TEST((e->client->shutdown() == status::done));
+    BOOST_TEST((e->client->gather_write({}, n) == status::done));
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(!e->client->error());
+    BOOST_TEST(!e->client->output().empty());  // close_notify waits to be sent
+}

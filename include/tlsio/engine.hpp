@@ -81,6 +81,13 @@ public:
     /// buffer stays bounded. The records are in output(), to leave in one write.
     status write(std::span<const std::uint8_t> data, std::size_t& bytes_written);
 
+    /// Gathering write: the buffers' bytes, in order, as one stream (records
+    /// are filled across buffer edges), up to 64 KiB and 16 buffers per call.
+    /// An empty write returns `done` and only leaves pending output (such as
+    /// close_notify) in output().
+    status gather_write(std::span<const std::span<const std::uint8_t>> buffers,
+                        std::size_t& bytes_written);
+
     /// Sends close_notify (once) and returns `done`; the write side is then closed.
     /// Reading may continue until the peer's close_notify (half-close).
     status shutdown();

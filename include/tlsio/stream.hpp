@@ -169,8 +169,11 @@ public:
         const MutableBufferSequence& buffers,
         ReadToken&& token = boost::asio::default_completion_token_t<executor_type>{});
 
-    /// Writes some application data (at most 64 KiB per call, as whole records
-    /// in one write to the next layer); blocks until it is written.
+    /// Writes some application data: up to 64 KiB from up to 16 buffers per
+    /// call, gathered into whole records that leave in one write to the next
+    /// layer; blocks until it is written. An empty write sends what is pending
+    /// (a queued KeyUpdate, or the close_notify of native_engine().shutdown(),
+    /// which gives a half-close while a read is outstanding).
     template <class ConstBufferSequence>
     std::size_t write_some(const ConstBufferSequence& buffers);
     template <class ConstBufferSequence>

@@ -31,7 +31,12 @@ status engine::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
     return ended(*impl_, impl_->read(buffer, bytes_read));
 }
 status engine::write(std::span<const std::uint8_t> data, std::size_t& bytes_written) {
-    return ended(*impl_, impl_->write(data, bytes_written));
+    byte_view one = data;
+    return ended(*impl_, impl_->write(std::span<const byte_view>(&one, 1), bytes_written));
+}
+status engine::gather_write(std::span<const std::span<const std::uint8_t>> buffers,
+                            std::size_t& bytes_written) {
+    return ended(*impl_, impl_->write(buffers, bytes_written));
 }
 status engine::shutdown() {
     return ended(*impl_, impl_->shutdown());

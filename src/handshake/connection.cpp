@@ -6,6 +6,7 @@
 #include "record/buffer_pool.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace tlsio::handshake {
@@ -282,6 +283,10 @@ void connection::flush_handshake() {
 }
 
 void connection::write_record(wire::content_type type, byte_view content) {
+    write_records(type, std::span<const byte_view>(&content, 1));
+}
+
+void connection::write_records(wire::content_type type, std::span<const byte_view> parts) {
     if (type != wire::content_type::handshake) {
         flush_handshake();
     }
@@ -290,35 +295,48 @@ void connection::write_record(wire::content_type type, byte_view content) {
                                     type == wire::content_type::handshake
                                 ? 0x0301
                                 : wire::tls12_version;
+    std::size_t total = 0;
+    for (byte_view p : parts) {
+        total += p.size();
+    }
     bytes& out = output_target();
     if (out.capacity() == 0) {
         out = record::acquire_buffer(input_capacity);
     }
-    std::size_t offset = 0;
+    // The parts are one stream of bytes: records are filled across their edges.
+    std::size_t part = 0;
+    std::size_t part_offset = 0;
+    std::size_t done = 0;
     do {
-        std::size_t n = std::min(content.size() - offset, record::max_plaintext);
+        std::size_t n = std::min(total - done, record::max_plaintext);
         if (write_.active() && ccs_pending_) {
             ccs_pending_ = false;
             write_change_cipher_spec();
         }
         std::size_t at = out.size();
-        if (write_.active()) {
-            out.resize(at + record::header_size + n + record::seal_overhead);
-            std::memcpy(out.data() + at + record::header_size, content.data() + offset, n);
-            if (write_.seal(out.data() + at, n, type) == 0) {
-                // libcrypto failed to seal: nothing sensible can be sent any more.
-                out.resize(at);
-                error_ = error::internal_error;
-                state_ = state::failed;
-                return;
+        out.resize(at + record::header_size + n + (write_.active() ? record::seal_overhead : 0));
+        std::uint8_t* content = out.data() + at + record::header_size;
+        for (std::size_t filled = 0; filled < n;) {
+            std::size_t take = std::min(n - filled, parts[part].size() - part_offset);
+            std::memcpy(content + filled, parts[part].data() + part_offset, take);
+            filled += take;
+            part_offset += take;
+            if (part_offset == parts[part].size()) {
+                ++part;
+                part_offset = 0;
             }
-        } else {
-            out.resize(at + record::header_size + n);
-            record::write_header(out.data() + at, type, n, version);
-            std::memcpy(out.data() + at + record::header_size, content.data() + offset, n);
         }
-        offset += n;
-    } while (offset < content.size());
+        if (!write_.active()) {
+            record::write_header(out.data() + at, type, n, version);
+        } else if (write_.seal(out.data() + at, n, type) == 0) {
+            // libcrypto failed to seal: nothing sensible can be sent any more.
+            out.resize(at);
+            error_ = error::internal_error;
+            state_ = state::failed;
+            return;
+        }
+        done += n;
+    } while (done < total);
 }
 
 void connection::write_change_cipher_spec() {
@@ -420,7 +438,7 @@ status connection::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read)
     }
 }
 
-status connection::write(std::span<const std::uint8_t> data, std::size_t& bytes_written) {
+status connection::write(std::span<const byte_view> buffers, std::size_t& bytes_written) {
     bytes_written = 0;
     if (state_ != state::connected) {
         status s = handshake();
@@ -428,22 +446,35 @@ status connection::write(std::span<const std::uint8_t> data, std::size_t& bytes_
             return s;
         }
     }
+    // Take up to max_write_per_call bytes from the buffers, in order.
+    std::array<byte_view, 16> parts;
+    std::size_t count = 0;
+    std::size_t total = 0;
+    for (byte_view b : buffers) {
+        if (count == parts.size() || total == max_write_per_call) {
+            break;
+        }
+        if (b.empty()) {
+            continue;
+        }
+        parts[count++] = b.first(std::min(b.size(), max_write_per_call - total));
+        total += parts[count - 1].size();
+    }
+    if (total == 0) {
+        return status::done;  // nothing to send; what is pending is in output()
+    }
     if (sent_close_notify_) {
         error_ = error::closed;
         return status::error;
     }
-    if (data.empty()) {
-        return status::done;
-    }
     if (write_.sequence() >= ctx_->key_update_interval) {
         update_write_keys(false);
     }
-    std::size_t n = std::min(data.size(), max_write_per_call);
-    write_record(wire::content_type::application_data, data.first(n));
+    write_records(wire::content_type::application_data, {parts.data(), count});
     if (state_ == state::failed) {
         return status::error;
     }
-    bytes_written = n;
+    bytes_written = total;
     return status::done;
 }
 

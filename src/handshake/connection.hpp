@@ -46,7 +46,7 @@ public:
 
     status handshake();
     status read(std::span<std::uint8_t> buffer, std::size_t& bytes_read);
-    status write(std::span<const std::uint8_t> data, std::size_t& bytes_written);
+    status write(std::span<const byte_view> buffers, std::size_t& bytes_written);
     status shutdown();
     status key_update(bool request_peer);
 
@@ -97,6 +97,8 @@ private:
     status handle_change_cipher_spec(byte_view content, bool protected_record);
     status handle_handshake_bytes(byte_view content);
     void write_record(wire::content_type type, byte_view content);
+    /// Writes the bytes of `parts`, in order, as records of `type`.
+    void write_records(wire::content_type type, std::span<const byte_view> parts);
     /// Handshake messages are gathered and leave as few records as possible:
     /// this writes what was gathered, before a key change or another record type.
     void flush_handshake();

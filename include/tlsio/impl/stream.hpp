@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <array>
 #include <span>
 
 namespace tlsio {
@@ -23,18 +24,6 @@ std::span<std::uint8_t> first_buffer(const Buffers& buffers) {
         boost::asio::mutable_buffer b(*it);
         if (b.size() != 0) {
             return {static_cast<std::uint8_t*>(b.data()), b.size()};
-        }
-    }
-    return {};
-}
-
-template <class Buffers>
-std::span<const std::uint8_t> first_const_buffer(const Buffers& buffers) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
-        boost::asio::const_buffer b(*it);
-        if (b.size() != 0) {
-            return {static_cast<const std::uint8_t*>(b.data()), b.size()};
         }
     }
     return {};
@@ -69,7 +58,21 @@ struct write_operation {
     static constexpr bool with_size = true;
     static constexpr bool starts_engine = false;
     ConstBufferSequence buffers;
-    status operator()(engine& e, std::size_t& n) { return e.write(first_const_buffer(buffers), n); }
+    status operator()(engine& e, std::size_t& n) {
+        // Up to 16 buffers are gathered into the same records, so a header and a
+        // body written together (Beast) leave as one record in one write.
+        std::array<std::span<const std::uint8_t>, 16> parts;
+        std::size_t count = 0;
+        for (auto it = boost::asio::buffer_sequence_begin(buffers);
+             it != boost::asio::buffer_sequence_end(buffers) && count < parts.size(); ++it) {
+            boost::asio::const_buffer b(*it);
+            if (b.size() != 0) {
+                parts[count++] = {static_cast<const std::uint8_t*>(b.data()), b.size()};
+            }
+        }
+        return e.gather_write(std::span<const std::span<const std::uint8_t>>(parts.data(), count),
+                              n);
+    }
     boost::system::error_code closed_error() const { return boost::asio::error::eof; }
 };
 
