@@ -194,6 +194,13 @@ public:
 
     // ---- Algorithms ------------------------------------------------------
 
+    /// The range of protocol versions to negotiate. tlsio implements TLS 1.3
+    /// only for now, so the range must include it; otherwise this throws (or
+    /// sets `ec` to) error::protocol_version.
+    void set_protocol_versions(protocol_version min, protocol_version max);
+    void set_protocol_versions(protocol_version min, protocol_version max,
+                               boost::system::error_code& ec);
+
     /// Cipher suites in preference order (the server uses its own order).
     void set_cipher_suites(std::vector<cipher_suite> suites);
     /// Groups in preference order; the client sends a key share for the first.

@@ -238,6 +238,20 @@ void context::set_verify_callback(verify_callback callback) {
     writable().verify = std::move(callback);
 }
 
+void context::set_protocol_versions(protocol_version min, protocol_version max,
+                                    boost::system::error_code& ec) {
+    ec.clear();
+    if (min > protocol_version::tls13 || max < protocol_version::tls13 || min > max) {
+        ec = error::protocol_version;
+    }
+}
+
+void context::set_protocol_versions(protocol_version min, protocol_version max) {
+    boost::system::error_code ec;
+    set_protocol_versions(min, max, ec);
+    throw_if(ec, "set_protocol_versions: tlsio implements TLS 1.3 only");
+}
+
 void context::set_cipher_suites(std::vector<cipher_suite> suites) {
     std::vector<std::uint16_t> ids;
     for (cipher_suite s : suites)
