@@ -240,8 +240,10 @@ trace_spec hrr_spec() {
     trace_spec s;
     s.section = "HelloRetryRequest_Handshake";
     s.hello_retry = true;
-    s.server_groups = {tlsio::named_group::secp256r1, tlsio::named_group::secp384r1,
-                       tlsio::named_group::x25519};
+    // The trace's server asks for P-256 although the client shared x25519. A
+    // tlsio server takes an acceptable share rather than retrying, so the
+    // replay leaves x25519 out of the server's groups to get the same HRR.
+    s.server_groups = {tlsio::named_group::secp256r1, tlsio::named_group::secp384r1};
     return s;
 }
 trace_spec client_auth_spec() {
