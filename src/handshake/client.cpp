@@ -160,15 +160,7 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
         transcript_.update(first_client_hello_);
     }
     transcript_.update(message);
-    schedule_->enter_handshake(shared);
-    crypto::cleanse(shared);
-
-    std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
-    client_hs_secret_ = schedule_->client_handshake_traffic(byte_view(hash, n));
-    server_hs_secret_ = schedule_->server_handshake_traffic(byte_view(hash, n));
-    log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
-    log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
+    enter_handshake_secrets(shared);
     install_read(server_hs_secret_);
     install_write(client_hs_secret_);
     ccs_pending_ = !session_id_.empty() && !ccs_sent_;
@@ -336,17 +328,7 @@ error connection::client_on_finished(byte_view body, byte_view message) {
         return e;
     }
     transcript_.update(message);
-    schedule_->enter_master();
-    std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
-    client_ap_secret_ = schedule_->client_application_traffic(byte_view(hash, n));
-    secret server_ap = schedule_->server_application_traffic(byte_view(hash, n));
-    log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
-    log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
-    if (ctx_->keylog) {
-        log_secret("EXPORTER_SECRET", schedule_->exporter_master(byte_view(hash, n)));
-    }
-    install_read(server_ap);
+    install_read(enter_application_secrets());
 
     if (certificate_requested_) {
         const credential* chosen = nullptr;

@@ -557,6 +557,31 @@ void connection::log_secret(const char* label, const secret& s) const {
     ctx_->keylog(line);
 }
 
+void connection::enter_handshake_secrets(bytes& shared) {
+    schedule_->enter_handshake(shared);
+    crypto::cleanse(shared);
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = transcript_hash(hash);
+    client_hs_secret_ = schedule_->client_handshake_traffic(byte_view(hash, n));
+    server_hs_secret_ = schedule_->server_handshake_traffic(byte_view(hash, n));
+    log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
+    log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
+}
+
+secret connection::enter_application_secrets() {
+    schedule_->enter_master();
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = transcript_hash(hash);
+    client_ap_secret_ = schedule_->client_application_traffic(byte_view(hash, n));
+    secret server_ap = schedule_->server_application_traffic(byte_view(hash, n));
+    log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
+    log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
+    if (ctx_->keylog) {
+        log_secret("EXPORTER_SECRET", schedule_->exporter_master(byte_view(hash, n)));
+    }
+    return server_ap;
+}
+
 void connection::finish_handshake() {
     // An established connection keeps only its traffic secrets: everything the
     // handshake needed is wiped and freed, so idle connections stay small.

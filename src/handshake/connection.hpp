@@ -151,6 +151,12 @@ private:
     void log_secret(const char* label, const secret& s) const;
     void update_write_keys(bool request_peer);
     void finish_handshake();
+    /// Handshake Secret from the (EC)DHE secret (which it wipes), and both
+    /// handshake traffic secrets for the transcript so far.
+    void enter_handshake_secrets(bytes& shared);
+    /// Master Secret and both application traffic secrets for the transcript
+    /// through the server's Finished; keeps the client's, returns the server's.
+    secret enter_application_secrets();
     verify_mode peer_verify_mode() const noexcept {
         return options_.peer_verify_mode ? *options_.peer_verify_mode
                                          : ctx_->effective_verify_mode(role_);

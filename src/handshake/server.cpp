@@ -239,14 +239,7 @@ error connection::server_send_flight(const wire::client_hello& ch,
     group_ = share.group;
     key_share_.reset();
 
-    schedule_->enter_handshake(shared);
-    crypto::cleanse(shared);
-    std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
-    client_hs_secret_ = schedule_->client_handshake_traffic(byte_view(hash, n));
-    server_hs_secret_ = schedule_->server_handshake_traffic(byte_view(hash, n));
-    log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
-    log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
+    enter_handshake_secrets(shared);
     install_write(server_hs_secret_);
     install_read(client_hs_secret_);
 
@@ -279,16 +272,7 @@ error connection::server_send_flight(const wire::client_hello& ch,
     }
     send_finished(server_hs_secret_);
 
-    schedule_->enter_master();
-    n = transcript_hash(hash);
-    client_ap_secret_ = schedule_->client_application_traffic(byte_view(hash, n));
-    secret server_ap = schedule_->server_application_traffic(byte_view(hash, n));
-    log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
-    log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
-    if (ctx_->keylog) {
-        log_secret("EXPORTER_SECRET", schedule_->exporter_master(byte_view(hash, n)));
-    }
-    install_write(server_ap);
+    install_write(enter_application_secrets());
     state_ =
         certificate_requested_ ? state::expect_client_certificate : state::expect_client_finished;
     return wire::ok;
