@@ -409,6 +409,9 @@ status connection::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read)
             return s;
         }
     }
+    if (buffer.empty()) {
+        return status::done;  // as Asio's read_some: nothing asked, nothing read
+    }
     for (;;) {
         if (pending() > 0) {
             std::size_t n = std::min(pending(), buffer.size());
@@ -427,9 +430,6 @@ status connection::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read)
         }
         if (state_ == state::failed) {
             return status::error;
-        }
-        if (buffer.empty()) {
-            return status::done;
         }
         status s = process_one();
         if (s != status::done) {

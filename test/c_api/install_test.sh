@@ -34,14 +34,18 @@ no_libssl() {
     fi
 }
 
-flags=$(pkg-config --cflags --libs tlsio-openssl)
+# A sanitizer build installs a library that needs the sanitizer runtimes: the
+# CMake test passes their flags here so the consumers link.
+extra=${TLSIO_CONSUMER_FLAGS:-}
+
+flags="$(pkg-config --cflags --libs tlsio-openssl) $extra"
 echo "cc c_nonblocking_client.c $flags"
 # shellcheck disable=SC2086
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror "$src/example/c_nonblocking_client.c" \
     -o "$work/c_nonblocking_client" $flags
 no_libssl "$work/c_nonblocking_client"
 
-flags=$(pkg-config --cflags --libs tlsio-c)
+flags="$(pkg-config --cflags --libs tlsio-c) $extra"
 echo "cc c_bio_pair.c $flags"
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror "$src/example/c_bio_pair.c" -o "$work/c_bio_pair" $flags
@@ -58,7 +62,7 @@ target_link_libraries(c_bio_pair PRIVATE tlsio::c)
 set_target_properties(c_bio_pair PROPERTIES LINKER_LANGUAGE CXX)
 CMAKE
 cmake -S "$work/consumer" -B "$work/consumer/build" -DCMAKE_PREFIX_PATH="$prefix" \
-    -DCMAKE_BUILD_TYPE=Release > "$work/consumer.log" 2>&1 || { cat "$work/consumer.log"; exit 1; }
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXE_LINKER_FLAGS="$extra" > "$work/consumer.log" 2>&1 || { cat "$work/consumer.log"; exit 1; }
 cmake --build "$work/consumer/build" > "$work/consumer-build.log" 2>&1 ||
     { cat "$work/consumer-build.log"; exit 1; }
 no_libssl "$work/consumer/build/c_bio_pair"
