@@ -450,6 +450,74 @@ BOOST_AUTO_TEST_CASE(chain_callback) {
     BOOST_TEST(!verify(&store, good, "example.test", peer_role::server, &empty).error);
 }
 
+BOOST_AUTO_TEST_CASE(verified_chain_cache_rechecks_what_can_change) {
+    pki& p = test_pki();
+    trust_store store = p.store();
+    std::vector<certificate> chain{
+        to_certificate(p.leaf(cert_spec("cached").validity(-86400, 86400)).get())};
+    const auto now = std::chrono::system_clock::now();
+    verify_request req;
+    req.store = &store;
+    req.chain = chain;
+    req.host = "example.test";
+    req.now = now;
+    BOOST_TEST(!verify_chain(req).error);
+    BOOST_TEST(!verify_chain(req).error);  // the second time from the cache
+
+    req.now = now + std::chrono::hours(48);
+    BOOST_TEST(is(verify_chain(req).error, error::certificate_expired));
+    req.now = now - std::chrono::hours(48);
+    BOOST_TEST(is(verify_chain(req).error, error::certificate_not_yet_valid));
+    req.now = now;
+    req.host = "other.test";
+    BOOST_TEST(is(verify_chain(req).error, error::certificate_host_mismatch));
+    req.host = "example.test";
+    req.role = peer_role::client;  // the leaf has both EKUs: still fine, but checked anew
+    BOOST_TEST(!verify_chain(req).error);
+    req.role = peer_role::server;
+
+    // Other anchors: a store that does not trust the CA rejects the same chain.
+    trust_store other;
+    BOOST_TEST_REQUIRE(other.add_pem(to_pem(p.other_ca.get())));
+    req.store = &other;
+    BOOST_TEST(is(verify_chain(req).error, error::certificate_unknown_ca));
+
+    // A callback sees every certificate, cached or not.
+    int calls = 0;
+    native_verify_callback cb = [&calls](bool preverified, x509_store_ctx_st*) {
+        ++calls;
+        return preverified;
+    };
+    req.store = &store;
+    req.callback = &cb;
+    BOOST_TEST(!verify_chain(req).error);
+    BOOST_TEST(calls > 0);
+}
+
+BOOST_AUTO_TEST_CASE(trust_store_generation_and_clone) {
+    pki& p = test_pki();
+    trust_store s;
+    const auto empty_generation = s.generation();
+    BOOST_TEST_REQUIRE(s.add_pem(to_pem(p.ca.get())));
+    const auto generation = s.generation();
+    BOOST_TEST(generation != empty_generation);
+    BOOST_TEST(!s.add_pem("nothing"));
+    BOOST_TEST(s.generation() == generation);  // nothing added, nothing changed
+
+    trust_store copy = s.clone();
+    BOOST_TEST(!copy.empty());
+    BOOST_TEST(copy.generation() != s.generation());
+    std::vector<certificate> chain{to_certificate(p.leaf(cert_spec("example.test")).get())};
+    BOOST_TEST(!verify(&copy, chain, "example.test").error);
+    // Anchors added to the clone stay there.
+    BOOST_TEST_REQUIRE(copy.add_pem(to_pem(p.other_ca.get())));
+    std::vector<certificate> other_chain{to_certificate(
+        p.leaf(cert_spec("example.test"), p.other_ca.get(), p.other_ca_key.get()).get())};
+    BOOST_TEST(!verify(&copy, other_chain, "example.test").error);
+    BOOST_TEST(is(verify(&s, other_chain, "example.test").error, error::certificate_unknown_ca));
+    BOOST_TEST(trust_store().clone().empty());
+}
+
 BOOST_AUTO_TEST_CASE(trust_store_loading) {
     pki& p = test_pki();
     trust_store s;

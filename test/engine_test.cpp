@@ -775,6 +775,58 @@ BOOST_AUTO_TEST_CASE(clock_hook_after_expiry) {
                                  [later](context& c) { c.set_clock([later] { return later; }); });
 }
 
+BOOST_AUTO_TEST_CASE(cached_chain_is_still_checked_for_time_and_host) {
+    // The client caches chains that verified; a later handshake with the same
+    // chain and the same trust store must still fail when the time or host say so.
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    auto attempt = [&](const context& c, const std::string& host) {
+        engine client(c, role::client, to(host));
+        engine server(sctx, role::server);
+        auto r = handshake(client, server);
+        BOOST_TEST_MESSAGE(host << ": " << client.error_message());
+        return r.client.error;
+    };
+    BOOST_TEST(!attempt(cctx, "localhost"));
+    BOOST_TEST(!attempt(cctx, "localhost"));
+    BOOST_TEST(attempt(cctx, "wrong.test") == make_error_code(error::certificate_host_mismatch));
+
+    context later = cctx;  // shares the trust store, so the cached result could apply
+    auto when = std::chrono::system_clock::now() + std::chrono::hours(24 * 400);
+    later.set_clock([when] { return when; });
+    BOOST_TEST(attempt(later, "localhost") == make_error_code(error::certificate_expired));
+    context earlier = cctx;
+    auto before = std::chrono::system_clock::now() - std::chrono::hours(24 * 10);
+    earlier.set_clock([before] { return before; });
+    BOOST_TEST(attempt(earlier, "localhost") == make_error_code(error::certificate_not_yet_valid));
+    BOOST_TEST(!attempt(cctx, "localhost"));
+}
+
+BOOST_AUTO_TEST_CASE(copied_context_keeps_its_own_trust) {
+    // Trust added to a copy stays in the copy (copy on write), also for engines
+    // made from the original before and after.
+    auto other = authority::make_root("copied root");
+    auto leaf = other.issue(leaf_options{});
+    auto sctx = server_context(leaf);
+    auto original = client_context();  // trusts the default CA only
+    engine before(original, role::client, to("localhost"));
+    context copy = original;
+    copy.add_certificate_authority(other.root_pem());
+    {
+        engine client(copy, role::client, to("localhost"));
+        engine server(sctx, role::server);
+        BOOST_TEST(handshake(client, server).ok(), client.error_message());
+    }
+    engine server_for_before(sctx, role::server);
+    BOOST_TEST(handshake(before, server_for_before).client.error ==
+               make_error_code(error::certificate_unknown_ca));
+    engine after(original, role::client, to("localhost"));
+    engine server_for_after(sctx, role::server);
+    BOOST_TEST(handshake(after, server_for_after).client.error ==
+               make_error_code(error::certificate_unknown_ca));
+}
+
 BOOST_AUTO_TEST_CASE(clock_hook_before_validity) {
     auto leaf = make_leaf();  // valid from a day ago
     auto earlier = std::chrono::system_clock::now() - std::chrono::hours(24 * 10);

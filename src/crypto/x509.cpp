@@ -10,11 +10,15 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
@@ -458,52 +462,173 @@ void trust_store::deleter::operator()(x509_store_st* p) const noexcept {
     X509_STORE_free(p);
 }
 
-trust_store::trust_store() : store_(X509_STORE_new()) {}
+namespace {
+
+std::uint64_t next_store_generation() noexcept {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+}
+
+}  // namespace
+
+trust_store::trust_store() : store_(X509_STORE_new()), generation_(next_store_generation()) {}
 trust_store::trust_store(trust_store&&) noexcept = default;
 trust_store& trust_store::operator=(trust_store&&) noexcept = default;
 trust_store::~trust_store() = default;
 
 bool trust_store::add_pem(std::string_view pem) {
-    bool added = false;
-    for (const bytes& der : pem_certificates_to_der(pem)) {
-        x509_ptr cert = parse_der(der);
-        if (store_ != nullptr && cert != nullptr &&
-            X509_STORE_add_cert(store_.get(), cert.get()) == 1) {
-            added = true;
-        }
-    }
-    empty_ = empty_ && !added;
-    return added;
+    return add(source_kind::pem, pem);
 }
 
 bool trust_store::load_file(const std::string& path) {
-    error_mark mark;
-    if (store_ == nullptr || X509_STORE_load_file(store_.get(), path.c_str()) != 1) {
-        return false;
-    }
-    empty_ = false;
-    return true;
+    return add(source_kind::file, path);
 }
 
 bool trust_store::add_directory(const std::string& path) {
-    error_mark mark;
-    if (store_ == nullptr || X509_STORE_load_path(store_.get(), path.c_str()) != 1) {
-        return false;
-    }
-    empty_ = false;
-    return true;
+    return add(source_kind::directory, path);
 }
 
 bool trust_store::set_default_paths() {
-    error_mark mark;
-    if (store_ == nullptr || X509_STORE_set_default_paths(store_.get()) != 1) {
+    return add(source_kind::default_paths, {});
+}
+
+trust_store trust_store::clone() const {
+    trust_store copy;
+    for (const source& s : sources_) {
+        copy.add(s.kind, s.text);
+    }
+    return copy;
+}
+
+bool trust_store::add(source_kind kind, std::string_view text) {
+    if (store_ == nullptr) {
         return false;
     }
-    empty_ = false;
-    return true;
+    error_mark mark;
+    const std::string path(kind == source_kind::pem ? std::string_view() : text);
+    bool added = false;
+    switch (kind) {
+        case source_kind::pem:
+            for (const bytes& der : pem_certificates_to_der(text)) {
+                x509_ptr cert = parse_der(der);
+                if (cert != nullptr && X509_STORE_add_cert(store_.get(), cert.get()) == 1) {
+                    added = true;
+                }
+            }
+            break;
+        case source_kind::file:
+            added = X509_STORE_load_file(store_.get(), path.c_str()) == 1;
+            break;
+        case source_kind::directory:
+            added = X509_STORE_load_path(store_.get(), path.c_str()) == 1;
+            break;
+        case source_kind::default_paths:
+            added = X509_STORE_set_default_paths(store_.get()) == 1;
+            break;
+    }
+    if (added) {
+        sources_.push_back({kind, std::string(text)});
+        generation_ = next_store_generation();
+        empty_ = false;
+    }
+    return added;
 }
 
 // verify_chain
+
+namespace {
+
+// Chains that verified recently, so a peer's next handshake skips path building
+// and the signature checks (X509_verify_cert is most of what a client spends on
+// certificates). Only successes without a callback are kept, under the exact
+// bytes of everything that decided them; validity times are checked on each use.
+constexpr std::size_t verified_chain_cache_capacity = 64;
+
+struct validity_window {
+    std::time_t not_before;
+    std::time_t not_after;
+};
+
+struct verified_chain_cache {
+    std::mutex mutex;
+    std::unordered_map<std::string, validity_window> entries;
+    std::deque<std::string> order;
+};
+
+verified_chain_cache& shared_verified_chains() {
+    static verified_chain_cache cache;
+    return cache;
+}
+
+void append_sized(std::string& key, const void* data, std::size_t size) {
+    const auto n = static_cast<std::uint32_t>(size);
+    key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    key.append(static_cast<const char*>(data), size);
+}
+
+std::string verified_chain_key(const verify_request& request) {
+    std::string key;
+    key.push_back(request.role == peer_role::server ? 's' : 'c');
+    const std::uint64_t generation = request.store->generation();
+    key.append(reinterpret_cast<const char*>(&generation), sizeof generation);
+    append_sized(key, request.host.data(), request.host.size());
+    for (const certificate& c : request.chain) {
+        append_sized(key, c.der().data(), c.der().size());
+    }
+    return key;
+}
+
+std::time_t seconds_since_epoch(std::chrono::system_clock::time_point now) {
+    return now == std::chrono::system_clock::time_point{}
+               ? std::time(nullptr)
+               : std::chrono::system_clock::to_time_t(now);
+}
+
+// The span of time in which every certificate of the verified chain is valid.
+std::optional<validity_window> chain_validity(X509_STORE_CTX* ctx) {
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+    if (chain == nullptr || sk_X509_num(chain) <= 0) {
+        return std::nullopt;
+    }
+    validity_window window{std::numeric_limits<std::time_t>::min(),
+                           std::numeric_limits<std::time_t>::max()};
+    for (int i = 0; i < sk_X509_num(chain); ++i) {
+        X509* cert = sk_X509_value(chain, i);
+        std::tm from{};
+        std::tm until{};
+        if (ASN1_TIME_to_tm(X509_get0_notBefore(cert), &from) != 1 ||
+            ASN1_TIME_to_tm(X509_get0_notAfter(cert), &until) != 1) {
+            return std::nullopt;
+        }
+        window.not_before = std::max(window.not_before, timegm(&from));
+        window.not_after = std::min(window.not_after, timegm(&until));
+    }
+    return window;
+}
+
+bool verified_recently(const std::string& key, std::time_t now) {
+    verified_chain_cache& cache = shared_verified_chains();
+    std::lock_guard lock(cache.mutex);
+    auto it = cache.entries.find(key);
+    return it != cache.entries.end() && now >= it->second.not_before && now <= it->second.not_after;
+}
+
+void remember_verified(std::string key, validity_window window) {
+    verified_chain_cache& cache = shared_verified_chains();
+    std::lock_guard lock(cache.mutex);
+    if (cache.entries.count(key) != 0) {
+        cache.entries[key] = window;
+        return;
+    }
+    if (cache.entries.size() >= verified_chain_cache_capacity) {
+        cache.entries.erase(cache.order.front());
+        cache.order.pop_front();
+    }
+    cache.order.push_back(key);
+    cache.entries.emplace(std::move(key), window);
+}
+
+}  // namespace
 
 verify_result verify_chain(const verify_request& request) {
     verify_result result;
@@ -517,6 +642,16 @@ verify_result verify_chain(const verify_request& request) {
         return fail(error::certificate_required, "certificate verify failed: no certificate");
     }
     error_mark mark;
+
+    const bool cacheable = request.callback == nullptr && request.store != nullptr &&
+                           request.store->native() != nullptr;
+    std::string cache_key;
+    if (cacheable) {
+        cache_key = verified_chain_key(request);
+        if (verified_recently(cache_key, seconds_since_epoch(request.now))) {
+            return result;
+        }
+    }
 
     // No store means nothing is trusted: verification runs and ends in unknown CA.
     std::unique_ptr<X509_STORE, store_free> no_anchors;
@@ -566,6 +701,11 @@ verify_result verify_chain(const verify_request& request) {
     long err = X509_STORE_CTX_get_error(ctx.get());
     result.x509_error = err;
     if (ok) {
+        if (cacheable && err == X509_V_OK) {
+            if (std::optional<validity_window> window = chain_validity(ctx.get())) {
+                remember_verified(std::move(cache_key), *window);
+            }
+        }
         return result;
     }
     if (err == X509_V_OK) {

@@ -8,6 +8,7 @@
 #include <tlsio/error.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -89,13 +90,31 @@ public:
     bool set_default_paths();
     bool empty() const noexcept { return empty_; }
 
+    /// A new store with the same anchors, loaded again from the same sources
+    /// (libcrypto cannot copy an X509_STORE). Used when a copied context
+    /// changes its trust, so the original keeps its own.
+    trust_store clone() const;
+
+    /// Unique among all stores of the process, and changed by every addition:
+    /// a verification result cached under it is never applied to different anchors.
+    std::uint64_t generation() const noexcept { return generation_; }
+
     x509_store_st* native() const noexcept { return store_.get(); }
 
 private:
     struct deleter {
         void operator()(x509_store_st* p) const noexcept;
     };
+    enum class source_kind { pem, file, directory, default_paths };
+    struct source {
+        source_kind kind;
+        std::string text;  ///< the PEM itself, or a path
+    };
+    bool add(source_kind kind, std::string_view text);
+
     std::unique_ptr<x509_store_st, deleter> store_;
+    std::vector<source> sources_;
+    std::uint64_t generation_;
     bool empty_ = true;
 };
 
@@ -123,6 +142,11 @@ struct verify_result {
 /// present, and host name (DNS or IP) when given. Maps the failure to a specific
 /// tlsio::error (certificate_expired, certificate_unknown_ca,
 /// certificate_host_mismatch, certificate_bad_key_usage, ...).
+///
+/// Without a callback, a success is remembered in a small process-wide cache
+/// keyed by the exact DER of the chain, the store's generation, the purpose and
+/// the host: the same chain verified again skips path building and signature
+/// checks, but its validity times are still checked against `now`.
 verify_result verify_chain(const verify_request& request);
 
 }  // namespace tlsio::crypto

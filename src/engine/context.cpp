@@ -173,6 +173,10 @@ namespace {
 crypto::trust_store& trust_of(context::impl& s) {
     if (!s.trust) {
         s.trust = std::make_shared<crypto::trust_store>();
+    } else if (s.trust.use_count() > 1) {
+        // Shared with a copy of the context (or an engine's snapshot): the
+        // change must stay in this context, as copy on write promises.
+        s.trust = std::make_shared<crypto::trust_store>(s.trust->clone());
     }
     return *s.trust;
 }
