@@ -1,5 +1,7 @@
 #include "crypto/sig.hpp"
 
+#include "crypto/hash.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -11,7 +13,9 @@
 
 #include <climits>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace tlsio::crypto {
 namespace {
@@ -229,15 +233,73 @@ bool public_key::verify(std::uint16_t s, byte_view message, byte_view signature)
     error_mark mark;
     md_ctx_ptr ctx(EVP_MD_CTX_new());
     EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-    return ctx != nullptr &&
-           EVP_DigestVerifyInit_ex(ctx.get(), &pctx, digest_of(s), nullptr, nullptr, key_.get(),
-                                   nullptr) == 1 &&
-           configure(pctx, s) &&
-           EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+    if (ctx == nullptr ||
+        EVP_DigestVerifyInit_ex(ctx.get(), &pctx, digest_of(s), nullptr, nullptr, key_.get(),
+                                nullptr) != 1 ||
+        !configure(pctx, s)) {
+        return false;
+    }
+    // The context is used once: EVP_DigestVerify need not verify on a copy of it.
+    EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
+    return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                             message.size()) == 1;
 }
 
 // private_key
+
+// Each context is set up once (EVP_PKEY_sign_init with the scheme's digest and
+// padding) and then signs a digest per handshake: EVP_DigestSignInit_ex fetches
+// the algorithm and builds a context on every call, and EVP_DigestSign copies
+// it again, which together cost almost as much as an ECDSA signature. A context
+// is used by one thread at a time: a signer takes one out and puts it back.
+struct private_key::signer_pool {
+    struct entry {
+        std::uint16_t scheme;
+        EVP_PKEY_CTX* ctx;
+    };
+    std::mutex mutex;
+    std::vector<entry> idle;
+
+    ~signer_pool() {
+        for (entry& e : idle) {
+            EVP_PKEY_CTX_free(e.ctx);
+        }
+    }
+
+    EVP_PKEY_CTX* take(EVP_PKEY* key, std::uint16_t s) {
+        {
+            std::lock_guard lock(mutex);
+            for (auto it = idle.begin(); it != idle.end(); ++it) {
+                if (it->scheme == s) {
+                    EVP_PKEY_CTX* ctx = it->ctx;
+                    idle.erase(it);
+                    return ctx;
+                }
+            }
+        }
+        const EVP_MD* md = digest_of(s) == nullptr ? nullptr : EVP_get_digestbyname(digest_of(s));
+        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+        if (ctx == nullptr || md == nullptr || EVP_PKEY_sign_init(ctx) != 1 ||
+            EVP_PKEY_CTX_set_signature_md(ctx, md) != 1 || !configure(ctx, s)) {
+            EVP_PKEY_CTX_free(ctx);
+            return nullptr;
+        }
+        return ctx;
+    }
+
+    void give_back(std::uint16_t s, EVP_PKEY_CTX* ctx) noexcept {
+        try {
+            std::lock_guard lock(mutex);
+            idle.push_back({s, ctx});
+        } catch (...) {
+            EVP_PKEY_CTX_free(ctx);  // no room to keep it: the next signer makes one
+        }
+    }
+};
+
+void private_key::pool_deleter::operator()(signer_pool* p) const noexcept {
+    delete p;
+}
 
 void private_key::deleter::operator()(evp_pkey_st* p) const noexcept {
     EVP_PKEY_free(p);
@@ -266,6 +328,7 @@ std::optional<private_key> private_key::from_pem(std::string_view pem) {
     }
     private_key k;
     k.key_.reset(key);
+    k.signers_.reset(new signer_pool);
     k.type_ = classify(key);
     return k;
 }
@@ -283,6 +346,7 @@ std::optional<private_key> private_key::from_der(byte_view der) {
     if (key == nullptr || p != der.data() + der.size()) {
         return std::nullopt;
     }
+    k.signers_.reset(new signer_pool);
     k.type_ = classify(key);
     return k;
 }
@@ -295,29 +359,58 @@ bool private_key::matches(const public_key& pub) const {
     return EVP_PKEY_eq(key_.get(), pub.native()) == 1;
 }
 
+namespace {
+
+std::optional<hash_algorithm> prehash_of(std::uint16_t s) noexcept {
+    const char* name = digest_of(s);
+    if (name == nullptr) {
+        return std::nullopt;
+    }
+    if (std::strcmp(name, "SHA256") == 0) {
+        return hash_algorithm::sha256;
+    }
+    return std::strcmp(name, "SHA384") == 0 ? hash_algorithm::sha384 : hash_algorithm::sha512;
+}
+
+}  // namespace
+
 bool private_key::sign(std::uint16_t s, byte_view message, bytes& signature) const {
     signature.clear();
     if (key_ == nullptr || !scheme_matches_key(s, type_)) {
         return false;
     }
     error_mark mark;
-    md_ctx_ptr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-    std::size_t len = 0;
-    if (ctx == nullptr ||
-        EVP_DigestSignInit_ex(ctx.get(), &pctx, digest_of(s), nullptr, nullptr, key_.get(),
-                              nullptr) != 1 ||
-        !configure(pctx, s) ||
-        EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+    const int max_size = EVP_PKEY_get_size(key_.get());
+    if (max_size <= 0) {
         return false;
     }
-    signature.resize(len);
-    if (EVP_DigestSign(ctx.get(), signature.data(), &len, message.data(), message.size()) != 1) {
-        signature.clear();
-        return false;
+    signature.resize(static_cast<std::size_t>(max_size));
+    std::size_t len = signature.size();
+    std::optional<hash_algorithm> prehash = prehash_of(s);
+    if (!prehash) {
+        // Ed25519 signs the message itself, in one call that copies nothing.
+        md_ctx_ptr ctx(EVP_MD_CTX_new());
+        if (ctx == nullptr ||
+            EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key_.get(),
+                                  nullptr) != 1 ||
+            EVP_DigestSign(ctx.get(), signature.data(), &len, message.data(), message.size()) !=
+                1) {
+            signature.clear();
+            return false;
+        }
+        signature.resize(len);
+        return true;
     }
-    signature.resize(len);
-    return true;
+    std::uint8_t digest_bytes[max_digest_size];
+    const std::size_t digest_size = digest(*prehash, message, digest_bytes);
+    EVP_PKEY_CTX* ctx = signers_->take(key_.get(), s);
+    const bool ok = ctx != nullptr &&
+                    EVP_PKEY_sign(ctx, signature.data(), &len, digest_bytes, digest_size) == 1;
+    if (ctx != nullptr) {
+        signers_->give_back(s, ctx);
+    }
+    signature.resize(ok ? len : 0);
+    return ok;
 }
 
 }  // namespace tlsio::crypto

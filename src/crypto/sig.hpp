@@ -96,7 +96,14 @@ private:
     struct deleter {
         void operator()(evp_pkey_st* p) const noexcept;
     };
+    /// Signing contexts already set up for this key, so a handshake does not
+    /// fetch the algorithm and build one each time (shared by threads).
+    struct signer_pool;
+    struct pool_deleter {
+        void operator()(signer_pool* p) const noexcept;
+    };
     std::unique_ptr<evp_pkey_st, deleter> key_;
+    std::unique_ptr<signer_pool, pool_deleter> signers_;
     key_type type_ = key_type::unsupported;
 };
 
