@@ -76,6 +76,52 @@ bool read_public(EVP_PKEY* key, kx_group g, bytes& out) {
     return true;
 }
 
+// Key-import contexts made once per thread and key type: creating one by name
+// (as EVP_PKEY_new_raw_private_key_ex does on every call) looks the key
+// management up in the provider store each time, a tenth of a key share's cost.
+class import_contexts {
+public:
+    import_contexts() = default;
+    import_contexts(const import_contexts&) = delete;
+    import_contexts& operator=(const import_contexts&) = delete;
+
+    // Ready for EVP_PKEY_fromdata, or nullptr.
+    EVP_PKEY_CTX* get(kx_group g) {
+        pkey_ctx_ptr& slot = g == kx_group::x25519 ? x25519_ : ec_;
+        if (slot == nullptr) {
+            slot.reset(EVP_PKEY_CTX_new_from_name(nullptr, g == kx_group::x25519 ? "X25519" : "EC",
+                                                  nullptr));
+        }
+        if (slot == nullptr || EVP_PKEY_fromdata_init(slot.get()) != 1) {
+            return nullptr;
+        }
+        return slot.get();
+    }
+
+private:
+    pkey_ctx_ptr x25519_;
+    pkey_ctx_ptr ec_;
+};
+
+EVP_PKEY_CTX* import_context(kx_group g) {
+    thread_local import_contexts contexts;
+    return contexts.get(g);
+}
+
+pkey_ptr x25519_key_from_private(byte_view priv) {
+    // The provider computes the public half when only the private key is given.
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
+                                          const_cast<std::uint8_t*>(priv.data()), priv.size()),
+        OSSL_PARAM_construct_end()};
+    EVP_PKEY_CTX* ctx = import_context(kx_group::x25519);
+    EVP_PKEY* key = nullptr;
+    if (ctx == nullptr || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) != 1) {
+        return nullptr;
+    }
+    return pkey_ptr(key);
+}
+
 // The public point d*G, uncompressed. EVP_PKEY_fromdata in OpenSSL 3.0 does not
 // derive it from the private scalar, so it is computed here.
 bool ec_public_from_private(kx_group g, const BIGNUM* d, bytes& out) {
@@ -115,10 +161,9 @@ pkey_ptr ec_key_from_private(kx_group g, byte_view priv, bytes& pub) {
         return nullptr;
     }
     std::unique_ptr<OSSL_PARAM, param_free> params(OSSL_PARAM_BLD_to_param(bld.get()));
-    pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    EVP_PKEY_CTX* ctx = params == nullptr ? nullptr : import_context(g);
     EVP_PKEY* key = nullptr;
-    if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    if (ctx == nullptr || EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params.get()) != 1) {
         return nullptr;
     }
     return pkey_ptr(key);
@@ -184,8 +229,7 @@ std::optional<kx_private_key> kx_private_key::from_private_bytes(kx_group g, byt
         if (priv.size() != 32) {
             return std::nullopt;
         }
-        k.key_.reset(
-            EVP_PKEY_new_raw_private_key_ex(nullptr, "X25519", nullptr, priv.data(), priv.size()));
+        k.key_.reset(x25519_key_from_private(priv).release());
         if (k.key_ == nullptr || !read_public(k.key_.get(), g, k.public_)) {
             return std::nullopt;
         }
