@@ -966,6 +966,66 @@ BOOST_AUTO_TEST_CASE(partial_reads_leave_data_pending) {
     BOOST_TEST((rest == to_bytes("456789")));
 }
 
+BOOST_AUTO_TEST_CASE(one_read_takes_every_buffered_record_that_fits) {
+    auto e = establish();
+    bytes wire;
+    bytes sent;
+    for (int i = 0; i < 3; ++i) {
+        bytes chunk(1000, static_cast<std::uint8_t>('a' + i));
+        auto w = write_all(*e->client, chunk);  // one record each
+        wire.insert(wire.end(), w.output.begin(), w.output.end());
+        sent.insert(sent.end(), chunk.begin(), chunk.end());
+    }
+    e->server->feed(wire);
+    bytes buf(64 * 1024);
+    std::size_t n = 0;
+    BOOST_TEST(e->server->read(buf, n) == status::done);
+    BOOST_TEST_REQUIRE(n == sent.size());
+    BOOST_TEST((bytes(buf.begin(), buf.begin() + 3000) == sent));
+    BOOST_TEST(e->server->pending() == 0u);
+    BOOST_TEST(e->server->read(buf, n) == status::want_read);
+}
+
+BOOST_AUTO_TEST_CASE(a_record_larger_than_the_space_left_waits_for_the_next_read) {
+    auto e = establish();
+    bytes first(3000, 'x');
+    bytes second(2000, 'y');
+    auto w1 = write_all(*e->client, first);
+    auto w2 = write_all(*e->client, second);
+    bytes wire = w1.output;
+    wire.insert(wire.end(), w2.output.begin(), w2.output.end());
+    e->server->feed(wire);
+    bytes buf(4000);
+    std::size_t n = 0;
+    BOOST_TEST(e->server->read(buf, n) == status::done);
+    BOOST_TEST(n == 4000u);  // all of the first record, the start of the second
+    BOOST_TEST((bytes(buf.begin(), buf.begin() + 3000) == first));
+    BOOST_TEST(std::all_of(buf.begin() + 3000, buf.end(), [](std::uint8_t b) { return b == 'y'; }));
+    BOOST_TEST(e->server->pending() == 1000u);
+    BOOST_TEST(e->server->read(buf, n) == status::done);
+    BOOST_TEST(n == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(data_before_a_bad_record_is_delivered_then_the_error) {
+    auto e = establish();
+    auto w1 = write_all(*e->client, to_bytes("good"));
+    auto w2 = write_all(*e->client, to_bytes("tampered"));
+    bytes wire = w1.output;
+    w2.output.back() ^= 1;  // breaks the tag
+    wire.insert(wire.end(), w2.output.begin(), w2.output.end());
+    e->server->feed(wire);
+    bytes buf(1000);
+    std::size_t n = 0;
+    BOOST_TEST(e->server->read(buf, n) == status::done);
+    BOOST_TEST(
+        (bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)) == to_bytes("good")));
+    BOOST_TEST(e->server->read(buf, n) == status::error);
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(e->server->error() == make_error_code(error::bad_record_mac));
+    // The alert is out, after the data was read.
+    BOOST_TEST(!e->server->output().empty());
+}
+
 // ---- KeyUpdate --------------------------------------------------------------------------------
 
 namespace {

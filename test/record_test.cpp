@@ -226,6 +226,39 @@ BOOST_AUTO_TEST_CASE(round_trip_every_aead) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(gathered_seal_and_open_into_another_buffer) {
+    // Sealing from several buffers gives the same record as sealing their
+    // concatenation in place; opening into a separate buffer gives the content.
+    for (aead_algorithm a : all_aeads) {
+        BOOST_TEST_CONTEXT(name(a)) {
+            keyed_pair in_place(a);
+            keyed_pair gathered(a);
+            gathered.sender.install(a, in_place.key, in_place.iv);
+            gathered.receiver.install(a, in_place.key, in_place.iv);
+            const bytes whole = random_bytes(3000);
+            const std::vector<byte_view> parts = {byte_view(whole).first(1),
+                                                  byte_view(whole).subspan(1, 1499),
+                                                  byte_view(whole).subspan(1500)};
+            bytes expected = seal(in_place.sender, whole, content_type::application_data);
+            bytes rec(expected.size(), 0xcc);
+            BOOST_TEST(gathered.sender.seal(rec.data(), parts, content_type::application_data) ==
+                       rec.size());
+            BOOST_TEST(to_hex(rec) == to_hex(expected));
+
+            bytes out(record::protection::plaintext_size(rec.size() - record::header_size));
+            content_type type = content_type::change_cipher_spec;
+            std::size_t size = 0;
+            const byte_view payload = byte_view(rec).subspan(record::header_size);
+            BOOST_TEST(!ec(gathered.receiver.open(rec.data(), payload, out.data(), type, size)));
+            BOOST_TEST((type == content_type::application_data));
+            BOOST_TEST_REQUIRE(size == whole.size());
+            BOOST_TEST((bytes(out.begin(), out.begin() + 3000) == whole));
+            // The record itself is left as it was.
+            BOOST_TEST(to_hex(rec) == to_hex(expected));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(same_content_different_sequence_different_record) {
     keyed_pair p(aead_algorithm::aes_128_gcm);
     bytes a = seal(p.sender, str("same"), content_type::application_data);
@@ -546,7 +579,7 @@ void on_fresh_thread(F f) {
 BOOST_AUTO_TEST_CASE(acquire_gives_an_empty_buffer_of_the_capacity) {
     on_fresh_thread([] {
         for (std::size_t n : {0u, 1u, 5u, 17000u}) {
-            bytes b = record::acquire_buffer(n);
+            record::io_buffer b = record::acquire_buffer(n);
             BOOST_TEST(b.empty());
             BOOST_TEST(b.capacity() >= n);
         }
@@ -555,7 +588,7 @@ BOOST_AUTO_TEST_CASE(acquire_gives_an_empty_buffer_of_the_capacity) {
 
 BOOST_AUTO_TEST_CASE(release_empties_and_frees_the_buffer) {
     on_fresh_thread([] {
-        bytes b = record::acquire_buffer(100);
+        record::io_buffer b = record::acquire_buffer(100);
         b.assign(50, 0x11);
         record::release_buffer(b);
         BOOST_TEST(b.empty());
@@ -567,19 +600,19 @@ BOOST_AUTO_TEST_CASE(release_empties_and_frees_the_buffer) {
 
 BOOST_AUTO_TEST_CASE(released_storage_is_reused) {
     on_fresh_thread([] {
-        bytes b = record::acquire_buffer(record::max_record);
+        record::io_buffer b = record::acquire_buffer(record::max_record);
         b.push_back(1);
         const std::uint8_t* storage = b.data();
         record::release_buffer(b);
         // Held by the pool, so the allocator cannot hand the address out again:
         // getting it back means the pool reused it.
-        bytes again = record::acquire_buffer(1000);
+        record::io_buffer again = record::acquire_buffer(1000);
         BOOST_TEST(again.empty());
         BOOST_TEST(again.capacity() >= record::max_record);
         again.push_back(2);
         BOOST_TEST(static_cast<const void*>(again.data()) == static_cast<const void*>(storage));
         // The pool gave it away: the next one is new.
-        bytes other = record::acquire_buffer(1000);
+        record::io_buffer other = record::acquire_buffer(1000);
         other.push_back(3);
         BOOST_TEST(static_cast<const void*>(other.data()) != static_cast<const void*>(storage));
         record::release_buffer(again);
@@ -589,13 +622,13 @@ BOOST_AUTO_TEST_CASE(released_storage_is_reused) {
 
 BOOST_AUTO_TEST_CASE(a_cached_buffer_too_small_is_not_used) {
     on_fresh_thread([] {
-        bytes small = record::acquire_buffer(100);
+        record::io_buffer small = record::acquire_buffer(100);
         std::size_t small_capacity = small.capacity();
         record::release_buffer(small);
-        bytes big = record::acquire_buffer(small_capacity + 1000);
+        record::io_buffer big = record::acquire_buffer(small_capacity + 1000);
         BOOST_TEST(big.capacity() >= small_capacity + 1000);
         // The small one is still there for a small request.
-        bytes again = record::acquire_buffer(10);
+        record::io_buffer again = record::acquire_buffer(10);
         BOOST_TEST(again.capacity() == small_capacity);
         record::release_buffer(big);
         record::release_buffer(again);
@@ -605,7 +638,7 @@ BOOST_AUTO_TEST_CASE(a_cached_buffer_too_small_is_not_used) {
 BOOST_AUTO_TEST_CASE(the_cache_is_bounded) {
     on_fresh_thread([] {
         // 20 buffers of distinct, recognizable capacities go back.
-        std::vector<bytes> held;
+        std::vector<record::io_buffer> held;
         for (std::size_t i = 0; i < 20; ++i) {
             held.push_back(record::acquire_buffer(4096 + i));
         }
@@ -615,7 +648,7 @@ BOOST_AUTO_TEST_CASE(the_cache_is_bounded) {
         }
         // Tiny requests take cached buffers first, then new tiny ones.
         std::size_t reused = 0;
-        std::vector<bytes> taken;
+        std::vector<record::io_buffer> taken;
         for (std::size_t i = 0; i < 20; ++i) {
             taken.push_back(record::acquire_buffer(1));
             reused += taken.back().capacity() >= 4096 ? 1 : 0;
@@ -629,10 +662,10 @@ BOOST_AUTO_TEST_CASE(the_cache_is_bounded) {
 
 BOOST_AUTO_TEST_CASE(huge_buffers_are_not_cached) {
     on_fresh_thread([] {
-        bytes huge = record::acquire_buffer(1024 * 1024);
+        record::io_buffer huge = record::acquire_buffer(1024 * 1024);
         record::release_buffer(huge);
         BOOST_TEST(huge.capacity() == 0u);
-        bytes next = record::acquire_buffer(1);
+        record::io_buffer next = record::acquire_buffer(1);
         BOOST_TEST(next.capacity() < 1024u * 1024u);
         record::release_buffer(next);
     });
@@ -640,13 +673,13 @@ BOOST_AUTO_TEST_CASE(huge_buffers_are_not_cached) {
 
 BOOST_AUTO_TEST_CASE(pools_are_per_thread) {
     on_fresh_thread([] {
-        bytes b = record::acquire_buffer(50000);
+        record::io_buffer b = record::acquire_buffer(50000);
         record::release_buffer(b);
         on_fresh_thread([] {
-            bytes other = record::acquire_buffer(1);
+            record::io_buffer other = record::acquire_buffer(1);
             BOOST_TEST(other.capacity() < 50000u);
         });
-        bytes mine = record::acquire_buffer(1);
+        record::io_buffer mine = record::acquire_buffer(1);
         BOOST_TEST(mine.capacity() >= 50000u);
         record::release_buffer(mine);
     });

@@ -47,14 +47,16 @@ bool add_aad(EVP_CIPHER_CTX* c, byte_view aad) {
             EVP_CipherUpdate(c, nullptr, &outl, aad.data(), static_cast<int>(aad.size())) == 1);
 }
 
-bool transform(EVP_CIPHER_CTX* c, mutable_bytes data) {
-    if (data.empty()) {
+// AES-GCM and ChaCha20-Poly1305 are stream modes: every update writes exactly
+// as many bytes as it reads, so parts can be fed one after the other.
+bool transform(EVP_CIPHER_CTX* c, byte_view in, std::uint8_t* out) {
+    if (in.empty()) {
         return true;
     }
     int outl = 0;
-    const int len = static_cast<int>(data.size());
-    return fits_int(data.size()) &&
-           EVP_CipherUpdate(c, data.data(), &outl, data.data(), len) == 1 && outl == len;
+    const int len = static_cast<int>(in.size());
+    return fits_int(in.size()) && EVP_CipherUpdate(c, out, &outl, in.data(), len) == 1 &&
+           outl == len;
 }
 
 bool finish(EVP_CIPHER_CTX* c) {
@@ -111,20 +113,38 @@ bool aead_context::init(aead_algorithm a, byte_view key) {
 }
 
 bool aead_context::seal(byte_view nonce, byte_view aad, mutable_bytes data, mutable_bytes tag) {
+    const byte_view part(data.data(), data.size());
+    return seal(nonce, aad, std::span<const byte_view>(&part, 1), data.data(), tag);
+}
+
+bool aead_context::seal(byte_view nonce, byte_view aad, std::span<const byte_view> plaintext,
+                        std::uint8_t* out, mutable_bytes tag) {
     EVP_CIPHER_CTX* c = ctx_.get();
-    return keyed_ && tag.size() >= aead_tag_size && start(c, nonce, 1) && add_aad(c, aad) &&
-           transform(c, data) && finish(c) &&
-           EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(aead_tag_size),
-                               tag.data()) == 1;
+    if (!keyed_ || tag.size() < aead_tag_size || !start(c, nonce, 1) || !add_aad(c, aad)) {
+        return false;
+    }
+    for (byte_view part : plaintext) {
+        if (!transform(c, part, out)) {
+            return false;
+        }
+        out += part.size();
+    }
+    return finish(c) && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG,
+                                            static_cast<int>(aead_tag_size), tag.data()) == 1;
 }
 
 bool aead_context::open(byte_view nonce, byte_view aad, mutable_bytes data, byte_view tag) {
+    return open(nonce, aad, byte_view(data.data(), data.size()), data.data(), tag);
+}
+
+bool aead_context::open(byte_view nonce, byte_view aad, byte_view ciphertext, std::uint8_t* out,
+                        byte_view tag) {
     EVP_CIPHER_CTX* c = ctx_.get();
     // The tag goes in before the data so that finish() checks it.
     return keyed_ && tag.size() == aead_tag_size && start(c, nonce, 0) &&
            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_size),
                                const_cast<std::uint8_t*>(tag.data())) == 1 &&
-           add_aad(c, aad) && transform(c, data) && finish(c);
+           add_aad(c, aad) && transform(c, ciphertext, out) && finish(c);
 }
 
 }  // namespace tlsio::crypto

@@ -37,9 +37,20 @@ public:
     /// `nonce` is 12 bytes. Returns false on libcrypto failure.
     bool seal(byte_view nonce, byte_view aad, mutable_bytes data, mutable_bytes tag);
 
+    /// Encrypts the concatenation of `plaintext` into `out` (as many bytes as
+    /// the parts hold; `out` may be where the parts are), then writes the tag.
+    /// Sealing from the caller's buffers saves copying them first.
+    bool seal(byte_view nonce, byte_view aad, std::span<const byte_view> plaintext,
+              std::uint8_t* out, mutable_bytes tag);
+
     /// Decrypts `data` in place. Returns false when the tag does not verify;
     /// the contents of `data` are then unspecified.
     bool open(byte_view nonce, byte_view aad, mutable_bytes data, byte_view tag);
+
+    /// Decrypts `ciphertext` into `out` (ciphertext.size() bytes; `out` may be
+    /// `ciphertext` itself). On false the contents of `out` are unspecified.
+    bool open(byte_view nonce, byte_view aad, byte_view ciphertext, std::uint8_t* out,
+              byte_view tag);
 
 private:
     struct deleter {

@@ -107,7 +107,7 @@ void connection::consume_output(std::size_t n) {
 
 // ---- Records ----------------------------------------------------------------------
 
-connection::next connection::next_record(record_view& r) {
+connection::next connection::next_record(record_view& r, mutable_bytes destination) {
     std::size_t available = in_end_ - in_start_;
     if (available < record::header_size) {
         return next::need_input;
@@ -145,12 +145,24 @@ connection::next connection::next_record(record_view& r) {
         r = {type, payload};
         return next::record;
     }
+    // Application data is opened straight into the caller's buffer when it fits
+    // there, which saves copying it out of ours afterwards.
+    std::uint8_t* out = payload.data();
+    if (!destination.empty() &&
+        record::protection::plaintext_size(payload.size()) <= destination.size()) {
+        out = destination.data();
+    }
     std::size_t content_size = 0;
-    if (error e = read_.open(header, payload, r.type, content_size); e != wire::ok) {
+    if (error e = read_.open(header, payload, out, r.type, content_size); e != wire::ok) {
         fail(e);
         return next::failed;
     }
-    r.content = payload.first(content_size);
+    if (out != payload.data() && r.type != wire::content_type::application_data) {
+        // Anything else is handled from our own buffer.
+        std::memcpy(payload.data(), out, content_size);
+        out = payload.data();
+    }
+    r.content = mutable_bytes(out, content_size);
     if (r.type == wire::content_type::change_cipher_spec) {
         fail(error::unexpected_message, "protected ChangeCipherSpec");
         return next::failed;
@@ -172,9 +184,23 @@ status connection::need_input() {
     return status::error;
 }
 
-status connection::process_one() {
+bool connection::record_buffered() const noexcept {
+    const std::size_t available = in_end_ - in_start_;
+    return available >= record::header_size &&
+           available - record::header_size >= wire::load_u16(in_.data() + in_start_ + 3);
+}
+
+void connection::release_input_if_idle() noexcept {
+    if (in_start_ == in_end_ && !pending()) {
+        // Idle: give the input buffer back until bytes arrive again.
+        in_start_ = in_end_ = app_start_ = app_end_ = 0;
+        record::release_buffer(in_);
+    }
+}
+
+status connection::process_one(mutable_bytes destination, std::size_t* direct) {
     record_view r{};
-    switch (next_record(r)) {
+    switch (next_record(r, destination)) {
         case next::need_input:
             return need_input();
         case next::failed:
@@ -196,6 +222,10 @@ status connection::process_one() {
             if (!hs_.empty()) {
                 return fail(error::unexpected_message,
                             "application data inside a handshake message");
+            }
+            if (!destination.empty() && r.content.data() == destination.data()) {
+                *direct = r.content.size();
+                return status::done;
             }
             app_start_ = static_cast<std::size_t>(r.content.data() - in_.data());
             app_end_ = app_start_ + r.content.size();
@@ -299,11 +329,12 @@ void connection::write_records(wire::content_type type, std::span<const byte_vie
     for (byte_view p : parts) {
         total += p.size();
     }
-    bytes& out = output_target();
+    record::io_buffer& out = output_target();
     if (out.capacity() == 0) {
         out = record::acquire_buffer(input_capacity);
     }
-    // The parts are one stream of bytes: records are filled across their edges.
+    // The parts are one stream of bytes: records are filled across their edges,
+    // and sealed straight from the caller's buffers.
     std::size_t part = 0;
     std::size_t part_offset = 0;
     std::size_t done = 0;
@@ -313,12 +344,13 @@ void connection::write_records(wire::content_type type, std::span<const byte_vie
             ccs_pending_ = false;
             write_change_cipher_spec();
         }
-        std::size_t at = out.size();
-        out.resize(at + record::header_size + n + (write_.active() ? record::seal_overhead : 0));
-        std::uint8_t* content = out.data() + at + record::header_size;
+        std::array<byte_view, 16> slices;
+        std::size_t count = 0;
         for (std::size_t filled = 0; filled < n;) {
             std::size_t take = std::min(n - filled, parts[part].size() - part_offset);
-            std::memcpy(content + filled, parts[part].data() + part_offset, take);
+            if (take > 0) {
+                slices[count++] = parts[part].subspan(part_offset, take);
+            }
             filled += take;
             part_offset += take;
             if (part_offset == parts[part].size()) {
@@ -326,9 +358,17 @@ void connection::write_records(wire::content_type type, std::span<const byte_vie
                 part_offset = 0;
             }
         }
+        std::size_t at = out.size();
+        out.resize(at + record::header_size + n + (write_.active() ? record::seal_overhead : 0));
         if (!write_.active()) {
             record::write_header(out.data() + at, type, n, version);
-        } else if (write_.seal(out.data() + at, n, type) == 0) {
+            std::uint8_t* content = out.data() + at + record::header_size;
+            for (byte_view slice : std::span<const byte_view>(slices.data(), count)) {
+                std::memcpy(content, slice.data(), slice.size());
+                content += slice.size();
+            }
+        } else if (write_.seal(out.data() + at, std::span<const byte_view>(slices.data(), count),
+                               type) == 0) {
             // libcrypto failed to seal: nothing sensible can be sent any more.
             out.resize(at);
             error_ = error::internal_error;
@@ -341,7 +381,7 @@ void connection::write_records(wire::content_type type, std::span<const byte_vie
 
 void connection::write_change_cipher_spec() {
     flush_handshake();
-    bytes& out = output_target();
+    record::io_buffer& out = output_target();
     std::size_t at = out.size();
     out.resize(at + record::header_size + 1);
     record::write_header(out.data() + at, wire::content_type::change_cipher_spec, 1);
@@ -412,17 +452,19 @@ status connection::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read)
     if (buffer.empty()) {
         return status::done;  // as Asio's read_some: nothing asked, nothing read
     }
+    // Fills the buffer with as many records as are already here and fit in it,
+    // opening them in place there; stops at the first that needs more input.
     for (;;) {
         if (pending() > 0) {
-            std::size_t n = std::min(pending(), buffer.size());
-            std::memcpy(buffer.data(), in_.data() + app_start_, n);
+            std::size_t n = std::min(pending(), buffer.size() - bytes_read);
+            std::memcpy(buffer.data() + bytes_read, in_.data() + app_start_, n);
             app_start_ += n;
-            bytes_read = n;
-            if (in_start_ == in_end_ && !pending()) {
-                // Idle: give the input buffer back until bytes arrive again.
-                in_start_ = in_end_ = app_start_ = app_end_ = 0;
-                record::release_buffer(in_);
-            }
+            bytes_read += n;
+            release_input_if_idle();
+            return status::done;
+        }
+        if (bytes_read > 0 && (bytes_read == buffer.size() || !record_buffered())) {
+            release_input_if_idle();
             return status::done;
         }
         if (received_close_notify_) {
@@ -431,9 +473,13 @@ status connection::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read)
         if (state_ == state::failed) {
             return status::error;
         }
-        status s = process_one();
+        std::size_t direct = 0;
+        status s = process_one(buffer.subspan(bytes_read), &direct);
+        bytes_read += direct;
         if (s != status::done) {
-            return s;
+            // Data read before a close_notify or an error is delivered first;
+            // the next read reports what followed it.
+            return bytes_read > 0 ? status::done : s;
         }
     }
 }

@@ -8,6 +8,7 @@
 #include "crypto/x509.hpp"
 #include "engine/context_impl.hpp"
 #include "handshake/key_schedule.hpp"
+#include "record/buffer_pool.hpp"
 #include "record/protection.hpp"
 #include "wire/messages.hpp"
 
@@ -90,9 +91,15 @@ private:
         mutable_bytes content;
     };
     enum class next { record, need_input, failed };
-    next next_record(record_view& r);
-    status drive_until(bool (*satisfied)(const connection&));
-    status process_one();
+    /// The next record; protected application data is opened into
+    /// `destination` when it fits there.
+    next next_record(record_view& r, mutable_bytes destination = {});
+    /// True when a whole record is waiting in the input.
+    bool record_buffered() const noexcept;
+    void release_input_if_idle() noexcept;
+    /// Handles one record. Application data opened into `destination` is not
+    /// pending: `*direct` says how much of it there is.
+    status process_one(mutable_bytes destination = {}, std::size_t* direct = nullptr);
     status handle_alert(byte_view content);
     status handle_change_cipher_spec(byte_view content, bool protected_record);
     status handle_handshake_bytes(byte_view content);
@@ -167,7 +174,7 @@ private:
 
     // Input: raw transport bytes [in_start_, in_end_) and decrypted application
     // data [app_start_, app_end_), both inside in_.
-    bytes in_;
+    record::io_buffer in_;
     std::size_t in_start_ = 0;
     std::size_t in_end_ = 0;
     std::size_t app_start_ = 0;
@@ -178,11 +185,11 @@ private:
     // out_, they must not move until consumed (a transport write may be in
     // flight), so records made meanwhile (a KeyUpdate reply, an alert) go to
     // out_next_ and follow when out_ is fully consumed.
-    bytes out_;
+    record::io_buffer out_;
     std::size_t out_start_ = 0;
-    bytes out_next_;
+    record::io_buffer out_next_;
     mutable bool output_handed_out_ = false;
-    bytes& output_target() noexcept { return output_handed_out_ ? out_next_ : out_; }
+    record::io_buffer& output_target() noexcept { return output_handed_out_ ? out_next_ : out_; }
 
     // Handshake bytes received but not yet processed (messages may span records).
     bytes hs_;

@@ -11,7 +11,7 @@ constexpr std::size_t max_cached = 16;
 constexpr std::size_t max_cached_capacity = 256 * 1024;
 
 struct pool {
-    std::vector<bytes> buffers;
+    std::vector<io_buffer> buffers;
 };
 
 pool& local_pool() {
@@ -21,22 +21,22 @@ pool& local_pool() {
 
 }  // namespace
 
-bytes acquire_buffer(std::size_t capacity) {
+io_buffer acquire_buffer(std::size_t capacity) {
     pool& p = local_pool();
     auto it = std::find_if(p.buffers.begin(), p.buffers.end(),
-                           [&](const bytes& b) { return b.capacity() >= capacity; });
+                           [&](const io_buffer& b) { return b.capacity() >= capacity; });
     if (it != p.buffers.end()) {
-        bytes b = std::move(*it);
+        io_buffer b = std::move(*it);
         *it = std::move(p.buffers.back());
         p.buffers.pop_back();
         return b;
     }
-    bytes b;
+    io_buffer b;
     b.reserve(capacity);
     return b;
 }
 
-void release_buffer(bytes& buffer) noexcept {
+void release_buffer(io_buffer& buffer) noexcept {
     if (buffer.capacity() == 0) {
         return;
     }
@@ -49,7 +49,7 @@ void release_buffer(bytes& buffer) noexcept {
             // No room to cache it: just free it below.
         }
     }
-    bytes().swap(buffer);
+    io_buffer().swap(buffer);
 }
 
 }  // namespace tlsio::record

@@ -36,11 +36,27 @@ public:
     /// for seal_overhead more bytes. Returns the whole record's size, or 0 on failure.
     std::size_t seal(std::uint8_t* record, std::size_t content_size, wire::content_type type);
 
+    /// Seals the concatenation of `content` (at most max_plaintext bytes, from
+    /// the caller's buffers) into a record at `record`, which has room for the
+    /// header, the content and seal_overhead. Returns the record's size, or 0.
+    std::size_t seal(std::uint8_t* record, std::span<const byte_view> content,
+                     wire::content_type type);
+
     /// Opens the payload of a protected record in place. On success `type` is the
     /// inner content type and `content_size` the content length (padding removed).
     /// Errors: bad_record_mac, record_overflow, unexpected_message (all padding).
     error open(const std::uint8_t* header, mutable_bytes payload, wire::content_type& type,
                std::size_t& content_size);
+
+    /// Opens `payload` into `out`, which holds plaintext_size(payload) bytes:
+    /// the content is then at `out`. Same errors as the in-place open.
+    error open(const std::uint8_t* header, byte_view payload, std::uint8_t* out,
+               wire::content_type& type, std::size_t& content_size);
+
+    /// Bytes an open of `payload_size` bytes writes (content, type and padding).
+    static std::size_t plaintext_size(std::size_t payload_size) noexcept {
+        return payload_size > crypto::aead_tag_size ? payload_size - crypto::aead_tag_size : 0;
+    }
 
 private:
     void nonce(std::uint8_t* out) const noexcept;
