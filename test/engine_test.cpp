@@ -74,9 +74,8 @@ context client_context(const std::string& trusted_pem = default_ca().root_pem())
 }
 
 engine_options to(const std::string& host) {
-    engine_options o;
-    o.server_name = host;
-    return o;
+    // Designated initializers must compile under -Wextra -Werror.
+    return engine_options{.server_name = host};
 }
 
 error_code alert_code(alert a) {
