@@ -1018,6 +1018,11 @@ BOOST_AUTO_TEST_CASE(data_before_a_bad_record_is_delivered_then_the_error) {
     BOOST_TEST(e->server->read(buf, n) == status::done);
     BOOST_TEST(
         (bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)) == to_bytes("good")));
+    // The bad record was opened into the same buffer, behind "good": what it
+    // decrypted to (unauthenticated) is not left there.
+    const bytes tampered = to_bytes("tampered");
+    BOOST_TEST(
+        (std::search(buf.begin(), buf.end(), tampered.begin(), tampered.end()) == buf.end()));
     BOOST_TEST(e->server->read(buf, n) == status::error);
     BOOST_TEST(n == 0u);
     BOOST_TEST(e->server->error() == make_error_code(error::bad_record_mac));

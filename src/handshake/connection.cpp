@@ -154,6 +154,10 @@ connection::next connection::next_record(record_view& r, mutable_bytes destinati
     }
     std::size_t content_size = 0;
     if (error e = read_.open(header, payload, out, r.type, content_size); e != wire::ok) {
+        if (out != payload.data()) {
+            // Unauthenticated plaintext must not be left in the caller's buffer.
+            crypto::cleanse(mutable_bytes(out, record::protection::plaintext_size(payload.size())));
+        }
         fail(e);
         return next::failed;
     }
