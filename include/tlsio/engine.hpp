@@ -129,6 +129,10 @@ public:
     bool handshake_done() const noexcept;
     /// Application data already decrypted and waiting to be read.
     std::size_t pending() const noexcept;
+    /// Transport bytes received but not processed yet (whole or partial
+    /// records): a read may return data without the transport having any, as
+    /// SSL_has_pending says for OpenSSL.
+    std::size_t buffered_input() const noexcept;
     bool received_close_notify() const noexcept;
     bool sent_close_notify() const noexcept;
     role get_role() const noexcept;

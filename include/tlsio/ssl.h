@@ -226,6 +226,8 @@ int tlsio_read_ex(TLSIO* ssl, void* buf, size_t num, size_t* readbytes);
 int tlsio_write_ex(TLSIO* ssl, const void* buf, size_t num, size_t* written);
 /* Decrypted bytes ready to read without touching the transport. */
 int tlsio_pending(const TLSIO* ssl);
+/* 1 when a read can return data without the transport being readable:
+   decrypted bytes, or records received and not opened yet (SSL_has_pending). */
 int tlsio_has_pending(const TLSIO* ssl);
 
 /* First call: sends close_notify and returns 0, or 1 if the peer's

@@ -919,7 +919,12 @@ int tlsio_pending(const TLSIO* s) {
 }
 
 int tlsio_has_pending(const TLSIO* s) {
-    return tlsio_pending(s) > 0 ? 1 : 0;
+    // As SSL_has_pending: decrypted data, or records received and not yet
+    // opened (a read would return them without the transport being readable).
+    if (s == nullptr || !s->engine) {
+        return 0;
+    }
+    return s->engine->pending() > 0 || s->engine->buffered_input() > 0 ? 1 : 0;
 }
 
 int tlsio_shutdown(TLSIO* s) {

@@ -76,6 +76,9 @@ bool engine::handshake_done() const noexcept {
 std::size_t engine::pending() const noexcept {
     return impl_->pending();
 }
+std::size_t engine::buffered_input() const noexcept {
+    return impl_->buffered_input();
+}
 bool engine::received_close_notify() const noexcept {
     return impl_->received_close_notify_;
 }

@@ -83,6 +83,7 @@ public:
     long verify_result_ = 0;
 
     std::size_t pending() const noexcept { return app_end_ - app_start_; }
+    std::size_t buffered_input() const noexcept { return in_end_ - in_start_; }
 
 private:
     // ---- Records -------------------------------------------------------------

@@ -214,6 +214,28 @@ BOOST_AUTO_TEST_CASE(bio_pair_handshake_data_and_close) {
     BOOST_TEST(errors().empty());
 }
 
+BOOST_AUTO_TEST_CASE(has_pending_counts_records_not_yet_opened) {
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    BOOST_REQUIRE_EQUAL(tlsio_set1_host(c, "localhost"), 1);
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_REQUIRE_EQUAL(rc, 1);
+    BOOST_REQUIRE_EQUAL(rs, 1);
+    BOOST_TEST(tlsio_write(c, "hello", 5) == 5);  // two records, read from the
+    BOOST_TEST(tlsio_write(c, "world", 5) == 5);  // BIO together
+    char buf[5];
+    BOOST_TEST(tlsio_read(s, buf, 5) == 5);
+    BOOST_TEST(std::string(buf, 5) == "hello");
+    BOOST_TEST(tlsio_pending(s) == 0);      // nothing decrypted is waiting,
+    BOOST_TEST(tlsio_has_pending(s) == 1);  // but the second record is here
+    BOOST_TEST(tlsio_read(s, buf, 5) == 5);
+    BOOST_TEST(std::string(buf, 5) == "world");
+    BOOST_TEST(tlsio_has_pending(s) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(memory_bios_moved_by_hand) {
     ERR_clear_error();
     ctx_ptr cctx(make_client_ctx());
