@@ -4,7 +4,7 @@
 // gives one) and every `invalid` case refused. `acceptable` cases are counted,
 // not judged, except where TLS itself decides (see the notes at each file).
 #define BOOST_TEST_MODULE crypto_wycheproof
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <boost/json/src.hpp>
 

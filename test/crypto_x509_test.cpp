@@ -2,7 +2,7 @@
 // validation and its error mapping, signatures for every scheme, key loading,
 // and known answers for hashes, HMAC, HKDF, AEAD and key exchange.
 #define BOOST_TEST_MODULE crypto_x509
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "crypto/aead.hpp"
 #include "crypto/hash.hpp"

@@ -4,7 +4,7 @@
 #include <tlsio/engine.hpp>
 
 #define BOOST_TEST_MODULE engine_bad_input_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "support/pki.hpp"
 #include "support/pump.hpp"

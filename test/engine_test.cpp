@@ -5,7 +5,7 @@
 
 #define BOOST_TEST_MODULE engine_test
 #include <boost/system/system_error.hpp>
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "support/pki.hpp"
 #include "support/pump.hpp"

@@ -10,7 +10,7 @@
 #include "handshake/key_schedule.hpp"
 
 #define BOOST_TEST_MODULE key_schedule_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "crypto/hash.hpp"
 #include "crypto/kx.hpp"

@@ -4,7 +4,7 @@
 #include "record/protection.hpp"
 
 #define BOOST_TEST_MODULE record_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "crypto/hash.hpp"
 #include "record/buffer_pool.hpp"

@@ -36,7 +36,7 @@
 // sequence number ahead of tlsio's; those are compared by opening both with
 // the engine's application secret at their own sequence numbers.
 #define BOOST_TEST_MODULE rfc8448
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <tlsio/context.hpp>
 #include <tlsio/engine.hpp>

@@ -5,7 +5,7 @@
 #include <tlsio/beast.hpp>
 
 #define BOOST_TEST_MODULE stream_beast_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "support/pki.hpp"
 

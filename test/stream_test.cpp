@@ -7,7 +7,7 @@
 #include <tlsio/stream.hpp>
 
 #define BOOST_TEST_MODULE stream_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "support/pki.hpp"
 #include "support/test_stream.hpp"

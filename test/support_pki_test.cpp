@@ -3,7 +3,7 @@
 #include "support/pki.hpp"
 
 #define BOOST_TEST_MODULE support_pki_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>

@@ -8,7 +8,7 @@
 #include "wire/messages.hpp"
 
 #define BOOST_TEST_MODULE wire_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "support/pump.hpp"
 

@@ -3,7 +3,7 @@
 #include <tlsio/ssl.h>
 
 #define BOOST_TEST_MODULE c_api_interop_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "openssl_peers.hpp"
 #include "test_pki.hpp"

@@ -4,7 +4,7 @@
 #include <tlsio/ssl.h>
 
 #define BOOST_TEST_MODULE c_api_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "support/pki.hpp"
 

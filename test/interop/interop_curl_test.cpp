@@ -1,7 +1,7 @@
 // tlsio's server engine against curl (HTTPS GET) on 127.0.0.1.
 // Registered only when CMake found curl; see CMakeLists.txt.
 #define BOOST_TEST_MODULE interop_curl_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "interop_test_support.hpp"
 

@@ -2,7 +2,7 @@
 // and openssl s_server talking to openssl s_client through it. No tlsio engine
 // here, so a failure in this suite is a harness problem, not an engine bug.
 #define BOOST_TEST_MODULE interop_harness_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "interop_test_support.hpp"
 

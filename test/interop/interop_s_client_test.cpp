@@ -4,7 +4,7 @@
 // case checks the engine's accessors and what s_client printed or traced
 // (-trace -msgfile), and that application data arrives intact both ways.
 #define BOOST_TEST_MODULE interop_s_client_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "interop_test_support.hpp"
 

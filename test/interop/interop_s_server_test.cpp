@@ -4,7 +4,7 @@
 // s_server printed or traced (-trace -msgfile), and that application data
 // arrives intact in both directions.
 #define BOOST_TEST_MODULE interop_s_server_test
-#include <boost/test/included/unit_test.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include "interop_test_support.hpp"
 
