@@ -1,4 +1,4 @@
-// The crypto layer against the Wycheproof vectors in TLSIO_TESTDATA_DIR/wycheproof.
+// The crypto layer against the Wycheproof vectors in $TLSIO_TESTDATA_DIR/wycheproof.
 //
 // Every `valid` case must be accepted (with the expected output where the file
 // gives one) and every `invalid` case refused. `acceptable` cases are counted,
@@ -12,6 +12,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/sig.hpp"
+#include "support/testdata.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -51,7 +52,7 @@ std::string str_field(const json::object& o, const char* key) {
 }
 
 json::value load(const std::string& file) {
-    const std::string path = std::string(TLSIO_TESTDATA_DIR) + "/wycheproof/" + file;
+    const std::string path = tlsio::test::testdata_dir() + "/wycheproof/" + file;
     std::ifstream in(path, std::ios::binary);
     BOOST_REQUIRE_MESSAGE(in, "cannot open " << path);
     std::ostringstream text;

@@ -16,6 +16,7 @@
 #include "crypto/kx.hpp"
 #include "record/protection.hpp"
 #include "support/pump.hpp"
+#include "support/testdata.hpp"
 #include "wire/messages.hpp"
 
 #include <algorithm>
@@ -69,7 +70,7 @@ std::string hex_of(const secret& s) {
 
 // The fields of one RFC 8448 trace in transcripts.vec.
 std::map<std::string, bytes> trace(const std::string& name) {
-    std::ifstream in(std::string(TLSIO_TESTDATA_DIR) + "/rfc8448/transcripts.vec");
+    std::ifstream in(tlsio::test::testdata_dir() + "/rfc8448/transcripts.vec");
     BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot open transcripts.vec");
     std::map<std::string, bytes> out;
     std::string line;

@@ -9,6 +9,7 @@
 #include "crypto/hash.hpp"
 #include "record/buffer_pool.hpp"
 #include "support/pump.hpp"
+#include "support/testdata.hpp"
 
 #include <fstream>
 #include <map>
@@ -47,7 +48,7 @@ bytes str(std::string_view s) {
 
 // The fields of one RFC 8448 trace in transcripts.vec.
 std::map<std::string, bytes> trace(const std::string& name) {
-    std::ifstream in(std::string(TLSIO_TESTDATA_DIR) + "/rfc8448/transcripts.vec");
+    std::ifstream in(tlsio::test::testdata_dir() + "/rfc8448/transcripts.vec");
     BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot open transcripts.vec");
     std::map<std::string, bytes> out;
     std::string line;

@@ -47,6 +47,7 @@
 #include "handshake/key_schedule.hpp"
 #include "record/protection.hpp"
 #include "support/pump.hpp"
+#include "support/testdata.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -76,7 +77,9 @@ using bview = std::span<const std::uint8_t>;
 using tlsio::test::from_hex;
 using tlsio::test::to_hex;
 
-const std::string data_dir = std::string(TLSIO_TESTDATA_DIR) + "/rfc8448/";
+std::string data_dir() {
+    return tlsio::test::testdata_dir() + "/rfc8448/";
+}
 
 // ---- The trace file ------------------------------------------------------------
 
@@ -146,7 +149,7 @@ public:
 const trace& get_trace(const std::string& section) {
     static const std::map<std::string, trace> all = [] {
         std::map<std::string, trace> m;
-        std::istringstream in(slurp(data_dir + "transcripts.vec"));
+        std::istringstream in(slurp(data_dir() + "transcripts.vec"));
         std::string line;
         trace* current = nullptr;
         while (std::getline(in, line)) {
@@ -180,7 +183,7 @@ const trace& get_trace(const std::string& section) {
 /// extensions field of the trace's CertificateEntry); tlsio rightly refuses
 /// trailing bytes after a certificate, so the certificate is re-encoded alone.
 std::string certificate_pem(const std::string& file) {
-    std::string text = slurp(data_dir + file);
+    std::string text = slurp(data_dir() + file);
     BIO* in = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
     char* name = nullptr;
     char* header = nullptr;

@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "support/pump.hpp"
+#include "support/testdata.hpp"
 
 #include <tlsio/engine.hpp>
 
@@ -56,7 +57,7 @@ using section = std::map<std::string, bytes>;
 const std::map<std::string, section>& traces() {
     static const std::map<std::string, section> all = [] {
         std::map<std::string, section> out;
-        std::ifstream in(std::string(TLSIO_TESTDATA_DIR) + "/rfc8448/transcripts.vec");
+        std::ifstream in(tlsio::test::testdata_dir() + "/rfc8448/transcripts.vec");
         BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot open transcripts.vec");
         std::string line;
         std::string current;

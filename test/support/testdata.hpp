@@ -1,0 +1,30 @@
+// Where the test vectors are, found at run time: $TLSIO_TESTDATA_DIR, which
+// ctest sets for every suite (test/CMakeLists.txt). Not a compile definition,
+// so that no clone's absolute path is compiled into the objects and ccache
+// hits across clones at different paths.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace tlsio::test {
+
+/// The folder with rfc8448/ and wycheproof/. Throws when $TLSIO_TESTDATA_DIR
+/// is unset or not a directory: a test without its vectors fails, never skips.
+inline std::string testdata_dir() {
+    const char* dir = std::getenv("TLSIO_TESTDATA_DIR");
+    if (dir == nullptr || *dir == '\0') {
+        throw std::runtime_error(
+            "TLSIO_TESTDATA_DIR is not set: run the suite through ctest, or set it to the "
+            "folder with rfc8448/ and wycheproof/ (../shared/testdata beside the clone)");
+    }
+    if (!std::filesystem::is_directory(dir)) {
+        throw std::runtime_error(std::string("TLSIO_TESTDATA_DIR=") + dir +
+                                 " is not a directory (the test vectors are missing)");
+    }
+    return dir;
+}
+
+}  // namespace tlsio::test
