@@ -34,7 +34,7 @@ packages=(
     curl              # interop peer in test/interop
     tshark            # decrypts a captured session with a key log (test/interop_cli)
     libboost1.81-dev  # Asio, System
-    libboost-test1.81-dev
+    libboost-test1.81-dev     # Boost.Test, linked (not header-only) by the test suites
     libboost-context1.81-dev  # asio::spawn (yield_context) in test/stream_test.cpp
 )
 if [[ $want_fuzz == 1 ]]; then
