@@ -1505,9 +1505,9 @@ BOOST_FIXTURE_TEST_CASE(shutdown_discards_unread_data, tcp_fixture) {
     handshake_tcp(io, cli, srv);
     const auto data = pattern(20'000, 3);
     error_code wec, rec, ssd = asio::error::would_block, csd = asio::error::would_block;
+    std::array<char, 8> buf{};  // outlives the read that fills it
     asio::async_write(srv, asio::buffer(data), [&](error_code ec, std::size_t) {
         wec = ec;
-        std::array<char, 8> buf{};
         srv.async_read_some(asio::buffer(buf), [&](error_code ec2, std::size_t) {
             rec = ec2;
             srv.async_shutdown([&](error_code ec3) { ssd = ec3; });
