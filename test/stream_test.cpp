@@ -199,6 +199,39 @@ void run_bounded(asio::io_context& io, std::chrono::steady_clock::duration limit
     BOOST_REQUIRE_MESSAGE(finished, "the io_context still had work at the deadline (a hang)");
 }
 
+/// A client and a server stream on the two ends of a connected loopback TCP
+/// pair, with the test contexts; the client expects the name "localhost". As
+/// a fixture (BOOST_FIXTURE_TEST_CASE), the test case sees `io`, `cli` and `srv`.
+struct tcp_streams {
+    asio::io_context io;
+    std::pair<tcp::socket, tcp::socket> transport_ = tcp_pair(io);
+    tls_tcp cli{std::move(transport_.first), client_context()};
+    tls_tcp srv{std::move(transport_.second), server_context()};
+    tcp_streams() { cli.set_host("localhost"); }
+};
+
+/// The same over the in-memory stream of support/test_stream.hpp.
+struct memory_streams {
+    asio::io_context io;
+    std::pair<memory_stream, memory_stream> transport_ =
+        tlsio::test::make_memory_pair(io.get_executor());
+    tls_mem cli{std::move(transport_.first), client_context()};
+    tls_mem srv{std::move(transport_.second), server_context()};
+    memory_streams() { cli.set_host("localhost"); }
+};
+
+/// Handshakes both ends (async) and requires both to succeed; leaves `io`
+/// ready to run again.
+template <class Stream>
+void handshake_both(asio::io_context& io, Stream& cli, Stream& srv) {
+    error_code cec = asio::error::would_block, sec = asio::error::would_block;
+    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
+    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
+    run_bounded(io);
+    BOOST_TEST_REQUIRE(!cec, cec.message());
+    BOOST_TEST_REQUIRE(!sec, sec.message());
+}
+
 /// Starts a coroutine; an exception escaping it fails the test, a normal end
 /// increments `*done`.
 void spawn_checked(asio::io_context& io, asio::awaitable<void> task, std::string name,
@@ -297,13 +330,7 @@ asio::awaitable<void> handshake_then_wait_server(Stream& s) {
 // =========================================================================================
 BOOST_AUTO_TEST_SUITE(completion_tokens)
 
-BOOST_AUTO_TEST_CASE(callbacks) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
-
+BOOST_FIXTURE_TEST_CASE(callbacks, tcp_streams) {
     int server_done = 0;
     spawn_checked(io, echo_server(srv), "server", &server_done);
 
@@ -347,12 +374,7 @@ asio::awaitable<void> awaitable_client(tls_tcp& s, std::string& echoed) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(use_awaitable) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(use_awaitable, tcp_streams) {
     int done = 0;
     std::string echoed;
     spawn_checked(io, echo_server(srv), "server", &done);
@@ -394,13 +416,7 @@ BOOST_AUTO_TEST_CASE(default_completion_token_of_the_executor) {
     BOOST_TEST(echoed == "default token");
 }
 
-BOOST_AUTO_TEST_CASE(deferred) {
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
-
+BOOST_FIXTURE_TEST_CASE(deferred, memory_streams) {
     // Deferred operations do nothing until they are invoked.
     auto client_handshake = cli.async_handshake(stream_base::client, asio::deferred);
     auto server_handshake = srv.async_handshake(stream_base::server, asio::deferred);
@@ -448,12 +464,7 @@ BOOST_AUTO_TEST_CASE(deferred) {
     BOOST_TEST(echoed == msg);
 }
 
-BOOST_AUTO_TEST_CASE(use_future) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(use_future, tcp_streams) {
     int server_done = 0;
     spawn_checked(io, echo_server(srv), "server", &server_done);
 
@@ -505,12 +516,7 @@ BOOST_AUTO_TEST_CASE(use_future) {
 }
 
 #if TLSIO_TEST_HAVE_SPAWN
-BOOST_AUTO_TEST_CASE(yield_context) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(yield_context, tcp_streams) {
     int server_done = 0;
     spawn_checked(io, echo_server(srv), "server", &server_done);
 
@@ -579,12 +585,7 @@ asio::awaitable<void> echo_then_drop_server(tls_tcp& s) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(as_tuple) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(as_tuple, tcp_streams) {
     int done = 0;
     std::vector<error_code> errors;
     std::string got;
@@ -605,25 +606,8 @@ BOOST_AUTO_TEST_SUITE_END()
 // =========================================================================================
 BOOST_AUTO_TEST_SUITE(never_inline)
 
-namespace {
-/// Handshakes a memory pair; leaves `io` ready to run again.
-void handshake_pair(asio::io_context& io, tls_mem& cli, tls_mem& srv) {
-    error_code cec = asio::error::would_block, sec = asio::error::would_block;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec, cec.message());
-    BOOST_TEST_REQUIRE(!sec, sec.message());
-}
-}  // namespace
-
-BOOST_AUTO_TEST_CASE(read_from_already_decrypted_data) {
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
-    handshake_pair(io, cli, srv);
+BOOST_FIXTURE_TEST_CASE(read_from_already_decrypted_data, memory_streams) {
+    handshake_both(io, cli, srv);
 
     const std::string msg(100, 'x');
     std::size_t written = 0;
@@ -661,11 +645,7 @@ BOOST_AUTO_TEST_CASE(read_from_already_decrypted_data) {
     BOOST_TEST(cli.next_layer().state().reads_started == reads_before);
 }
 
-BOOST_AUTO_TEST_CASE(operations_after_a_failed_handshake) {
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
+BOOST_FIXTURE_TEST_CASE(operations_after_a_failed_handshake, memory_streams) {
     cli.set_host("wrong.example");
     error_code cec, sec;
     cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
@@ -727,12 +707,7 @@ BOOST_AUTO_TEST_CASE(operations_before_the_handshake) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(handshake_and_io_completions_are_not_inline) {
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(handshake_and_io_completions_are_not_inline, memory_streams) {
     bool initiated = false;
     int ran = 0;
     cli.async_handshake(stream_base::client, [&](error_code ec) {
@@ -762,15 +737,10 @@ BOOST_AUTO_TEST_CASE(handshake_and_io_completions_are_not_inline) {
     BOOST_TEST(ran == 3);
 }
 
-BOOST_AUTO_TEST_CASE(zero_length_read_and_write_complete_at_once) {
+BOOST_FIXTURE_TEST_CASE(zero_length_read_and_write_complete_at_once, memory_streams) {
     // AsyncReadStream / AsyncWriteStream: an operation on buffers of total
     // size 0 completes immediately with 0 (no waiting for the peer).
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
-    handshake_pair(io, cli, srv);
+    handshake_both(io, cli, srv);
 
     std::array<char, 8> buf{};
     error_code rec = asio::error::would_block, wec = asio::error::would_block;
@@ -801,12 +771,7 @@ BOOST_AUTO_TEST_SUITE_END()
 // =========================================================================================
 BOOST_AUTO_TEST_SUITE(associated_characteristics)
 
-BOOST_AUTO_TEST_CASE(executor_strand) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(executor_strand, tcp_streams) {
     int server_done = 0;
     spawn_checked(io, echo_server(srv), "server", &server_done);
 
@@ -970,18 +935,8 @@ BOOST_AUTO_TEST_SUITE_END()
 // =========================================================================================
 BOOST_AUTO_TEST_SUITE(cancellation)
 
-BOOST_AUTO_TEST_CASE(cancel_pending_read_then_read_again) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
-    error_code cec, sec;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec);
-    BOOST_TEST_REQUIRE(!sec);
+BOOST_FIXTURE_TEST_CASE(cancel_pending_read_then_read_again, tcp_streams) {
+    handshake_both(io, cli, srv);
 
     for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::all}) {
         asio::cancellation_signal signal;
@@ -1032,17 +987,8 @@ BOOST_AUTO_TEST_CASE(cancel_pending_read_then_read_again) {
     BOOST_TEST(got == "client");
 }
 
-BOOST_AUTO_TEST_CASE(cancel_pending_read_memory_stream) {
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
-    error_code cec, sec;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec);
+BOOST_FIXTURE_TEST_CASE(cancel_pending_read_memory_stream, memory_streams) {
+    handshake_both(io, cli, srv);
 
     asio::cancellation_signal signal;
     std::array<char, 64> buf{};
@@ -1070,25 +1016,15 @@ BOOST_AUTO_TEST_CASE(cancel_pending_read_memory_stream) {
 
 // The read stays cancellable while it sends the KeyUpdate reply: the
 // cancellation is noticed once that write is done.
-BOOST_AUTO_TEST_CASE(cancel_read_while_it_sends_a_key_update_reply) {
+BOOST_FIXTURE_TEST_CASE(cancel_read_while_it_sends_a_key_update_reply, memory_streams) {
     // The read side answers the peer's KeyUpdate request itself when no write
     // is in flight. A cancellation that arrives while that transport write is
     // under way (this transport cannot cancel writes, like a socket whose write
     // already finished in the kernel) must still end the read once it resumes
     // (DESIGN: "checks cancellation after each resume"), not leave it waiting
     // for data that may never come.
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    a.state().write_delay = 20;
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
-    error_code cec, sec;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec);
-    BOOST_TEST_REQUIRE(!sec);
+    cli.next_layer().state().write_delay = 20;
+    handshake_both(io, cli, srv);
 
     asio::cancellation_signal signal;
     std::array<char, 64> cbuf{}, sbuf{};
@@ -1201,18 +1137,8 @@ asio::awaitable<void> fill_until_cancelled(tls_tcp& s, asio::cancellation_slot s
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(cancel_pending_write_leaves_stream_unusable) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
-    error_code cec, sec;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec);
-    BOOST_TEST_REQUIRE(!sec);
+BOOST_FIXTURE_TEST_CASE(cancel_pending_write_leaves_stream_unusable, tcp_streams) {
+    handshake_both(io, cli, srv);
 
     // The server never reads: the socket buffers fill and a write stays pending.
     asio::cancellation_signal signal;
@@ -1266,12 +1192,7 @@ BOOST_AUTO_TEST_CASE(read_timeout_with_tcp_stream) {
     cli.set_host("localhost");
     cli.next_layer().expires_after(10s);
     srv.next_layer().expires_after(10s);
-    error_code cec, sec;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec, cec.message());
-    BOOST_TEST_REQUIRE(!sec, sec.message());
+    handshake_both(io, cli, srv);
 
     cli.next_layer().expires_after(150ms);
     std::array<char, 16> buf{};
@@ -1404,18 +1325,13 @@ BOOST_AUTO_TEST_CASE(eight_mib_each_way_with_key_updates_over_tcp) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(one_mib_each_way_with_key_updates_in_memory) {
+BOOST_FIXTURE_TEST_CASE(one_mib_each_way_with_key_updates_in_memory, memory_streams) {
     // Small transport reads and slow write completions make the read side
     // meet a write in flight often.
-    asio::io_context io;
-    auto [a, b] = tlsio::test::make_memory_pair(io.get_executor());
-    for (auto* e : {&a.state(), &b.state()}) {
+    for (auto* e : {&cli.next_layer().state(), &srv.next_layer().state()}) {
         e->max_read = 1000;
         e->write_delay = 3;
     }
-    tls_mem cli(std::move(a), client_context());
-    tls_mem srv(std::move(b), server_context());
-    cli.set_host("localhost");
     constexpr std::size_t size = 1024 * 1024;
     run_duplex(io, cli, srv, size, 20'000, size / 8, 60s);
     for (auto* s : {&cli, &srv}) {
@@ -1431,24 +1347,6 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(closing)
 
 namespace {
-/// Handshakes both ends of a TCP pair (async), checks success.
-void handshake_tcp(asio::io_context& io, tls_tcp& cli, tls_tcp& srv) {
-    error_code cec = asio::error::would_block, sec = asio::error::would_block;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST_REQUIRE(!cec, cec.message());
-    BOOST_TEST_REQUIRE(!sec, sec.message());
-}
-
-struct tcp_fixture {
-    asio::io_context io;
-    std::pair<tcp::socket, tcp::socket> sockets = tcp_pair(io);
-    tls_tcp cli{std::move(sockets.first), client_context()};
-    tls_tcp srv{std::move(sockets.second), server_context()};
-    tcp_fixture() { cli.set_host("localhost"); }
-};
-
 /// `reader` reads until the peer's close_notify, then shuts down; `closer`
 /// shuts down first.
 void shutdown_while_peer_reads(tls_tcp& closer, tls_tcp& reader, asio::io_context& io) {
@@ -1473,18 +1371,18 @@ void shutdown_while_peer_reads(tls_tcp& closer, tls_tcp& reader, asio::io_contex
 }
 }  // namespace
 
-BOOST_FIXTURE_TEST_CASE(client_shuts_down_while_server_reads, tcp_fixture) {
-    handshake_tcp(io, cli, srv);
+BOOST_FIXTURE_TEST_CASE(client_shuts_down_while_server_reads, tcp_streams) {
+    handshake_both(io, cli, srv);
     shutdown_while_peer_reads(cli, srv, io);
 }
 
-BOOST_FIXTURE_TEST_CASE(server_shuts_down_while_client_reads, tcp_fixture) {
-    handshake_tcp(io, cli, srv);
+BOOST_FIXTURE_TEST_CASE(server_shuts_down_while_client_reads, tcp_streams) {
+    handshake_both(io, cli, srv);
     shutdown_while_peer_reads(srv, cli, io);
 }
 
-BOOST_FIXTURE_TEST_CASE(both_shut_down_concurrently, tcp_fixture) {
-    handshake_tcp(io, cli, srv);
+BOOST_FIXTURE_TEST_CASE(both_shut_down_concurrently, tcp_streams) {
+    handshake_both(io, cli, srv);
     error_code c = asio::error::would_block, s = asio::error::would_block;
     cli.async_shutdown([&](error_code ec) { c = ec; });
     srv.async_shutdown([&](error_code ec) { s = ec; });
@@ -1501,8 +1399,8 @@ BOOST_FIXTURE_TEST_CASE(both_shut_down_concurrently, tcp_fixture) {
     BOOST_TEST(wec.failed(), "a write after close_notify succeeded");
 }
 
-BOOST_FIXTURE_TEST_CASE(shutdown_discards_unread_data, tcp_fixture) {
-    handshake_tcp(io, cli, srv);
+BOOST_FIXTURE_TEST_CASE(shutdown_discards_unread_data, tcp_streams) {
+    handshake_both(io, cli, srv);
     const auto data = pattern(20'000, 3);
     error_code wec, rec, ssd = asio::error::would_block, csd = asio::error::would_block;
     std::array<char, 8> buf{};  // outlives the read that fills it
@@ -1523,8 +1421,8 @@ BOOST_FIXTURE_TEST_CASE(shutdown_discards_unread_data, tcp_fixture) {
     BOOST_TEST(!csd, csd.message());
 }
 
-BOOST_FIXTURE_TEST_CASE(truncation_is_stream_truncated, tcp_fixture) {
-    handshake_tcp(io, cli, srv);
+BOOST_FIXTURE_TEST_CASE(truncation_is_stream_truncated, tcp_streams) {
+    handshake_both(io, cli, srv);
     // Data, then the TCP connection ends without close_notify.
     error_code wec, first, second;
     std::size_t first_n = 0;
@@ -1560,12 +1458,7 @@ std::vector<int> fds_of(tls_tcp& a, tls_tcp& b) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(throwing_overloads_in_two_threads) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(throwing_overloads_in_two_threads, tcp_streams) {
     watchdog dog(20s, fds_of(cli, srv));
 
     std::string server_error;
@@ -1616,12 +1509,7 @@ BOOST_AUTO_TEST_CASE(throwing_overloads_in_two_threads) {
     BOOST_TEST((back == data));
 }
 
-BOOST_AUTO_TEST_CASE(error_code_overloads_in_two_threads) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(error_code_overloads_in_two_threads, tcp_streams) {
     watchdog dog(20s, fds_of(cli, srv));
 
     error_code s_hs, s_rd, s_wr, s_eof, s_sd;
@@ -1661,11 +1549,7 @@ BOOST_AUTO_TEST_CASE(error_code_overloads_in_two_threads) {
     BOOST_TEST(!s_sd, s_sd.message());
 }
 
-BOOST_AUTO_TEST_CASE(sync_errors) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
+BOOST_FIXTURE_TEST_CASE(sync_errors, tcp_streams) {
     cli.set_host("not-localhost.example");
     watchdog dog(20s, fds_of(cli, srv));
 
@@ -1700,12 +1584,7 @@ BOOST_AUTO_TEST_CASE(sync_errors) {
     BOOST_CHECK_THROW(fresh.read_some(asio::buffer(buf)), boost::system::system_error);
 }
 
-BOOST_AUTO_TEST_CASE(sync_truncation) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
+BOOST_FIXTURE_TEST_CASE(sync_truncation, tcp_streams) {
     watchdog dog(20s, fds_of(cli, srv));
     error_code s_hs;
     std::thread server([&] {
@@ -1745,14 +1624,9 @@ asio::awaitable<void> line_server(tls_tcp& s, std::size_t& lines) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(free_functions_read_write_and_read_until) {
+BOOST_FIXTURE_TEST_CASE(free_functions_read_write_and_read_until, tcp_streams) {
     // Async side: asio::async_read_until / async_write over the stream;
     // sync side (another thread): asio::write / asio::read / asio::read_until.
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
-    cli.set_host("localhost");
     std::size_t lines = 0;
     int done = 0;
     spawn_checked(io, line_server(srv, lines), "server", &done);
@@ -1793,11 +1667,7 @@ BOOST_AUTO_TEST_SUITE_END()
 // =========================================================================================
 BOOST_AUTO_TEST_SUITE(errors)
 
-BOOST_AUTO_TEST_CASE(wrong_host_is_certificate_host_mismatch) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
+BOOST_FIXTURE_TEST_CASE(wrong_host_is_certificate_host_mismatch, tcp_streams) {
     cli.set_host("www.example.com");
     error_code cec, sec;
     cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
@@ -1811,18 +1681,9 @@ BOOST_AUTO_TEST_CASE(wrong_host_is_certificate_host_mismatch) {
     BOOST_TEST(sec == tlsio::condition::peer_alert, sec.message());
 }
 
-BOOST_AUTO_TEST_CASE(ip_address_host_matches) {
-    asio::io_context io;
-    auto [cs, ss] = tcp_pair(io);
-    tls_tcp cli(std::move(cs), client_context());
-    tls_tcp srv(std::move(ss), server_context());
+BOOST_FIXTURE_TEST_CASE(ip_address_host_matches, tcp_streams) {
     cli.set_host("127.0.0.1");
-    error_code cec = asio::error::would_block, sec = asio::error::would_block;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST(!cec, cec.message());
-    BOOST_TEST(!sec, sec.message());
+    handshake_both(io, cli, srv);
 }
 
 namespace {
@@ -1875,12 +1736,7 @@ BOOST_AUTO_TEST_CASE(client_certificate_accepted) {
     tls_tcp cli(std::move(cs), cctx);
     tls_tcp srv(std::move(ss), sctx);
     cli.set_host("localhost");
-    error_code cec = asio::error::would_block, sec = asio::error::would_block;
-    cli.async_handshake(stream_base::client, [&](error_code ec) { cec = ec; });
-    srv.async_handshake(stream_base::server, [&](error_code ec) { sec = ec; });
-    run_bounded(io);
-    BOOST_TEST(!cec, cec.message());
-    BOOST_TEST(!sec, sec.message());
+    handshake_both(io, cli, srv);
     BOOST_TEST(srv.native_engine().peer_certificates().size() >= 1u);
 }
 
