@@ -123,12 +123,6 @@ struct session {
                            "s_client did not finish its handshake");                           \
     } while (false)
 
-const std::vector<cipher_suite> all_suites = {cipher_suite::aes_128_gcm_sha256,
-                                              cipher_suite::aes_256_gcm_sha384,
-                                              cipher_suite::chacha20_poly1305_sha256};
-const std::vector<named_group> all_groups = {named_group::x25519, named_group::secp256r1,
-                                             named_group::secp384r1};
-
 /// What s_client prints about the server's key share.
 const char* temp_key_line(named_group g) {
     switch (g) {
@@ -140,25 +134,6 @@ const char* temp_key_line(named_group g) {
             return "Server Temp Key: ECDH, secp384r1, 384 bits";
     }
     return "?";
-}
-
-std::string trace_suite(cipher_suite s) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "cipher_suite {0x%02X, 0x%02X} %s",
-                  static_cast<unsigned>(s) >> 8, static_cast<unsigned>(s) & 0xff, tlsio::name(s));
-    return buf;
-}
-
-const trace_message* first_of(const std::vector<trace_message>& t, bool sent, std::string_view type,
-                              std::size_t index = 0) {
-    for (const auto& m : t)
-        if (m.sent == sent && m.type == type && index-- == 0)
-            return &m;
-    return nullptr;
-}
-
-bool body_has(const trace_message* m, std::string_view text) {
-    return m != nullptr && m->body.find(text) != std::string::npos;
 }
 
 }  // namespace

@@ -129,31 +129,6 @@ struct session {
         BOOST_TEST((s).conn->engine().version() == tlsio::protocol_version::tls13);            \
     } while (false)
 
-const std::vector<cipher_suite> all_suites = {cipher_suite::aes_128_gcm_sha256,
-                                              cipher_suite::aes_256_gcm_sha384,
-                                              cipher_suite::chacha20_poly1305_sha256};
-const std::vector<named_group> all_groups = {named_group::x25519, named_group::secp256r1,
-                                             named_group::secp384r1};
-
-std::string trace_suite(cipher_suite s) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "cipher_suite {0x%02X, 0x%02X} %s",
-                  static_cast<unsigned>(s) >> 8, static_cast<unsigned>(s) & 0xff, tlsio::name(s));
-    return buf;
-}
-
-const trace_message* first_of(const std::vector<trace_message>& t, bool sent, std::string_view type,
-                              std::size_t index = 0) {
-    for (const auto& m : t)
-        if (m.sent == sent && m.type == type && index-- == 0)
-            return &m;
-    return nullptr;
-}
-
-bool body_has(const trace_message* m, std::string_view text) {
-    return m != nullptr && m->body.find(text) != std::string::npos;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
