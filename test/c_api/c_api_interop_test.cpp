@@ -98,6 +98,18 @@ int drive(TLSIO* s, int fd, const std::function<int()>& call) {
     return -1;
 }
 
+/// Reads until a newline has come; returns all that was read.
+std::string read_line(TLSIO* s, int fd) {
+    std::string got;
+    char buf[256];
+    while (got.find('\n') == std::string::npos) {
+        int r = drive(s, fd, [&] { return tlsio_read(s, buf, sizeof buf); });
+        BOOST_REQUIRE(r > 0);
+        got.append(buf, static_cast<size_t>(r));
+    }
+    return got;
+}
+
 void client_against_s_server(bool nonblocking) {
     ERR_clear_error();
     std::signal(SIGPIPE, SIG_IGN);
@@ -126,13 +138,7 @@ void client_against_s_server(bool nonblocking) {
     tlsio_get0_alpn_selected(s, &p, &n);
     BOOST_TEST(std::string(reinterpret_cast<const char*>(p), n) == "http/1.1");
     BOOST_TEST(drive(s, fd, [&] { return tlsio_write(s, "hello tlsio\n", 12); }) == 12);
-    std::string got;
-    char buf[256];
-    while (got.find('\n') == std::string::npos) {
-        r = drive(s, fd, [&] { return tlsio_read(s, buf, sizeof buf); });
-        BOOST_REQUIRE(r > 0);
-        got.append(buf, static_cast<size_t>(r));
-    }
+    const std::string got = read_line(s, fd);
     BOOST_TEST(got == "oislt olleh\n");
     BOOST_TEST(tlsio_shutdown(s) == 0);
     tlsio_free(s);
@@ -166,13 +172,7 @@ void server_against_s_client(bool nonblocking) {
     BOOST_REQUIRE(r == 1);
     BOOST_TEST(tlsio_get_servername(s, 0) == std::string("localhost"));
     BOOST_REQUIRE(client.process().write_stdin("ping from s_client\n"));
-    std::string got;
-    char buf[256];
-    while (got.find('\n') == std::string::npos) {
-        r = drive(s, fd, [&] { return tlsio_read(s, buf, sizeof buf); });
-        BOOST_REQUIRE(r > 0);
-        got.append(buf, static_cast<size_t>(r));
-    }
+    const std::string got = read_line(s, fd);
     BOOST_TEST(got == "ping from s_client\n");
     BOOST_TEST(drive(s, fd, [&] { return tlsio_write(s, "pong from tlsio\n", 16); }) == 16);
     BOOST_TEST(client.process().wait_for_output("pong from tlsio"));

@@ -99,6 +99,21 @@ TLSIO_CTX* make_client_ctx(bool verify = true) {
     return ctx;
 }
 
+struct error_queue_cleared {
+    error_queue_cleared() { ERR_clear_error(); }
+};
+
+/// With the error queue cleared first: a client connection (verifying,
+/// expecting "localhost") and a server connection on fresh contexts, not
+/// wired to anything yet. As a fixture, the test case sees cctx, sctx, c, s.
+struct connections : error_queue_cleared {
+    ctx_ptr cctx{make_client_ctx()};
+    ctx_ptr sctx{make_server_ctx()};
+    ssl_ptr c{tlsio_new(cctx)};
+    ssl_ptr s{tlsio_new(sctx)};
+    connections() { tlsio_set1_host(c, "localhost"); }
+};
+
 // Connects two connections with a BIO pair.
 void pair_up(TLSIO* client, TLSIO* server, size_t buffer = 0) {
     BIO* a = nullptr;
@@ -236,13 +251,7 @@ BOOST_AUTO_TEST_CASE(has_pending_counts_records_not_yet_opened) {
     BOOST_TEST(tlsio_has_pending(s) == 0);
 }
 
-BOOST_AUTO_TEST_CASE(memory_bios_moved_by_hand) {
-    ERR_clear_error();
-    ctx_ptr cctx(make_client_ctx());
-    ctx_ptr sctx(make_server_ctx());
-    ssl_ptr c(tlsio_new(cctx));
-    ssl_ptr s(tlsio_new(sctx));
-    tlsio_set1_host(c, "localhost");
+BOOST_FIXTURE_TEST_CASE(memory_bios_moved_by_hand, connections) {
     BIO* c_in = BIO_new(BIO_s_mem());
     BIO* c_out = BIO_new(BIO_s_mem());
     BIO* s_in = BIO_new(BIO_s_mem());
@@ -273,13 +282,7 @@ BOOST_AUTO_TEST_CASE(memory_bios_moved_by_hand) {
     BOOST_TEST(tlsio_is_server(c) == 0);
 }
 
-BOOST_AUTO_TEST_CASE(large_write_is_taken_whole) {
-    ERR_clear_error();
-    ctx_ptr cctx(make_client_ctx());
-    ctx_ptr sctx(make_server_ctx());
-    ssl_ptr c(tlsio_new(cctx));
-    ssl_ptr s(tlsio_new(sctx));
-    tlsio_set1_host(c, "localhost");
+BOOST_FIXTURE_TEST_CASE(large_write_is_taken_whole, connections) {
     pair_up(c, s, 1 << 20);
     BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
     std::vector<char> data(300000);
@@ -298,13 +301,7 @@ BOOST_AUTO_TEST_CASE(large_write_is_taken_whole) {
     BOOST_TEST((got == data));
 }
 
-BOOST_AUTO_TEST_CASE(partial_write_mode_and_write_retry) {
-    ERR_clear_error();
-    ctx_ptr cctx(make_client_ctx());
-    ctx_ptr sctx(make_server_ctx());
-    ssl_ptr c(tlsio_new(cctx));
-    ssl_ptr s(tlsio_new(sctx));
-    tlsio_set1_host(c, "localhost");
+BOOST_FIXTURE_TEST_CASE(partial_write_mode_and_write_retry, connections) {
     pair_up(c, s, 40000);  // smaller than one 64 KiB chunk
     BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
     std::vector<char> data(100000, 'a');
