@@ -295,44 +295,49 @@ certificate::~certificate() = default;
 
 namespace {
 
-// Enough for the chains of the peers a process talks to most; the oldest
-// entry goes first when it is full.
-constexpr std::size_t certificate_cache_capacity = 64;
+// A process-wide map from exact bytes to what they gave, for the peers a
+// process talks to most: at most 64 entries, the oldest going first.
+template <class Value>
+class bounded_cache {
+public:
+    std::optional<Value> find(const std::string& key) {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(key);
+        return it == entries_.end() ? std::nullopt : std::optional<Value>(it->second);
+    }
 
-struct certificate_cache {
-    std::mutex mutex;
-    std::unordered_map<std::string, certificate> entries;  // keyed by the DER bytes
-    std::deque<std::string> order;
+    void insert(std::string key, const Value& value) {
+        std::lock_guard lock(mutex_);
+        if (auto it = entries_.find(key); it != entries_.end()) {
+            it->second = value;
+            return;
+        }
+        if (entries_.size() >= capacity) {
+            entries_.erase(order_.front());
+            order_.pop_front();
+        }
+        order_.push_back(key);
+        entries_.emplace(std::move(key), value);
+    }
+
+private:
+    static constexpr std::size_t capacity = 64;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Value> entries_;
+    std::deque<std::string> order_;
 };
-
-certificate_cache& shared_certificate_cache() {
-    static certificate_cache cache;
-    return cache;
-}
 
 }  // namespace
 
 std::optional<certificate> certificate::from_der_cached(byte_view der) {
-    certificate_cache& cache = shared_certificate_cache();
+    static bounded_cache<certificate> cache;
     std::string key(reinterpret_cast<const char*>(der.data()), der.size());
-    {
-        std::lock_guard lock(cache.mutex);
-        if (auto it = cache.entries.find(key); it != cache.entries.end()) {
-            return it->second;
-        }
+    if (std::optional<certificate> cached = cache.find(key)) {
+        return cached;
     }
     std::optional<certificate> parsed = from_der(der);
-    if (!parsed) {
-        return std::nullopt;
-    }
-    std::lock_guard lock(cache.mutex);
-    if (cache.entries.count(key) == 0) {
-        if (cache.entries.size() >= certificate_cache_capacity) {
-            cache.entries.erase(cache.order.front());
-            cache.order.pop_front();
-        }
-        cache.order.push_back(key);
-        cache.entries.emplace(std::move(key), *parsed);
+    if (parsed) {
+        cache.insert(std::move(key), *parsed);
     }
     return parsed;
 }
@@ -542,21 +547,13 @@ namespace {
 // and the signature checks (X509_verify_cert is most of what a client spends on
 // certificates). Only successes without a callback are kept, under the exact
 // bytes of everything that decided them; validity times are checked on each use.
-constexpr std::size_t verified_chain_cache_capacity = 64;
-
 struct validity_window {
     std::time_t not_before;
     std::time_t not_after;
 };
 
-struct verified_chain_cache {
-    std::mutex mutex;
-    std::unordered_map<std::string, validity_window> entries;
-    std::deque<std::string> order;
-};
-
-verified_chain_cache& shared_verified_chains() {
-    static verified_chain_cache cache;
+bounded_cache<validity_window>& verified_chains() {
+    static bounded_cache<validity_window> cache;
     return cache;
 }
 
@@ -607,25 +604,8 @@ std::optional<validity_window> chain_validity(X509_STORE_CTX* ctx) {
 }
 
 bool verified_recently(const std::string& key, std::time_t now) {
-    verified_chain_cache& cache = shared_verified_chains();
-    std::lock_guard lock(cache.mutex);
-    auto it = cache.entries.find(key);
-    return it != cache.entries.end() && now >= it->second.not_before && now <= it->second.not_after;
-}
-
-void remember_verified(std::string key, validity_window window) {
-    verified_chain_cache& cache = shared_verified_chains();
-    std::lock_guard lock(cache.mutex);
-    if (cache.entries.count(key) != 0) {
-        cache.entries[key] = window;
-        return;
-    }
-    if (cache.entries.size() >= verified_chain_cache_capacity) {
-        cache.entries.erase(cache.order.front());
-        cache.order.pop_front();
-    }
-    cache.order.push_back(key);
-    cache.entries.emplace(std::move(key), window);
+    std::optional<validity_window> window = verified_chains().find(key);
+    return window && now >= window->not_before && now <= window->not_after;
 }
 
 }  // namespace
@@ -703,7 +683,7 @@ verify_result verify_chain(const verify_request& request) {
     if (ok) {
         if (cacheable && err == X509_V_OK) {
             if (std::optional<validity_window> window = chain_validity(ctx.get())) {
-                remember_verified(std::move(cache_key), *window);
+                verified_chains().insert(std::move(cache_key), *window);
             }
         }
         return result;
