@@ -80,21 +80,21 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
     // A group the client already sent a share for saves a round trip, so the
     // server's most preferred of those wins; only when none is acceptable does
     // the server ask (HelloRetryRequest) for its most preferred common group.
-    auto has_share = [&](std::uint16_t g) {
-        return std::any_of(ch.key_shares.begin(), ch.key_shares.end(),
+    auto common = [&](std::uint16_t g) {
+        return kx_group_of(g).has_value() && contains(ch.supported_groups, g);
+    };
+    auto with_share = [&](std::uint16_t g) {
+        return common(g) &&
+               std::any_of(ch.key_shares.begin(), ch.key_shares.end(),
                            [&](const wire::key_share_entry& k) { return k.group == g; });
     };
-    std::uint16_t group = 0;
-    for (std::uint16_t g : ctx_->groups) {
-        if (kx_group_of(g) && contains(ch.supported_groups, g) && has_share(g)) {
-            group = g;
-            break;
-        }
-    }
-    for (std::uint16_t g : ctx_->groups) {
-        if (group == 0 && kx_group_of(g) && contains(ch.supported_groups, g)) {
-            group = g;
-        }
+    auto first_of = [&](auto acceptable) -> std::uint16_t {
+        auto it = std::find_if(ctx_->groups.begin(), ctx_->groups.end(), acceptable);
+        return it == ctx_->groups.end() ? 0 : *it;
+    };
+    std::uint16_t group = first_of(with_share);
+    if (group == 0) {
+        group = first_of(common);
     }
     if (group == 0) {
         error_message_ = "no key exchange group in common";
