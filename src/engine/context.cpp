@@ -278,11 +278,8 @@ void context::set_signature_schemes(std::vector<signature_scheme> schemes) {
 }
 
 void context::set_alpn_protocols(std::vector<std::string> protocols) {
-    // RFC 7301: each name is 1 to 255 bytes.
-    for (const std::string& p : protocols) {
-        if (p.empty() || p.size() > 255) {
-            throw boost::system::system_error(error::invalid_argument, "set_alpn_protocols");
-        }
+    if (!valid_alpn_protocols(protocols)) {
+        throw boost::system::system_error(error::invalid_argument, "set_alpn_protocols");
     }
     writable().alpn = std::move(protocols);
 }

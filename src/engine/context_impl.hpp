@@ -7,7 +7,10 @@
 
 #include <tlsio/context.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace tlsio {
 
@@ -18,6 +21,12 @@ struct credential {
     sign_callback signer;
     crypto::key_type type = crypto::key_type::unsupported;
 };
+
+/// RFC 7301: every protocol name is 1 to 255 bytes.
+inline bool valid_alpn_protocols(const std::vector<std::string>& protocols) noexcept {
+    return std::none_of(protocols.begin(), protocols.end(),
+                        [](const std::string& p) { return p.empty() || p.size() > 255; });
+}
 
 struct context::impl {
     std::vector<credential> credentials;

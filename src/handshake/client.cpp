@@ -30,9 +30,8 @@ error connection::client_send_hello() {
         return error::invalid_argument;
     }
     // Names a peer would refuse as malformed are refused here, with a clear error.
-    bool bad_alpn = std::any_of(options_.alpn_protocols.begin(), options_.alpn_protocols.end(),
-                                [](const std::string& p) { return p.empty() || p.size() > 255; });
-    if (bad_alpn || server_name_.size() > 255 || server_name_.find('\0') != std::string::npos) {
+    if (!valid_alpn_protocols(options_.alpn_protocols) || server_name_.size() > 255 ||
+        server_name_.find('\0') != std::string::npos) {
         error_message_ = "invalid ALPN protocol name or server name";
         return error::invalid_argument;
     }
