@@ -147,16 +147,16 @@ connection::next connection::next_record(record_view& r, mutable_bytes destinati
     }
     // Application data is opened straight into the caller's buffer when it fits
     // there, which saves copying it out of ours afterwards.
+    const std::size_t plaintext_size = record::protection::plaintext_size(payload.size());
     std::uint8_t* out = payload.data();
-    if (!destination.empty() &&
-        record::protection::plaintext_size(payload.size()) <= destination.size()) {
+    if (!destination.empty() && plaintext_size <= destination.size()) {
         out = destination.data();
     }
     std::size_t content_size = 0;
     if (error e = read_.open(header, payload, out, r.type, content_size); e != wire::ok) {
         if (out != payload.data()) {
             // Unauthenticated plaintext must not be left in the caller's buffer.
-            crypto::cleanse(mutable_bytes(out, record::protection::plaintext_size(payload.size())));
+            crypto::cleanse(mutable_bytes(out, plaintext_size));
         }
         fail(e);
         return next::failed;
@@ -348,7 +348,7 @@ void connection::write_records(wire::content_type type, std::span<const byte_vie
             ccs_pending_ = false;
             write_change_cipher_spec();
         }
-        std::array<byte_view, 16> slices;
+        std::array<byte_view, record::max_seal_parts> slices;
         std::size_t count = 0;
         for (std::size_t filled = 0; filled < n;) {
             std::size_t take = std::min(n - filled, parts[part].size() - part_offset);
@@ -497,7 +497,7 @@ status connection::write(std::span<const byte_view> buffers, std::size_t& bytes_
         }
     }
     // Take up to max_write_per_call bytes from the buffers, in order.
-    std::array<byte_view, 16> parts;
+    std::array<byte_view, record::max_seal_parts> parts;
     std::size_t count = 0;
     std::size_t total = 0;
     for (byte_view b : buffers) {

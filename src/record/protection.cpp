@@ -37,11 +37,10 @@ std::size_t protection::seal(std::uint8_t* record, std::size_t content_size,
 std::size_t protection::seal(std::uint8_t* record, std::span<const byte_view> content,
                              wire::content_type type) {
     // TLSInnerPlaintext: the content, then the real type (no padding).
-    constexpr std::size_t max_parts = 16;
-    if (content.size() > max_parts) {
+    if (content.size() > max_seal_parts) {
         return 0;
     }
-    std::array<byte_view, max_parts + 1> parts;
+    std::array<byte_view, max_seal_parts + 1> parts;
     std::size_t content_size = 0;
     for (std::size_t i = 0; i < content.size(); ++i) {
         parts[i] = content[i];

@@ -17,6 +17,8 @@ inline constexpr std::size_t max_ciphertext = max_plaintext + 256;
 inline constexpr std::size_t max_record = header_size + max_ciphertext;
 /// What sealing adds to the content: the inner content type and the tag.
 inline constexpr std::size_t seal_overhead = 1 + crypto::aead_tag_size;
+/// Buffers one record can be sealed from (a gathering write takes no more).
+inline constexpr std::size_t max_seal_parts = 16;
 
 /// Writes a record header. `version` is the legacy_record_version: 0x0303,
 /// except 0x0301 for an initial ClientHello (RFC 8446 section 5.1).
@@ -36,9 +38,9 @@ public:
     /// for seal_overhead more bytes. Returns the whole record's size, or 0 on failure.
     std::size_t seal(std::uint8_t* record, std::size_t content_size, wire::content_type type);
 
-    /// Seals the concatenation of `content` (at most max_plaintext bytes, from
-    /// the caller's buffers) into a record at `record`, which has room for the
-    /// header, the content and seal_overhead. Returns the record's size, or 0.
+    /// Seals the concatenation of `content` (at most max_seal_parts of the
+    /// caller's buffers, max_plaintext bytes in all) into a record at `record`, which has room for
+    /// the header, the content and seal_overhead. Returns the record's size, or 0.
     std::size_t seal(std::uint8_t* record, std::span<const byte_view> content,
                      wire::content_type type);
 
