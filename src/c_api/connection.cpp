@@ -611,6 +611,17 @@ BIO* socket_bio(int fd) {
     return b;
 }
 
+// A socket BIO for `fd` for one direction: `other`, the other direction's BIO,
+// again (one more reference) when it is a socket BIO on the same fd, as
+// SSL_set_rfd/SSL_set_wfd share it; otherwise a new one.
+BIO* socket_bio_beside(BIO* other, int fd) {
+    if (other != nullptr && BIO_method_type(other) == BIO_TYPE_SOCKET && bio_fd(other) == fd) {
+        BIO_up_ref(other);
+        return other;
+    }
+    return socket_bio(fd);
+}
+
 bool settable(ssl_st* s, const char* func) {
     if (s == nullptr) {
         push(reason::null_argument, func);
@@ -678,13 +689,7 @@ int tlsio_set_rfd(TLSIO* s, int fd) {
         push(reason::null_argument, "tlsio_set_rfd", "no connection or a negative fd");
         return 0;
     }
-    if (s->wbio != nullptr && BIO_method_type(s->wbio) == BIO_TYPE_SOCKET &&
-        bio_fd(s->wbio) == fd) {
-        BIO_up_ref(s->wbio);
-        set0_rbio(s, s->wbio);
-        return 1;
-    }
-    BIO* b = socket_bio(fd);
+    BIO* b = socket_bio_beside(s->wbio, fd);
     if (b == nullptr) {
         return 0;
     }
@@ -697,13 +702,7 @@ int tlsio_set_wfd(TLSIO* s, int fd) {
         push(reason::null_argument, "tlsio_set_wfd", "no connection or a negative fd");
         return 0;
     }
-    if (s->rbio != nullptr && BIO_method_type(s->rbio) == BIO_TYPE_SOCKET &&
-        bio_fd(s->rbio) == fd) {
-        BIO_up_ref(s->rbio);
-        set0_wbio(s, s->rbio);
-        return 1;
-    }
-    BIO* b = socket_bio(fd);
+    BIO* b = socket_bio_beside(s->rbio, fd);
     if (b == nullptr) {
         return 0;
     }
