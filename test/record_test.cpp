@@ -11,7 +11,6 @@
 #include "support/pump.hpp"
 #include "support/testdata.hpp"
 
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -47,34 +46,8 @@ bytes str(std::string_view s) {
 }
 
 // The fields of one RFC 8448 trace in transcripts.vec.
-std::map<std::string, bytes> trace(const std::string& name) {
-    std::ifstream in(tlsio::test::testdata_dir() + "/rfc8448/transcripts.vec");
-    BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot open transcripts.vec");
-    std::map<std::string, bytes> out;
-    std::string line;
-    bool inside = false;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line[0] == '[') {
-            inside = line == "[" + name + "]";
-            continue;
-        }
-        auto eq = line.find(" = ");
-        if (!inside || eq == std::string::npos) {
-            continue;
-        }
-        // Some values carry stray spaces; CurrentTimestamp is decimal (odd-length: skipped).
-        std::string value;
-        for (char c : line.substr(eq + 3)) {
-            if (c != ' ') {
-                value.push_back(c);
-            }
-        }
-        if (value.size() % 2 == 0) {
-            out[line.substr(0, eq)] = tlsio::test::from_hex(value);
-        }
-    }
-    BOOST_TEST_REQUIRE(!out.empty(), "no trace " << name);
-    return out;
+const tlsio::test::rfc8448_section& trace(const std::string& name) {
+    return tlsio::test::rfc8448_trace(name);
 }
 
 const char* name(aead_algorithm a) {

@@ -16,7 +16,6 @@
 #include <tlsio/engine.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -52,41 +51,8 @@ bytes unhex(std::string_view text) {
 
 // ---- RFC 8448 test data -------------------------------------------------------
 
-using section = std::map<std::string, bytes>;
-
-const std::map<std::string, section>& traces() {
-    static const std::map<std::string, section> all = [] {
-        std::map<std::string, section> out;
-        std::ifstream in(tlsio::test::testdata_dir() + "/rfc8448/transcripts.vec");
-        BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot open transcripts.vec");
-        std::string line;
-        std::string current;
-        while (std::getline(in, line)) {
-            if (line.empty() || line[0] == '#') {
-                continue;
-            }
-            if (line[0] == '[') {
-                current = line.substr(1, line.find(']') - 1);
-                continue;
-            }
-            auto eq = line.find(" = ");
-            if (eq == std::string::npos) {
-                continue;
-            }
-            // Some values carry stray spaces; CurrentTimestamp is decimal (odd-length: skipped).
-            std::string value;
-            for (char c : line.substr(eq + 3)) {
-                if (c != ' ') {
-                    value.push_back(c);
-                }
-            }
-            if (value.size() % 2 == 0) {
-                out[current][line.substr(0, eq)] = tlsio::test::from_hex(value);
-            }
-        }
-        return out;
-    }();
-    return all;
+const std::map<std::string, tlsio::test::rfc8448_section>& traces() {
+    return tlsio::test::rfc8448_traces();
 }
 
 const bytes& trace(const std::string& name, const std::string& field) {

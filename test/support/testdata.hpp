@@ -4,10 +4,13 @@
 // hits across clones at different paths.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tlsio::test {
 
@@ -26,5 +29,16 @@ inline std::string testdata_dir() {
     }
     return dir;
 }
+
+/// One section of rfc8448/transcripts.vec: field name -> bytes.
+using rfc8448_section = std::map<std::string, std::vector<std::uint8_t>>;
+
+/// Every section of rfc8448/transcripts.vec by name, read once (support/testdata.cpp).
+/// Fields whose value is not hex bytes (CurrentTimestamp) are left out. Throws
+/// when the file cannot be read.
+const std::map<std::string, rfc8448_section>& rfc8448_traces();
+
+/// The section `name`; throws when there is none.
+const rfc8448_section& rfc8448_trace(const std::string& name);
 
 }  // namespace tlsio::test
