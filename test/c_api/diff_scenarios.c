@@ -216,15 +216,34 @@ static void finish(struct peer_job* job, SSL* ssl, SSL_CTX* ctx, int fd) {
     pthread_join(job->thread, NULL);
 }
 
+/* A client on one end of a socketpair, verifying the test CA and "localhost",
+   with a peer thread running `script` on the other: how every blocking
+   scenario starts. */
+struct session {
+    struct peer_job job;
+    int fd;
+    SSL_CTX* ctx;
+    SSL* ssl;
+};
+
+static void open_session(struct session* se, enum peer_script script) {
+    se->fd = start_peer(&se->job, script);
+    se->ctx = client_ctx(1, pki("ca.pem"), NULL);
+    se->ssl = client(se->ctx, "localhost");
+    SSL_set_fd(se->ssl, se->fd);
+}
+
+static void close_session(struct session* se) {
+    finish(&se->job, se->ssl, se->ctx, se->fd);
+}
+
 /* ---- Scenarios ----------------------------------------------------------- */
 
 static void blocking_handshake(void) {
     heading("blocking handshake, data, two-step shutdown (socketpair)");
-    struct peer_job job;
-    int fd = start_peer(&job, echo_server);
-    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
-    SSL* ssl = client(ctx, "localhost");
-    SSL_set_fd(ssl, fd);
+    struct session se;
+    open_session(&se, echo_server);
+    SSL* ssl = se.ssl;
     ERR_clear_error();
     check("connect", ssl, SSL_connect(ssl));
     printf("version %s, verify result %ld\n", SSL_get_version(ssl), SSL_get_verify_result(ssl));
@@ -239,7 +258,7 @@ static void blocking_handshake(void) {
     check("shutdown", ssl, SSL_shutdown(ssl));
     check("shutdown", ssl, SSL_shutdown(ssl));
     check("read after shutdown", ssl, SSL_read(ssl, buf, sizeof buf));
-    finish(&job, ssl, ctx, fd);
+    close_session(&se);
 }
 
 static void nonblocking_handshake(void) {
@@ -384,28 +403,24 @@ static void bio_pair_handshake(void) {
 
 static void peer_closes_mid_handshake(void) {
     heading("peer closes the transport mid-handshake (blocking)");
-    struct peer_job job;
-    int fd = start_peer(&job, close_mid);
-    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
-    SSL* ssl = client(ctx, "localhost");
-    SSL_set_fd(ssl, fd);
+    struct session se;
+    open_session(&se, close_mid);
+    SSL* ssl = se.ssl;
     ERR_clear_error();
     check("connect", ssl, SSL_connect(ssl));
     ERR_clear_error();
     check("connect again", ssl, SSL_connect(ssl));
-    finish(&job, ssl, ctx, fd);
+    close_session(&se);
 }
 
 static void peer_sends_garbage(void) {
     heading("peer answers with garbage (blocking)");
-    struct peer_job job;
-    int fd = start_peer(&job, garbage);
-    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
-    SSL* ssl = client(ctx, "localhost");
-    SSL_set_fd(ssl, fd);
+    struct session se;
+    open_session(&se, garbage);
+    SSL* ssl = se.ssl;
     ERR_clear_error();
     check("connect", ssl, SSL_connect(ssl));
-    finish(&job, ssl, ctx, fd);
+    close_session(&se);
 }
 
 static void fatal_alert_from_peer(void) {
@@ -465,11 +480,9 @@ static void verify_none_records_result(void) {
 
 static void read_after_close_notify(void) {
     heading("read after the peer's close_notify (blocking)");
-    struct peer_job job;
-    int fd = start_peer(&job, close_notify_bye);
-    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
-    SSL* ssl = client(ctx, "localhost");
-    SSL_set_fd(ssl, fd);
+    struct session se;
+    open_session(&se, close_notify_bye);
+    SSL* ssl = se.ssl;
     char buf[64];
     ERR_clear_error();
     check("connect", ssl, SSL_connect(ssl));
@@ -487,16 +500,14 @@ static void read_after_close_notify(void) {
     check("shutdown", ssl, SSL_shutdown(ssl));
     ERR_clear_error();
     check("write after shutdown", ssl, SSL_write(ssl, "x", 1));
-    finish(&job, ssl, ctx, fd);
+    close_session(&se);
 }
 
 static void two_step_shutdown(void) {
     heading("two-step shutdown (blocking)");
-    struct peer_job job;
-    int fd = start_peer(&job, two_step);
-    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
-    SSL* ssl = client(ctx, "localhost");
-    SSL_set_fd(ssl, fd);
+    struct session se;
+    open_session(&se, two_step);
+    SSL* ssl = se.ssl;
     ERR_clear_error();
     check("connect", ssl, SSL_connect(ssl));
     ERR_clear_error();
@@ -505,16 +516,14 @@ static void two_step_shutdown(void) {
     check("shutdown", ssl, SSL_shutdown(ssl));
     ERR_clear_error();
     check("shutdown again", ssl, SSL_shutdown(ssl));
-    finish(&job, ssl, ctx, fd);
+    close_session(&se);
 }
 
 static void truncation(void) {
     heading("peer closes the transport without close_notify (blocking)");
-    struct peer_job job;
-    int fd = start_peer(&job, truncate_after);
-    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
-    SSL* ssl = client(ctx, "localhost");
-    SSL_set_fd(ssl, fd);
+    struct session se;
+    open_session(&se, truncate_after);
+    SSL* ssl = se.ssl;
     char buf[64];
     ERR_clear_error();
     check("connect", ssl, SSL_connect(ssl));
@@ -522,7 +531,7 @@ static void truncation(void) {
     check("read", ssl, SSL_read(ssl, buf, sizeof buf));
     ERR_clear_error();
     check("read", ssl, SSL_read(ssl, buf, sizeof buf));
-    finish(&job, ssl, ctx, fd);
+    close_session(&se);
 }
 
 int main(int argc, char** argv) {
