@@ -559,18 +559,7 @@ void peer_initiated(const char* command, bool requested) {
         }
     }
     s.close_from_server();
-    auto t = parse_trace(s.client->trace());
-    BOOST_TEST(count_messages(t, true, "KeyUpdate") == static_cast<std::size_t>(rounds));
-    BOOST_TEST(count_messages(t, false, "KeyUpdate") ==
-               static_cast<std::size_t>(requested ? rounds : 0));
-    for (const auto& m : t) {
-        if (m.type != "KeyUpdate")
-            continue;
-        bool want_requested = m.sent && requested;
-        BOOST_TEST(m.body.find(want_requested ? "update_requested (1)"
-                                              : "update_not_requested (0)") != std::string::npos,
-                   (m.sent ? "sent: " : "received: ") << m.body);
-    }
+    check_key_updates(parse_trace(s.client->trace()), true, rounds, requested);
 }
 
 BOOST_AUTO_TEST_CASE(peer_requests_update) {
@@ -593,18 +582,7 @@ void self_initiated(bool request_peer) {
         }
     }
     s.close_from_server();
-    auto t = parse_trace(s.client->trace());
-    BOOST_TEST(count_messages(t, false, "KeyUpdate") == static_cast<std::size_t>(rounds));
-    BOOST_TEST(count_messages(t, true, "KeyUpdate") ==
-               static_cast<std::size_t>(request_peer ? rounds : 0));
-    for (const auto& m : t) {
-        if (m.type != "KeyUpdate")
-            continue;
-        bool want_requested = !m.sent && request_peer;
-        BOOST_TEST(m.body.find(want_requested ? "update_requested (1)"
-                                              : "update_not_requested (0)") != std::string::npos,
-                   (m.sent ? "sent: " : "received: ") << m.body);
-    }
+    check_key_updates(parse_trace(s.client->trace()), false, rounds, request_peer);
 }
 
 BOOST_AUTO_TEST_CASE(we_request_update) {

@@ -266,6 +266,25 @@ inline bool body_has(const trace_message* m, std::string_view text) {
     return m != nullptr && m->body.find(text) != std::string::npos;
 }
 
+/// Checks the KeyUpdates in the OpenSSL peer's -trace log after `rounds`
+/// updates started by the peer (`peer_initiated`) or by tlsio: the initiator
+/// sent `rounds`, each marked update_requested when `requested`, and the other
+/// side answered each requested one.
+inline void check_key_updates(const std::vector<trace_message>& t, bool peer_initiated, int rounds,
+                              bool requested) {
+    BOOST_TEST(count_messages(t, peer_initiated, "KeyUpdate") == static_cast<std::size_t>(rounds));
+    BOOST_TEST(count_messages(t, !peer_initiated, "KeyUpdate") ==
+               static_cast<std::size_t>(requested ? rounds : 0));
+    for (const auto& m : t) {
+        if (m.type != "KeyUpdate")
+            continue;
+        bool want_requested = m.sent == peer_initiated && requested;
+        BOOST_TEST(m.body.find(want_requested ? "update_requested (1)"
+                                              : "update_not_requested (0)") != std::string::npos,
+                   (m.sent ? "sent: " : "received: ") << m.body);
+    }
+}
+
 }  // namespace tlsio::interop
 
 #endif
