@@ -7,6 +7,7 @@
 #define BOOST_TEST_MODULE stream_beast_test
 #include <boost/test/unit_test.hpp>
 
+#include "support/loopback.hpp"
 #include "support/pki.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -40,6 +41,8 @@ using asio::ip::tcp;
 using boost::system::error_code;
 using tlsio::stream_base;
 using namespace std::chrono_literals;
+using tlsio::test::run_bounded;
+using tlsio::test::tcp_pair;
 
 using tls_stream = tlsio::stream<beast::tcp_stream>;
 using ws_stream = websocket::stream<tls_stream>;
@@ -69,7 +72,7 @@ static_assert(std::is_same_v<beast::lowest_layer_type<tls_stream>, beast::tcp_st
 static_assert(std::is_same_v<beast::lowest_layer_type<ws_stream>, beast::tcp_stream>);
 static_assert(beast::is_async_stream<tls_stream>::value);
 
-// ---- PKI, transports, time limits --------------------------------------------------
+// ---- PKI -----------------------------------------------------------------------------
 
 const tlsio::test::authority& test_ca() {
     static const auto ca = tlsio::test::authority::make_root("tlsio beast test root");
@@ -88,24 +91,6 @@ tlsio::context client_context() {
     tlsio::context ctx(tlsio::context::tlsv13_client);
     ctx.add_certificate_authority(test_ca().root_pem());
     return ctx;
-}
-
-std::pair<tcp::socket, tcp::socket> tcp_pair(asio::io_context& io) {
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    tcp::socket client(io);
-    client.connect(acceptor.local_endpoint());
-    tcp::socket server = acceptor.accept();
-    return {std::move(client), std::move(server)};
-}
-
-void run_bounded(asio::io_context& io, std::chrono::steady_clock::duration limit = 30s) {
-    io.restart();
-    io.run_for(limit);
-    const bool finished = io.stopped();
-    if (!finished) {
-        io.stop();
-    }
-    BOOST_REQUIRE_MESSAGE(finished, "the io_context still had work at the deadline (a hang)");
 }
 
 void spawn_checked(asio::io_context& io, asio::awaitable<void> task, std::string name,

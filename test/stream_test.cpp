@@ -9,6 +9,7 @@
 #define BOOST_TEST_MODULE stream_test
 #include <boost/test/unit_test.hpp>
 
+#include "support/loopback.hpp"
 #include "support/pki.hpp"
 #include "support/test_stream.hpp"
 
@@ -61,6 +62,8 @@ using boost::system::error_code;
 using tlsio::stream_base;
 using tlsio::test::memory_stream;
 using namespace std::chrono_literals;
+using tlsio::test::run_bounded;
+using tlsio::test::tcp_pair;
 
 using tls_tcp = tlsio::stream<tcp::socket>;
 using tls_mem = tlsio::stream<memory_stream>;
@@ -176,28 +179,7 @@ tlsio::context client_context() {
     return ctx;
 }
 
-// ---- Transports and time limits ----------------------------------------------------
-
-/// A connected pair of loopback TCP sockets: {client, server}.
-std::pair<tcp::socket, tcp::socket> tcp_pair(asio::io_context& io) {
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    tcp::socket client(io);
-    client.connect(acceptor.local_endpoint());
-    tcp::socket server = acceptor.accept();
-    return {std::move(client), std::move(server)};
-}
-
-/// Runs `io` until it has no work left, at most `limit`. A test whose
-/// io_context still has work then has hung: it fails instead of hanging.
-void run_bounded(asio::io_context& io, std::chrono::steady_clock::duration limit = 30s) {
-    io.restart();
-    io.run_for(limit);
-    const bool finished = io.stopped();
-    if (!finished) {
-        io.stop();
-    }
-    BOOST_REQUIRE_MESSAGE(finished, "the io_context still had work at the deadline (a hang)");
-}
+// ---- Transports ----------------------------------------------------------------------
 
 /// A client and a server stream on the two ends of a connected loopback TCP
 /// pair, with the test contexts; the client expects the name "localhost". As
