@@ -1512,3 +1512,122 @@ BOOST_AUTO_TEST_CASE(inner_plaintext_limit_counts_content_type_and_padding) {
     BOOST_TEST(out.last == status::error);
     BOOST_TEST(out.ec == err(error::record_overflow), out.ec.message());
 }
+
+// ---- Records that make no progress (security review findings 2, 6 and 7) -----------------
+
+BOOST_AUTO_TEST_CASE(warning_alerts_before_client_hello_are_capped) {
+    // A million user_canceled warnings before the ClientHello were accepted;
+    // BoringSSL allows 4 in a row, and so do we.
+    bytes input;
+    for (int i = 0; i < 5; ++i) {
+        bytes a = {content_type::alert, 0x03, 0x03, 0x00, 0x02, 0x01, 90};
+        input.insert(input.end(), a.begin(), a.end());
+    }
+    expect_server_rejects(input, error::too_many_warning_alerts, alert::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(four_warning_alerts_then_a_client_hello_are_accepted) {
+    bytes input;
+    for (int i = 0; i < 4; ++i) {
+        bytes a = {content_type::alert, 0x03, 0x03, 0x00, 0x02, 0x01, 90};
+        input.insert(input.end(), a.begin(), a.end());
+    }
+    auto ch = client_hello_record();
+    input.insert(input.end(), ch.begin(), ch.end());
+    auto s = server_party();
+    engine server(s.ctx, role::server);
+    auto out = feed_and_run(server, input);
+    BOOST_TEST(out.last == status::want_read, server.error_message());
+    BOOST_TEST(!out.ec);
+}
+
+BOOST_AUTO_TEST_CASE(empty_application_data_records_are_capped) {
+    auto conn = connect();
+    auto dec = follow(*conn, role::server);
+    bytes wire;
+    for (int i = 0; i < 33; ++i) {
+        auto r = encode_record(seal_record(dec.application(), content_type::application_data, {}));
+        wire.insert(wire.end(), r.begin(), r.end());
+    }
+    auto out = feed_and_run(*conn->client, wire);
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::too_many_empty_records), out.ec.message());
+    auto a = alert_in(out.output, conn->c.log, role::client);
+    BOOST_TEST_REQUIRE(a.has_value(), to_hex(out.output));
+    BOOST_TEST(int(*a) == int(alert::unexpected_message));
+}
+
+BOOST_AUTO_TEST_CASE(ccs_between_fragments_of_server_hello_is_unexpected_message) {
+    // RFC 8446 5.1: handshake messages MUST NOT be interleaved with other
+    // record types, the compatibility CCS included.
+    auto r = client_receives_server_flight([](std::vector<record>& recs) {
+        BOOST_TEST_REQUIRE(recs.size() >= 2u);
+        record first = recs[0];
+        record second = recs[0];
+        first.payload.resize(10);
+        second.payload.erase(second.payload.begin(), second.payload.begin() + 10);
+        std::erase_if(recs,
+                      [](const record& x) { return x.type == content_type::change_cipher_spec; });
+        recs.erase(recs.begin());
+        recs.insert(recs.begin(), {first, ccs, second});
+    });
+    expect_client_plaintext_alert(*r, error::unexpected_message, alert::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(key_update_requests_get_one_reply_while_it_is_unsent) {
+    // 200,000 requests with the write side stalled queued 5.4 MB of replies.
+    // Now a reply that has not left answers every request before it.
+    auto conn = connect();
+    for (int i = 0; i < 32; ++i) {
+        BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+    }
+    conn->server->feed(take_output(*conn->client));
+    bytes got;
+    BOOST_TEST(read_available(*conn->server, got) == status::want_read,
+               conn->server->error_message());
+    // One protected record: header, KeyUpdate (4 + 1), content type, tag.
+    BOOST_TEST(conn->server->output().size() == 5u + 5u + 1u + 16u);
+    // Once that reply has left, the next request gets its own.
+    auto reply = take_output(*conn->server);
+    conn->client->feed(reply);
+    BOOST_TEST(read_available(*conn->client, got) == status::want_read);
+    std::size_t written = 0;
+    BOOST_TEST(conn->client->write(to_bytes("data"), written) == status::done);
+    BOOST_TEST(conn->client->key_update(true) != status::error);
+    conn->server->feed(take_output(*conn->client));
+    BOOST_TEST(read_available(*conn->server, got) == status::want_read);
+    BOOST_TEST((got == to_bytes("data")));
+    BOOST_TEST(conn->server->output().size() == 5u + 5u + 1u + 16u);
+    // And both sides still talk under the new keys.
+    auto second = take_output(*conn->server);
+    conn->client->feed(second);
+    BOOST_TEST(read_available(*conn->client, got) == status::want_read);
+    BOOST_TEST(!conn->client->error());
+}
+
+BOOST_AUTO_TEST_CASE(more_than_32_key_updates_without_data_are_refused) {
+    auto conn = connect();
+    for (int i = 0; i < 33; ++i) {
+        BOOST_TEST_REQUIRE(conn->client->key_update(false) != status::error);
+    }
+    auto out = feed_and_run(*conn->server, take_output(*conn->client));
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::too_many_key_updates), out.ec.message());
+    BOOST_TEST(!conn->server->error_message().empty());
+}
+
+BOOST_AUTO_TEST_CASE(key_updates_with_data_between_are_not_capped) {
+    auto conn = connect();
+    bytes got;
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < 30; ++i) {
+            BOOST_TEST_REQUIRE(conn->client->key_update(false) != status::error);
+        }
+        std::size_t n = 0;
+        BOOST_TEST(conn->client->write(to_bytes("x"), n) == status::done);
+        conn->server->feed(take_output(*conn->client));
+        BOOST_TEST(read_available(*conn->server, got) == status::want_read,
+                   conn->server->error_message());
+    }
+    BOOST_TEST((got == to_bytes("xxx")));
+}

@@ -1545,11 +1545,13 @@ BOOST_AUTO_TEST_CASE(simultaneous_requested_key_updates_do_not_ping_pong) {
 }
 
 BOOST_AUTO_TEST_CASE(many_key_updates_in_a_row) {
+    // As many as a peer accepts with no data between them (32, BoringSSL's
+    // cap, against KeyUpdate floods; engine_bad_input_test has the 33rd).
     auto e = establish();
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 32; ++i) {
         BOOST_TEST_REQUIRE(e->client->key_update(false) != status::error);
     }
-    BOOST_TEST((send(*e->client, *e->server, to_bytes("after 50")) == to_bytes("after 50")));
+    BOOST_TEST((send(*e->client, *e->server, to_bytes("after 32")) == to_bytes("after 32")));
 }
 
 BOOST_AUTO_TEST_CASE(middlebox_compatibility_off) {

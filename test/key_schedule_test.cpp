@@ -27,7 +27,7 @@
 
 using namespace tlsio;
 using crypto::hash_algorithm;
-using handshake::key_schedule;
+using handshake::early_secret;
 using handshake::secret;
 using tlsio::test::to_hex;
 
@@ -290,9 +290,8 @@ trace_run replay(const std::string& name) {
     }
     BOOST_TEST(client_key_found);
 
-    key_schedule ks(h);
+    auto ks = early_secret::without_psk(h).into_handshake(run.shared);
     BOOST_TEST((ks.hash() == h));
-    ks.enter_handshake(run.shared);
     run.transcript_sh = hash_of(h, transcript);
     run.chts = ks.client_handshake_traffic(run.transcript_sh);
     run.shts = ks.server_handshake_traffic(run.transcript_sh);
@@ -323,11 +322,11 @@ trace_run replay(const std::string& name) {
     }
     BOOST_TEST_REQUIRE(!run.server_verify_data.empty());
 
-    ks.enter_master();
+    auto ms = std::move(ks).into_master();
     run.transcript_sf = hash_of(h, transcript);
-    run.cats = ks.client_application_traffic(run.transcript_sf);
-    run.sats = ks.server_application_traffic(run.transcript_sf);
-    run.exporter = ks.exporter_master(run.transcript_sf);
+    run.cats = ms.client_application_traffic(run.transcript_sf);
+    run.sats = ms.server_application_traffic(run.transcript_sf);
+    run.exporter = ms.exporter_master(run.transcript_sf);
 
     // The client's flight (Certificate and CertificateVerify first with client auth).
     auto client_in = protection_for(s, run.chts);
@@ -541,8 +540,7 @@ BOOST_AUTO_TEST_CASE(stages_match_the_reference_for_every_hash) {
             bytes th2 = hash_of(h, str("ClientHello..server Finished"));
             reference_schedule ref(h, shared);
 
-            key_schedule ks(h);
-            ks.enter_handshake(shared);
+            auto ks = early_secret::without_psk(h).into_handshake(shared);
             auto chts = ks.client_handshake_traffic(th1);
             auto shts = ks.server_handshake_traffic(th1);
             BOOST_TEST(chts.size() == n);
@@ -552,12 +550,12 @@ BOOST_AUTO_TEST_CASE(stages_match_the_reference_for_every_hash) {
             // Deriving does not change the stage: the same call, the same secret.
             BOOST_TEST(hex_of(ks.client_handshake_traffic(th1)) == hex_of(chts));
 
-            ks.enter_master();
-            BOOST_TEST(hex_of(ks.client_application_traffic(th2)) ==
+            auto ms = std::move(ks).into_master();
+            BOOST_TEST(hex_of(ms.client_application_traffic(th2)) ==
                        to_hex(ref.derive(ref.master, "c ap traffic", th2)));
-            BOOST_TEST(hex_of(ks.server_application_traffic(th2)) ==
+            BOOST_TEST(hex_of(ms.server_application_traffic(th2)) ==
                        to_hex(ref.derive(ref.master, "s ap traffic", th2)));
-            BOOST_TEST(hex_of(ks.exporter_master(th2)) ==
+            BOOST_TEST(hex_of(ms.exporter_master(th2)) ==
                        to_hex(ref.derive(ref.master, "exp master", th2)));
         }
     }
@@ -693,8 +691,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_transcript_does_not_verify) {
     bytes ch = slice(t.at("Record_ClientHello_1"), 5, t.at("Record_ClientHello_1").size() - 5);
     bytes sh = t.at("Message_ServerHello");
     sh[10] ^= 1;
-    key_schedule ks(h);
-    ks.enter_handshake(run.shared);
+    auto ks = early_secret::without_psk(h).into_handshake(run.shared);
     auto shts = ks.server_handshake_traffic(hash_of(h, cat({ch, sh})));
     BOOST_TEST(hex_of(shts) != hex_of(run.shts));
     auto p = protection_for(suite(0x1301), shts);
@@ -703,6 +700,60 @@ BOOST_AUTO_TEST_CASE(a_wrong_transcript_does_not_verify) {
     wire::content_type type{};
     std::size_t size = 0;
     BOOST_TEST((p.open(rec.data(), payload, type, size) == error::bad_record_mac));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ==== Stages with a PSK ======================================================
+
+BOOST_AUTO_TEST_SUITE(psk_stages)
+
+BOOST_AUTO_TEST_CASE(external_psk_binder_matches_the_rfc8448_style_trace) {
+    // The binder in the trace's ClientHello is HMAC over the ClientHello up
+    // to the binders list, keyed from the external PSK's "ext binder" key
+    // (RFC 8446 section 4.2.11.2).
+    auto t = trace("Externally_Provided_PSK_with_Ephemeral_Key");
+    const hash_algorithm h = hash_algorithm::sha256;
+    bytes record = t.at("Record_ClientHello_1");
+    bytes ch = slice(record, 5, record.size() - 5);
+    // The binders list closes the message: u16 length, u8 length, 32 bytes.
+    const std::size_t binders = 2 + 1 + 32;
+    BOOST_TEST_REQUIRE(ch.size() > binders);
+    bytes truncated = slice(ch, 0, ch.size() - binders);
+    bytes binder = slice(ch, ch.size() - 32, 32);
+    BOOST_TEST_REQUIRE(int(ch[ch.size() - 33]) == 32);
+
+    auto early = early_secret::with_psk(h, t.at("PskSecret"));
+    secret binder_key = early.binder_key(false);
+    auto vd = handshake::finished_verify_data(h, binder_key, hash_of(h, truncated));
+    BOOST_TEST(hex_of(vd) == to_hex(binder));
+    // The resumption label gives another key, so another binder.
+    auto other = handshake::finished_verify_data(h, early.binder_key(true), hash_of(h, truncated));
+    BOOST_TEST(hex_of(other) != to_hex(binder));
+}
+
+BOOST_AUTO_TEST_CASE(without_psk_is_the_psk_of_zeros) {
+    for (hash_algorithm h : {hash_algorithm::sha256, hash_algorithm::sha384}) {
+        bytes zeros(crypto::digest_size(h), 0);
+        auto a = early_secret::without_psk(h);
+        auto b = early_secret::with_psk(h, zeros);
+        bytes th = hash_of(h, bytes{});
+        BOOST_TEST(hex_of(a.client_early_traffic(th)) == hex_of(b.client_early_traffic(th)));
+        auto c = early_secret::with_psk(h, bytes(zeros.size(), 1));
+        BOOST_TEST(hex_of(a.client_early_traffic(th)) != hex_of(c.client_early_traffic(th)));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(stage_secrets_differ_by_label) {
+    const hash_algorithm h = hash_algorithm::sha256;
+    bytes th = hash_of(h, bytes{1, 2, 3});
+    auto early = early_secret::with_psk(h, bytes(32, 7));
+    BOOST_TEST(hex_of(early.client_early_traffic(th)) != hex_of(early.early_exporter_master(th)));
+    auto hs = std::move(early).into_handshake(bytes(32, 9));
+    auto ms = std::move(hs).into_master();
+    BOOST_TEST(hex_of(ms.resumption_master(th)) != hex_of(ms.exporter_master(th)));
+    BOOST_TEST(hex_of(ms.resumption_master(th)) != hex_of(ms.client_application_traffic(th)));
+    BOOST_TEST(ms.resumption_master(th).size() == 32u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1211,8 +1211,7 @@ void check_key_schedule(const trace_spec& spec) {
     transcript.update(ch);
     transcript.update(sh);
 
-    hs::key_schedule ks(sha256);
-    ks.enter_handshake(shared_c);
+    auto ks = hs::early_secret::without_psk(sha256).into_handshake(shared_c);
     byte_vec th = peek(transcript);
     hs::secret chs = ks.client_handshake_traffic(th);
     hs::secret shs = ks.server_handshake_traffic(th);
@@ -1281,15 +1280,15 @@ void check_key_schedule(const trace_spec& spec) {
     transcript.update(fin);
 
     byte_vec th_server_finished = peek(transcript);
-    ks.enter_master();
-    hs::secret cap = ks.client_application_traffic(th_server_finished);
-    hs::secret sap = ks.server_application_traffic(th_server_finished);
+    auto ms = std::move(ks).into_master();
+    hs::secret cap = ms.client_application_traffic(th_server_finished);
+    hs::secret sap = ms.server_application_traffic(th_server_finished);
     if (std::string(spec.section) == "Simple_1RTT_Handshake") {
         expect_hex("RFC 8448 client_application_traffic_secret_0", cap,
                    "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5");
         expect_hex("RFC 8448 server_application_traffic_secret_0", sap,
                    "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643");
-        expect_hex("RFC 8448 exporter_master_secret", ks.exporter_master(th_server_finished),
+        expect_hex("RFC 8448 exporter_master_secret", ms.exporter_master(th_server_finished),
                    "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50");
         hs::traffic_keys k = hs::derive_traffic_keys(*suite, sap);
         expect_hex("RFC 8448 server application key", k.key_view(),

@@ -5,6 +5,7 @@
 #define TLSIO_ENGINE_HPP
 
 #include <tlsio/context.hpp>
+#include <tlsio/engine_options.hpp>
 #include <tlsio/error.hpp>
 
 #include <cstddef>
@@ -28,24 +29,6 @@ enum class status {
     want_write,  ///< Send output(), consume_output(), then call again.
     closed,      ///< The peer sent close_notify: no more data will arrive.
     error,       ///< Failed; error() says why. Output may hold an alert to send.
-};
-
-/// Per-connection settings. Every member has a default, so designated
-/// initializers such as `engine_options{.server_name = "example.com"}` name
-/// only what they change.
-struct engine_options {
-    /// Client: the name sent in SNI and, unless verify_host is false, the name
-    /// the server's certificate must match. An IP literal is checked against
-    /// the certificate's IP addresses and not sent in SNI.
-    std::string server_name{};
-    /// Client: check the certificate against server_name (default on).
-    bool verify_host = true;
-    /// Overrides the context's ALPN list when non-empty.
-    std::vector<std::string> alpn_protocols{};
-    /// Overrides the context's verify mode for this connection when set.
-    std::optional<tlsio::verify_mode> peer_verify_mode{};
-    /// Overrides the context's verify callback for this connection when set.
-    verify_callback peer_verify_callback{};
 };
 
 /// A TLS 1.3 connection without I/O: bytes in, bytes out.

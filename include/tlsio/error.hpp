@@ -59,6 +59,11 @@ enum class error {
     no_certificate,         ///< A server context without any certificate.
     invalid_argument,       ///< A bad value passed to a tlsio call.
     key_load_failed,        ///< A certificate or private key file could not be loaded.
+
+    // Peers that keep us busy without progress (condition::protocol_error).
+    too_many_empty_records,   ///< Too many records in a row carried no data.
+    too_many_warning_alerts,  ///< Too many warning alerts in a row.
+    too_many_key_updates,     ///< Too many KeyUpdates without application data between.
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.

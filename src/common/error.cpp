@@ -71,6 +71,12 @@ const char* error_text(error e) noexcept {
             return "invalid argument";
         case error::key_load_failed:
             return "could not load certificate or key";
+        case error::too_many_empty_records:
+            return "too many empty records";
+        case error::too_many_warning_alerts:
+            return "too many warning alerts";
+        case error::too_many_key_updates:
+            return "too many KeyUpdates without application data";
     }
     return "unknown tlsio error";
 }
@@ -84,7 +90,8 @@ public:
         if (e >= error::certificate_verify_failed && e <= error::certificate_rejected_by_callback) {
             return make_error_condition(condition::verify_failed);
         }
-        if (e <= error::insufficient_security) {
+        if (e <= error::insufficient_security ||
+            (e >= error::too_many_empty_records && e <= error::too_many_key_updates)) {
             return make_error_condition(condition::protocol_error);
         }
         return {ev, *this};
@@ -164,6 +171,10 @@ alert to_alert(error e) noexcept {
             return alert::decrypt_error;
         case error::downgrade_detected:
             return alert::illegal_parameter;
+        case error::too_many_empty_records:
+        case error::too_many_warning_alerts:
+        case error::too_many_key_updates:
+            return alert::unexpected_message;
         case error::insufficient_security:
             return alert::insufficient_security;
         case error::certificate_required:

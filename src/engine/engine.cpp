@@ -1,12 +1,232 @@
+// tlsio::engine: owns one record layer and one handshake, and runs the
+// want_read / want_write contract of include/tlsio/engine.hpp over them.
 #include "handshake/connection.hpp"
+#include "record/layer.hpp"
 
 #include <tlsio/engine.hpp>
 
-namespace tlsio {
+#include <array>
 
-struct engine::impl : handshake::connection {
-    using connection::connection;
+namespace tlsio {
+namespace {
+
+/// Plaintext taken by one write() call: four full records, sent in one go.
+constexpr std::size_t max_write_per_call = 4 * record::max_plaintext;
+
+}  // namespace
+
+struct engine::impl {
+    impl(std::shared_ptr<const context::impl> ctx, role r, engine_options options)
+        : records(r == role::client), hs(std::move(ctx), r, std::move(options), records) {}
+
+    status handshake();
+    status read(std::span<std::uint8_t> buffer, std::size_t& bytes_read);
+    status write(std::span<const byte_view> buffers, std::size_t& bytes_written);
+    status shutdown();
+    status key_update(bool request_peer);
+
+    /// Handles the next record or handshake message. Application data opened
+    /// into `destination` is counted in `*direct`; other data is pending.
+    status process_one(mutable_bytes destination = {}, std::size_t* direct = nullptr);
+    status on_alert(alert description);
+    status need_input();
+    status fail(tlsio::error e, std::string message = {}) {
+        hs.fail(e, std::move(message));
+        return status::error;
+    }
+    /// Every call ends by framing the handshake messages it made into records.
+    status ended(status s) {
+        records.flush_handshake();
+        return s;
+    }
+
+    record::layer records;
+    handshake::connection hs;
 };
+
+status engine::impl::need_input() {
+    if (!records.eof()) {
+        return status::want_read;
+    }
+    if (hs.received_close_notify_) {
+        return status::closed;
+    }
+    // No alert: the transport is gone, and the peer learns nothing from one.
+    hs.error_ = tlsio::error::stream_truncated;
+    hs.error_message_ = "the transport closed without close_notify";
+    hs.state_ = handshake::state::failed;
+    return status::error;
+}
+
+status engine::impl::on_alert(alert description) {
+    if (description == alert::user_canceled) {
+        return status::done;  // A close_notify follows (RFC 8446 section 6.1).
+    }
+    if (description == alert::close_notify) {
+        hs.received_close_notify_ = true;
+        if (hs.state_ == handshake::state::connected) {
+            return status::closed;
+        }
+    }
+    hs.fail_from_peer(description);
+    return status::error;
+}
+
+status engine::impl::process_one(mutable_bytes destination, std::size_t* direct) {
+    records.set_compat_ccs_allowed(hs.in_handshake());
+    record::layer::incoming in = records.read(destination);
+    switch (in.what) {
+        case record::layer::event::need_input:
+            return need_input();
+        case record::layer::event::failed:
+            return fail(in.error, std::move(in.message));
+        case record::layer::event::alert:
+            return on_alert(in.alert);
+        case record::layer::event::handshake:
+            if (tlsio::error e = hs.on_message(in.handshake); e != tlsio::error{}) {
+                return fail(e);
+            }
+            return hs.state_ == handshake::state::failed ? status::error : status::done;
+        case record::layer::event::application_data:
+            if (hs.state_ != handshake::state::connected) {
+                return fail(tlsio::error::unexpected_message, "application data before Finished");
+            }
+            hs.note_application_data();
+            if (direct) {
+                *direct = in.direct;
+            }
+            return status::done;
+    }
+    return fail(tlsio::error::internal_error);
+}
+
+status engine::impl::handshake() {
+    if (hs.state_ == handshake::state::failed) {
+        return status::error;
+    }
+    if (hs.state_ == handshake::state::client_start) {
+        if (tlsio::error e = hs.start(); e != tlsio::error{}) {
+            return fail(e);
+        }
+        return status::want_read;
+    }
+    while (hs.state_ != handshake::state::connected) {
+        status s = process_one();
+        if (s != status::done) {
+            return s;
+        }
+    }
+    return status::done;
+}
+
+status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
+    bytes_read = 0;
+    if (hs.state_ != handshake::state::connected) {
+        status s = handshake();
+        if (s != status::done) {
+            return s;
+        }
+    }
+    if (buffer.empty()) {
+        return status::done;  // as Asio's read_some: nothing asked, nothing read
+    }
+    // Fills the buffer with as many records as are already here and fit in it,
+    // opening them in place there; stops at the first that needs more input.
+    for (;;) {
+        if (records.pending() > 0) {
+            bytes_read += records.take_pending(buffer.subspan(bytes_read));
+            records.release_input_if_idle();
+            return status::done;
+        }
+        if (bytes_read > 0 && (bytes_read == buffer.size() || !records.record_buffered())) {
+            records.release_input_if_idle();
+            return status::done;
+        }
+        if (hs.received_close_notify_) {
+            return status::closed;
+        }
+        if (hs.state_ == handshake::state::failed) {
+            return status::error;
+        }
+        std::size_t direct = 0;
+        status s = process_one(buffer.subspan(bytes_read), &direct);
+        bytes_read += direct;
+        if (s != status::done) {
+            // Data read before a close_notify or an error is delivered first;
+            // the next read reports what followed it.
+            return bytes_read > 0 ? status::done : s;
+        }
+    }
+}
+
+status engine::impl::write(std::span<const byte_view> buffers, std::size_t& bytes_written) {
+    bytes_written = 0;
+    if (hs.state_ != handshake::state::connected) {
+        status s = handshake();
+        if (s != status::done) {
+            return s;
+        }
+    }
+    // Take up to max_write_per_call bytes from the buffers, in order.
+    std::array<byte_view, record::max_seal_parts> parts;
+    std::size_t count = 0;
+    std::size_t total = 0;
+    for (byte_view b : buffers) {
+        if (count == parts.size() || total == max_write_per_call) {
+            break;
+        }
+        if (b.empty()) {
+            continue;
+        }
+        parts[count++] = b.first(std::min(b.size(), max_write_per_call - total));
+        total += parts[count - 1].size();
+    }
+    if (total == 0) {
+        return status::done;  // nothing to send; what is pending is in output()
+    }
+    if (hs.sent_close_notify_) {
+        hs.error_ = tlsio::error::closed;
+        return status::error;
+    }
+    if (records.write_sequence() >= hs.ctx_->key_update_interval) {
+        hs.update_write_keys(false);
+    }
+    if (hs.state_ == handshake::state::failed ||
+        !records.write(wire::content_type::application_data, {parts.data(), count})) {
+        // libcrypto failed to seal: nothing sensible can be sent any more.
+        hs.error_ = tlsio::error::internal_error;
+        hs.state_ = handshake::state::failed;
+        return status::error;
+    }
+    bytes_written = total;
+    return status::done;
+}
+
+status engine::impl::shutdown() {
+    if (hs.state_ == handshake::state::failed) {
+        return status::error;
+    }
+    if (!hs.sent_close_notify_) {
+        records.send_alert(alert::close_notify);
+        hs.sent_close_notify_ = true;
+    }
+    return status::done;
+}
+
+status engine::impl::key_update(bool request_peer) {
+    if (hs.state_ != handshake::state::connected) {
+        hs.error_ = hs.state_ == handshake::state::failed
+                        ? hs.error_
+                        : make_error_code(tlsio::error::handshake_in_progress);
+        return status::error;
+    }
+    if (hs.sent_close_notify_) {
+        hs.error_ = tlsio::error::closed;
+        return status::error;
+    }
+    hs.update_write_keys(request_peer);
+    return status::done;
+}
 
 engine::engine(const context& ctx, role r, engine_options options)
     : impl_(std::make_unique<impl>(ctx.state(), r, std::move(options))) {}
@@ -14,113 +234,103 @@ engine::engine(engine&&) noexcept = default;
 engine& engine::operator=(engine&&) noexcept = default;
 engine::~engine() = default;
 
-namespace {
-
-// Every call ends by framing the handshake messages it made into records.
-status ended(handshake::connection& c, status s) {
-    c.end_of_call();
-    return s;
-}
-
-}  // namespace
-
 status engine::handshake() {
-    return ended(*impl_, impl_->handshake());
+    return impl_->ended(impl_->handshake());
 }
 status engine::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
-    return ended(*impl_, impl_->read(buffer, bytes_read));
+    return impl_->ended(impl_->read(buffer, bytes_read));
 }
 status engine::write(std::span<const std::uint8_t> data, std::size_t& bytes_written) {
     byte_view one = data;
-    return ended(*impl_, impl_->write(std::span<const byte_view>(&one, 1), bytes_written));
+    return impl_->ended(impl_->write(std::span<const byte_view>(&one, 1), bytes_written));
 }
 status engine::gather_write(std::span<const std::span<const std::uint8_t>> buffers,
                             std::size_t& bytes_written) {
-    return ended(*impl_, impl_->write(buffers, bytes_written));
+    return impl_->ended(impl_->write(buffers, bytes_written));
 }
 status engine::shutdown() {
-    return ended(*impl_, impl_->shutdown());
+    return impl_->ended(impl_->shutdown());
 }
 status engine::key_update(bool request_peer) {
-    return ended(*impl_, impl_->key_update(request_peer));
+    return impl_->ended(impl_->key_update(request_peer));
 }
 
 std::span<std::uint8_t> engine::input_space() {
-    return impl_->input_space();
+    return impl_->records.input_space();
 }
 void engine::commit_input(std::size_t n) {
-    impl_->commit_input(n);
+    impl_->records.commit_input(n);
 }
 void engine::commit_eof() {
-    impl_->commit_eof();
+    impl_->records.commit_eof();
 }
 std::span<const std::uint8_t> engine::output() const noexcept {
-    return impl_->output();
+    return impl_->records.output();
 }
 void engine::consume_output(std::size_t n) {
-    impl_->consume_output(n);
+    impl_->records.consume_output(n);
 }
 void engine::feed(std::span<const std::uint8_t> data) {
-    impl_->feed(data);
+    impl_->records.feed(data);
 }
 
 boost::system::error_code engine::error() const noexcept {
-    return impl_->error_;
+    return impl_->hs.error_;
 }
 const std::string& engine::error_message() const noexcept {
-    return impl_->error_message_;
+    return impl_->hs.error_message_;
 }
 bool engine::handshake_done() const noexcept {
-    return impl_->state_ == handshake::state::connected;
+    return impl_->hs.state_ == handshake::state::connected;
 }
 std::size_t engine::pending() const noexcept {
-    return impl_->pending();
+    return impl_->records.pending();
 }
 std::size_t engine::buffered_input() const noexcept {
-    return impl_->buffered_input();
+    return impl_->records.buffered_input();
 }
 bool engine::received_close_notify() const noexcept {
-    return impl_->received_close_notify_;
+    return impl_->hs.received_close_notify_;
 }
 bool engine::sent_close_notify() const noexcept {
-    return impl_->sent_close_notify_;
+    return impl_->hs.sent_close_notify_;
 }
 role engine::get_role() const noexcept {
-    return impl_->role_;
+    return impl_->hs.role_;
 }
 
 protocol_version engine::version() const noexcept {
     return protocol_version::tls13;
 }
 tlsio::cipher_suite engine::cipher_suite() const noexcept {
-    return static_cast<tlsio::cipher_suite>(impl_->suite_id_);
+    return static_cast<tlsio::cipher_suite>(impl_->hs.suite_id_);
 }
 named_group engine::group() const noexcept {
-    return static_cast<named_group>(impl_->group_);
+    return static_cast<named_group>(impl_->hs.group_);
 }
 tlsio::signature_scheme engine::peer_signature_scheme() const noexcept {
-    return static_cast<tlsio::signature_scheme>(impl_->peer_scheme_);
+    return static_cast<tlsio::signature_scheme>(impl_->hs.peer_scheme_);
 }
 std::optional<tlsio::signature_scheme> engine::signature_scheme() const noexcept {
-    if (!impl_->own_scheme_) {
+    if (!impl_->hs.own_scheme_) {
         return std::nullopt;
     }
-    return static_cast<tlsio::signature_scheme>(*impl_->own_scheme_);
+    return static_cast<tlsio::signature_scheme>(*impl_->hs.own_scheme_);
 }
 std::string_view engine::alpn_protocol() const noexcept {
-    return impl_->alpn_;
+    return impl_->hs.alpn_;
 }
 std::string_view engine::server_name() const noexcept {
-    return impl_->server_name_;
+    return impl_->hs.server_name_;
 }
 const std::vector<std::vector<std::uint8_t>>& engine::peer_certificates() const noexcept {
-    return impl_->peer_certificates_;
+    return impl_->hs.peer_certificates_;
 }
 bool engine::used_hello_retry_request() const noexcept {
-    return impl_->hello_retry_;
+    return impl_->hs.hello_retry_;
 }
 long engine::verify_result() const noexcept {
-    return impl_->verify_result_;
+    return impl_->hs.verify_result_;
 }
 
 }  // namespace tlsio

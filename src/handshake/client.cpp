@@ -160,9 +160,11 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
     }
     transcript_.update(message);
     enter_handshake_secrets(shared);
-    install_read(server_hs_secret_);
+    if (error e = install_read(server_hs_secret_); e != wire::ok) {
+        return e;
+    }
     install_write(client_hs_secret_);
-    ccs_pending_ = !session_id_.empty() && !ccs_sent_;
+    queue_compat_ccs();
 
     group_ = sh.key_share->group;
     key_share_.reset();
@@ -327,7 +329,9 @@ error connection::client_on_finished(byte_view body, byte_view message) {
         return e;
     }
     transcript_.update(message);
-    install_read(enter_application_secrets());
+    if (error e = install_read(enter_application_secrets()); e != wire::ok) {
+        return e;
+    }
 
     if (certificate_requested_) {
         const credential* chosen = nullptr;

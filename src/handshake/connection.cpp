@@ -1,9 +1,8 @@
-// Record I/O, alerts, the engine-facing calls and the parts of the handshake
-// both roles share. The role-specific states are in client.cpp and server.cpp.
+// The parts of the handshake both roles share, and post-handshake messages.
+// The role-specific states are in client.cpp and server.cpp.
 #include "handshake/connection.hpp"
 
 #include "handshake/groups.hpp"
-#include "record/buffer_pool.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,11 +11,8 @@
 namespace tlsio::handshake {
 namespace {
 
-constexpr std::size_t input_capacity = 17 * 1024;
-/// Largest handshake message accepted (a long certificate chain fits).
-constexpr std::size_t max_handshake_message = 128 * 1024;
-/// Plaintext taken by one write() call: four full records, sent in one go.
-constexpr std::size_t max_write_per_call = 4 * record::max_plaintext;
+/// KeyUpdates accepted with no application data between them (BoringSSL's cap).
+constexpr int max_key_updates_in_a_row = 32;
 
 std::string to_hex(byte_view b) {
     static const char digits[] = "0123456789abcdef";
@@ -31,11 +27,13 @@ std::string to_hex(byte_view b) {
 
 }  // namespace
 
-connection::connection(std::shared_ptr<const context::impl> ctx, role r, engine_options options)
+connection::connection(std::shared_ptr<const context::impl> ctx, role r, engine_options options,
+                       record::layer& records)
     : role_(r),
       state_(r == role::client ? state::client_start : state::expect_client_hello),
       ctx_(std::move(ctx)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      records_(records) {
     if (role_ == role::client) {
         server_name_ = options_.server_name;
         if (options_.alpn_protocols.empty()) {
@@ -44,365 +42,22 @@ connection::connection(std::shared_ptr<const context::impl> ctx, role r, engine_
     }
 }
 
-connection::~connection() {
-    record::release_buffer(in_);
-    record::release_buffer(out_);
-    record::release_buffer(out_next_);
-    crypto::cleanse(hs_);
+connection::~connection() = default;
+
+error connection::start() {
+    return client_send_hello();
 }
 
-// ---- Transport side -------------------------------------------------------------
-
-std::span<std::uint8_t> connection::input_space() {
-    if (in_.empty()) {
-        in_ = record::acquire_buffer(input_capacity);
-        in_.resize(std::max(in_.capacity(), input_capacity));
+error connection::on_message(const record::handshake_message& m) {
+    if (state_ == state::connected) {
+        return on_post_handshake(m.type, m.body);
     }
-    // Move what is still needed to the front so a whole record fits behind it.
-    std::size_t keep_from = pending() ? app_start_ : in_start_;
-    if (keep_from > 0) {
-        std::memmove(in_.data(), in_.data() + keep_from, in_end_ - keep_from);
-        in_end_ -= keep_from;
-        in_start_ -= keep_from;
-        if (pending()) {
-            app_start_ -= keep_from;
-            app_end_ -= keep_from;
-        } else {
-            app_start_ = app_end_ = 0;
-        }
-    }
-    if (in_.size() - in_end_ < record::max_record && pending()) {
-        in_.resize(in_end_ + record::max_record);  // Rare: data left unread while reading on.
-    }
-    return {in_.data() + in_end_, in_.size() - in_end_};
+    return dispatch(m.type, m.body, m.message);
 }
 
-void connection::commit_input(std::size_t n) {
-    in_end_ += std::min(n, in_.size() - in_end_);
-}
-
-void connection::feed(std::span<const std::uint8_t> data) {
-    while (!data.empty()) {
-        std::span<std::uint8_t> space = input_space();
-        if (space.empty()) {
-            in_.resize(in_.size() + data.size());
-            continue;
-        }
-        std::size_t n = std::min(space.size(), data.size());
-        std::memcpy(space.data(), data.data(), n);
-        commit_input(n);
-        data = data.subspan(n);
-    }
-}
-
-void connection::consume_output(std::size_t n) {
-    out_start_ += std::min(n, out_.size() - out_start_);
-    if (out_start_ == out_.size()) {
-        out_start_ = 0;
-        output_handed_out_ = false;
-        record::release_buffer(out_);
-        out_.swap(out_next_);
-    }
-}
-
-// ---- Records ----------------------------------------------------------------------
-
-connection::next connection::next_record(record_view& r, mutable_bytes destination) {
-    std::size_t available = in_end_ - in_start_;
-    if (available < record::header_size) {
-        return next::need_input;
-    }
-    const std::uint8_t* header = in_.data() + in_start_;
-    auto type = static_cast<wire::content_type>(header[0]);
-    std::size_t length = wire::load_u16(header + 3);
-    if (type < wire::content_type::change_cipher_spec ||
-        type > wire::content_type::application_data) {
-        fail(error::unexpected_message, "record of unknown content type");
-        return next::failed;
-    }
-    bool protected_record = read_.active() && type == wire::content_type::application_data;
-    if (length > (protected_record ? record::max_ciphertext : record::max_plaintext)) {
-        fail(error::record_overflow);
-        return next::failed;
-    }
-    if (available < record::header_size + length) {
-        return next::need_input;
-    }
-    mutable_bytes payload(in_.data() + in_start_ + record::header_size, length);
-    in_start_ += record::header_size + length;
-
-    if (!protected_record) {
-        // Unprotected records: CCS at any time in the handshake, plaintext
-        // handshake messages only before keys, and alerts while the handshake
-        // runs (a peer may alert before it has our keys).
-        bool allowed = type == wire::content_type::change_cipher_spec ||
-                       (type == wire::content_type::handshake && !read_.active()) ||
-                       (type == wire::content_type::alert && state_ != state::connected);
-        if (!allowed) {
-            fail(error::unexpected_message, "unprotected record after keys were installed");
-            return next::failed;
-        }
-        r = {type, payload};
-        return next::record;
-    }
-    // Application data is opened straight into the caller's buffer when it fits
-    // there, which saves copying it out of ours afterwards.
-    const std::size_t plaintext_size = record::protection::plaintext_size(payload.size());
-    std::uint8_t* out = payload.data();
-    if (!destination.empty() && plaintext_size <= destination.size()) {
-        out = destination.data();
-    }
-    std::size_t content_size = 0;
-    if (error e = read_.open(header, payload, out, r.type, content_size); e != wire::ok) {
-        if (out != payload.data()) {
-            // Unauthenticated plaintext must not be left in the caller's buffer.
-            crypto::cleanse(mutable_bytes(out, plaintext_size));
-        }
-        fail(e);
-        return next::failed;
-    }
-    if (out != payload.data() && r.type != wire::content_type::application_data) {
-        // Anything else is handled from our own buffer.
-        std::memcpy(payload.data(), out, content_size);
-        out = payload.data();
-    }
-    r.content = mutable_bytes(out, content_size);
-    if (r.type == wire::content_type::change_cipher_spec) {
-        fail(error::unexpected_message, "protected ChangeCipherSpec");
-        return next::failed;
-    }
-    return next::record;
-}
-
-status connection::need_input() {
-    if (!eof_) {
-        return status::want_read;
-    }
-    if (received_close_notify_) {
-        return status::closed;
-    }
-    // No alert: the transport is gone, and the peer learns nothing from one.
-    error_ = error::stream_truncated;
-    error_message_ = "the transport closed without close_notify";
-    state_ = state::failed;
-    return status::error;
-}
-
-bool connection::record_buffered() const noexcept {
-    const std::size_t available = in_end_ - in_start_;
-    return available >= record::header_size &&
-           available - record::header_size >= wire::load_u16(in_.data() + in_start_ + 3);
-}
-
-void connection::release_input_if_idle() noexcept {
-    if (in_start_ == in_end_ && !pending()) {
-        // Idle: give the input buffer back until bytes arrive again.
-        in_start_ = in_end_ = app_start_ = app_end_ = 0;
-        record::release_buffer(in_);
-    }
-}
-
-status connection::process_one(mutable_bytes destination, std::size_t* direct) {
-    record_view r{};
-    switch (next_record(r, destination)) {
-        case next::need_input:
-            return need_input();
-        case next::failed:
-            return status::error;
-        case next::record:
-            break;
-    }
-    switch (r.type) {
-        case wire::content_type::handshake:
-            return handle_handshake_bytes(r.content);
-        case wire::content_type::alert:
-            return handle_alert(r.content);
-        case wire::content_type::change_cipher_spec:
-            return handle_change_cipher_spec(r.content, false);
-        case wire::content_type::application_data:
-            if (state_ != state::connected) {
-                return fail(error::unexpected_message, "application data before Finished");
-            }
-            if (!hs_.empty()) {
-                return fail(error::unexpected_message,
-                            "application data inside a handshake message");
-            }
-            if (!destination.empty() && r.content.data() == destination.data()) {
-                *direct = r.content.size();
-                return status::done;
-            }
-            app_start_ = static_cast<std::size_t>(r.content.data() - in_.data());
-            app_end_ = app_start_ + r.content.size();
-            return status::done;
-    }
-    return fail(error::unexpected_message);
-}
-
-status connection::handle_alert(byte_view content) {
-    if (content.size() != 2) {
-        return fail(error::decode_error, "malformed alert");
-    }
-    auto description = static_cast<alert>(content[1]);
-    if (description == alert::user_canceled) {
-        return status::done;  // A close_notify follows (RFC 8446 section 6.1).
-    }
-    if (description == alert::close_notify) {
-        received_close_notify_ = true;
-        if (state_ == state::connected) {
-            return status::closed;
-        }
-    }
-    return fail_from_peer(description);
-}
-
-status connection::handle_change_cipher_spec(byte_view content, bool protected_record) {
-    // Dropped when it is the compatibility CCS: one byte 0x01, unprotected, after
-    // the first ClientHello and before the peer's Finished (RFC 8446 section 5).
-    bool in_handshake = state_ != state::client_start && state_ != state::expect_client_hello &&
-                        state_ != state::connected;
-    if (protected_record || !in_handshake || content.size() != 1 || content[0] != 1) {
-        return fail(error::unexpected_message, "unexpected ChangeCipherSpec");
-    }
-    return status::done;
-}
-
-status connection::handle_handshake_bytes(byte_view content) {
-    if (content.empty()) {
-        return fail(error::unexpected_message, "empty handshake record");
-    }
-    hs_.insert(hs_.end(), content.begin(), content.end());
-    std::size_t pos = 0;
-    while (hs_.size() - pos >= 4) {
-        auto type = static_cast<wire::handshake_type>(hs_[pos]);
-        std::size_t length =
-            (std::size_t{hs_[pos + 1]} << 16) | (std::size_t{hs_[pos + 2]} << 8) | hs_[pos + 3];
-        if (length > max_handshake_message) {
-            return fail(error::decode_error, "handshake message too large");
-        }
-        if (hs_.size() - pos < 4 + length) {
-            break;
-        }
-        byte_view message(hs_.data() + pos, 4 + length);
-        pos += 4 + length;
-        more_handshake_bytes_ = pos != hs_.size();
-        error e = state_ == state::connected ? on_post_handshake(type, message.subspan(4))
-                                             : dispatch(type, message.subspan(4), message);
-        if (e != wire::ok) {
-            return fail(e);
-        }
-        if (state_ == state::failed) {
-            return status::error;
-        }
-    }
-    hs_.erase(hs_.begin(), hs_.begin() + static_cast<std::ptrdiff_t>(pos));
-    if (hs_.empty() && state_ == state::connected) {
-        bytes().swap(hs_);
-    }
-    return status::done;
-}
-
-error connection::key_change_boundary() const {
-    // Handshake messages must not span a key change (RFC 8446 section 5.1).
-    return more_handshake_bytes_ ? error::unexpected_message : wire::ok;
-}
-
-void connection::flush_handshake() {
-    if (hs_out_.empty()) {
-        return;
-    }
-    bytes messages;
-    messages.swap(hs_out_);
-    write_record(wire::content_type::handshake, messages);
-    crypto::cleanse(messages);
-}
-
-void connection::write_record(wire::content_type type, byte_view content) {
-    write_records(type, std::span<const byte_view>(&content, 1));
-}
-
-void connection::write_records(wire::content_type type, std::span<const byte_view> parts) {
-    if (type != wire::content_type::handshake) {
-        flush_handshake();
-    }
-    // Only the first ClientHello goes out as 0x0301, as widely deployed stacks do.
-    std::uint16_t version = role_ == role::client && !write_.active() && !hello_retry_ &&
-                                    type == wire::content_type::handshake
-                                ? 0x0301
-                                : wire::tls12_version;
-    std::size_t total = 0;
-    for (byte_view p : parts) {
-        total += p.size();
-    }
-    record::io_buffer& out = output_target();
-    if (out.capacity() == 0) {
-        out = record::acquire_buffer(input_capacity);
-    }
-    // The parts are one stream of bytes: records are filled across their edges,
-    // and sealed straight from the caller's buffers.
-    std::size_t part = 0;
-    std::size_t part_offset = 0;
-    std::size_t done = 0;
-    do {
-        std::size_t n = std::min(total - done, record::max_plaintext);
-        if (write_.active() && ccs_pending_) {
-            ccs_pending_ = false;
-            write_change_cipher_spec();
-        }
-        std::array<byte_view, record::max_seal_parts> slices;
-        std::size_t count = 0;
-        for (std::size_t filled = 0; filled < n;) {
-            std::size_t take = std::min(n - filled, parts[part].size() - part_offset);
-            if (take > 0) {
-                slices[count++] = parts[part].subspan(part_offset, take);
-            }
-            filled += take;
-            part_offset += take;
-            if (part_offset == parts[part].size()) {
-                ++part;
-                part_offset = 0;
-            }
-        }
-        std::size_t at = out.size();
-        out.resize(at + record::header_size + n + (write_.active() ? record::seal_overhead : 0));
-        if (!write_.active()) {
-            record::write_header(out.data() + at, type, n, version);
-            std::uint8_t* content = out.data() + at + record::header_size;
-            for (byte_view slice : std::span<const byte_view>(slices.data(), count)) {
-                std::memcpy(content, slice.data(), slice.size());
-                content += slice.size();
-            }
-        } else if (write_.seal(out.data() + at, std::span<const byte_view>(slices.data(), count),
-                               type) == 0) {
-            // libcrypto failed to seal: nothing sensible can be sent any more.
-            out.resize(at);
-            error_ = error::internal_error;
-            state_ = state::failed;
-            return;
-        }
-        done += n;
-    } while (done < total);
-}
-
-void connection::write_change_cipher_spec() {
-    flush_handshake();
-    record::io_buffer& out = output_target();
-    std::size_t at = out.size();
-    out.resize(at + record::header_size + 1);
-    record::write_header(out.data() + at, wire::content_type::change_cipher_spec, 1);
-    out[at + record::header_size] = 1;
-    ccs_sent_ = true;
-}
-
-void connection::send_alert(alert a) {
-    bool warning = a == alert::close_notify || a == alert::user_canceled;
-    std::uint8_t body[2] = {static_cast<std::uint8_t>(warning ? 1 : 2),
-                            static_cast<std::uint8_t>(a)};
-    write_record(wire::content_type::alert, byte_view(body, 2));
-}
-
-status connection::fail(error e, std::string message) {
+void connection::fail(error e, std::string message) {
     if (state_ == state::failed) {
-        return status::error;
+        return;
     }
     error_ = e;
     if (!message.empty()) {
@@ -412,144 +67,14 @@ status connection::fail(error e, std::string message) {
     }
     state_ = state::failed;
     if (!sent_close_notify_) {
-        send_alert(to_alert(e));
+        records_.send_alert(to_alert(e));
     }
-    return status::error;
 }
 
-status connection::fail_from_peer(alert a) {
+void connection::fail_from_peer(alert a) {
     error_ = a;
     error_message_ = error_.message();
     state_ = state::failed;
-    return status::error;
-}
-
-// ---- Engine-facing calls ------------------------------------------------------------
-
-status connection::handshake() {
-    if (state_ == state::failed) {
-        return status::error;
-    }
-    if (state_ == state::client_start) {
-        if (error e = client_send_hello(); e != wire::ok) {
-            return fail(e);
-        }
-        return status::want_read;
-    }
-    while (state_ != state::connected) {
-        status s = process_one();
-        if (s != status::done) {
-            return s;
-        }
-    }
-    return status::done;
-}
-
-status connection::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
-    bytes_read = 0;
-    if (state_ != state::connected) {
-        status s = handshake();
-        if (s != status::done) {
-            return s;
-        }
-    }
-    if (buffer.empty()) {
-        return status::done;  // as Asio's read_some: nothing asked, nothing read
-    }
-    // Fills the buffer with as many records as are already here and fit in it,
-    // opening them in place there; stops at the first that needs more input.
-    for (;;) {
-        if (pending() > 0) {
-            std::size_t n = std::min(pending(), buffer.size() - bytes_read);
-            std::memcpy(buffer.data() + bytes_read, in_.data() + app_start_, n);
-            app_start_ += n;
-            bytes_read += n;
-            release_input_if_idle();
-            return status::done;
-        }
-        if (bytes_read > 0 && (bytes_read == buffer.size() || !record_buffered())) {
-            release_input_if_idle();
-            return status::done;
-        }
-        if (received_close_notify_) {
-            return status::closed;
-        }
-        if (state_ == state::failed) {
-            return status::error;
-        }
-        std::size_t direct = 0;
-        status s = process_one(buffer.subspan(bytes_read), &direct);
-        bytes_read += direct;
-        if (s != status::done) {
-            // Data read before a close_notify or an error is delivered first;
-            // the next read reports what followed it.
-            return bytes_read > 0 ? status::done : s;
-        }
-    }
-}
-
-status connection::write(std::span<const byte_view> buffers, std::size_t& bytes_written) {
-    bytes_written = 0;
-    if (state_ != state::connected) {
-        status s = handshake();
-        if (s != status::done) {
-            return s;
-        }
-    }
-    // Take up to max_write_per_call bytes from the buffers, in order.
-    std::array<byte_view, record::max_seal_parts> parts;
-    std::size_t count = 0;
-    std::size_t total = 0;
-    for (byte_view b : buffers) {
-        if (count == parts.size() || total == max_write_per_call) {
-            break;
-        }
-        if (b.empty()) {
-            continue;
-        }
-        parts[count++] = b.first(std::min(b.size(), max_write_per_call - total));
-        total += parts[count - 1].size();
-    }
-    if (total == 0) {
-        return status::done;  // nothing to send; what is pending is in output()
-    }
-    if (sent_close_notify_) {
-        error_ = error::closed;
-        return status::error;
-    }
-    if (write_.sequence() >= ctx_->key_update_interval) {
-        update_write_keys(false);
-    }
-    write_records(wire::content_type::application_data, {parts.data(), count});
-    if (state_ == state::failed) {
-        return status::error;
-    }
-    bytes_written = total;
-    return status::done;
-}
-
-status connection::shutdown() {
-    if (state_ == state::failed) {
-        return status::error;
-    }
-    if (!sent_close_notify_) {
-        send_alert(alert::close_notify);
-        sent_close_notify_ = true;
-    }
-    return status::done;
-}
-
-status connection::key_update(bool request_peer) {
-    if (state_ != state::connected) {
-        error_ = state_ == state::failed ? error_ : make_error_code(error::handshake_in_progress);
-        return status::error;
-    }
-    if (sent_close_notify_) {
-        error_ = error::closed;
-        return status::error;
-    }
-    update_write_keys(request_peer);
-    return status::done;
 }
 
 // ---- Shared handshake pieces ----------------------------------------------------------
@@ -561,7 +86,10 @@ void connection::send_handshake(wire::handshake_type type, const bytes& body) {
     if (transcript_.valid()) {
         transcript_.update(message);
     }
-    hs_out_.insert(hs_out_.end(), message.begin(), message.end());
+    if (role_ == role::client && hello_retry_) {
+        records_.use_tls12_record_version();  // only the first ClientHello says 0x0301
+    }
+    records_.queue_handshake(message);
 }
 
 bytes connection::edit_extensions(std::uint8_t message_type,
@@ -579,20 +107,43 @@ void connection::start_transcript(const suite_info& suite) {
     suite_ = &suite;
     suite_id_ = suite.id;
     transcript_ = crypto::hash_context(suite.hash);
-    schedule_.emplace(suite.hash);
+    schedule_ = early_secret::without_psk(suite.hash);
 }
 
-void connection::install_read(const secret& s) {
+error connection::key_change_boundary() const {
+    if (!records_.at_key_boundary()) {
+        return error::unexpected_message;
+    }
+    return wire::ok;
+}
+
+error connection::install_read(const secret& s) {
+    std::optional<record::key_boundary> boundary = records_.at_key_boundary();
+    if (!boundary) {
+        error_message_ = "handshake bytes follow a message that changes keys";
+        return error::unexpected_message;
+    }
     read_secret_ = s;
     traffic_keys k = derive_traffic_keys(*suite_, s);
-    read_.install(suite_->aead, k.key_view(), k.iv_view());
+    if (!records_.install_read(*boundary, {suite_->aead, k.key_view(), k.iv_view()})) {
+        error_message_ = "installing read keys failed";
+        return error::internal_error;
+    }
+    return wire::ok;
 }
 
 void connection::install_write(const secret& s) {
-    flush_handshake();  // what was gathered belongs to the old keys
     write_secret_ = s;
     traffic_keys k = derive_traffic_keys(*suite_, s);
-    write_.install(suite_->aead, k.key_view(), k.iv_view());
+    if (!records_.install_write({suite_->aead, k.key_view(), k.iv_view()})) {
+        fail(error::internal_error, "installing write keys failed");
+    }
+}
+
+void connection::queue_compat_ccs() noexcept {
+    if (!session_id_.empty()) {
+        records_.queue_compat_ccs();
+    }
 }
 
 void connection::log_secret(const char* label, const secret& s) const {
@@ -608,27 +159,40 @@ void connection::log_secret(const char* label, const secret& s) const {
 }
 
 void connection::enter_handshake_secrets(bytes& shared) {
-    schedule_->enter_handshake(shared);
+    auto* early = std::get_if<early_secret>(&schedule_);
+    if (!early) {
+        crypto::cleanse(shared);
+        fail(error::internal_error, "key schedule: the handshake stage entered twice");
+        return;
+    }
+    handshake_secret stage = std::move(*early).into_handshake(shared);
     crypto::cleanse(shared);
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = transcript_hash(hash);
-    client_hs_secret_ = schedule_->client_handshake_traffic(byte_view(hash, n));
-    server_hs_secret_ = schedule_->server_handshake_traffic(byte_view(hash, n));
+    client_hs_secret_ = stage.client_handshake_traffic(byte_view(hash, n));
+    server_hs_secret_ = stage.server_handshake_traffic(byte_view(hash, n));
+    schedule_ = std::move(stage);
     log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
     log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
 }
 
 secret connection::enter_application_secrets() {
-    schedule_->enter_master();
+    auto* handshake_stage = std::get_if<handshake_secret>(&schedule_);
+    if (!handshake_stage) {
+        fail(error::internal_error, "key schedule: the master stage entered out of order");
+        return {};
+    }
+    master_secret stage = std::move(*handshake_stage).into_master();
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = transcript_hash(hash);
-    client_ap_secret_ = schedule_->client_application_traffic(byte_view(hash, n));
-    secret server_ap = schedule_->server_application_traffic(byte_view(hash, n));
+    client_ap_secret_ = stage.client_application_traffic(byte_view(hash, n));
+    secret server_ap = stage.server_application_traffic(byte_view(hash, n));
     log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
     log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
     if (ctx_->keylog) {
-        log_secret("EXPORTER_SECRET", schedule_->exporter_master(byte_view(hash, n)));
+        log_secret("EXPORTER_SECRET", stage.exporter_master(byte_view(hash, n)));
     }
+    schedule_ = std::move(stage);
     return server_ap;
 }
 
@@ -636,10 +200,11 @@ void connection::finish_handshake() {
     // An established connection keeps only its traffic secrets: everything the
     // handshake needed is wiped and freed, so idle connections stay small.
     state_ = state::connected;
+    records_.set_handshake_done();
     client_hs_secret_ = {};
     server_hs_secret_ = {};
     client_ap_secret_ = {};
-    schedule_.reset();
+    schedule_ = std::monostate{};
     transcript_ = {};
     peer_chain_.clear();
     peer_chain_.shrink_to_fit();
@@ -806,12 +371,24 @@ error connection::on_post_handshake(wire::handshake_type type, byte_view body) {
             if (error e = wire::parse_key_update(body, update_requested); e != wire::ok) {
                 return e;
             }
-            if (error e = key_change_boundary(); e != wire::ok) {
+            if (++key_updates_in_a_row_ > max_key_updates_in_a_row) {
+                error_message_ = "more than " + std::to_string(max_key_updates_in_a_row) +
+                                 " KeyUpdates without application data between them";
+                return error::too_many_key_updates;
+            }
+            if (error e = install_read(next_traffic_secret(suite_->hash, read_secret_));
+                e != wire::ok) {
                 return e;
             }
-            install_read(next_traffic_secret(suite_->hash, read_secret_));
-            if (update_requested && !sent_close_notify_) {
+            // One reply answers every request that arrived before it leaves:
+            // a peer flooding requests while we cannot write queues nothing.
+            if (key_update_reply_queued_ && records_.output_sent() >= key_update_reply_end_) {
+                key_update_reply_queued_ = false;
+            }
+            if (update_requested && !sent_close_notify_ && !key_update_reply_queued_) {
                 update_write_keys(false);
+                key_update_reply_queued_ = true;
+                key_update_reply_end_ = records_.output_made();
             }
             return wire::ok;
         }

@@ -1,21 +1,21 @@
-// The TLS 1.3 connection behind tlsio::engine: record I/O, the client and
-// server handshake state machines, alerts and post-handshake messages.
+// The TLS 1.3 handshake of one connection: the client and server state
+// machines and post-handshake messages. Records go through record::layer.
 #ifndef TLSIO_SRC_HANDSHAKE_CONNECTION_HPP
 #define TLSIO_SRC_HANDSHAKE_CONNECTION_HPP
 
+#include "context/context_impl.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/x509.hpp"
-#include "engine/context_impl.hpp"
 #include "handshake/key_schedule.hpp"
-#include "record/buffer_pool.hpp"
-#include "record/protection.hpp"
+#include "record/layer.hpp"
 #include "wire/messages.hpp"
 
-#include <tlsio/engine.hpp>
+#include <tlsio/engine_options.hpp>
 
 #include <array>
 #include <optional>
+#include <variant>
 
 namespace tlsio::handshake {
 
@@ -42,28 +42,29 @@ enum class state {
 
 class connection {
 public:
-    connection(std::shared_ptr<const context::impl> ctx, role r, engine_options options);
+    /// `records` is the connection's record layer, owned by the engine beside
+    /// this object; handshake messages go out and keys go in through it.
+    connection(std::shared_ptr<const context::impl> ctx, role r, engine_options options,
+               record::layer& records);
     ~connection();
 
-    status handshake();
-    status read(std::span<std::uint8_t> buffer, std::size_t& bytes_read);
-    status write(std::span<const byte_view> buffers, std::size_t& bytes_written);
-    status shutdown();
-    status key_update(bool request_peer);
-
-    std::span<std::uint8_t> input_space();
-    void commit_input(std::size_t n);
-    void commit_eof() noexcept { eof_ = true; }
-    /// Called by the engine after every call, so gathered messages leave.
-    void end_of_call() { flush_handshake(); }
-    std::span<const std::uint8_t> output() const noexcept {
-        if (out_start_ < out_.size()) {
-            output_handed_out_ = true;
-        }
-        return {out_.data() + out_start_, out_.size() - out_start_};
+    /// Client: sends the first ClientHello.
+    error start();
+    /// Handles one complete handshake message, in the handshake or after it.
+    error on_message(const record::handshake_message& m);
+    /// Records the failure `e` and sends its alert (unless close_notify was
+    /// sent). `message` says which check failed; the code's text otherwise.
+    void fail(error e, std::string message = {});
+    /// Records an alert the peer sent.
+    void fail_from_peer(alert a);
+    /// Application data arrived: KeyUpdates in a row start counting again.
+    void note_application_data() noexcept { key_updates_in_a_row_ = 0; }
+    /// Sends a KeyUpdate and installs the next write keys.
+    void update_write_keys(bool request_peer);
+    bool in_handshake() const noexcept {
+        return state_ != state::client_start && state_ != state::expect_client_hello &&
+               state_ != state::connected && state_ != state::failed;
     }
-    void consume_output(std::size_t n);
-    void feed(std::span<const std::uint8_t> data);
 
     // State and negotiated parameters, read by tlsio::engine.
     role role_;
@@ -81,41 +82,9 @@ public:
     std::string server_name_;
     std::vector<bytes> peer_certificates_;
     long verify_result_ = 0;
-
-    std::size_t pending() const noexcept { return app_end_ - app_start_; }
-    std::size_t buffered_input() const noexcept { return in_end_ - in_start_; }
+    std::shared_ptr<const context::impl> ctx_;
 
 private:
-    // ---- Records -------------------------------------------------------------
-    struct record_view {
-        wire::content_type type;
-        mutable_bytes content;
-    };
-    enum class next { record, need_input, failed };
-    /// The next record; protected application data is opened into
-    /// `destination` when it fits there.
-    next next_record(record_view& r, mutable_bytes destination = {});
-    /// True when a whole record is waiting in the input.
-    bool record_buffered() const noexcept;
-    void release_input_if_idle() noexcept;
-    /// Handles one record. Application data opened into `destination` is not
-    /// pending: `*direct` says how much of it there is.
-    status process_one(mutable_bytes destination = {}, std::size_t* direct = nullptr);
-    status handle_alert(byte_view content);
-    status handle_change_cipher_spec(byte_view content, bool protected_record);
-    status handle_handshake_bytes(byte_view content);
-    void write_record(wire::content_type type, byte_view content);
-    /// Writes the bytes of `parts`, in order, as records of `type`.
-    void write_records(wire::content_type type, std::span<const byte_view> parts);
-    /// Handshake messages are gathered and leave as few records as possible:
-    /// this writes what was gathered, before a key change or another record type.
-    void flush_handshake();
-    void write_change_cipher_spec();
-    void send_alert(alert a);
-    status fail(error e, std::string message = {});
-    status fail_from_peer(alert a);
-    status need_input();
-
     // ---- Handshake messages --------------------------------------------------
     error dispatch(wire::handshake_type type, byte_view body, byte_view message);
     void send_handshake(wire::handshake_type type, const bytes& body);
@@ -154,10 +123,14 @@ private:
     void send_finished(const secret& base_key);
     error check_finished(byte_view body, const secret& base_key);
     error on_post_handshake(wire::handshake_type type, byte_view body);
-    void install_read(const secret& s);
+    /// Installs the peer's next keys; unexpected_message when handshake bytes
+    /// would straddle the key change.
+    [[nodiscard]] error install_read(const secret& s);
     void install_write(const secret& s);
+    /// The compatibility ChangeCipherSpec, when we are in middlebox
+    /// compatibility mode (a non-empty legacy_session_id).
+    void queue_compat_ccs() noexcept;
     void log_secret(const char* label, const secret& s) const;
-    void update_write_keys(bool request_peer);
     void finish_handshake();
     /// Handshake Secret from the (EC)DHE secret (which it wipes), and both
     /// handshake traffic secrets for the transcript so far.
@@ -170,47 +143,26 @@ private:
                                          : ctx_->effective_verify_mode(role_);
     }
 
-    std::shared_ptr<const context::impl> ctx_;
     engine_options options_;
+    record::layer& records_;
 
-    // Input: raw transport bytes [in_start_, in_end_) and decrypted application
-    // data [app_start_, app_end_), both inside in_.
-    record::io_buffer in_;
-    std::size_t in_start_ = 0;
-    std::size_t in_end_ = 0;
-    std::size_t app_start_ = 0;
-    std::size_t app_end_ = 0;
-    bool eof_ = false;
-
-    // Output: records to send. Once output() has handed out the unsent bytes of
-    // out_, they must not move until consumed (a transport write may be in
-    // flight), so records made meanwhile (a KeyUpdate reply, an alert) go to
-    // out_next_ and follow when out_ is fully consumed.
-    record::io_buffer out_;
-    std::size_t out_start_ = 0;
-    record::io_buffer out_next_;
-    mutable bool output_handed_out_ = false;
-    record::io_buffer& output_target() noexcept { return output_handed_out_ ? out_next_ : out_; }
-
-    // Handshake bytes received but not yet processed (messages may span records).
-    bytes hs_;
-    // Handshake messages made but not yet framed into records.
-    bytes hs_out_;
     // Extension types our last hello carried (after the test hook), which the
     // peer may answer.
     std::vector<std::uint16_t> offered_extensions_;
 
-    record::protection read_;
-    record::protection write_;
     secret read_secret_;
     secret write_secret_;
-    bool ccs_pending_ = false;  ///< compatibility CCS to send before the first protected record
-    bool ccs_sent_ = false;
-    bool more_handshake_bytes_ = false;  ///< bytes follow the message being handled
+    /// Our KeyUpdate reply is queued and has not left yet: another request
+    /// is answered by it (RFC 8446 section 4.6.3 asks for one reply).
+    bool key_update_reply_queued_ = false;
+    std::uint64_t key_update_reply_end_ = 0;  ///< records_.output_made() after the reply
+    int key_updates_in_a_row_ = 0;
 
     // Handshake state.
     const suite_info* suite_ = nullptr;
-    std::optional<key_schedule> schedule_;
+    /// The key schedule's current stage (nothing before the suite is known
+    /// and after the handshake).
+    std::variant<std::monostate, early_secret, handshake_secret, master_secret> schedule_;
     crypto::hash_context transcript_;
     std::array<std::uint8_t, 32> client_random_{};
     bytes session_id_;

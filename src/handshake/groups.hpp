@@ -2,8 +2,8 @@
 #ifndef TLSIO_SRC_HANDSHAKE_GROUPS_HPP
 #define TLSIO_SRC_HANDSHAKE_GROUPS_HPP
 
+#include "context/context_impl.hpp"
 #include "crypto/kx.hpp"
-#include "engine/context_impl.hpp"
 
 #include <optional>
 

@@ -84,64 +84,94 @@ secret finished_verify_data(crypto::hash_algorithm h, const secret& base_key,
     return verify_data;
 }
 
-key_schedule::key_schedule(crypto::hash_algorithm h) : hash_(h) {
-    // Early Secret = HKDF-Extract(0, 0): no PSK.
-    std::uint8_t zeros[crypto::max_digest_size] = {};
-    current_.resize(crypto::digest_size(h));
-    crypto::hkdf_extract(h, {}, byte_view(zeros, current_.size()), current_.span());
+key_stage::key_stage(key_stage&& other) noexcept : hash_(other.hash_), current_(other.current_) {
+    other.current_ = {};
 }
 
-secret key_schedule::derive(std::string_view label, byte_view transcript_hash) const {
+key_stage& key_stage::operator=(key_stage&& other) noexcept {
+    hash_ = other.hash_;
+    current_ = other.current_;
+    other.current_ = {};
+    return *this;
+}
+
+secret key_stage::derive(std::string_view label, byte_view transcript_hash) const {
     secret out;
     out.resize(crypto::digest_size(hash_));
     expand_label(hash_, current_.view(), label, transcript_hash, out.span());
     return out;
 }
 
-void key_schedule::advance(byte_view ikm) {
-    // Next stage = HKDF-Extract(Derive-Secret(current, "derived", ""), ikm).
+secret key_stage::next(byte_view ikm) {
     std::uint8_t empty_hash[crypto::max_digest_size];
     std::size_t n = crypto::digest(hash_, {}, empty_hash);
     secret salt = derive("derived", byte_view(empty_hash, n));
-    crypto::hkdf_extract(hash_, salt.view(), ikm, current_.span());
+    secret out;
+    out.resize(current_.size());
+    crypto::hkdf_extract(hash_, salt.view(), ikm, out.span());
+    current_ = {};
+    return out;
 }
 
-void key_schedule::enter_handshake(byte_view shared_secret) {
-    assert(stage_ == stage::early);
-    advance(shared_secret);
-    stage_ = stage::handshake;
+early_secret early_secret::without_psk(crypto::hash_algorithm h) {
+    std::uint8_t zeros[crypto::max_digest_size] = {};
+    return with_psk(h, byte_view(zeros, crypto::digest_size(h)));
 }
 
-secret key_schedule::client_handshake_traffic(byte_view transcript_hash) const {
-    assert(stage_ == stage::handshake);
+early_secret early_secret::with_psk(crypto::hash_algorithm h, byte_view psk) {
+    // Early Secret = HKDF-Extract(salt = 0, IKM = PSK).
+    std::uint8_t zeros[crypto::max_digest_size] = {};
+    secret s;
+    s.resize(crypto::digest_size(h));
+    crypto::hkdf_extract(h, byte_view(zeros, s.size()), psk, s.span());
+    return early_secret(h, s);
+}
+
+secret early_secret::binder_key(bool resumption) const {
+    std::uint8_t empty_hash[crypto::max_digest_size];
+    std::size_t n = crypto::digest(hash_, {}, empty_hash);
+    return derive(resumption ? "res binder" : "ext binder", byte_view(empty_hash, n));
+}
+
+secret early_secret::client_early_traffic(byte_view transcript_hash) const {
+    return derive("c e traffic", transcript_hash);
+}
+
+secret early_secret::early_exporter_master(byte_view transcript_hash) const {
+    return derive("e exp master", transcript_hash);
+}
+
+handshake_secret early_secret::into_handshake(byte_view shared_secret) && {
+    return handshake_secret(hash_, next(shared_secret));
+}
+
+secret handshake_secret::client_handshake_traffic(byte_view transcript_hash) const {
     return derive("c hs traffic", transcript_hash);
 }
 
-secret key_schedule::server_handshake_traffic(byte_view transcript_hash) const {
-    assert(stage_ == stage::handshake);
+secret handshake_secret::server_handshake_traffic(byte_view transcript_hash) const {
     return derive("s hs traffic", transcript_hash);
 }
 
-void key_schedule::enter_master() {
-    assert(stage_ == stage::handshake);
+master_secret handshake_secret::into_master() && {
     std::uint8_t zeros[crypto::max_digest_size] = {};
-    advance(byte_view(zeros, current_.size()));
-    stage_ = stage::master;
+    return master_secret(hash_, next(byte_view(zeros, current_.size())));
 }
 
-secret key_schedule::client_application_traffic(byte_view transcript_hash) const {
-    assert(stage_ == stage::master);
+secret master_secret::client_application_traffic(byte_view transcript_hash) const {
     return derive("c ap traffic", transcript_hash);
 }
 
-secret key_schedule::server_application_traffic(byte_view transcript_hash) const {
-    assert(stage_ == stage::master);
+secret master_secret::server_application_traffic(byte_view transcript_hash) const {
     return derive("s ap traffic", transcript_hash);
 }
 
-secret key_schedule::exporter_master(byte_view transcript_hash) const {
-    assert(stage_ == stage::master);
+secret master_secret::exporter_master(byte_view transcript_hash) const {
     return derive("exp master", transcript_hash);
+}
+
+secret master_secret::resumption_master(byte_view transcript_hash) const {
+    return derive("res master", transcript_hash);
 }
 
 }  // namespace tlsio::handshake

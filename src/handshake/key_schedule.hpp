@@ -65,35 +65,77 @@ secret next_traffic_secret(crypto::hash_algorithm h, const secret& current);
 secret finished_verify_data(crypto::hash_algorithm h, const secret& base_key,
                             byte_view transcript_hash);
 
-/// The stages of the key schedule without PSK. Each stage is reachable only
-/// from the one before it, so a secret cannot be derived in the wrong stage.
-class key_schedule {
-public:
-    explicit key_schedule(crypto::hash_algorithm h);
+// The stages of the key schedule (RFC 8446 section 7.1) are types: each one
+// derives only the secrets of its stage and is consumed (an rvalue call) to
+// make the next, wiping its own secret, so no secret can be derived in the
+// wrong stage or from a stage that is over.
+//
+//   early_secret --(EC)DHE--> handshake_secret --> master_secret
 
+/// Secrets of one stage: the hash, and the stage's secret, wiped with it.
+class key_stage {
+public:
     crypto::hash_algorithm hash() const noexcept { return hash_; }
 
-    /// Early Secret -> Handshake Secret, with the (EC)DHE shared secret.
-    void enter_handshake(byte_view shared_secret);
+protected:
+    key_stage(crypto::hash_algorithm h, const secret& s) noexcept : hash_(h), current_(s) {}
+    key_stage(key_stage&& other) noexcept;
+    key_stage& operator=(key_stage&& other) noexcept;
+    ~key_stage() = default;
+    /// Derive-Secret(current, label, transcript_hash).
+    secret derive(std::string_view label, byte_view transcript_hash) const;
+    /// HKDF-Extract(Derive-Secret(current, "derived", ""), ikm); wipes current.
+    secret next(byte_view ikm);
+
+    crypto::hash_algorithm hash_;
+    secret current_;
+};
+
+class master_secret;
+
+/// Handshake Secret: the handshake traffic secrets.
+class handshake_secret : public key_stage {
+public:
     /// [sender]_handshake_traffic_secret for the transcript through ServerHello.
     secret client_handshake_traffic(byte_view transcript_hash) const;
     secret server_handshake_traffic(byte_view transcript_hash) const;
+    /// Master Secret; this stage is over.
+    master_secret into_master() &&;
 
-    /// Handshake Secret -> Master Secret.
-    void enter_master();
+private:
+    friend class early_secret;
+    handshake_secret(crypto::hash_algorithm h, const secret& s) noexcept : key_stage(h, s) {}
+};
+
+/// Early Secret: HKDF-Extract(0, PSK), with a string of zeros when there is no PSK.
+class early_secret : public key_stage {
+public:
+    static early_secret without_psk(crypto::hash_algorithm h);
+    static early_secret with_psk(crypto::hash_algorithm h, byte_view psk);
+    /// binder_key: "res binder" for a resumption PSK, "ext binder" for an external one.
+    secret binder_key(bool resumption) const;
+    secret client_early_traffic(byte_view transcript_hash) const;
+    secret early_exporter_master(byte_view transcript_hash) const;
+    /// Handshake Secret from the (EC)DHE shared secret; this stage is over.
+    handshake_secret into_handshake(byte_view shared_secret) &&;
+
+private:
+    early_secret(crypto::hash_algorithm h, const secret& s) noexcept : key_stage(h, s) {}
+};
+
+/// Master Secret: the application traffic, exporter and resumption secrets.
+class master_secret : public key_stage {
+public:
     /// [sender]_application_traffic_secret_0 for the transcript through server Finished.
     secret client_application_traffic(byte_view transcript_hash) const;
     secret server_application_traffic(byte_view transcript_hash) const;
     secret exporter_master(byte_view transcript_hash) const;
+    /// For the transcript through client Finished.
+    secret resumption_master(byte_view transcript_hash) const;
 
 private:
-    enum class stage { early, handshake, master };
-    secret derive(std::string_view label, byte_view transcript_hash) const;
-    void advance(byte_view ikm);
-
-    crypto::hash_algorithm hash_;
-    stage stage_ = stage::early;
-    secret current_;
+    friend class handshake_secret;
+    master_secret(crypto::hash_algorithm h, const secret& s) noexcept : key_stage(h, s) {}
 };
 
 }  // namespace tlsio::handshake

@@ -200,7 +200,7 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
         wire::handshake_type::server_hello,
         server_hello_body(wire::hello_retry_request_random, ch.legacy_session_id, suite.id, block));
     if (!ch.legacy_session_id.empty()) {
-        write_change_cipher_spec();  // right after the first server message (appendix D.4)
+        records_.write_compat_ccs();  // right after the first server message (appendix D.4)
     }
     hello_retry_ = true;
     hrr_group_ = group;
@@ -235,13 +235,15 @@ error connection::server_send_flight(const wire::client_hello& ch,
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts);
     send_handshake(wire::handshake_type::server_hello,
                    server_hello_body(random, session_id_, suite_->id, block));
-    ccs_pending_ = !session_id_.empty() && !ccs_sent_;
+    queue_compat_ccs();
     group_ = share.group;
     key_share_.reset();
 
     enter_handshake_secrets(shared);
     install_write(server_hs_secret_);
-    install_read(client_hs_secret_);
+    if (error e = install_read(client_hs_secret_); e != wire::ok) {
+        return e;
+    }
 
     std::vector<raw_extension> ee;
     if (ch.has_server_name) {
@@ -321,7 +323,9 @@ error connection::server_on_finished(byte_view body, byte_view message) {
         return e;
     }
     transcript_.update(message);
-    install_read(client_ap_secret_);
+    if (error e = install_read(client_ap_secret_); e != wire::ok) {
+        return e;
+    }
     finish_handshake();
     return wire::ok;
 }

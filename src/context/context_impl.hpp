@@ -1,6 +1,6 @@
 // The state behind tlsio::context, shared read-only by the engines made from it.
-#ifndef TLSIO_SRC_ENGINE_CONTEXT_IMPL_HPP
-#define TLSIO_SRC_ENGINE_CONTEXT_IMPL_HPP
+#ifndef TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
+#define TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 
 #include "crypto/sig.hpp"
 #include "crypto/x509.hpp"

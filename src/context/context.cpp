@@ -1,4 +1,4 @@
-#include "engine/context_impl.hpp"
+#include "context/context_impl.hpp"
 
 #include "crypto/hash.hpp"
 

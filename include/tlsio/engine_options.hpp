@@ -1,0 +1,35 @@
+//
+// tlsio/engine_options.hpp: per-connection settings of tlsio::engine.
+//
+#ifndef TLSIO_ENGINE_OPTIONS_HPP
+#define TLSIO_ENGINE_OPTIONS_HPP
+
+#include <tlsio/context.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tlsio {
+
+/// Per-connection settings. Every member has a default, so designated
+/// initializers such as `engine_options{.server_name = "example.com"}` name
+/// only what they change.
+struct engine_options {
+    /// Client: the name sent in SNI and, unless verify_host is false, the name
+    /// the server's certificate must match. An IP literal is checked against
+    /// the certificate's IP addresses and not sent in SNI.
+    std::string server_name{};
+    /// Client: check the certificate against server_name (default on).
+    bool verify_host = true;
+    /// Overrides the context's ALPN list when non-empty.
+    std::vector<std::string> alpn_protocols{};
+    /// Overrides the context's verify mode for this connection when set.
+    std::optional<tlsio::verify_mode> peer_verify_mode{};
+    /// Overrides the context's verify callback for this connection when set.
+    verify_callback peer_verify_callback{};
+};
+
+}  // namespace tlsio
+
+#endif
