@@ -34,7 +34,7 @@ fi
 
 log "bogo: run"
 results=$out/results.json
-rm -f "$results"
+rm -f "$results" "$out/summary.txt"
 t0=$SECONDS
 # The runner prints progress with backspaces; keep its log for the failures'
 # details (each names the shim's flags, its stderr and the runner's error).
@@ -48,4 +48,8 @@ if [[ ! -f $results ]]; then
     echo "bogo: the runner wrote no results" >&2
     exit 1
 fi
-python3 "$TLSIO_ROOT/test/bogo/summary.py" "$results" "$config"
+# The counts line also goes to $out/summary.txt for scripts/test.sh's summary.
+rc=0
+python3 "$TLSIO_ROOT/test/bogo/summary.py" "$results" "$config" "$out/runner.log" | tee "$out/summary.full" || rc=$?
+grep '^bogo: ' "$out/summary.full" > "$out/summary.txt" || true
+exit "$rc"

@@ -19,6 +19,9 @@
 #include <tlsio/engine.hpp>
 #include <tlsio/error.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -453,6 +456,8 @@ config parse(int argc, char** argv) {
 
 // ---- Checks of what the flags ask for, before connecting ---------------------
 
+bool known_group(int g);
+
 // Feature checks the runner can only learn from the exit status 89.
 void check_supported(const config& c) {
     if (c.resume_count > 0) {
@@ -461,6 +466,9 @@ void check_supported(const config& c) {
     if ((c.max_version != 0 && c.max_version < tls13) ||
         (c.min_version != 0 && c.min_version > tls13)) {
         unimplemented("protocol versions other than TLS 1.3");
+    }
+    if (c.expect_curve_id != 0 && !known_group(c.expect_curve_id)) {
+        unimplemented("group " + std::to_string(c.expect_curve_id));
     }
     if (c.expect_version != 0 && c.expect_version != tls13) {
         unimplemented("protocol versions other than TLS 1.3");
@@ -779,6 +787,91 @@ int connect_to_runner(const config& c) {
     return fd;
 }
 
+// The TLS 1.3 CertificateVerify schemes a private key can sign with.
+std::set<int> signable_schemes(const std::string& key_file) {
+    using tlsio::signature_scheme;
+    std::set<int> out;
+    auto add = [&](std::initializer_list<signature_scheme> l) {
+        for (signature_scheme s : l) {
+            out.insert(static_cast<int>(s));
+        }
+    };
+    BIO* bio = BIO_new_file(key_file.c_str(), "r");
+    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(bio);
+    if (key == nullptr) {
+        unimplemented("private key " + key_file + " that libcrypto does not read");
+    }
+    char group[64] = "";
+    std::size_t group_len = 0;
+    switch (EVP_PKEY_get_base_id(key)) {
+        case EVP_PKEY_RSA:
+            add({signature_scheme::rsa_pss_rsae_sha256, signature_scheme::rsa_pss_rsae_sha384,
+                 signature_scheme::rsa_pss_rsae_sha512});
+            break;
+        case EVP_PKEY_RSA_PSS:
+            add({signature_scheme::rsa_pss_pss_sha256, signature_scheme::rsa_pss_pss_sha384,
+                 signature_scheme::rsa_pss_pss_sha512});
+            break;
+        case EVP_PKEY_ED25519:
+            add({signature_scheme::ed25519});
+            break;
+        case EVP_PKEY_EC:
+            EVP_PKEY_get_group_name(key, group, sizeof group, &group_len);
+            if (std::string_view(group) == "prime256v1") {
+                add({signature_scheme::ecdsa_secp256r1_sha256});
+            } else if (std::string_view(group) == "secp384r1") {
+                add({signature_scheme::ecdsa_secp384r1_sha384});
+            } else if (std::string_view(group) == "secp521r1") {
+                add({signature_scheme::ecdsa_secp521r1_sha512});
+            }
+            break;
+        default:
+            break;
+    }
+    EVP_PKEY_free(key);
+    return out;
+}
+
+std::vector<tlsio::signature_scheme> to_schemes(const std::vector<int>& ids) {
+    std::vector<tlsio::signature_scheme> out;
+    for (int s : ids) {
+        if (!known_scheme(s)) {
+            unimplemented("signature scheme " + std::to_string(s));
+        }
+        out.push_back(static_cast<tlsio::signature_scheme>(s));
+    }
+    return out;
+}
+
+// BoringSSL has one list of schemes to sign with (-signing-prefs) and one to
+// offer and accept (-verify-prefs); tlsio has one list for both, and signs
+// with the first scheme of it that fits its key and the peer. So: a given
+// list first, then the defaults that can only serve the other purpose.
+std::vector<tlsio::signature_scheme> signature_schemes(const config& c) {
+    static const std::vector<int> defaults = {
+        0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806,
+        0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
+    };
+    if (!c.signing_prefs.empty() && !c.verify_prefs.empty()) {
+        return to_schemes(c.signing_prefs);  // equal, see check_supported()
+    }
+    std::set<int> mine;
+    if (!c.key_file.empty()) {
+        mine = signable_schemes(c.key_file);
+    }
+    std::vector<int> list = c.signing_prefs.empty() ? c.verify_prefs : c.signing_prefs;
+    for (int s : c.signing_prefs.empty() ? std::vector<int>(mine.begin(), mine.end()) : defaults) {
+        // With -signing-prefs: the schemes our key cannot sign with, to verify
+        // the peer. With -verify-prefs: the schemes our key signs with.
+        bool wanted = c.signing_prefs.empty() || mine.count(s) == 0;
+        if (wanted && std::find(list.begin(), list.end(), s) == list.end()) {
+            list.push_back(s);
+        }
+    }
+    return to_schemes(list);
+}
+
 tlsio::context make_context(const config& c) {
     tlsio::context ctx;
     boost::system::error_code ec;
@@ -828,16 +921,8 @@ tlsio::context make_context(const config& c) {
         ctx.set_groups(groups);
     }
 
-    const std::vector<int>& prefs = c.signing_prefs.empty() ? c.verify_prefs : c.signing_prefs;
-    if (!prefs.empty()) {
-        std::vector<tlsio::signature_scheme> schemes;
-        for (int s : prefs) {
-            if (!known_scheme(s)) {
-                unimplemented("signature scheme " + std::to_string(s));
-            }
-            schemes.push_back(static_cast<tlsio::signature_scheme>(s));
-        }
-        ctx.set_signature_schemes(schemes);
+    if (!c.signing_prefs.empty() || !c.verify_prefs.empty()) {
+        ctx.set_signature_schemes(signature_schemes(c));
     }
     return ctx;
 }
