@@ -36,7 +36,8 @@ def main():
     for name, result in results.items():
         actual = result["actual"]
         total[actual] += 1
-        by_prefix[name.split("-", 1)[0] + "-"][actual] += 1
+        prefix = name.split("-", 1)[0] + ("-" if "-" in name else "")
+        by_prefix[prefix][actual] += 1
 
     print(f"{'prefix':<40} {'PASS':>6} {'FAIL':>6} {'SKIP':>6}")
     for prefix in sorted(by_prefix, key=lambda p: (-sum(by_prefix[p].values()), p)):
