@@ -460,9 +460,6 @@ bool known_group(int g);
 
 // Feature checks the runner can only learn from the exit status 89.
 void check_supported(const config& c) {
-    if (c.resume_count > 0) {
-        unimplemented("session resumption (-resume-count)");
-    }
     if ((c.max_version != 0 && c.max_version < tls13) ||
         (c.min_version != 0 && c.min_version > tls13)) {
         unimplemented("protocol versions other than TLS 1.3");
@@ -1061,5 +1058,11 @@ int main(int argc, char** argv) {
         }
     }
     ::close(fd);
+    // A test with resumptions wants more connections that resume this one,
+    // which tlsio cannot. Its first connection has run all the same, so a
+    // failure there is still seen (exit 1 above).
+    if (c.resume_count > 0) {
+        unimplemented("session resumption (-resume-count)");
+    }
     return exit_ok;
 }
