@@ -36,6 +36,9 @@ packages=(
     libboost1.81-dev  # Asio, System
     libboost-test1.81-dev     # Boost.Test, linked (not header-only) by the test suites
     libboost-context1.81-dev  # asio::spawn (yield_context) in test/stream_test.cpp
+    golang-go                     # builds BoringSSL's conformance runner (scripts/bogo.sh)
+    golang-golang-x-crypto-dev    # the runner's golang.org/x modules, offline
+    golang-golang-x-net-dev
 )
 if [[ $want_fuzz == 1 ]]; then
     packages+=(clang libclang-rt-14-dev)  # libFuzzer + ASan runtime for test/fuzz

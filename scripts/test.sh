@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order:
 #   1. release   build (Release) + ctest: unit suites, interop (label interop), demo
-#   2. asan      build (ASan + UBSan, Debug) + the same ctest run
-#   3. install   cmake --install, then a consumer via find_package and pkg-config
-#   4. fuzz      libFuzzer targets (clang), each run for a short smoke time
+#   2. bogo      BoringSSL's conformance runner against tlsio_bogo_shim (scripts/bogo.sh)
+#   3. asan      build (ASan + UBSan, Debug) + the same ctest run
+#   4. install   cmake --install, then a consumer via find_package and pkg-config
+#   5. fuzz      libFuzzer targets (clang), each run for a short smoke time
 # Stops at the end with a non-zero status if any step failed.
 #
 #   ./scripts/test.sh
 #
 # Knobs (besides those of scripts/common.sh):
-#   TLSIO_SKIP_ASAN=1, TLSIO_SKIP_INSTALL=1, TLSIO_SKIP_FUZZ=1
+#   TLSIO_SKIP_BOGO=1, TLSIO_SKIP_ASAN=1, TLSIO_SKIP_INSTALL=1, TLSIO_SKIP_FUZZ=1
 #   TLSIO_FUZZ_SECONDS  seconds per fuzz target (default 20)
 #   TLSIO_CTEST_ARGS    extra ctest arguments, e.g. "-R engine" or "-LE interop"
 set -euo pipefail
@@ -61,7 +62,21 @@ else
     release_built=0
 fi
 
-# ---- 2. asan ----------------------------------------------------------------
+# ---- 2. bogo ----------------------------------------------------------------
+# The release tree already holds the shim; bogo.sh builds the runner (Go).
+if [[ ${TLSIO_SKIP_BOGO:-0} != 1 ]]; then
+    if [[ $release_built == 1 ]]; then
+        if step "bogo: conformance" "$TLSIO_ROOT/scripts/bogo.sh"; then
+            tlsio_tests_passed=$((tlsio_tests_passed + 1))
+        else
+            tlsio_tests_failed=$((tlsio_tests_failed + 1))
+        fi
+    else
+        failed_steps+=("bogo: skipped, the release build failed")
+    fi
+fi
+
+# ---- 3. asan ----------------------------------------------------------------
 if [[ ${TLSIO_SKIP_ASAN:-0} != 1 ]]; then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -73,7 +88,7 @@ if [[ ${TLSIO_SKIP_ASAN:-0} != 1 ]]; then
     fi
 fi
 
-# ---- 3. install -------------------------------------------------------------
+# ---- 4. install -------------------------------------------------------------
 if [[ ${TLSIO_SKIP_INSTALL:-0} != 1 ]]; then
     if [[ $release_built == 1 ]]; then
         if step "install: consumer" "$TLSIO_ROOT/scripts/install_test.sh" "$release" \
@@ -87,7 +102,7 @@ if [[ ${TLSIO_SKIP_INSTALL:-0} != 1 ]]; then
     fi
 fi
 
-# ---- 4. fuzz ----------------------------------------------------------------
+# ---- 5. fuzz ----------------------------------------------------------------
 if [[ ${TLSIO_SKIP_FUZZ:-0} != 1 ]]; then
     if have_fuzzer; then
         if step "fuzz: configure" tlsio_configure "$fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -105,6 +120,9 @@ fi
 # ---- summary ----------------------------------------------------------------
 log "summary ($((SECONDS - start)) s)"
 printf '  %s\n' "${step_times[@]}"
+if [[ ${TLSIO_SKIP_BOGO:-0} != 1 && -f $TLSIO_BUILD_ROOT/bogo/summary.txt ]]; then
+    sed 's/^/  /' "$TLSIO_BUILD_ROOT/bogo/summary.txt"
+fi
 if command -v ccache > /dev/null; then
     ccache --show-stats 2> /dev/null | grep -E 'Hits|Misses|Cache size' | sed 's/^/  ccache /' || true
 fi
