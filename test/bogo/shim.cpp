@@ -611,6 +611,9 @@ const char* error_name(tlsio::error e) {
         case error::no_certificate: return "no_certificate";
         case error::invalid_argument: return "invalid_argument";
         case error::key_load_failed: return "key_load_failed";
+        case error::too_many_empty_records: return "too_many_empty_records";
+        case error::too_many_warning_alerts: return "too_many_warning_alerts";
+        case error::too_many_key_updates: return "too_many_key_updates";
             // clang-format on
     }
     return "unknown_error";
