@@ -1268,6 +1268,34 @@ BOOST_AUTO_TEST_CASE(empty_server_certificate_is_decode_error) {
     expect_client_error(*r, error::decode_error);
 }
 
+BOOST_AUTO_TEST_CASE(unrequested_extension_in_certificate_entry_is_unsupported_extension) {
+    // RFC 8446 4.4.2 and 4.2: a CertificateEntry carries only extensions the
+    // client asked for (status_request, SCT); tlsio asks for none.
+    for (std::uint16_t type : {std::uint16_t{5}, std::uint16_t{18}, std::uint16_t{0x1234}}) {
+        auto r = client_gets_edited_server_messages([type](std::vector<bytes>& msgs) {
+            bytes& m = msgs[1];
+            // The last entry's extensions<2> are the message's last two bytes.
+            BOOST_TEST_REQUIRE(m.size() > 10u);
+            BOOST_TEST_REQUIRE(int(m[m.size() - 2]) == 0);
+            BOOST_TEST_REQUIRE(int(m[m.size() - 1]) == 0);
+            m[m.size() - 1] = 4;
+            m.insert(m.end(),
+                     {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0, 0});
+            bytes body(m.begin() + 4, m.end());
+            // certificate_request_context<1>, then certificate_list<3>.
+            std::size_t list =
+                (std::size_t{body[1]} << 16 | std::size_t{body[2]} << 8 | body[3]) + 4;
+            body[1] = static_cast<std::uint8_t>(list >> 16);
+            body[2] = static_cast<std::uint8_t>(list >> 8);
+            body[3] = static_cast<std::uint8_t>(list);
+            m = handshake_message(11, body);
+        });
+        BOOST_TEST_CONTEXT("extension " << type) {
+            expect_client_error(*r, error::unsupported_extension);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(garbage_server_certificate_is_bad_certificate) {
     // A certificate entry that is not DER -> bad_certificate (RFC 8446 6.2).
     auto r = client_gets_edited_server_messages([](std::vector<bytes>& msgs) {

@@ -236,6 +236,20 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     peer_chain_.clear();
     peer_certificates_.clear();
     for (const wire::certificate_entry& entry : msg.entries) {
+        // Only extensions we asked for may come back (RFC 8446 4.2, 4.4.2):
+        // tlsio asks for none unless the extension hook added one.
+        std::vector<wire::extension> extensions;
+        if (error e = wire::parse_extensions(entry.extensions, extensions); e != wire::ok) {
+            return e;
+        }
+        for (const wire::extension& x : extensions) {
+            if (std::find(offered_extensions_.begin(), offered_extensions_.end(), x.type) ==
+                offered_extensions_.end()) {
+                error_message_ = "CertificateEntry carries extension " + std::to_string(x.type) +
+                                 ", which was not requested";
+                return error::unsupported_extension;
+            }
+        }
         auto cert = crypto::certificate::from_der_cached(entry.cert_data);
         if (!cert) {
             error_message_ = "peer certificate does not parse";
