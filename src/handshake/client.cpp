@@ -100,6 +100,12 @@ error connection::client_send_hello() {
         first_client_hello_.clear();
         wire::append_handshake(first_client_hello_, wire::handshake_type::client_hello, body);
     }
+    if (hello_retry_ && !session_id_.empty()) {
+        // Middlebox compatibility: the CCS goes right before the second
+        // ClientHello (RFC 8446 D.4 allows this or before the encrypted
+        // flight; BoringSSL and OpenSSL do this, and peers check for it).
+        records_.write_compat_ccs();
+    }
     send_handshake(wire::handshake_type::client_hello, body);
     state_ = state::expect_server_hello;
     return wire::ok;
@@ -118,6 +124,12 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
             matches_sentinel(sh.random, wire::downgrade_tls11_sentinel)) {
             error_message_ = "ServerHello random carries a downgrade sentinel";
             return error::downgrade_detected;
+        }
+        if (sh.selected_version == 0 && hello_retry_) {
+            // The HelloRetryRequest chose TLS 1.3, and the ServerHello must
+            // keep that choice (RFC 8446 4.1.4).
+            error_message_ = "ServerHello after HelloRetryRequest lacks supported_versions";
+            return error::illegal_parameter;
         }
         if (sh.selected_version == 0) {
             error_message_ = "server does not support TLS 1.3";
