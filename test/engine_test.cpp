@@ -649,6 +649,23 @@ BOOST_AUTO_TEST_CASE(verify_bad_key_usage) {
                                  error::certificate_bad_key_usage);
 }
 
+BOOST_AUTO_TEST_CASE(key_usage_without_digital_signature_is_refused_even_unverified) {
+    // RFC 8446 4.4.2.2: the key must be allowed to sign, whatever the verify
+    // mode; X.509 purposes alone let keyAgreement-only ECDSA leaves through.
+    leaf_options opts;
+    opts.usage = key_usage::key_encipherment;
+    auto sctx = server_context(default_ca().issue(opts));
+    auto cctx = client_context();
+    cctx.set_verify_mode(verify_none);
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.client.error == make_error_code(error::certificate_bad_key_usage),
+               r.client.error.message() << " (" << client.error_message() << ")");
+    BOOST_TEST(r.server.error == alert_code(alert::bad_certificate), r.server.error.message());
+    BOOST_TEST(!client.handshake_done());
+}
+
 BOOST_AUTO_TEST_CASE(verify_client_only_eku_is_bad_key_usage) {
     leaf_options opts;
     opts.server_auth = false;

@@ -380,6 +380,11 @@ bool certificate::matches_host(std::string_view host) const {
                            X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
 }
 
+bool certificate::allows_digital_signature() const {
+    // X509_get_key_usage answers UINT32_MAX when there is no keyUsage extension.
+    return (X509_get_key_usage(cert_.get()) & KU_DIGITAL_SIGNATURE) != 0;
+}
+
 std::uint16_t certificate::signature_scheme() const {
     int md = NID_undef;
     int pk = NID_undef;

@@ -53,6 +53,9 @@ public:
     /// The TLS SignatureScheme of the certificate's own signature (how its issuer
     /// signed it), or 0 when it has none. RSA-PSS maps to rsa_pss_rsae_*.
     std::uint16_t signature_scheme() const;
+    /// False when a keyUsage extension is present without digitalSignature:
+    /// such a key may not sign a TLS 1.3 CertificateVerify (RFC 8446 4.4.2.2).
+    bool allows_digital_signature() const;
 
 private:
     struct deleter {

@@ -262,8 +262,18 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
         error_message_ = "peer certificate has an unsupported key type";
         return error::unsupported_certificate;
     }
-    if ((peer_verify_mode() & verify_peer) == 0) {
+    // Whatever the verify mode, the key must be allowed to sign a
+    // CertificateVerify (RFC 8446 4.4.2.2); X.509 purposes let keyAgreement-only
+    // ECDSA leaves through. Checked after path validation, whose result says more.
+    auto check_signing_usage = [this]() -> error {
+        if (!peer_chain_.front().allows_digital_signature()) {
+            error_message_ = "peer certificate's keyUsage does not allow digitalSignature";
+            return error::certificate_bad_key_usage;
+        }
         return wire::ok;
+    };
+    if ((peer_verify_mode() & verify_peer) == 0) {
+        return check_signing_usage();
     }
     static const crypto::trust_store empty_store;
     crypto::native_verify_callback callback;
@@ -290,7 +300,7 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
         error_message_ = result.message;
         return static_cast<error>(result.error.value());
     }
-    return wire::ok;
+    return check_signing_usage();
 }
 
 error connection::check_certificate_verify(byte_view body, byte_view message,
