@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that the repository stands on its own: a clone of HEAD in an empty
-# temporary folder (no ../shared beside it) configures, builds the suites that
+# temporary folder (nothing beside it) configures, builds the suites that
 # read test vectors, and runs them. Cheap by design: two suites, through ccache.
 #
 #   ./scripts/standalone_test.sh            # clones HEAD of this repository

@@ -4,7 +4,7 @@
 #   2. asan      build (ASan + UBSan, Debug) + the same ctest run
 #   3. install   cmake --install, then a consumer via find_package and pkg-config
 #   4. fuzz      libFuzzer targets (clang), each run for a short smoke time
-#   5. standalone a clone with no ../shared beside it builds and runs the suites
+#   5. standalone a clone in an empty folder builds and runs the suites
 #                that read test vectors (scripts/standalone_test.sh)
 # Stops at the end with a non-zero status if any step failed.
 #
