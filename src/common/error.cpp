@@ -1,5 +1,9 @@
 #include <tlsio/error.hpp>
 
+// Only the category of asio::ssl's stream errors: its functions use libcrypto
+// (ERR_*) and nothing of libssl, so libssl stays off the link line.
+#include <boost/asio/ssl/error.hpp>
+
 #include <string>
 
 namespace tlsio {
@@ -71,6 +75,15 @@ const char* error_text(error e) noexcept {
             return "invalid argument";
         case error::key_load_failed:
             return "could not load certificate or key";
+        case error::key_password_required:
+            return "private key is encrypted and no password callback is set "
+                   "(context::set_password_callback)";
+        case error::key_password_wrong:
+            return "could not decrypt the private key: wrong password";
+        case error::unsupported_version:
+            return "protocol version not implemented by tlsio (TLS 1.3 only for now)";
+        case error::unsupported_option:
+            return "option not implemented by tlsio";
     }
     return "unknown tlsio error";
 }
@@ -120,6 +133,13 @@ public:
 };
 
 }  // namespace
+
+boost::system::error_code make_error_code(error e) noexcept {
+    if (e == error::stream_truncated) {
+        return boost::asio::ssl::error::stream_truncated;
+    }
+    return {static_cast<int>(e), error_category()};
+}
 
 const boost::system::error_category& error_category() noexcept {
     static const error_category_impl instance;
