@@ -348,9 +348,12 @@ std::optional<private_key> private_key::from_pem(std::string_view pem,
     }
     // Reads PKCS#8 ("PRIVATE KEY") and traditional ("RSA/EC PRIVATE KEY")
     // blocks, skipping other blocks such as certificates in the same file.
-    EVP_PKEY* key =
-        PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, password_callback(password),
-                                   const_cast<password_source*>(&password), nullptr, nullptr);
+    return adopt(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, password_callback(password),
+                                            const_cast<password_source*>(&password), nullptr,
+                                            nullptr));
+}
+
+std::optional<private_key> private_key::adopt(evp_pkey_st* key) {
     if (key == nullptr) {
         return std::nullopt;
     }
@@ -391,16 +394,8 @@ std::optional<private_key> private_key::from_der(byte_view der, const password_s
     if (bio == nullptr) {
         return std::nullopt;
     }
-    EVP_PKEY* key = d2i_PKCS8PrivateKey_bio(bio.get(), nullptr, ask_password,
-                                            const_cast<password_source*>(&password));
-    if (key == nullptr) {
-        return std::nullopt;
-    }
-    private_key k;
-    k.key_.reset(key);
-    k.signers_.reset(new signer_pool);
-    k.type_ = classify(key);
-    return k;
+    return adopt(d2i_PKCS8PrivateKey_bio(bio.get(), nullptr, ask_password,
+                                         const_cast<password_source*>(&password)));
 }
 
 bool private_key::matches(const public_key& pub) const {

@@ -103,6 +103,8 @@ public:
     bool sign(std::uint16_t scheme, byte_view message, bytes& signature) const;
 
 private:
+    /// Takes ownership of `key`; nullopt when it is null.
+    static std::optional<private_key> adopt(evp_pkey_st* key);
     struct deleter {
         void operator()(evp_pkey_st* p) const noexcept;
     };

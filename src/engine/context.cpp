@@ -39,6 +39,17 @@ byte_view as_bytes(std::string_view s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// Reads a key file, hands its text to `use` and wipes the copy.
+template <class Use>
+void with_key_file(const std::string& path, boost::system::error_code& ec, Use use) {
+    ec.clear();
+    std::string data = read_or_fail(path, ec);
+    if (!ec) {
+        use(data);
+    }
+    crypto::cleanse({reinterpret_cast<std::uint8_t*>(data.data()), data.size()});
+}
+
 // PKCS#8 "ENCRYPTED PRIVATE KEY" or a traditional key with
 // "Proc-Type: 4,ENCRYPTED": the cases where a pass phrase is needed.
 bool pem_is_encrypted(std::string_view text) {
@@ -314,12 +325,7 @@ void context::use_rsa_private_key(const boost::asio::const_buffer& key, file_for
 
 void context::use_private_key_file(const std::string& path, file_format format,
                                    boost::system::error_code& ec) {
-    ec.clear();
-    std::string data = read_or_fail(path, ec);
-    if (!ec) {
-        use_key(data, format, false, ec);
-    }
-    crypto::cleanse({reinterpret_cast<std::uint8_t*>(data.data()), data.size()});
+    with_key_file(path, ec, [&](std::string_view data) { use_key(data, format, false, ec); });
 }
 
 void context::use_private_key_file(const std::string& path, file_format format) {
@@ -338,12 +344,7 @@ void context::use_private_key_file(const std::string& path) {
 
 void context::use_rsa_private_key_file(const std::string& path, file_format format,
                                        boost::system::error_code& ec) {
-    ec.clear();
-    std::string data = read_or_fail(path, ec);
-    if (!ec) {
-        use_key(data, format, true, ec);
-    }
-    crypto::cleanse({reinterpret_cast<std::uint8_t*>(data.data()), data.size()});
+    with_key_file(path, ec, [&](std::string_view data) { use_key(data, format, true, ec); });
 }
 
 void context::use_rsa_private_key_file(const std::string& path, file_format format) {
