@@ -39,17 +39,6 @@ byte_view as_bytes(std::string_view s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-// Reads a key file, hands its text to `use` and wipes the copy.
-template <class Use>
-void with_key_file(const std::string& path, boost::system::error_code& ec, Use use) {
-    ec.clear();
-    std::string data = read_or_fail(path, ec);
-    if (!ec) {
-        use(data);
-    }
-    crypto::cleanse({reinterpret_cast<std::uint8_t*>(data.data()), data.size()});
-}
-
 // PKCS#8 "ENCRYPTED PRIVATE KEY" or a traditional key with
 // "Proc-Type: 4,ENCRYPTED": the cases where a pass phrase is needed.
 bool pem_is_encrypted(std::string_view text) {
@@ -64,6 +53,17 @@ std::string read_or_fail(const std::string& path, boost::system::error_code& ec)
         return {};
     }
     return std::move(*text);
+}
+
+// Reads a key file, hands its text to `use` and wipes the copy.
+template <class Use>
+void with_key_file(const std::string& path, boost::system::error_code& ec, Use use) {
+    ec.clear();
+    std::string data = read_or_fail(path, ec);
+    if (!ec) {
+        use(data);
+    }
+    crypto::cleanse({reinterpret_cast<std::uint8_t*>(data.data()), data.size()});
 }
 
 }  // namespace
