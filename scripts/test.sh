@@ -5,12 +5,15 @@
 #   3. asan      build (ASan + UBSan, Debug) + the same ctest run
 #   4. install   cmake --install, then a consumer via find_package and pkg-config
 #   5. fuzz      libFuzzer targets (clang), each run for a short smoke time
+#   6. standalone a clone in an empty folder builds and runs the suites
+#                that read test vectors (scripts/standalone_test.sh)
 # Stops at the end with a non-zero status if any step failed.
 #
 #   ./scripts/test.sh
 #
 # Knobs (besides those of scripts/common.sh):
-#   TLSIO_SKIP_BOGO=1, TLSIO_SKIP_ASAN=1, TLSIO_SKIP_INSTALL=1, TLSIO_SKIP_FUZZ=1
+#   TLSIO_SKIP_BOGO=1, TLSIO_SKIP_ASAN=1, TLSIO_SKIP_INSTALL=1, TLSIO_SKIP_FUZZ=1,
+#   TLSIO_SKIP_STANDALONE=1
 #   TLSIO_FUZZ_SECONDS  seconds per fuzz target (default 20)
 #   TLSIO_CTEST_ARGS    extra ctest arguments, e.g. "-R engine" or "-LE interop"
 set -euo pipefail
@@ -114,6 +117,15 @@ if [[ ${TLSIO_SKIP_FUZZ:-0} != 1 ]]; then
         fi
     else
         log "fuzz: skipped (no clang++ with libFuzzer; scripts/setup.sh installs clang libclang-rt-14-dev)"
+    fi
+fi
+
+# ---- 6. standalone ---------------------------------------------------------
+if [[ ${TLSIO_SKIP_STANDALONE:-0} != 1 ]]; then
+    if step "standalone: clone, build, ctest" "$TLSIO_ROOT/scripts/standalone_test.sh"; then
+        tlsio_tests_passed=$((tlsio_tests_passed + 1))
+    else
+        tlsio_tests_failed=$((tlsio_tests_failed + 1))
     fi
 fi
 

@@ -1,5 +1,5 @@
 // Known-answer tests from the RFC 8448 example handshakes
-// (../shared/testdata/rfc8448/transcripts.vec, Botan's rendering of the traces).
+// (test/data/rfc8448/transcripts.vec, Botan's rendering of the traces).
 //
 // For [Simple_1RTT_Handshake], [HelloRetryRequest_Handshake],
 // [Client_Authentication_Handshake] and [Middlebox_Compatibility_Mode]:

@@ -14,6 +14,11 @@
 
 namespace tlsio {
 
+/// The name Beast gives its TLS stream (boost::beast::ssl_stream): code written
+/// for Beast changes `beast::ssl_stream` to `tlsio::ssl_stream` and nothing else.
+template <class NextLayer>
+using ssl_stream = stream<NextLayer>;
+
 /// Tears down a TLS stream for a closing WebSocket: close_notify exchange,
 /// then the next layer's own teardown. Found by Beast through ADL.
 template <class NextLayer>

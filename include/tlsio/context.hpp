@@ -6,6 +6,8 @@
 
 #include <tlsio/error.hpp>
 
+#include <boost/asio/buffer.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -68,6 +70,9 @@ using verify_mode = int;
 inline constexpr verify_mode verify_none = 0x00;
 inline constexpr verify_mode verify_peer = 0x01;
 inline constexpr verify_mode verify_fail_if_no_peer_cert = 0x02;
+/// Accepted for asio compatibility: TLS 1.3 has no renegotiation, so a client
+/// certificate is only ever asked for once.
+inline constexpr verify_mode verify_client_once = 0x04;
 
 /// What a verify callback sees: the certificate being checked and the
 /// verification state, like asio::ssl::verify_context.
@@ -107,6 +112,34 @@ using keylog_callback = std::function<void(std::string_view line)>;
 
 class context;
 
+/// A verify callback that checks the leaf certificate against a host name,
+/// like asio::ssl::host_name_verification (RFC 6125 rules: DNS names with
+/// whole-label wildcards, or an IP literal against the IP addresses).
+///
+/// tlsio checks the name by itself when the stream is given one
+/// (stream::set_host); this class is for code written for asio:
+/// @code
+/// stream.set_verify_callback(tlsio::host_name_verification("example.com"));
+/// @endcode
+class host_name_verification {
+public:
+    using result_type = bool;
+    explicit host_name_verification(std::string host) : host_(std::move(host)) {}
+    /// @return false when `preverified` is false, or when `ctx` is at the leaf
+    /// and the leaf is not valid for the host.
+    bool operator()(bool preverified, verify_context& ctx) const;
+
+private:
+    std::string host_;
+};
+
+/// asio::ssl::rfc2818_verification, deprecated by asio in favour of
+/// host_name_verification; the same check.
+class rfc2818_verification : public host_name_verification {
+public:
+    using host_name_verification::host_name_verification;
+};
+
 /// Server side: picks the context whose certificates serve the name the client
 /// asked for (SNI). Return nullptr to keep the current context.
 using server_name_callback =
@@ -124,23 +157,116 @@ struct raw_extension {
 using extension_hook =
     std::function<void(std::uint8_t message_type, std::vector<raw_extension>& extensions)>;
 
+/// The names of asio::ssl::context_base, with its values, so that code written
+/// for asio (`ssl::context::tls_client`, `ssl::context::default_workarounds`,
+/// `ssl::context::pem`, `ssl::context_base::password_purpose`) compiles as is.
+class context_base {
+public:
+    /// The protocol methods of asio. tlsio implements TLS 1.3 only for now:
+    /// `tls`, `tls_client`, `tls_server`, `sslv23`, `sslv23_client`,
+    /// `sslv23_server` (any version) and `tlsv13*` make a TLS 1.3 context;
+    /// the others are refused by the constructor (see context(method)).
+    enum method {
+        sslv2,
+        sslv2_client,
+        sslv2_server,
+        sslv3,
+        sslv3_client,
+        sslv3_server,
+        tlsv1,
+        tlsv1_client,
+        tlsv1_server,
+        sslv23,
+        sslv23_client,
+        sslv23_server,
+        tlsv11,
+        tlsv11_client,
+        tlsv11_server,
+        tlsv12,
+        tlsv12_client,
+        tlsv12_server,
+        tlsv13,
+        tlsv13_client,
+        tlsv13_server,
+        tls,
+        tls_client,
+        tls_server
+    };
+
+    /// Bit mask of set_options and clear_options (OpenSSL 3's SSL_OP_* values).
+    using options = long;
+    /// Workarounds for bugs of TLS 1.2 and older peers: nothing to do in TLS 1.3.
+    static constexpr options default_workarounds = 0x80000850L;
+    /// Fresh DH keys for each handshake: tlsio's key exchange is always ephemeral.
+    static constexpr options single_dh_use = 0;
+    /// The no_* version options: tlsio never speaks these versions anyway.
+    static constexpr options no_sslv2 = 0;
+    static constexpr options no_sslv3 = 1L << 25;
+    static constexpr options no_tlsv1 = 1L << 26;
+    static constexpr options no_tlsv1_1 = 1L << 28;
+    static constexpr options no_tlsv1_2 = 1L << 27;
+    /// Refused by set_options: it would leave no version tlsio implements.
+    static constexpr options no_tlsv1_3 = 1L << 29;
+    /// TLS 1.3 has no compression: nothing to turn off.
+    static constexpr options no_compression = 1L << 17;
+
+    /// The encoding of certificates and keys given in memory or in files.
+    enum file_format {
+        asn1,  ///< DER
+        pem    ///< PEM
+    };
+
+    /// Why a password callback is asked for a pass phrase.
+    enum password_purpose {
+        for_reading,  ///< To decrypt a private key.
+        for_writing   ///< Never asked by tlsio.
+    };
+
+protected:
+    ~context_base() = default;
+};
+
+/// Supplies the pass phrase of encrypted private keys:
+/// `std::string(std::size_t max_length, context_base::password_purpose)`.
+using password_callback =
+    std::function<std::string(std::size_t max_length, context_base::password_purpose purpose)>;
+
 /// Configuration shared by many connections: credentials, trust, algorithms,
-/// ALPN and hooks.
+/// ALPN and hooks. The counterpart of asio::ssl::context, with its members
+/// (the asio names are listed with each member below).
 ///
-/// A context is cheap to copy (copies share state until one is changed).
-/// Engines and streams take a snapshot when they are created, so changing a
-/// context later affects only connections created afterwards.
+/// @par What streams see of later changes
+/// The trust store (load_verify_file, add_certificate_authority,
+/// add_verify_path, set_default_verify_paths) is shared by reference with
+/// every stream and engine made from the context, as asio::ssl shares its
+/// X509_STORE: a CA added later is trusted by every handshake that verifies
+/// after the addition, also on streams made before it. Everything else
+/// (credentials, verify mode and callback, algorithms, ALPN, hooks) is taken
+/// when the stream is made, as libssl's SSL_new copies it.
+///
+/// A context is cheap to copy. A copy shares the original's trust store (so it
+/// also sees CAs added to the original later) until the copy's own trust is
+/// changed: then the copy gets a store of its own, with the same anchors, and
+/// the original and streams made from it never see the copy's additions.
+/// Other settings are copied on write.
 ///
 /// @par Thread safety
 /// Distinct objects: safe. Shared objects: unsafe to change while another
-/// thread uses it; creating connections from it concurrently is safe.
-class context {
+/// thread uses it or a stream made from it (adding a CA while another thread
+/// handshakes with the same trust store is a data race; asio's store is
+/// locked, tlsio's is not); creating connections from it concurrently is safe.
+class context : public context_base {
 public:
-    /// The methods of asio::ssl::context that make sense for TLS 1.3; they all
-    /// give the same context, whose role is chosen per connection.
-    enum method { tls, tls_client, tls_server, tlsv13, tlsv13_client, tlsv13_server };
+    /// Implementation details shared with the engine.
+    struct impl;
 
+    /// A context whose role is chosen per connection (asio: tls).
     context();
+    /// asio::ssl::context(method).
+    /// @throws boost::system::system_error (error::unsupported_version) for the
+    /// methods that allow only versions tlsio does not implement: `tlsv12*`
+    /// ("TLS 1.2 is not supported yet; use tls_client / tlsv13_client") and the
+    /// insecure `sslv2*`, `sslv3*`, `tlsv1*`, `tlsv11*`.
     explicit context(method m);
     context(const context&);
     context& operator=(const context&);
@@ -148,22 +274,95 @@ public:
     context& operator=(context&&) noexcept;
     ~context();
 
+    /// The context's state, for the engine. libssl's SSL_CTX_* functions do not
+    /// take it: tlsio has no SSL_CTX behind a context (asio: native_handle).
+    using native_handle_type = const impl*;
+    native_handle_type native_handle() const noexcept { return impl_.get(); }
+
+    // ---- Options (asio: set_options, clear_options) -------------------------
+
+    /// Sets options. `default_workarounds`, `single_dh_use`, `no_compression`
+    /// and the `no_*` options of versions before TLS 1.3 are accepted and have
+    /// nothing to change (documented no-ops).
+    /// @throws boost::system::system_error: error::unsupported_version for
+    /// `no_tlsv1_3` (no version would be left), error::unsupported_option for
+    /// any other bit (nothing is silently ignored).
+    void set_options(options o);
+    void set_options(options o, boost::system::error_code& ec);
+    /// Clears options. Clearing a `no_*` option does not enable that version:
+    /// tlsio implements TLS 1.3 only.
+    void clear_options(options o);
+    void clear_options(options o, boost::system::error_code& ec);
+    /// The options set (what set_options accepted, minus what was cleared).
+    options get_options() const noexcept;
+
     // ---- Credentials -----------------------------------------------------
 
     /// Sets the certificate chain (PEM, leaf first) for the next private key.
     /// A chain and a key together make one credential; call both again to add
     /// another credential (e.g. an RSA and an ECDSA one). The server picks the
     /// credential that the client's signature_algorithms allow.
+    /// (asio: use_certificate_chain(const_buffer), use_certificate_chain_file)
     void use_certificate_chain(std::string_view pem);
     void use_certificate_chain(std::string_view pem, boost::system::error_code& ec);
+    void use_certificate_chain(const boost::asio::const_buffer& pem);
+    void use_certificate_chain(const boost::asio::const_buffer& pem, boost::system::error_code& ec);
     void use_certificate_chain_file(const std::string& path);
     void use_certificate_chain_file(const std::string& path, boost::system::error_code& ec);
 
-    /// Sets the private key (PEM) for the last chain given.
+    /// Sets a leaf certificate without intermediates for the next private key
+    /// (asio: use_certificate, use_certificate_file).
+    void use_certificate(const boost::asio::const_buffer& certificate, file_format format);
+    void use_certificate(const boost::asio::const_buffer& certificate, file_format format,
+                         boost::system::error_code& ec);
+    void use_certificate_file(const std::string& path, file_format format);
+    void use_certificate_file(const std::string& path, file_format format,
+                              boost::system::error_code& ec);
+
+    /// Sets the private key for the last chain given. An encrypted key is
+    /// decrypted with the password callback; without one, loading fails with
+    /// error::key_password_required. (asio: use_private_key,
+    /// use_private_key_file; the `rsa` forms also require an RSA key.)
+    /// @throws boost::system::system_error: error::key_load_failed (no chain
+    /// given first, a key that does not parse or does not match the chain),
+    /// error::key_password_required, error::key_password_wrong.
     void use_private_key(std::string_view pem);
     void use_private_key(std::string_view pem, boost::system::error_code& ec);
+    void use_private_key(const boost::asio::const_buffer& key, file_format format);
+    void use_private_key(const boost::asio::const_buffer& key, file_format format,
+                         boost::system::error_code& ec);
     void use_private_key_file(const std::string& path);
     void use_private_key_file(const std::string& path, boost::system::error_code& ec);
+    void use_private_key_file(const std::string& path, file_format format);
+    void use_private_key_file(const std::string& path, file_format format,
+                              boost::system::error_code& ec);
+    void use_rsa_private_key(const boost::asio::const_buffer& key, file_format format);
+    void use_rsa_private_key(const boost::asio::const_buffer& key, file_format format,
+                             boost::system::error_code& ec);
+    void use_rsa_private_key_file(const std::string& path, file_format format);
+    void use_rsa_private_key_file(const std::string& path, file_format format,
+                                  boost::system::error_code& ec);
+
+    /// Sets the callback asked for the pass phrase of encrypted private keys
+    /// loaded afterwards (asio: set_password_callback). It is called with
+    /// the largest pass phrase length and `for_reading`.
+    template <class PasswordCallback>
+    void set_password_callback(PasswordCallback callback) {
+        set_password_callback_impl(password_callback(std::move(callback)));
+    }
+    template <class PasswordCallback>
+    void set_password_callback(PasswordCallback callback, boost::system::error_code& ec) {
+        ec.clear();
+        set_password_callback_impl(password_callback(std::move(callback)));
+    }
+
+    /// Accepted and ignored (asio: use_tmp_dh, use_tmp_dh_file): finite-field
+    /// DHE parameters have no use, since tlsio offers no DHE group; its key
+    /// exchange is ECDHE (x25519, P-256, P-384) with a fresh key per handshake.
+    void use_tmp_dh(const boost::asio::const_buffer& dh);
+    void use_tmp_dh(const boost::asio::const_buffer& dh, boost::system::error_code& ec);
+    void use_tmp_dh_file(const std::string& path);
+    void use_tmp_dh_file(const std::string& path, boost::system::error_code& ec);
 
     /// Adds a credential whose private key stays outside tlsio: `signer` is
     /// called to sign each CertificateVerify.
@@ -176,9 +375,13 @@ public:
     /// Adds the CA certificates of a PEM file (asio: load_verify_file).
     void load_verify_file(const std::string& path);
     void load_verify_file(const std::string& path, boost::system::error_code& ec);
-    /// Adds CA certificates from memory (asio: add_certificate_authority).
+    /// Adds CA certificates from memory (asio: add_certificate_authority; the
+    /// const_buffer form takes PEM, one or more certificates).
     void add_certificate_authority(std::string_view pem);
     void add_certificate_authority(std::string_view pem, boost::system::error_code& ec);
+    void add_certificate_authority(const boost::asio::const_buffer& pem);
+    void add_certificate_authority(const boost::asio::const_buffer& pem,
+                                   boost::system::error_code& ec);
     /// Adds a c_rehash'ed directory of CA certificates (asio: add_verify_path).
     void add_verify_path(const std::string& path);
     void add_verify_path(const std::string& path, boost::system::error_code& ec);
@@ -186,11 +389,21 @@ public:
     void set_default_verify_paths();
     void set_default_verify_paths(boost::system::error_code& ec);
 
-    /// verify_none, verify_peer, verify_peer | verify_fail_if_no_peer_cert.
-    /// The default is verify_peer for clients; servers ask for a client
-    /// certificate only when verify_peer is set.
+    /// verify_none, verify_peer, verify_peer | verify_fail_if_no_peer_cert
+    /// (| verify_client_once, which changes nothing in TLS 1.3).
+    /// Unlike asio, the default is verify_peer for clients; servers ask for a
+    /// client certificate only when verify_peer is set.
     void set_verify_mode(verify_mode mode);
+    void set_verify_mode(verify_mode mode, boost::system::error_code& ec);
+    /// Called for each certificate of the peer's chain (asio: set_verify_callback;
+    /// host_name_verification is one).
     void set_verify_callback(verify_callback callback);
+    void set_verify_callback(verify_callback callback, boost::system::error_code& ec);
+    /// The most intermediate CA certificates allowed between the peer's
+    /// certificate and a trust anchor (asio: set_verify_depth). A longer chain
+    /// fails verification. The default is libcrypto's, 100.
+    void set_verify_depth(int depth);
+    void set_verify_depth(int depth, boost::system::error_code& ec);
 
     // ---- Algorithms ------------------------------------------------------
 
@@ -233,13 +446,20 @@ public:
     /// default, as in OpenSSL.
     void set_middlebox_compatibility(bool enabled);
 
-    /// Implementation details shared with the engine.
-    struct impl;
+    /// The state engines are made from.
     const std::shared_ptr<const impl>& state() const noexcept;
 
 private:
     impl& writable();
+    /// writable(), with a trust store this context may change.
+    impl& writable_trust();
+    void set_password_callback_impl(password_callback callback);
+    void use_key(std::string_view data, file_format format, bool rsa_only,
+                 boost::system::error_code& ec);
     std::shared_ptr<const impl> impl_;
+    /// False for a copy that has not changed its trust yet: its trust store is
+    /// the original's, which it must not change (see the class comment).
+    bool owns_trust_ = true;
 };
 
 }  // namespace tlsio

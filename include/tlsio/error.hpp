@@ -64,6 +64,12 @@ enum class error {
     too_many_empty_records,   ///< Too many records in a row carried no data.
     too_many_warning_alerts,  ///< Too many warning alerts in a row.
     too_many_key_updates,     ///< Too many KeyUpdates without application data between.
+
+    // Configuration that tlsio refuses rather than silently ignoring.
+    key_password_required,  ///< The private key is encrypted and no password callback is set.
+    key_password_wrong,     ///< The password callback's pass phrase does not decrypt the key.
+    unsupported_version,    ///< A protocol version tlsio does not implement (SSL 3.0 .. TLS 1.2).
+    unsupported_option,     ///< A context option tlsio does not implement.
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.
@@ -115,9 +121,14 @@ const boost::system::error_category& alert_category() noexcept;
 /// The category of `tlsio::condition`.
 const boost::system::error_category& condition_category() noexcept;
 
-inline boost::system::error_code make_error_code(error e) noexcept {
-    return {static_cast<int>(e), error_category()};
-}
+/// Makes an error_code from a tlsio::error.
+///
+/// `error::stream_truncated` becomes `boost::asio::ssl::error::stream_truncated`
+/// (category "asio.ssl.stream"), so that programs written for asio::ssl, which
+/// compare with that code, see a truncation as one; comparing with
+/// `tlsio::error::stream_truncated` works too. Every other value is in
+/// `error_category()`.
+boost::system::error_code make_error_code(error e) noexcept;
 
 inline boost::system::error_code make_error_code(alert a) noexcept {
     return {static_cast<int>(a), alert_category()};

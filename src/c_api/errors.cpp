@@ -62,7 +62,7 @@ struct registry {
         };
         table.push_back({ERR_PACK(lib, 0, 0), "tlsio"});
         for (int e = static_cast<int>(error::unexpected_message);
-             e <= static_cast<int>(error::key_load_failed); ++e) {
+             e <= static_cast<int>(error::unsupported_option); ++e) {
             std::string text = make_error_code(static_cast<error>(e)).message();
             if (static_cast<error>(e) == error::stream_truncated) {
                 text = "unexpected eof while reading (stream truncated)";
@@ -117,6 +117,9 @@ void push(const boost::system::error_code& ec, const char* func, std::string_vie
     int r = static_cast<int>(error::internal_error);
     if (ec.category() == error_category()) {
         r = ec.value();
+    } else if (ec == error::stream_truncated) {
+        // In asio::ssl's category (see tlsio::make_error_code).
+        r = static_cast<int>(error::stream_truncated);
     } else if (ec.category() == alert_category()) {
         r = alert_base + ec.value();
     } else if (ec.category() == boost::system::system_category() ||

@@ -1,5 +1,9 @@
 #include <tlsio/error.hpp>
 
+// Only the category of asio::ssl's stream errors: its functions use libcrypto
+// (ERR_*) and nothing of libssl, so libssl stays off the link line.
+#include <boost/asio/ssl/error.hpp>
+
 #include <string>
 
 namespace tlsio {
@@ -77,6 +81,15 @@ const char* error_text(error e) noexcept {
             return "too many warning alerts";
         case error::too_many_key_updates:
             return "too many KeyUpdates without application data";
+        case error::key_password_required:
+            return "private key is encrypted and no password callback is set "
+                   "(context::set_password_callback)";
+        case error::key_password_wrong:
+            return "could not decrypt the private key: wrong password";
+        case error::unsupported_version:
+            return "protocol version not implemented by tlsio (TLS 1.3 only for now)";
+        case error::unsupported_option:
+            return "option not implemented by tlsio";
     }
     return "unknown tlsio error";
 }
@@ -127,6 +140,13 @@ public:
 };
 
 }  // namespace
+
+boost::system::error_code make_error_code(error e) noexcept {
+    if (e == error::stream_truncated) {
+        return boost::asio::ssl::error::stream_truncated;
+    }
+    return {static_cast<int>(e), error_category()};
+}
 
 const boost::system::error_category& error_category() noexcept {
     static const error_category_impl instance;

@@ -15,9 +15,9 @@ void throw_if(const boost::system::error_code& ec, const char* what) {
     }
 }
 
-std::vector<crypto::certificate> parse_chain(std::string_view pem, boost::system::error_code& ec) {
+std::vector<crypto::certificate> parse_chain(std::string_view text, boost::system::error_code& ec) {
     std::vector<crypto::certificate> chain;
-    for (const bytes& der : crypto::pem_certificates_to_der(pem)) {
+    for (const bytes& der : crypto::pem_certificates_to_der(text)) {
         auto cert = crypto::certificate::from_der(der);
         if (!cert) {
             ec = error::key_load_failed;
@@ -31,6 +31,21 @@ std::vector<crypto::certificate> parse_chain(std::string_view pem, boost::system
     return chain;
 }
 
+std::string_view as_text(const boost::asio::const_buffer& b) {
+    return {static_cast<const char*>(b.data()), b.size()};
+}
+
+byte_view as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// PKCS#8 "ENCRYPTED PRIVATE KEY" or a traditional key with
+// "Proc-Type: 4,ENCRYPTED": the cases where a pass phrase is needed.
+bool pem_is_encrypted(std::string_view text) {
+    return text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
+           text.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+}
+
 std::string read_or_fail(const std::string& path, boost::system::error_code& ec) {
     auto text = crypto::read_file(path);
     if (!text) {
@@ -38,6 +53,17 @@ std::string read_or_fail(const std::string& path, boost::system::error_code& ec)
         return {};
     }
     return std::move(*text);
+}
+
+// Reads a key file, hands its text to `use` and wipes the copy.
+template <class Use>
+void with_key_file(const std::string& path, boost::system::error_code& ec, Use use) {
+    ec.clear();
+    std::string data = read_or_fail(path, ec);
+    if (!ec) {
+        use(data);
+    }
+    crypto::cleanse({reinterpret_cast<std::uint8_t*>(data.data()), data.size()});
 }
 
 }  // namespace
@@ -54,10 +80,47 @@ std::chrono::system_clock::time_point context::impl::now() const {
     return clock ? clock() : std::chrono::system_clock::now();
 }
 
-context::context() : impl_(std::make_shared<impl>()) {}
-context::context(method) : context() {}
-context::context(const context&) = default;
-context& context::operator=(const context&) = default;
+context::context() {
+    auto s = std::make_shared<impl>();
+    // Made now, so that streams made before the first CA is added share it.
+    s->trust = std::make_shared<crypto::trust_store>();
+    impl_ = std::move(s);
+}
+
+context::context(method m) : context() {
+    switch (m) {
+        case sslv23:
+        case sslv23_client:
+        case sslv23_server:
+        case tlsv13:
+        case tlsv13_client:
+        case tlsv13_server:
+        case tls:
+        case tls_client:
+        case tls_server:
+            return;
+        case tlsv12:
+        case tlsv12_client:
+        case tlsv12_server:
+            throw boost::system::system_error(
+                error::unsupported_version,
+                "context: TLS 1.2 is not supported yet; use tls_client / tlsv13_client "
+                "(or tls_server / tlsv13_server)");
+        default:
+            throw boost::system::system_error(
+                error::unsupported_version,
+                "context: SSL 2.0, SSL 3.0, TLS 1.0 and TLS 1.1 are insecure and not "
+                "supported; use tls_client / tls_server");
+    }
+}
+
+// A copy shares the trust store until it changes its own (see trust_of).
+context::context(const context& other) : impl_(other.impl_), owns_trust_(false) {}
+context& context::operator=(const context& other) {
+    impl_ = other.impl_;
+    owns_trust_ = false;
+    return *this;
+}
 context::context(context&&) noexcept = default;
 context& context::operator=(context&&) noexcept = default;
 context::~context() = default;
@@ -74,25 +137,64 @@ context::impl& context::writable() {
     return const_cast<impl&>(*impl_);
 }
 
-void context::use_certificate_chain(std::string_view pem, boost::system::error_code& ec) {
+void context::set_options(options o, boost::system::error_code& ec) {
     ec.clear();
-    auto chain = parse_chain(pem, ec);
+    constexpr options no_ops = default_workarounds | single_dh_use | no_sslv2 | no_sslv3 |
+                               no_tlsv1 | no_tlsv1_1 | no_tlsv1_2 | no_compression;
+    if ((o & no_tlsv1_3) != 0) {
+        ec = error::unsupported_version;
+    } else if ((o & ~no_ops) != 0) {
+        ec = error::unsupported_option;
+    } else {
+        writable().options |= o;
+    }
+}
+
+void context::set_options(options o) {
+    boost::system::error_code ec;
+    set_options(o, ec);
+    if (ec == error::unsupported_version) {
+        throw boost::system::system_error(
+            ec, "set_options: no_tlsv1_3 leaves no version tlsio implements (TLS 1.3 only)");
+    }
+    throw_if(ec,
+             "set_options: tlsio implements default_workarounds, single_dh_use, "
+             "no_compression and the no_* options of versions before TLS 1.3");
+}
+
+void context::clear_options(options o, boost::system::error_code& ec) {
+    ec.clear();
+    writable().options &= ~o;
+}
+
+void context::clear_options(options o) {
+    boost::system::error_code ec;
+    clear_options(o, ec);
+}
+
+context::options context::get_options() const noexcept {
+    return impl_->options;
+}
+
+void context::use_certificate_chain(std::string_view text, boost::system::error_code& ec) {
+    ec.clear();
+    auto chain = parse_chain(text, ec);
     if (!ec) {
         writable().pending_chain = std::move(chain);
     }
 }
 
-void context::use_certificate_chain(std::string_view pem) {
+void context::use_certificate_chain(std::string_view text) {
     boost::system::error_code ec;
-    use_certificate_chain(pem, ec);
+    use_certificate_chain(text, ec);
     throw_if(ec, "use_certificate_chain");
 }
 
 void context::use_certificate_chain_file(const std::string& path, boost::system::error_code& ec) {
     ec.clear();
-    std::string pem = read_or_fail(path, ec);
+    std::string text = read_or_fail(path, ec);
     if (!ec) {
-        use_certificate_chain(pem, ec);
+        use_certificate_chain(text, ec);
     }
 }
 
@@ -102,10 +204,76 @@ void context::use_certificate_chain_file(const std::string& path) {
     throw_if(ec, "use_certificate_chain_file");
 }
 
-void context::use_private_key(std::string_view pem, boost::system::error_code& ec) {
+void context::use_certificate_chain(const boost::asio::const_buffer& text,
+                                    boost::system::error_code& ec) {
+    use_certificate_chain(as_text(text), ec);
+}
+
+void context::use_certificate_chain(const boost::asio::const_buffer& text) {
+    use_certificate_chain(as_text(text));
+}
+
+void context::use_certificate(const boost::asio::const_buffer& certificate, file_format format,
+                              boost::system::error_code& ec) {
     ec.clear();
-    auto key = crypto::private_key::from_pem(pem);
-    if (!key || key->type() == crypto::key_type::unsupported) {
+    std::optional<crypto::certificate> leaf;
+    if (format == asn1) {
+        leaf = crypto::certificate::from_der(
+            byte_view(static_cast<const std::uint8_t*>(certificate.data()), certificate.size()));
+    } else if (auto ders = crypto::pem_certificates_to_der(as_text(certificate)); !ders.empty()) {
+        leaf = crypto::certificate::from_der(ders.front());
+    }
+    if (!leaf) {
+        ec = error::key_load_failed;
+        return;
+    }
+    writable().pending_chain = {std::move(*leaf)};
+}
+
+void context::use_certificate(const boost::asio::const_buffer& certificate, file_format format) {
+    boost::system::error_code ec;
+    use_certificate(certificate, format, ec);
+    throw_if(ec, "use_certificate");
+}
+
+void context::use_certificate_file(const std::string& path, file_format format,
+                                   boost::system::error_code& ec) {
+    ec.clear();
+    std::string data = read_or_fail(path, ec);
+    if (!ec) {
+        use_certificate(boost::asio::buffer(data), format, ec);
+    }
+}
+
+void context::use_certificate_file(const std::string& path, file_format format) {
+    boost::system::error_code ec;
+    use_certificate_file(path, format, ec);
+    throw_if(ec, "use_certificate_file");
+}
+
+void context::use_key(std::string_view data, file_format format, bool rsa_only,
+                      boost::system::error_code& ec) {
+    ec.clear();
+    // asio's password callback has a purpose; libcrypto's only asks to read.
+    crypto::password_source password;
+    if (impl_->password) {
+        password = [callback = impl_->password](std::size_t max_length) {
+            return callback(max_length, for_reading);
+        };
+    }
+    const bool encrypted = format == context::pem ? pem_is_encrypted(data) : false;
+    if (encrypted && !password) {
+        ec = error::key_password_required;
+        return;
+    }
+    auto key = format == context::pem ? crypto::private_key::from_pem(data, password)
+                                      : crypto::private_key::from_der(as_bytes(data), password);
+    if (!key) {
+        ec = encrypted ? error::key_password_wrong : error::key_load_failed;
+        return;
+    }
+    if (key->type() == crypto::key_type::unsupported ||
+        (rsa_only && key->type() != crypto::key_type::rsa)) {
         ec = error::key_load_failed;
         return;
     }
@@ -123,31 +291,85 @@ void context::use_private_key(std::string_view pem, boost::system::error_code& e
     s.credentials.push_back(std::move(c));
 }
 
-void context::use_private_key(std::string_view pem) {
+void context::use_private_key(std::string_view text, boost::system::error_code& ec) {
+    use_key(text, context::pem, false, ec);
+}
+
+void context::use_private_key(std::string_view text) {
     boost::system::error_code ec;
-    use_private_key(pem, ec);
+    use_private_key(text, ec);
     throw_if(ec, "use_private_key");
 }
 
-void context::use_private_key_file(const std::string& path, boost::system::error_code& ec) {
-    ec.clear();
-    std::string pem = read_or_fail(path, ec);
-    if (!ec) {
-        use_private_key(pem, ec);
-    }
-    crypto::cleanse({reinterpret_cast<std::uint8_t*>(pem.data()), pem.size()});
+void context::use_private_key(const boost::asio::const_buffer& key, file_format format,
+                              boost::system::error_code& ec) {
+    use_key(as_text(key), format, false, ec);
 }
 
-void context::use_private_key_file(const std::string& path) {
+void context::use_private_key(const boost::asio::const_buffer& key, file_format format) {
     boost::system::error_code ec;
-    use_private_key_file(path, ec);
+    use_private_key(key, format, ec);
+    throw_if(ec, "use_private_key");
+}
+
+void context::use_rsa_private_key(const boost::asio::const_buffer& key, file_format format,
+                                  boost::system::error_code& ec) {
+    use_key(as_text(key), format, true, ec);
+}
+
+void context::use_rsa_private_key(const boost::asio::const_buffer& key, file_format format) {
+    boost::system::error_code ec;
+    use_rsa_private_key(key, format, ec);
+    throw_if(ec, "use_rsa_private_key");
+}
+
+void context::use_private_key_file(const std::string& path, file_format format,
+                                   boost::system::error_code& ec) {
+    with_key_file(path, ec, [&](std::string_view data) { use_key(data, format, false, ec); });
+}
+
+void context::use_private_key_file(const std::string& path, file_format format) {
+    boost::system::error_code ec;
+    use_private_key_file(path, format, ec);
     throw_if(ec, "use_private_key_file");
 }
 
-void context::use_certificate_chain_with_signer(std::string_view pem, sign_callback signer,
+void context::use_private_key_file(const std::string& path, boost::system::error_code& ec) {
+    use_private_key_file(path, context::pem, ec);
+}
+
+void context::use_private_key_file(const std::string& path) {
+    use_private_key_file(path, context::pem);
+}
+
+void context::use_rsa_private_key_file(const std::string& path, file_format format,
+                                       boost::system::error_code& ec) {
+    with_key_file(path, ec, [&](std::string_view data) { use_key(data, format, true, ec); });
+}
+
+void context::use_rsa_private_key_file(const std::string& path, file_format format) {
+    boost::system::error_code ec;
+    use_rsa_private_key_file(path, format, ec);
+    throw_if(ec, "use_rsa_private_key_file");
+}
+
+void context::set_password_callback_impl(password_callback callback) {
+    writable().password = std::move(callback);
+}
+
+void context::use_tmp_dh(const boost::asio::const_buffer&, boost::system::error_code& ec) {
+    ec.clear();
+}
+void context::use_tmp_dh(const boost::asio::const_buffer&) {}
+void context::use_tmp_dh_file(const std::string&, boost::system::error_code& ec) {
+    ec.clear();
+}
+void context::use_tmp_dh_file(const std::string&) {}
+
+void context::use_certificate_chain_with_signer(std::string_view text, sign_callback signer,
                                                 boost::system::error_code& ec) {
     ec.clear();
-    auto chain = parse_chain(pem, ec);
+    auto chain = parse_chain(text, ec);
     if (ec) {
         return;
     }
@@ -162,30 +384,32 @@ void context::use_certificate_chain_with_signer(std::string_view pem, sign_callb
     writable().credentials.push_back(std::move(c));
 }
 
-void context::use_certificate_chain_with_signer(std::string_view pem, sign_callback signer) {
+void context::use_certificate_chain_with_signer(std::string_view text, sign_callback signer) {
     boost::system::error_code ec;
-    use_certificate_chain_with_signer(pem, std::move(signer), ec);
+    use_certificate_chain_with_signer(text, std::move(signer), ec);
     throw_if(ec, "use_certificate_chain_with_signer");
 }
 
-namespace {
+namespace {}  // namespace
 
-crypto::trust_store& trust_of(context::impl& s) {
+// The owner changes its store in place, so engines made from it see the
+// change (asio shares its X509_STORE the same way); a copy that has not
+// changed its trust yet takes a store of its own first, so the original and
+// its engines never see the copy's additions.
+context::impl& context::writable_trust() {
+    impl& s = writable();
     if (!s.trust) {
         s.trust = std::make_shared<crypto::trust_store>();
-    } else if (s.trust.use_count() > 1) {
-        // Shared with a copy of the context (or an engine's snapshot): the
-        // change must stay in this context, as copy on write promises.
+    } else if (!owns_trust_) {
         s.trust = std::make_shared<crypto::trust_store>(s.trust->clone());
     }
-    return *s.trust;
+    owns_trust_ = true;
+    return s;
 }
-
-}  // namespace
 
 void context::load_verify_file(const std::string& path, boost::system::error_code& ec) {
     ec.clear();
-    if (!trust_of(writable()).load_file(path)) {
+    if (!writable_trust().trust->load_file(path)) {
         ec = error::key_load_failed;
     }
 }
@@ -196,22 +420,31 @@ void context::load_verify_file(const std::string& path) {
     throw_if(ec, "load_verify_file");
 }
 
-void context::add_certificate_authority(std::string_view pem, boost::system::error_code& ec) {
+void context::add_certificate_authority(std::string_view text, boost::system::error_code& ec) {
     ec.clear();
-    if (!trust_of(writable()).add_pem(pem)) {
+    if (!writable_trust().trust->add_pem(text)) {
         ec = error::key_load_failed;
     }
 }
 
-void context::add_certificate_authority(std::string_view pem) {
+void context::add_certificate_authority(std::string_view text) {
     boost::system::error_code ec;
-    add_certificate_authority(pem, ec);
+    add_certificate_authority(text, ec);
     throw_if(ec, "add_certificate_authority");
+}
+
+void context::add_certificate_authority(const boost::asio::const_buffer& text,
+                                        boost::system::error_code& ec) {
+    add_certificate_authority(as_text(text), ec);
+}
+
+void context::add_certificate_authority(const boost::asio::const_buffer& text) {
+    add_certificate_authority(as_text(text));
 }
 
 void context::add_verify_path(const std::string& path, boost::system::error_code& ec) {
     ec.clear();
-    if (!trust_of(writable()).add_directory(path)) {
+    if (!writable_trust().trust->add_directory(path)) {
         ec = error::key_load_failed;
     }
 }
@@ -224,7 +457,7 @@ void context::add_verify_path(const std::string& path) {
 
 void context::set_default_verify_paths(boost::system::error_code& ec) {
     ec.clear();
-    if (!trust_of(writable()).set_default_paths()) {
+    if (!writable_trust().trust->set_default_paths()) {
         ec = error::key_load_failed;
     }
 }
@@ -238,8 +471,33 @@ void context::set_default_verify_paths() {
 void context::set_verify_mode(verify_mode mode) {
     writable().mode = mode;
 }
+void context::set_verify_mode(verify_mode mode, boost::system::error_code& ec) {
+    ec.clear();
+    set_verify_mode(mode);
+}
 void context::set_verify_callback(verify_callback callback) {
     writable().verify = std::move(callback);
+}
+void context::set_verify_callback(verify_callback callback, boost::system::error_code& ec) {
+    ec.clear();
+    set_verify_callback(std::move(callback));
+}
+void context::set_verify_depth(int depth, boost::system::error_code& ec) {
+    ec.clear();
+    if (depth < 0) {
+        ec = error::invalid_argument;
+        return;
+    }
+    writable().verify_depth = depth;
+}
+void context::set_verify_depth(int depth) {
+    boost::system::error_code ec;
+    set_verify_depth(depth, ec);
+    throw_if(ec, "set_verify_depth");
+}
+
+bool host_name_verification::operator()(bool preverified, verify_context& ctx) const {
+    return preverified && crypto::verify_context_matches_host(ctx.native_handle(), host_);
 }
 
 void context::set_protocol_versions(protocol_version min, protocol_version max,

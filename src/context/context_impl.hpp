@@ -33,9 +33,14 @@ struct context::impl {
     /// A chain waiting for its private key (use_certificate_chain then use_private_key).
     std::vector<crypto::certificate> pending_chain;
 
+    /// Shared with the engines made from this state and with copies of the
+    /// context that have not changed their trust (context::owns_trust_).
     std::shared_ptr<crypto::trust_store> trust;
     std::optional<verify_mode> mode;  ///< unset: verify_peer for clients, none for servers
     verify_callback verify;
+    int verify_depth = -1;  ///< negative: libcrypto's default
+    password_callback password;
+    context::options options = 0;
 
     std::vector<std::uint16_t> cipher_suites = {0x1301, 0x1302, 0x1303};
     std::vector<std::uint16_t> groups = {0x001d, 0x0017, 0x0018};

@@ -143,6 +143,28 @@ int no_password(char*, int, int, void*) {
     return -1;
 }
 
+// Asks a password_source (passed as `user`) for the pass phrase.
+int ask_password(char* buf, int size, int, void* user) {
+    const auto& source = *static_cast<const password_source*>(user);
+    if (!source || size <= 0) {
+        return -1;
+    }
+    std::string pass;
+    try {
+        pass = source(static_cast<std::size_t>(size));
+    } catch (...) {
+        return -1;  // an exception must not cross libcrypto's C frames
+    }
+    std::size_t n = std::min(pass.size(), static_cast<std::size_t>(size));
+    std::memcpy(buf, pass.data(), n);
+    OPENSSL_cleanse(pass.data(), pass.size());
+    return static_cast<int>(n);
+}
+
+pem_password_cb* password_callback(const password_source& password) {
+    return password ? ask_password : no_password;
+}
+
 }  // namespace
 
 bool scheme_matches_key(std::uint16_t s, key_type k) noexcept {
@@ -311,6 +333,11 @@ private_key& private_key::operator=(private_key&&) noexcept = default;
 private_key::~private_key() = default;
 
 std::optional<private_key> private_key::from_pem(std::string_view pem) {
+    return from_pem(pem, password_source{});
+}
+
+std::optional<private_key> private_key::from_pem(std::string_view pem,
+                                                 const password_source& password) {
     if (pem.empty() || pem.size() > static_cast<std::size_t>(INT_MAX)) {
         return std::nullopt;
     }
@@ -321,8 +348,12 @@ std::optional<private_key> private_key::from_pem(std::string_view pem) {
     }
     // Reads PKCS#8 ("PRIVATE KEY") and traditional ("RSA/EC PRIVATE KEY")
     // blocks, skipping other blocks such as certificates in the same file.
-    EVP_PKEY* key =
-        PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, no_password, nullptr, nullptr, nullptr);
+    return adopt(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, password_callback(password),
+                                            const_cast<password_source*>(&password), nullptr,
+                                            nullptr));
+}
+
+std::optional<private_key> private_key::adopt(evp_pkey_st* key) {
     if (key == nullptr) {
         return std::nullopt;
     }
@@ -349,6 +380,22 @@ std::optional<private_key> private_key::from_der(byte_view der) {
     k.signers_.reset(new signer_pool);
     k.type_ = classify(key);
     return k;
+}
+
+std::optional<private_key> private_key::from_der(byte_view der, const password_source& password) {
+    if (auto plain = from_der(der); plain || !password) {
+        return plain;
+    }
+    if (der.size() > static_cast<std::size_t>(INT_MAX)) {
+        return std::nullopt;
+    }
+    error_mark mark;
+    std::unique_ptr<BIO, bio_free> bio(BIO_new_mem_buf(der.data(), static_cast<int>(der.size())));
+    if (bio == nullptr) {
+        return std::nullopt;
+    }
+    return adopt(d2i_PKCS8PrivateKey_bio(bio.get(), nullptr, ask_password,
+                                         const_cast<password_source*>(&password)));
 }
 
 bool private_key::matches(const public_key& pub) const {

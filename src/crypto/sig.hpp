@@ -4,6 +4,7 @@
 
 #include "crypto/types.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -69,6 +70,10 @@ private:
     key_type type_ = key_type::unsupported;
 };
 
+/// Supplies the pass phrase of an encrypted private key, at most `max_length`
+/// bytes. Empty function: encrypted keys fail to load.
+using password_source = std::function<std::string(std::size_t max_length)>;
+
 /// A private key held in memory.
 class private_key {
 public:
@@ -81,6 +86,11 @@ public:
     static std::optional<private_key> from_pem(std::string_view pem);
     /// Parses a DER PKCS#8 (or traditional) private key.
     static std::optional<private_key> from_der(byte_view der);
+    /// Like from_pem and from_der, but an encrypted key (PKCS#8 or traditional
+    /// PEM with Proc-Type: 4,ENCRYPTED) is decrypted with `password`.
+    static std::optional<private_key> from_pem(std::string_view pem,
+                                               const password_source& password);
+    static std::optional<private_key> from_der(byte_view der, const password_source& password);
 
     key_type type() const noexcept { return type_; }
     evp_pkey_st* native() const noexcept { return key_.get(); }
@@ -93,6 +103,8 @@ public:
     bool sign(std::uint16_t scheme, byte_view message, bytes& signature) const;
 
 private:
+    /// Takes ownership of `key`; nullopt when it is null.
+    static std::optional<private_key> adopt(evp_pkey_st* key);
     struct deleter {
         void operator()(evp_pkey_st* p) const noexcept;
     };

@@ -366,18 +366,36 @@ std::string certificate::issuer() const {
     return cert_ == nullptr ? std::string() : name_to_string(X509_get_issuer_name(cert_.get()));
 }
 
-bool certificate::matches_host(std::string_view host) const {
-    if (!cert_ || host.empty()) {
+namespace {
+
+bool x509_matches_host(X509* cert, std::string_view host) {
+    if (cert == nullptr || host.empty()) {
         return false;
     }
     const std::string name = strip_brackets(host);
     unsigned char addr[16];
     if (inet_pton(AF_INET, name.c_str(), addr) == 1 ||
         inet_pton(AF_INET6, name.c_str(), addr) == 1) {
-        return X509_check_ip_asc(cert_.get(), name.c_str(), 0) == 1;
+        return X509_check_ip_asc(cert, name.c_str(), 0) == 1;
     }
-    return X509_check_host(cert_.get(), name.data(), name.size(),
-                           X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+    return X509_check_host(cert, name.data(), name.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                           nullptr) == 1;
+}
+
+}  // namespace
+
+bool certificate::matches_host(std::string_view host) const {
+    return x509_matches_host(cert_.get(), host);
+}
+
+bool verify_context_matches_host(x509_store_ctx_st* ctx, std::string_view host) {
+    if (ctx == nullptr) {
+        return false;
+    }
+    if (X509_STORE_CTX_get_error_depth(ctx) > 0) {
+        return true;
+    }
+    return x509_matches_host(X509_STORE_CTX_get_current_cert(ctx), host);
 }
 
 bool certificate::allows_digital_signature() const {
@@ -629,7 +647,7 @@ verify_result verify_chain(const verify_request& request) {
     error_mark mark;
 
     const bool cacheable = request.callback == nullptr && request.store != nullptr &&
-                           request.store->native() != nullptr;
+                           request.store->native() != nullptr && request.max_depth < 0;
     std::string cache_key;
     if (cacheable) {
         cache_key = verified_chain_key(request);
@@ -667,6 +685,9 @@ verify_result verify_chain(const verify_request& request) {
     // A default-constructed time means "now" (validating as of 1970 is never meant).
     if (request.now != std::chrono::system_clock::time_point{}) {
         X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(request.now));
+    }
+    if (request.max_depth >= 0) {
+        X509_VERIFY_PARAM_set_depth(param, request.max_depth);
     }
     if (!request.host.empty() && !set_expected_host(param, request.host)) {
         return fail(error::invalid_argument, "certificate verify failed: bad expected host name '" +

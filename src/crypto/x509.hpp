@@ -65,6 +65,11 @@ private:
     bytes der_;
 };
 
+/// For a verify callback (asio's host_name_verification): true when the
+/// certificate `ctx` is checking is not the leaf, or is a leaf valid for `host`
+/// (the rules of certificate::matches_host).
+bool verify_context_matches_host(x509_store_ctx_st* ctx, std::string_view host);
+
 /// All certificates in a PEM text, in order, as DER. Empty when there are none
 /// or one does not parse.
 std::vector<bytes> pem_certificates_to_der(std::string_view pem);
@@ -132,6 +137,9 @@ struct verify_request {
     std::string_view host;  ///< DNS name or IP literal; empty: no name check
     std::chrono::system_clock::time_point now;
     const native_verify_callback* callback = nullptr;
+    /// Most intermediate certificates allowed between leaf and anchor, as
+    /// SSL_CTX_set_verify_depth; negative: libcrypto's default (100).
+    int max_depth = -1;
 };
 
 struct verify_result {

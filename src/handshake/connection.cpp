@@ -294,10 +294,18 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     }
     request.now = ctx_->now();
     request.callback = callback ? &callback : nullptr;
+    request.max_depth = ctx_->verify_depth;
     crypto::verify_result result = crypto::verify_chain(request);
     verify_result_ = result.x509_error;
     if (result.error) {
         error_message_ = result.message;
+        if (role_ == role::client && !options_.peer_verify_mode && !ctx_->mode) {
+            // Code ported from asio::ssl, which verifies nothing by default,
+            // meets this first: say why, and what to do.
+            error_message_ +=
+                " (tlsio verifies the server by default, asio::ssl only with verify_peer: "
+                "trust its CA with load_verify_file or set_default_verify_paths)";
+        }
         return static_cast<error>(result.error.value());
     }
     return check_signing_usage();

@@ -153,6 +153,35 @@ case_cli_demo() {
     grep -E '^handshake median' demo.out
 }
 
+case_cli_version_help_tls12_peers() {
+    "$tlsio" --version > version.out 2> version.err || fail "tlsio --version exited $?"
+    expect version.out '^tlsio [0-9]+\.[0-9]+\.[0-9]+ \(OpenSSL 3'
+    expect_line version.out "protocol: TLSv1.3 (TLS 1.2 not yet)"
+    "$tlsio" help client > help_client.out || fail "tlsio help client exited $?"
+    "$tlsio" client --help > client_help.out || fail "tlsio client --help exited $?"
+    expect help_client.out '^usage: tlsio client HOST:PORT'
+    cmp -s help_client.out client_help.out || fail "tlsio help client differs from client --help"
+    "$tlsio" help server > help_server.out || fail "tlsio help server exited $?"
+    expect help_server.out '^usage: tlsio server --cert FILE --key FILE'
+    "$tlsio" help > help.out || fail "tlsio help exited $?"
+    expect help.out 'tlsio help MODE'
+
+    # Peers that want TLS 1.2: the message says what tlsio speaks.
+    make_cert server localhost
+    start_s_server s_server -tls1_2 -www -cert server.pem -key server.key
+    local rc=0
+    timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem < /dev/null \
+        > client.out 2> client.err || rc=$?
+    [[ $rc == 1 ]] || fail "tlsio client against a TLS 1.2 server exited $rc, expected 1"
+    expect_line client.err "error: peer sent alert protocol_version: the server supports only TLS 1.2 or older; tlsio speaks TLS 1.3 (TLS 1.2 is planned)"
+
+    start_tlsio_server server --cert server.pem --key server.key
+    timeout 20 openssl s_client -connect "127.0.0.1:$port" -tls1_2 < /dev/null \
+        > s_client.out 2> s_client.err || true
+    wait_for server.out 'error: handshake with .*: the client supports only TLS 1\.2 or older; tlsio speaks TLS 1\.3' 10
+    say "ok"
+}
+
 case_cli_client_vs_openssl_www() {
     make_cert server localhost
     start_s_server s_server -tls1_3 -www -alpn http/1.1 -cert server.pem -key server.key

@@ -21,7 +21,7 @@ inline std::string testdata_dir() {
     if (dir == nullptr || *dir == '\0') {
         throw std::runtime_error(
             "TLSIO_TESTDATA_DIR is not set: run the suite through ctest, or set it to the "
-            "folder with rfc8448/ and wycheproof/ (../shared/testdata beside the clone)");
+            "folder with rfc8448/ and wycheproof/ (test/data in the repository)");
     }
     if (!std::filesystem::is_directory(dir)) {
         throw std::runtime_error(std::string("TLSIO_TESTDATA_DIR=") + dir +

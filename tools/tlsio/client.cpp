@@ -266,9 +266,9 @@ int run_client(arguments& args) {
     if (options.cafile.empty() && options.capath.empty()) {
         ctx.set_default_verify_paths();
     }
-    if (options.insecure) {
-        ctx.set_verify_mode(tlsio::verify_none);
-    }
+    // Said explicitly: a failure then reads as the check it is, without the
+    // hint for code ported from asio::ssl (which verifies only when asked).
+    ctx.set_verify_mode(options.insecure ? tlsio::verify_none : tlsio::verify_peer);
     if (!options.alpn.empty()) {
         ctx.set_alpn_protocols(split_list(options.alpn));
     }

@@ -233,11 +233,43 @@ std::string verify_result_text(long result) {
     return std::string(X509_verify_cert_error_string(result)) + " (" + std::to_string(result) + ")";
 }
 
-std::string describe_error(const boost::system::error_code& ec, const tlsio::engine* e) {
-    if (e != nullptr && e->error() && e->error() == ec && !e->error_message().empty()) {
-        return e->error_message();
+std::string what_tlsio_supports(const boost::system::error_code& ec, const tlsio::engine* e) {
+    const char* peer = "the peer";
+    if (e != nullptr) {
+        peer = e->get_role() == tlsio::role::client ? "the server" : "the client";
     }
-    return ec.message();
+    const std::string who = peer;
+    if (ec == tlsio::alert::protocol_version || ec == tlsio::error::protocol_version) {
+        return who + " supports only TLS 1.2 or older; tlsio speaks TLS 1.3 (TLS 1.2 is planned)";
+    }
+    if (ec == tlsio::alert::handshake_failure || ec == tlsio::error::handshake_failure ||
+        ec == tlsio::alert::insufficient_security) {
+        return who +
+               " found no parameters in common; tlsio offers TLS 1.3 with the cipher suites "
+               "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, "
+               "the groups x25519, secp256r1, secp384r1 and ECDSA, RSA-PSS, Ed25519 "
+               "signatures (no DHE, no RSA key exchange)";
+    }
+    if (ec == tlsio::alert::no_application_protocol ||
+        ec == tlsio::error::no_application_protocol) {
+        return "no ALPN protocol in common; check --alpn on both sides";
+    }
+    if (ec == tlsio::alert::certificate_required || ec == tlsio::error::certificate_required) {
+        return who == "the server" ? "the server wants a client certificate: give --cert and --key"
+                                   : "";
+    }
+    return {};
+}
+
+std::string describe_error(const boost::system::error_code& ec, const tlsio::engine* e) {
+    std::string text = ec.message();
+    if (e != nullptr && e->error() && e->error() == ec && !e->error_message().empty()) {
+        text = e->error_message();
+    }
+    if (std::string hint = what_tlsio_supports(ec, e); !hint.empty()) {
+        text += ": " + hint;
+    }
+    return text;
 }
 
 void check_file(const boost::system::error_code& ec, const char* what, const std::string& path) {

@@ -66,8 +66,13 @@ void print_parameters(std::ostream& out, const tlsio::engine& e);
 /// "OK" or libcrypto's text for an X509_V_* code, with the code.
 std::string verify_result_text(long result);
 
+/// When a failure means the peer wants something tlsio does not do (TLS 1.2,
+/// parameters it lacks), what tlsio supports, e.g. "the server supports only
+/// TLS 1.2 or older; tlsio speaks TLS 1.3". Empty otherwise.
+std::string what_tlsio_supports(const boost::system::error_code& ec, const tlsio::engine* e);
+
 /// The one-line reason for a failure: the engine's own message when the error
-/// came from it, else the error_code's message.
+/// came from it, else the error_code's message; then what_tlsio_supports.
 std::string describe_error(const boost::system::error_code& ec, const tlsio::engine* e);
 
 /// A PEM certificate and private key.

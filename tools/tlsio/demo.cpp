@@ -183,6 +183,7 @@ int run_demo(arguments& args) {
     server_ctx.set_alpn_protocols({"http/1.1"});
 
     tlsio::context client_ctx(tlsio::context::tlsv13_client);
+    client_ctx.set_verify_mode(tlsio::verify_peer);
     client_ctx.add_certificate_authority(cred.certificate_pem);  // trusts exactly this one
     client_ctx.set_alpn_protocols({"http/1.1"});
     install_keylog(client_ctx, {});  // SSLKEYLOGFILE, if set

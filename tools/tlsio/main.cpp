@@ -4,13 +4,23 @@
 //   tlsio client HOST:PORT [options]   like openssl s_client
 //   tlsio server --cert F --key F ...  like openssl s_server (echo or --www)
 //   tlsio demo                         HTTPS on loopback in one process
+//   tlsio help [MODE], tlsio MODE --help, tlsio --version
 //
 #include "common.hpp"
 
+#include <tlsio/context.hpp>
+
 #include <boost/system/system_error.hpp>
+
+#include <openssl/crypto.h>
 
 #include <iostream>
 #include <string>
+#include <vector>
+
+#ifndef TLSIO_VERSION
+#define TLSIO_VERSION "unknown"
+#endif
 
 namespace {
 
@@ -18,8 +28,23 @@ void usage(std::ostream& out) {
     out << "usage: tlsio client HOST:PORT [options]   TLS 1.3 client (like openssl s_client)\n"
            "       tlsio server --cert F --key F ...  TLS 1.3 server (like openssl s_server)\n"
            "       tlsio demo                         HTTPS on 127.0.0.1 in one process\n"
-           "`tlsio MODE --help` lists a mode's options. Key-log lines (NSS format) go to\n"
-           "--keylog FILE and to $SSLKEYLOGFILE.\n";
+           "       tlsio help MODE                    a mode's options (also tlsio MODE --help)\n"
+           "       tlsio --version                    version and what tlsio implements\n"
+           "Key-log lines (NSS format) go to --keylog FILE and to $SSLKEYLOGFILE.\n";
+}
+
+void print_version(std::ostream& out) {
+    using tlsio::name;
+    out << "tlsio " << TLSIO_VERSION << " (" << OpenSSL_version(OPENSSL_VERSION)
+        << ", libcrypto only)\n"
+        << "protocol: " << name(tlsio::protocol_version::tls13) << " (TLS 1.2 not yet)\n"
+        << "cipher suites: " << name(tlsio::cipher_suite::aes_128_gcm_sha256) << ' '
+        << name(tlsio::cipher_suite::aes_256_gcm_sha384) << ' '
+        << name(tlsio::cipher_suite::chacha20_poly1305_sha256) << '\n'
+        << "groups: " << name(tlsio::named_group::x25519) << ' '
+        << name(tlsio::named_group::secp256r1) << ' ' << name(tlsio::named_group::secp384r1) << '\n'
+        << "signatures: ECDSA (P-256, P-384, P-521), RSA-PSS, RSA PKCS#1 (certificates only), "
+           "Ed25519\n";
 }
 
 }  // namespace
@@ -29,7 +54,20 @@ int main(int argc, char** argv) {
         usage(std::cerr);
         return 2;
     }
-    const std::string mode = argv[1];
+    std::string mode = argv[1];
+    if (mode == "--version" || mode == "-V" || mode == "version") {
+        print_version(std::cout);
+        return 0;
+    }
+    // `tlsio help MODE` is `tlsio MODE --help`.
+    std::vector<char*> help_argv;
+    std::string help_flag = "--help";
+    if (mode == "help" && argc >= 3) {
+        mode = argv[2];
+        help_argv = {argv[0], argv[2], help_flag.data()};
+        argc = 3;
+        argv = help_argv.data();
+    }
     tlsio_cli::arguments args(argc, argv, 2);
     try {
         if (mode == "client") {
