@@ -1,4 +1,4 @@
-// AEAD record protection over libcrypto: AES-GCM and ChaCha20-Poly1305.
+// AEAD record protection over libcrypto: AES-GCM, ChaCha20-Poly1305, AES-CCM.
 #ifndef TLSIO_SRC_CRYPTO_AEAD_HPP
 #define TLSIO_SRC_CRYPTO_AEAD_HPP
 
@@ -10,7 +10,8 @@ struct evp_cipher_ctx_st;
 
 namespace tlsio::crypto {
 
-enum class aead_algorithm { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
+/// AES-128-CCM is the 16-byte-tag variant of TLS_AES_128_CCM_SHA256.
+enum class aead_algorithm { aes_128_gcm, aes_256_gcm, chacha20_poly1305, aes_128_ccm };
 
 inline constexpr std::size_t aead_nonce_size = 12;
 inline constexpr std::size_t aead_tag_size = 16;

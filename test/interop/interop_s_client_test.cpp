@@ -132,6 +132,20 @@ const char* temp_key_line(named_group g) {
             return "Server Temp Key: ECDH, prime256v1, 256 bits";
         case named_group::secp384r1:
             return "Server Temp Key: ECDH, secp384r1, 384 bits";
+        case named_group::secp521r1:
+            return "Server Temp Key: ECDH, secp521r1, 521 bits";
+        case named_group::x448:
+            return "Server Temp Key: X448, 448 bits";
+        case named_group::ffdhe2048:
+            return "Server Temp Key: DH, 2048 bits";
+        case named_group::ffdhe3072:
+            return "Server Temp Key: DH, 3072 bits";
+        case named_group::ffdhe4096:
+            return "Server Temp Key: DH, 4096 bits";
+        case named_group::ffdhe6144:
+            return "Server Temp Key: DH, 6144 bits";
+        case named_group::ffdhe8192:
+            return "Server Temp Key: DH, 8192 bits";
     }
     return "?";
 }
