@@ -227,6 +227,52 @@ BOOST_AUTO_TEST_CASE(chacha20_poly1305) {
     t.finish();
 }
 
+// TLS_AES_128_CCM_SHA256 is the only CCM in TLS 1.3: AES-128, 12-byte nonce,
+// 16-byte tag (RFC 8446 appendix B.4); other groups are skipped.
+BOOST_AUTO_TEST_CASE(aes_128_ccm) {
+    tally t{"aes_ccm_test.json"};
+    for_each_test(
+        load(t.file), t,
+        [](const json::object& g) {
+            return g.at("ivSize").as_int64() == 96 && g.at("tagSize").as_int64() == 128 &&
+                   g.at("keySize").as_int64() == 128;
+        },
+        [&](const json::object&, const json::object& tc) {
+            run_aead(t, aead_algorithm::aes_128_ccm, tc);
+        });
+    t.finish();
+}
+
+// The record layer seals CCM from several buffers, which CCM needs as one.
+BOOST_AUTO_TEST_CASE(aes_128_ccm_sealed_from_parts_matches_one_buffer) {
+    const bytes key(16, 0x4b);
+    const bytes nonce(aead_nonce_size, 0x07);
+    const bytes aad = {0x17, 0x03, 0x03, 0x00, 0x20};
+    bytes whole(40);
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        whole[i] = static_cast<std::uint8_t>(i * 7);
+    }
+    aead_context a;
+    BOOST_TEST_REQUIRE(a.init(aead_algorithm::aes_128_ccm, key));
+    bytes one = whole;
+    std::uint8_t tag_one[aead_tag_size];
+    BOOST_TEST_REQUIRE(a.seal(nonce, aad, one, tag_one));
+
+    const byte_view parts[] = {byte_view(whole).first(10), byte_view(whole).subspan(10, 29),
+                               byte_view(whole).subspan(39)};
+    bytes out(whole.size());
+    std::uint8_t tag_parts[aead_tag_size];
+    BOOST_TEST_REQUIRE(a.seal(nonce, aad, parts, out.data(), tag_parts));
+    BOOST_TEST(out == one);
+    BOOST_TEST(std::equal(std::begin(tag_one), std::end(tag_one), std::begin(tag_parts)));
+
+    // Opened in place, and refused with one bit of the tag flipped.
+    BOOST_TEST(a.open(nonce, aad, one, byte_view(tag_one, aead_tag_size)));
+    BOOST_TEST(one == whole);
+    tag_parts[3] ^= 0x10;
+    BOOST_TEST(!a.open(nonce, aad, out, byte_view(tag_parts, aead_tag_size)));
+}
+
 // ---- HKDF -------------------------------------------------------------------
 
 // Extract then expand. The invalid cases ask for more than 255 * HashLen bytes,
@@ -292,6 +338,30 @@ BOOST_AUTO_TEST_CASE(x25519) {
     t.finish();
 }
 
+BOOST_AUTO_TEST_CASE(x448) {
+    tally t{"x448_test.json"};
+    // As for x25519: twist points and non-canonical encodings are acceptable;
+    // every all-zero shared secret must be refused (RFC 8446 section 7.4.2),
+    // and a public key of the wrong length is invalid.
+    int zero_refused = 0;
+    for_each_test(load(t.file), [&](const json::object&, const json::object& tc) {
+        const auto key =
+            kx_private_key::from_private_bytes(kx_group::x448, hex_field(tc, "private"));
+        BOOST_TEST_REQUIRE(key.has_value(), t.file << " tcId " << tc.at("tcId").as_int64());
+        bytes shared;
+        const bool accepted = key->derive(hex_field(tc, "public"), shared);
+        if (has_flag(tc, "ZeroSharedSecret")) {
+            BOOST_TEST(!accepted, t.file << " tcId " << tc.at("tcId").as_int64()
+                                         << ": all-zero shared secret accepted");
+            zero_refused += accepted ? 0 : 1;
+        }
+        t.judge(tc, accepted, !accepted || shared == hex_field(tc, "shared"));
+    });
+    BOOST_TEST_MESSAGE(t.file << ": all-zero shared secrets refused: " << zero_refused);
+    BOOST_TEST(zero_refused > 0);
+    t.finish();
+}
+
 // Public keys are raw points, the key_share form. The one acceptable case is
 // a valid compressed point, which we refuse: TLS 1.3 allows only uncompressed.
 void run_ecdh(const std::string& file, kx_group g, std::size_t scalar_size) {
@@ -317,6 +387,10 @@ BOOST_AUTO_TEST_CASE(ecdh_secp256r1) {
 
 BOOST_AUTO_TEST_CASE(ecdh_secp384r1) {
     run_ecdh("ecdh_secp384r1_ecpoint_test.json", kx_group::secp384r1, 48);
+}
+
+BOOST_AUTO_TEST_CASE(ecdh_secp521r1) {
+    run_ecdh("ecdh_secp521r1_ecpoint_test.json", kx_group::secp521r1, 66);
 }
 
 // ---- signatures ---------------------------------------------------------------
@@ -348,6 +422,11 @@ BOOST_AUTO_TEST_CASE(ecdsa_secp256r1_sha256) {
 BOOST_AUTO_TEST_CASE(ecdsa_secp384r1_sha384) {
     run_verify("ecdsa_secp384r1_sha384_test.json", scheme::ecdsa_secp384r1_sha384,
                key_type::ec_p384, all_groups);
+}
+
+BOOST_AUTO_TEST_CASE(ecdsa_secp521r1_sha512) {
+    run_verify("ecdsa_secp521r1_sha512_test.json", scheme::ecdsa_secp521r1_sha512,
+               key_type::ec_p521, all_groups);
 }
 
 BOOST_AUTO_TEST_CASE(ed25519) {

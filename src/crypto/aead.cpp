@@ -1,7 +1,10 @@
 #include "crypto/aead.hpp"
 
+#include "crypto/hash.hpp"
+
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -33,13 +36,6 @@ const EVP_CIPHER* cipher_of(aead_algorithm a) {
 
 bool fits_int(std::size_t n) noexcept {
     return n <= static_cast<std::size_t>(INT_MAX);
-}
-
-// Restarts the keyed context for one record: only the nonce and direction change,
-// which libcrypto does without allocating.
-bool start(EVP_CIPHER_CTX* c, byte_view nonce, int enc) {
-    return nonce.size() == aead_nonce_size &&
-           EVP_CipherInit_ex2(c, nullptr, nullptr, nonce.data(), enc, nullptr) == 1;
 }
 
 bool add_aad(EVP_CIPHER_CTX* c, byte_view aad) {
@@ -99,20 +95,44 @@ void aead_context::deleter::operator()(evp_cipher_ctx_st* p) const noexcept {
 
 aead_context::aead_context() = default;
 aead_context::aead_context(aead_context&& other) noexcept
-    : ctx_(std::move(other.ctx_)), algorithm_(other.algorithm_), keyed_(other.keyed_) {
+    : ctx_(std::move(other.ctx_)),
+      algorithm_(other.algorithm_),
+      keyed_(other.keyed_),
+      ccm_key_(other.ccm_key_),
+      ccm_direction_(other.ccm_direction_) {
     other.keyed_ = false;
+    cleanse(other.ccm_key_);
 }
 aead_context& aead_context::operator=(aead_context&& other) noexcept {
     ctx_ = std::move(other.ctx_);
     algorithm_ = other.algorithm_;
     keyed_ = other.keyed_;
+    ccm_key_ = other.ccm_key_;
+    ccm_direction_ = other.ccm_direction_;
     other.keyed_ = false;
+    cleanse(other.ccm_key_);
     return *this;
 }
-aead_context::~aead_context() = default;
+aead_context::~aead_context() {
+    cleanse(ccm_key_);
+}
+
+// Restarts the keyed context for one record: only the nonce and direction change,
+// which libcrypto does without allocating.
+bool aead_context::start(byte_view nonce, int enc) {
+    const bool rekey = algorithm_ == aead_algorithm::aes_128_ccm && enc != ccm_direction_;
+    if (nonce.size() != aead_nonce_size ||
+        EVP_CipherInit_ex2(ctx_.get(), nullptr, rekey ? ccm_key_.data() : nullptr, nonce.data(),
+                           enc, nullptr) != 1) {
+        return false;
+    }
+    ccm_direction_ = enc;
+    return true;
+}
 
 bool aead_context::init(aead_algorithm a, byte_view key) {
     keyed_ = false;
+    cleanse(ccm_key_);
     const EVP_CIPHER* cipher = cipher_of(a);
     if (cipher == nullptr || key.size() != aead_key_size(a)) {
         return false;
@@ -136,6 +156,8 @@ bool aead_context::init(aead_algorithm a, byte_view key) {
             return false;
         }
         cipher = nullptr;
+        std::copy(key.begin(), key.end(), ccm_key_.begin());
+        ccm_direction_ = 1;
     }
     if (EVP_CipherInit_ex2(ctx_.get(), cipher, key.data(), nullptr, 1, nullptr) != 1) {
         return false;
@@ -153,7 +175,7 @@ bool aead_context::seal(byte_view nonce, byte_view aad, mutable_bytes data, muta
 bool aead_context::seal(byte_view nonce, byte_view aad, std::span<const byte_view> plaintext,
                         std::uint8_t* out, mutable_bytes tag) {
     EVP_CIPHER_CTX* c = ctx_.get();
-    if (!keyed_ || tag.size() < aead_tag_size || !start(c, nonce, 1)) {
+    if (!keyed_ || tag.size() < aead_tag_size || !start(nonce, 1)) {
         return false;
     }
     if (algorithm_ == aead_algorithm::aes_128_ccm) {
@@ -193,7 +215,7 @@ bool aead_context::open(byte_view nonce, byte_view aad, byte_view ciphertext, st
     EVP_CIPHER_CTX* c = ctx_.get();
     // The tag goes in before the data so that finish() checks it (CCM: the
     // one data call checks it).
-    if (!keyed_ || tag.size() != aead_tag_size || !start(c, nonce, 0) ||
+    if (!keyed_ || tag.size() != aead_tag_size || !start(nonce, 0) ||
         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(aead_tag_size),
                             const_cast<std::uint8_t*>(tag.data())) != 1) {
         return false;
