@@ -5,10 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "crypto/kx.hpp"
+#include "support/ffdhe.hpp"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -52,29 +50,6 @@ bytes responder_share(const key_exchange& kx) {
     bytes secret;
     BOOST_TEST_REQUIRE((kx.respond(system_random, share, reply, secret) == kx_status::ok));
     return reply;
-}
-
-// The ffdhe prime p of a group, from libcrypto's named parameters.
-bytes ffdhe_prime(const key_exchange& kx) {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-        EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr), EVP_PKEY_CTX_free);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(kx.name), 0),
-        OSSL_PARAM_construct_end()};
-    EVP_PKEY* key = nullptr;
-    BOOST_TEST_REQUIRE(ctx != nullptr);
-    BOOST_TEST_REQUIRE(EVP_PKEY_keygen_init(ctx.get()) == 1);
-    BOOST_TEST_REQUIRE(EVP_PKEY_CTX_set_params(ctx.get(), params) == 1);
-    BOOST_TEST_REQUIRE(EVP_PKEY_generate(ctx.get(), &key) == 1);
-    BIGNUM* p = nullptr;
-    const bool got = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_P, &p) == 1;
-    EVP_PKEY_free(key);
-    BOOST_TEST_REQUIRE(got);
-    bytes out(kx.initiator_share_size);
-    const int written = BN_bn2binpad(p, out.data(), static_cast<int>(out.size()));
-    BN_free(p);
-    BOOST_TEST_REQUIRE(written == static_cast<int>(out.size()));
-    return out;
 }
 
 // Big-endian `value` (a small number) in `size` bytes.
@@ -226,7 +201,7 @@ BOOST_AUTO_TEST_CASE(ffdhe_peer_value_must_be_between_1_and_p_minus_1) {
     // RFC 7919 section 5.1: 1 < y < p-1.
     for (int code : {0x0100, 0x0101, 0x0102, 0x0103, 0x0104}) {
         const key_exchange& kx = entry(code);
-        const bytes p = ffdhe_prime(kx);
+        const bytes p = tlsio::test::ffdhe_prime(kx.name, kx.initiator_share_size);
         const std::size_t n = kx.initiator_share_size;
         expect_refused(kx, small_number(n, 0), "y = 0");
         expect_refused(kx, small_number(n, 1), "y = 1");

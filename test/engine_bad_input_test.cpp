@@ -6,12 +6,9 @@
 #define BOOST_TEST_MODULE engine_bad_input_test
 #include <boost/test/unit_test.hpp>
 
+#include "support/ffdhe.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
-
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <functional>
@@ -594,29 +591,6 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_for_offered_share_is_illegal_parameter)
 
 namespace {
 
-// The ffdhe prime of `g`, from libcrypto's named groups.
-bytes ffdhe_prime(named_group g, std::size_t size) {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-        EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr), EVP_PKEY_CTX_free);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(name(g)), 0),
-        OSSL_PARAM_construct_end()};
-    EVP_PKEY* key = nullptr;
-    BOOST_TEST_REQUIRE(ctx != nullptr);
-    BOOST_TEST_REQUIRE(EVP_PKEY_keygen_init(ctx.get()) == 1);
-    BOOST_TEST_REQUIRE(EVP_PKEY_CTX_set_params(ctx.get(), params) == 1);
-    BOOST_TEST_REQUIRE(EVP_PKEY_generate(ctx.get(), &key) == 1);
-    BIGNUM* p = nullptr;
-    const bool got = EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_FFC_P, &p) == 1;
-    EVP_PKEY_free(key);
-    BOOST_TEST_REQUIRE(got);
-    bytes out(size);
-    const int written = BN_bn2binpad(p, out.data(), static_cast<int>(size));
-    BN_free(p);
-    BOOST_TEST_REQUIRE(written == static_cast<int>(size));
-    return out;
-}
-
 struct bad_share {
     std::string what;
     bytes value;
@@ -646,7 +620,7 @@ std::vector<bad_share> bad_shares(named_group g, std::size_t size) {
             bytes one(size, 0);
             one.back() = 1;
             out.push_back({"y = 1", one});
-            bytes p_minus_1 = ffdhe_prime(g, size);
+            bytes p_minus_1 = ffdhe_prime(name(g), size);
             p_minus_1.back() = static_cast<std::uint8_t>(p_minus_1.back() - 1);  // p is odd
             out.push_back({"y = p-1", p_minus_1});
             break;

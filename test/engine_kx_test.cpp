@@ -10,6 +10,7 @@
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,23 @@ void require_ok(const pump_result& r, const engine& client, const engine& server
                                           << client.error_message()
                                           << "), server: " << r.server.error.message() << " ("
                                           << server.error_message() << ")");
+}
+
+// Two engines with these contexts, handshake done (or the test stops).
+struct connected {
+    engine client;
+    engine server;
+    pump_result r;
+    connected(const context& cctx, const context& sctx)
+        : client(cctx, role::client, localhost()),
+          server(sctx, role::server),
+          r(handshake(client, server)) {}
+};
+
+std::unique_ptr<connected> connect_ok(const context& cctx, const context& sctx) {
+    auto c = std::make_unique<connected>(cctx, sctx);
+    require_ok(c->r, c->client, c->server);
+    return c;
 }
 
 // The i-th ClientHello the client sent, decoded.
@@ -129,16 +147,13 @@ BOOST_AUTO_TEST_CASE(every_new_group_engine_to_engine) {
             auto cctx = client_context();
             cctx.set_groups({g});
             auto sctx = server_context();
-            engine client(cctx, role::client, localhost());
-            engine server(sctx, role::server);
-            auto r = handshake(client, server);
-            require_ok(r, client, server);
-            BOOST_TEST(client.group() == g);
-            BOOST_TEST(server.group() == g);
+            auto c = connect_ok(cctx, sctx);
+            BOOST_TEST(c->client.group() == g);
+            BOOST_TEST(c->server.group() == g);
             BOOST_TEST(std::string(name(g)) != "unknown");
-            BOOST_TEST(!server.used_hello_retry_request());
-            BOOST_TEST((send(client, server, to_bytes("ping")) == to_bytes("ping")));
-            BOOST_TEST((send(server, client, to_bytes("pong")) == to_bytes("pong")));
+            BOOST_TEST(!c->server.used_hello_retry_request());
+            BOOST_TEST((send(c->client, c->server, to_bytes("ping")) == to_bytes("ping")));
+            BOOST_TEST((send(c->server, c->client, to_bytes("pong")) == to_bytes("pong")));
         }
     }
 }
@@ -151,20 +166,17 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_to_each_new_group) {
             auto cctx = client_context();
             auto sctx = server_context();
             sctx.set_groups({g});
-            engine client(cctx, role::client, localhost());
-            engine server(sctx, role::server);
-            auto r = handshake(client, server);
-            require_ok(r, client, server);
-            BOOST_TEST(client.used_hello_retry_request());
-            BOOST_TEST(server.used_hello_retry_request());
-            BOOST_TEST(client.group() == g);
-            auto first = client_hello_of(r, 0);
-            auto second = client_hello_of(r, 1);
+            auto c = connect_ok(cctx, sctx);
+            BOOST_TEST(c->client.used_hello_retry_request());
+            BOOST_TEST(c->server.used_hello_retry_request());
+            BOOST_TEST(c->client.group() == g);
+            auto first = client_hello_of(c->r, 0);
+            auto second = client_hello_of(c->r, 1);
             auto shares = shares_of(second);
             BOOST_TEST_REQUIRE(shares.size() == 1u);
             BOOST_TEST(shares[0].first == code(g));
             BOOST_TEST(shares_of(first).at(0).first == code(named_group::x25519));
-            BOOST_TEST((send(client, server, payload(3000)) == payload(3000)));
+            BOOST_TEST((send(c->client, c->server, payload(3000)) == payload(3000)));
         }
     }
 }
@@ -172,12 +184,9 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_to_each_new_group) {
 BOOST_AUTO_TEST_CASE(default_groups_fast_first_with_one_share) {
     auto cctx = client_context();
     auto sctx = server_context();
-    engine client(cctx, role::client, localhost());
-    engine server(sctx, role::server);
-    auto r = handshake(client, server);
-    require_ok(r, client, server);
-    BOOST_TEST(client.group() == named_group::x25519);
-    auto ch = client_hello_of(r);
+    auto c = connect_ok(cctx, sctx);
+    BOOST_TEST(c->client.group() == named_group::x25519);
+    auto ch = client_hello_of(c->r);
     const std::vector<std::uint16_t> expected = {0x001d, 0x0017, 0x0018, 0x001e, 0x0019,
                                                  0x0100, 0x0101, 0x0102, 0x0103, 0x0104};
     BOOST_TEST(supported_groups_of(ch) == expected, boost::test_tools::per_element());
@@ -197,11 +206,8 @@ BOOST_AUTO_TEST_CASE(client_sends_shares_in_supported_groups_order) {
     cctx.set_key_share_groups(
         {named_group::ffdhe2048, named_group::x448, named_group::x25519, named_group::secp384r1});
     auto sctx = server_context();
-    engine client(cctx, role::client, localhost());
-    engine server(sctx, role::server);
-    auto r = handshake(client, server);
-    require_ok(r, client, server);
-    auto ch = client_hello_of(r);
+    auto c = connect_ok(cctx, sctx);
+    auto ch = client_hello_of(c->r);
     auto shares = shares_of(ch);
     BOOST_TEST_REQUIRE(shares.size() == 3u);
     BOOST_TEST(shares[0].first == 0x001d);
@@ -211,9 +217,9 @@ BOOST_AUTO_TEST_CASE(client_sends_shares_in_supported_groups_order) {
     BOOST_TEST(shares[2].first == 0x0100);
     BOOST_TEST(shares[2].second == 256u);
     // The server's default order puts x25519 first.
-    BOOST_TEST(server.group() == named_group::x25519);
-    BOOST_TEST(client.group() == named_group::x25519);
-    BOOST_TEST(!client.used_hello_retry_request());
+    BOOST_TEST(c->server.group() == named_group::x25519);
+    BOOST_TEST(c->client.group() == named_group::x25519);
+    BOOST_TEST(!c->client.used_hello_retry_request());
 }
 
 BOOST_AUTO_TEST_CASE(server_picks_its_preference_among_offered_shares) {
@@ -230,25 +236,22 @@ BOOST_AUTO_TEST_CASE(server_picks_its_preference_among_offered_shares) {
         {{named_group::secp256r1, named_group::x25519, named_group::secp384r1},
          named_group::x25519},
     };
-    for (const case_t& c : cases) {
-        BOOST_TEST_CONTEXT("expecting " << c.expected) {
+    for (const case_t& tc : cases) {
+        BOOST_TEST_CONTEXT("expecting " << tc.expected) {
             auto cctx = client_context();
             cctx.set_groups({named_group::x25519, named_group::secp256r1, named_group::secp384r1,
                              named_group::x448});
             cctx.set_key_share_groups(
                 {named_group::x25519, named_group::secp384r1, named_group::x448});
             auto sctx = server_context();
-            sctx.set_groups(c.server_groups);
-            engine client(cctx, role::client, localhost());
-            engine server(sctx, role::server);
-            auto r = handshake(client, server);
-            require_ok(r, client, server);
-            BOOST_TEST(!server.used_hello_retry_request());
-            BOOST_TEST(!client.used_hello_retry_request());
-            BOOST_TEST(server.group() == c.expected);
-            BOOST_TEST(client.group() == c.expected);
-            BOOST_TEST(r.flights_from(role::client).size() == 2u);  // one ClientHello
-            BOOST_TEST((send(server, client, payload(100)) == payload(100)));
+            sctx.set_groups(tc.server_groups);
+            auto c = connect_ok(cctx, sctx);
+            BOOST_TEST(!c->server.used_hello_retry_request());
+            BOOST_TEST(!c->client.used_hello_retry_request());
+            BOOST_TEST(c->server.group() == tc.expected);
+            BOOST_TEST(c->client.group() == tc.expected);
+            BOOST_TEST(c->r.flights_from(role::client).size() == 2u);  // one ClientHello
+            BOOST_TEST((send(c->server, c->client, payload(100)) == payload(100)));
         }
     }
 }
@@ -259,17 +262,14 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_when_no_offered_share_is_acceptable) {
     cctx.set_key_share_groups({named_group::x25519, named_group::secp256r1});
     auto sctx = server_context();
     sctx.set_groups({named_group::secp521r1, named_group::secp384r1});
-    engine client(cctx, role::client, localhost());
-    engine server(sctx, role::server);
-    auto r = handshake(client, server);
-    require_ok(r, client, server);
-    BOOST_TEST(server.used_hello_retry_request());
-    BOOST_TEST(client.used_hello_retry_request());
-    BOOST_TEST(client.group() == named_group::secp521r1);
-    BOOST_TEST(server.group() == named_group::secp521r1);
-    auto first = client_hello_of(r, 0);
+    auto c = connect_ok(cctx, sctx);
+    BOOST_TEST(c->server.used_hello_retry_request());
+    BOOST_TEST(c->client.used_hello_retry_request());
+    BOOST_TEST(c->client.group() == named_group::secp521r1);
+    BOOST_TEST(c->server.group() == named_group::secp521r1);
+    auto first = client_hello_of(c->r, 0);
     BOOST_TEST(shares_of(first).size() == 2u);
-    auto second = client_hello_of(r, 1);
+    auto second = client_hello_of(c->r, 1);
     auto shares = shares_of(second);
     BOOST_TEST_REQUIRE(shares.size() == 1u);
     BOOST_TEST(shares[0].first == 0x0019);
@@ -281,15 +281,12 @@ BOOST_AUTO_TEST_CASE(key_share_groups_outside_the_groups_fall_back_to_the_first)
     cctx.set_groups({named_group::secp256r1, named_group::x25519});
     cctx.set_key_share_groups({named_group::ffdhe3072});
     auto sctx = server_context();
-    engine client(cctx, role::client, localhost());
-    engine server(sctx, role::server);
-    auto r = handshake(client, server);
-    require_ok(r, client, server);
-    auto ch = client_hello_of(r);
+    auto c = connect_ok(cctx, sctx);
+    auto ch = client_hello_of(c->r);
     auto shares = shares_of(ch);
     BOOST_TEST_REQUIRE(shares.size() == 1u);
     BOOST_TEST(shares[0].first == 0x0017);
-    BOOST_TEST(client.group() == named_group::secp256r1);
+    BOOST_TEST(c->client.group() == named_group::secp256r1);
 }
 
 // ---- TLS_AES_128_CCM_SHA256 -----------------------------------------------------------------
@@ -299,23 +296,20 @@ BOOST_AUTO_TEST_CASE(ccm_suite_engine_to_engine) {
     cctx.set_cipher_suites({cipher_suite::aes_128_ccm_sha256});
     auto sctx = server_context();
     sctx.set_cipher_suites({cipher_suite::aes_128_gcm_sha256, cipher_suite::aes_128_ccm_sha256});
-    engine client(cctx, role::client, localhost());
-    engine server(sctx, role::server);
-    auto r = handshake(client, server);
-    require_ok(r, client, server);
-    BOOST_TEST(client.cipher_suite() == cipher_suite::aes_128_ccm_sha256);
-    BOOST_TEST(server.cipher_suite() == cipher_suite::aes_128_ccm_sha256);
+    auto c = connect_ok(cctx, sctx);
+    BOOST_TEST(c->client.cipher_suite() == cipher_suite::aes_128_ccm_sha256);
+    BOOST_TEST(c->server.cipher_suite() == cipher_suite::aes_128_ccm_sha256);
     BOOST_TEST(std::string(name(cipher_suite::aes_128_ccm_sha256)) == "TLS_AES_128_CCM_SHA256");
     // Several full records each way, then a KeyUpdate and more under the new keys.
     const bytes big = payload(40000);
-    BOOST_TEST((send(client, server, big) == big));
-    BOOST_TEST((send(server, client, big) == big));
-    BOOST_TEST_REQUIRE(client.key_update(true) != status::error);
+    BOOST_TEST((send(c->client, c->server, big) == big));
+    BOOST_TEST((send(c->server, c->client, big) == big));
+    BOOST_TEST_REQUIRE(c->client.key_update(true) != status::error);
     bytes ignored;
-    transfer(client, server, ignored);
-    transfer(server, client, ignored);
-    BOOST_TEST((send(client, server, payload(5000)) == payload(5000)));
-    BOOST_TEST((send(server, client, payload(5000)) == payload(5000)));
+    transfer(c->client, c->server, ignored);
+    transfer(c->server, c->client, ignored);
+    BOOST_TEST((send(c->client, c->server, payload(5000)) == payload(5000)));
+    BOOST_TEST((send(c->server, c->client, payload(5000)) == payload(5000)));
 }
 
 BOOST_AUTO_TEST_CASE(ccm_suite_is_off_by_default) {
@@ -325,13 +319,10 @@ BOOST_AUTO_TEST_CASE(ccm_suite_is_off_by_default) {
         auto sctx = server_context();
         sctx.set_cipher_suites(
             {cipher_suite::aes_128_ccm_sha256, cipher_suite::aes_128_gcm_sha256});
-        engine client(cctx, role::client, localhost());
-        engine server(sctx, role::server);
-        auto r = handshake(client, server);
-        require_ok(r, client, server);
-        auto ch = client_hello_of(r);
+        auto c = connect_ok(cctx, sctx);
+        auto ch = client_hello_of(c->r);
         BOOST_TEST((ch.cipher_suites == std::vector<std::uint16_t>{0x1301, 0x1302, 0x1303}));
-        BOOST_TEST(client.cipher_suite() == cipher_suite::aes_128_gcm_sha256);
+        BOOST_TEST(c->client.cipher_suite() == cipher_suite::aes_128_gcm_sha256);
     }
     // ... and a default server does not accept it.
     auto cctx = client_context();
@@ -365,16 +356,13 @@ BOOST_AUTO_TEST_CASE(p521_certificates_both_ways) {
     cctx.use_certificate_chain(client_leaf.chain_pem);
     cctx.use_private_key(client_leaf.key_pem);
     cctx.set_groups({named_group::secp521r1});
-    engine client(cctx, role::client, localhost());
-    engine server(sctx, role::server);
-    auto r = handshake(client, server);
-    require_ok(r, client, server);
-    BOOST_TEST(client.peer_signature_scheme() == signature_scheme::ecdsa_secp521r1_sha512);
-    BOOST_TEST(server.peer_signature_scheme() == signature_scheme::ecdsa_secp521r1_sha512);
-    BOOST_TEST((server.signature_scheme() ==
+    auto c = connect_ok(cctx, sctx);
+    BOOST_TEST(c->client.peer_signature_scheme() == signature_scheme::ecdsa_secp521r1_sha512);
+    BOOST_TEST(c->server.peer_signature_scheme() == signature_scheme::ecdsa_secp521r1_sha512);
+    BOOST_TEST((c->server.signature_scheme() ==
                 std::optional<signature_scheme>(signature_scheme::ecdsa_secp521r1_sha512)));
-    BOOST_TEST(server.peer_certificates().size() == 1u);
-    BOOST_TEST(client.group() == named_group::secp521r1);
+    BOOST_TEST(c->server.peer_certificates().size() == 1u);
+    BOOST_TEST(c->client.group() == named_group::secp521r1);
 }
 
 BOOST_AUTO_TEST_CASE(p521_key_needs_the_scheme_offered) {
