@@ -263,18 +263,23 @@ void context::set_cipher_suites(std::vector<cipher_suite> suites) {
     writable().cipher_suites = std::move(ids);
 }
 
-void context::set_groups(std::vector<named_group> groups) {
+namespace {
+
+std::vector<std::uint16_t> codes_of(const std::vector<named_group>& groups) {
     std::vector<std::uint16_t> ids;
     for (named_group g : groups)
         ids.push_back(static_cast<std::uint16_t>(g));
-    writable().groups = std::move(ids);
+    return ids;
+}
+
+}  // namespace
+
+void context::set_groups(std::vector<named_group> groups) {
+    writable().groups = codes_of(groups);
 }
 
 void context::set_key_share_groups(std::vector<named_group> groups) {
-    std::vector<std::uint16_t> ids;
-    for (named_group g : groups)
-        ids.push_back(static_cast<std::uint16_t>(g));
-    writable().key_share_groups = std::move(ids);
+    writable().key_share_groups = codes_of(groups);
 }
 
 void context::set_signature_schemes(std::vector<signature_scheme> schemes) {
