@@ -10,6 +10,7 @@
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,9 +93,12 @@ std::unique_ptr<connected> connect_ok(const context& cctx, const context& sctx) 
 hello client_hello_of(const pump_result& r, std::size_t i = 0) {
     auto flights = r.flights_from(role::client);
     BOOST_TEST_REQUIRE(flights.size() > i);
+    // The second ClientHello may follow a compatibility ChangeCipherSpec.
     auto recs = split_records(flights[i]->data).records;
-    BOOST_TEST_REQUIRE(!recs.empty());
-    auto h = parse_hello(recs[0].payload);
+    auto it = std::find_if(recs.begin(), recs.end(),
+                           [](const record& rec) { return rec.type == content_type::handshake; });
+    BOOST_TEST_REQUIRE((it != recs.end()));
+    auto h = parse_hello(it->payload);
     BOOST_TEST_REQUIRE(h.has_value());
     return *h;
 }
