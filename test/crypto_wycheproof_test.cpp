@@ -227,6 +227,52 @@ BOOST_AUTO_TEST_CASE(chacha20_poly1305) {
     t.finish();
 }
 
+// TLS_AES_128_CCM_SHA256 is the only CCM in TLS 1.3: AES-128, 12-byte nonce,
+// 16-byte tag (RFC 8446 appendix B.4); other groups are skipped.
+BOOST_AUTO_TEST_CASE(aes_128_ccm) {
+    tally t{"aes_ccm_test.json"};
+    for_each_test(
+        load(t.file), t,
+        [](const json::object& g) {
+            return g.at("ivSize").as_int64() == 96 && g.at("tagSize").as_int64() == 128 &&
+                   g.at("keySize").as_int64() == 128;
+        },
+        [&](const json::object&, const json::object& tc) {
+            run_aead(t, aead_algorithm::aes_128_ccm, tc);
+        });
+    t.finish();
+}
+
+// The record layer seals CCM from several buffers, which CCM needs as one.
+BOOST_AUTO_TEST_CASE(aes_128_ccm_sealed_from_parts_matches_one_buffer) {
+    const bytes key(16, 0x4b);
+    const bytes nonce(aead_nonce_size, 0x07);
+    const bytes aad = {0x17, 0x03, 0x03, 0x00, 0x20};
+    bytes whole(40);
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        whole[i] = static_cast<std::uint8_t>(i * 7);
+    }
+    aead_context a;
+    BOOST_TEST_REQUIRE(a.init(aead_algorithm::aes_128_ccm, key));
+    bytes one = whole;
+    std::uint8_t tag_one[aead_tag_size];
+    BOOST_TEST_REQUIRE(a.seal(nonce, aad, one, tag_one));
+
+    const byte_view parts[] = {byte_view(whole).first(10), byte_view(whole).subspan(10, 29),
+                               byte_view(whole).subspan(39)};
+    bytes out(whole.size());
+    std::uint8_t tag_parts[aead_tag_size];
+    BOOST_TEST_REQUIRE(a.seal(nonce, aad, parts, out.data(), tag_parts));
+    BOOST_TEST(out == one);
+    BOOST_TEST(std::equal(std::begin(tag_one), std::end(tag_one), std::begin(tag_parts)));
+
+    // Opened in place, and refused with one bit of the tag flipped.
+    BOOST_TEST(a.open(nonce, aad, one, byte_view(tag_one, aead_tag_size)));
+    BOOST_TEST(one == whole);
+    tag_parts[3] ^= 0x10;
+    BOOST_TEST(!a.open(nonce, aad, out, byte_view(tag_parts, aead_tag_size)));
+}
+
 // ---- HKDF -------------------------------------------------------------------
 
 // Extract then expand. The invalid cases ask for more than 255 * HashLen bytes,
@@ -267,16 +313,16 @@ bytes fixed_scalar(bytes d, std::size_t size) {
     return d;
 }
 
-BOOST_AUTO_TEST_CASE(x25519) {
-    tally t{"x25519_test.json"};
-    // The acceptable cases are public keys on the twist, non-canonical
-    // encodings (the top bit is ignored, as RFC 7748 says) and low-order
-    // points. We accept the first two (with the right result) and must refuse
-    // every case whose shared secret is all zero (RFC 8446 section 7.4.2).
+// RFC 7748 functions. The acceptable cases are public keys on the twist,
+// non-canonical encodings (the top bit is ignored, as RFC 7748 says) and
+// low-order points. We accept the first two (with the right result) and must
+// refuse every case whose shared secret is all zero (RFC 8446 section 7.4.2).
+// A public key of the wrong length is invalid.
+void run_xdh(const std::string& file, kx_group g) {
+    tally t{file};
     int zero_refused = 0;
     for_each_test(load(t.file), [&](const json::object&, const json::object& tc) {
-        const auto key =
-            kx_private_key::from_private_bytes(kx_group::x25519, hex_field(tc, "private"));
+        const auto key = kx_private_key::from_private_bytes(g, hex_field(tc, "private"));
         BOOST_TEST_REQUIRE(key.has_value(), t.file << " tcId " << tc.at("tcId").as_int64());
         bytes shared;
         const bool accepted = key->derive(hex_field(tc, "public"), shared);
@@ -290,6 +336,14 @@ BOOST_AUTO_TEST_CASE(x25519) {
     BOOST_TEST_MESSAGE(t.file << ": all-zero shared secrets refused: " << zero_refused);
     BOOST_TEST(zero_refused > 0);
     t.finish();
+}
+
+BOOST_AUTO_TEST_CASE(x25519) {
+    run_xdh("x25519_test.json", kx_group::x25519);
+}
+
+BOOST_AUTO_TEST_CASE(x448) {
+    run_xdh("x448_test.json", kx_group::x448);
 }
 
 // Public keys are raw points, the key_share form. The one acceptable case is
@@ -317,6 +371,10 @@ BOOST_AUTO_TEST_CASE(ecdh_secp256r1) {
 
 BOOST_AUTO_TEST_CASE(ecdh_secp384r1) {
     run_ecdh("ecdh_secp384r1_ecpoint_test.json", kx_group::secp384r1, 48);
+}
+
+BOOST_AUTO_TEST_CASE(ecdh_secp521r1) {
+    run_ecdh("ecdh_secp521r1_ecpoint_test.json", kx_group::secp521r1, 66);
 }
 
 // ---- signatures ---------------------------------------------------------------
@@ -348,6 +406,11 @@ BOOST_AUTO_TEST_CASE(ecdsa_secp256r1_sha256) {
 BOOST_AUTO_TEST_CASE(ecdsa_secp384r1_sha384) {
     run_verify("ecdsa_secp384r1_sha384_test.json", scheme::ecdsa_secp384r1_sha384,
                key_type::ec_p384, all_groups);
+}
+
+BOOST_AUTO_TEST_CASE(ecdsa_secp521r1_sha512) {
+    run_verify("ecdsa_secp521r1_sha512_test.json", scheme::ecdsa_secp521r1_sha512,
+               key_type::ec_p521, all_groups);
 }
 
 BOOST_AUTO_TEST_CASE(ed25519) {

@@ -803,7 +803,7 @@ BOOST_AUTO_TEST_CASE(hkdf_known_answers) {
 
 BOOST_AUTO_TEST_CASE(aead_round_trip) {
     const aead_algorithm algs[] = {aead_algorithm::aes_128_gcm, aead_algorithm::aes_256_gcm,
-                                   aead_algorithm::chacha20_poly1305};
+                                   aead_algorithm::chacha20_poly1305, aead_algorithm::aes_128_ccm};
     for (aead_algorithm a : algs) {
         bytes key(aead_key_size(a));
         random_bytes(key);

@@ -6,6 +6,7 @@
 #define BOOST_TEST_MODULE engine_bad_input_test
 #include <boost/test/unit_test.hpp>
 
+#include "support/ffdhe.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
@@ -584,6 +585,147 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_for_offered_share_is_illegal_parameter)
         },
         [](context& s) { s.set_groups({named_group::secp256r1}); });
     expect_client_plaintext_alert(*r, error::illegal_parameter, alert::illegal_parameter);
+}
+
+// ---- Key shares of every group -------------------------------------------------------------
+
+namespace {
+
+struct bad_share {
+    std::string what;
+    bytes value;
+};
+
+// key_exchange values of group `g` (whose shares are `size` bytes) that a
+// peer must refuse with illegal_parameter (RFC 8446 4.2.8, RFC 7919 5.1).
+std::vector<bad_share> bad_shares(named_group g, std::size_t size) {
+    std::vector<bad_share> out = {{"one byte short", bytes(size - 1, 0x42)},
+                                  {"one byte long", bytes(size + 1, 0x42)}};
+    switch (g) {
+        case named_group::x25519:
+        case named_group::x448:
+            out.push_back({"u = 0 (all-zero secret)", bytes(size, 0)});
+            break;
+        case named_group::secp256r1:
+        case named_group::secp384r1:
+        case named_group::secp521r1: {
+            bytes point(size, 0);
+            point[0] = 0x04;
+            point[size / 2] = 1;  // x = 1
+            point.back() = 1;     // y = 1: not on any of the curves
+            out.push_back({"point not on the curve", point});
+            break;
+        }
+        default: {
+            bytes one(size, 0);
+            one.back() = 1;
+            out.push_back({"y = 1", one});
+            bytes p_minus_1 = ffdhe_prime(name(g), size);
+            p_minus_1.back() = static_cast<std::uint8_t>(p_minus_1.back() - 1);  // p is odd
+            out.push_back({"y = p-1", p_minus_1});
+            break;
+        }
+    }
+    return out;
+}
+
+const std::pair<named_group, std::size_t> groups_and_sizes[] = {
+    {named_group::x25519, 32},     {named_group::secp256r1, 65},  {named_group::secp384r1, 97},
+    {named_group::x448, 56},       {named_group::secp521r1, 133}, {named_group::ffdhe2048, 256},
+    {named_group::ffdhe3072, 384}, {named_group::ffdhe4096, 512}, {named_group::ffdhe6144, 768},
+    {named_group::ffdhe8192, 1024}};
+
+bytes u16_bytes(std::size_t v) {
+    return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(server_refuses_a_bad_client_share_of_every_group) {
+    for (const auto& [group, size] : groups_and_sizes) {
+        for (const bad_share& bad : bad_shares(group, size)) {
+            BOOST_TEST_CONTEXT(group << ": " << bad.what) {
+                const named_group g = group;
+                auto ch = client_hello([g](context& c) { c.set_groups({g}); });
+                auto* ks = ch.find(ext::key_share);
+                BOOST_TEST_REQUIRE(ks != nullptr);
+                // client_shares<2> { group, key_exchange<2> }
+                bytes entry = u16_bytes(static_cast<std::uint16_t>(g));
+                bytes len = u16_bytes(bad.value.size());
+                entry.insert(entry.end(), len.begin(), len.end());
+                entry.insert(entry.end(), bad.value.begin(), bad.value.end());
+                ks->data = u16_bytes(entry.size());
+                ks->data.insert(ks->data.end(), entry.begin(), entry.end());
+                expect_server_rejects(as_record(encode_hello(ch)), error::illegal_parameter);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(client_refuses_a_bad_server_share_of_every_group) {
+    for (const auto& [group, size] : groups_and_sizes) {
+        for (const bad_share& bad : bad_shares(group, size)) {
+            BOOST_TEST_CONTEXT(group << ": " << bad.what) {
+                const named_group g = group;
+                const bytes value = bad.value;
+                auto r = client_receives_server_flight(
+                    edit_server_hello([g, value](hello& sh) {
+                        auto* ks = sh.find(ext::key_share);
+                        BOOST_TEST_REQUIRE(ks != nullptr);
+                        // KeyShareEntry { group, key_exchange<2> }
+                        ks->data = u16_bytes(static_cast<std::uint16_t>(g));
+                        bytes len = u16_bytes(value.size());
+                        ks->data.insert(ks->data.end(), len.begin(), len.end());
+                        ks->data.insert(ks->data.end(), value.begin(), value.end());
+                    }),
+                    [g](context& c) { c.set_groups({g}); });
+                expect_client_plaintext_alert(*r, error::illegal_parameter,
+                                              alert::illegal_parameter);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(hello_retry_request_for_any_offered_share_is_illegal_parameter) {
+    // With shares for x25519 and P-256, an HRR asking for either is refused
+    // (RFC 8446 4.2.8), not only one asking for the first.
+    for (std::uint8_t asked : {std::uint8_t{0x1d}, std::uint8_t{0x17}}) {
+        BOOST_TEST_CONTEXT("HRR selected_group " << int(asked)) {
+            auto r = client_receives_server_flight(
+                [asked](std::vector<record>& recs) {
+                    auto hrr = parse_hello(recs.at(0).payload);
+                    BOOST_TEST_REQUIRE(hrr.has_value());
+                    BOOST_TEST_REQUIRE((hrr->random == hello_retry_request_random()));
+                    auto* ks = hrr->find(ext::key_share);
+                    BOOST_TEST_REQUIRE(ks != nullptr);
+                    ks->data = {0x00, asked};
+                    recs[0].payload = encode_hello(*hrr);
+                },
+                [](context& c) {
+                    c.set_groups(
+                        {named_group::x25519, named_group::secp256r1, named_group::secp384r1});
+                    c.set_key_share_groups({named_group::x25519, named_group::secp256r1});
+                },
+                [](context& s) { s.set_groups({named_group::secp384r1}); });
+            expect_client_plaintext_alert(*r, error::illegal_parameter, alert::illegal_parameter);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(server_hello_may_answer_the_second_offered_share) {
+    // The client shares x25519 and P-384; a server preferring P-384 answers
+    // that one and the client finishes with the matching private key.
+    auto c = client_party([](context& ctx) {
+        ctx.set_groups({named_group::x25519, named_group::secp384r1});
+        ctx.set_key_share_groups({named_group::x25519, named_group::secp384r1});
+    });
+    auto s = server_party([](context& ctx) { ctx.set_groups({named_group::secp384r1}); });
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+    BOOST_TEST(client.group() == named_group::secp384r1);
+    BOOST_TEST(!client.used_hello_retry_request());
 }
 
 // ---- Protected records ------------------------------------------------------------------------

@@ -387,7 +387,12 @@ BOOST_AUTO_TEST_CASE(cipher_suite_table) {
     BOOST_TEST_REQUIRE(c != nullptr);
     BOOST_TEST((c->aead == crypto::aead_algorithm::chacha20_poly1305));
     BOOST_TEST((c->hash == hash_algorithm::sha256));
-    for (int id : {0x0000, 0x1300, 0x1304, 0x1305, 0xc02f, 0x0013, 0xffff}) {
+    // TLS_AES_128_CCM_SHA256 (implemented since issue 9; off by default in the context).
+    const auto* d = handshake::find_suite(0x1304);
+    BOOST_TEST_REQUIRE(d != nullptr);
+    BOOST_TEST((d->aead == crypto::aead_algorithm::aes_128_ccm));
+    BOOST_TEST((d->hash == hash_algorithm::sha256));
+    for (int id : {0x0000, 0x1300, 0x1305, 0xc02f, 0x0013, 0xffff}) {
         BOOST_TEST(handshake::find_suite(static_cast<std::uint16_t>(id)) == nullptr, id);
     }
 }

@@ -58,12 +58,15 @@ const char* name(aead_algorithm a) {
             return "AES-256-GCM";
         case aead_algorithm::chacha20_poly1305:
             return "ChaCha20-Poly1305";
+        case aead_algorithm::aes_128_ccm:
+            return "AES-128-CCM";
     }
     return "?";
 }
 
 constexpr aead_algorithm all_aeads[] = {aead_algorithm::aes_128_gcm, aead_algorithm::aes_256_gcm,
-                                        aead_algorithm::chacha20_poly1305};
+                                        aead_algorithm::chacha20_poly1305,
+                                        aead_algorithm::aes_128_ccm};
 
 bytes random_bytes(std::size_t n) {
     bytes b(n);

@@ -30,13 +30,21 @@ enum class cipher_suite : std::uint16_t {
     aes_128_gcm_sha256 = 0x1301,
     aes_256_gcm_sha384 = 0x1302,
     chacha20_poly1305_sha256 = 0x1303,
+    aes_128_ccm_sha256 = 0x1304,  ///< off by default; enable with set_cipher_suites
 };
 
-/// Key exchange groups (RFC 8446 section 4.2.7).
+/// Key exchange groups (RFC 8446 section 4.2.7; ffdhe: RFC 7919).
 enum class named_group : std::uint16_t {
     secp256r1 = 0x0017,
     secp384r1 = 0x0018,
+    secp521r1 = 0x0019,
     x25519 = 0x001d,
+    x448 = 0x001e,
+    ffdhe2048 = 0x0100,
+    ffdhe3072 = 0x0101,
+    ffdhe4096 = 0x0102,
+    ffdhe6144 = 0x0103,
+    ffdhe8192 = 0x0104,
 };
 
 /// Signature schemes (RFC 8446 section 4.2.3).
@@ -416,8 +424,16 @@ public:
 
     /// Cipher suites in preference order (the server uses its own order).
     void set_cipher_suites(std::vector<cipher_suite> suites);
-    /// Groups in preference order; the client sends a key share for the first.
+    /// Groups in preference order; the client sends a key share for the first
+    /// (see set_key_share_groups), a server accepts any of them. The default
+    /// is every group, fast first: x25519, secp256r1, secp384r1, x448,
+    /// secp521r1, ffdhe2048 ... ffdhe8192.
     void set_groups(std::vector<named_group> groups);
+    /// Client: the groups to send key shares for in the first ClientHello
+    /// (in the order of set_groups; groups not set there are left out). More
+    /// shares cost more key generation but spare a HelloRetryRequest when the
+    /// server prefers another group. Empty (the default): the first group only.
+    void set_key_share_groups(std::vector<named_group> groups);
     /// Signature schemes offered/accepted in CertificateVerify, preference order.
     void set_signature_schemes(std::vector<signature_scheme> schemes);
 

@@ -137,12 +137,14 @@ long tlsio_CTX_set_mode(TLSIO_CTX* ctx, long mode);
 long tlsio_CTX_clear_mode(TLSIO_CTX* ctx, long mode);
 long tlsio_CTX_get_mode(TLSIO_CTX* ctx);
 
-/* "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"; unknown names are
- * skipped as libssl does, 0 if none is known. */
+/* "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256" (also
+ * TLS_AES_128_CCM_SHA256, off by default); unknown names are skipped as
+ * libssl does, 0 if none is known. */
 int tlsio_CTX_set_ciphersuites(TLSIO_CTX* ctx, const char* list);
 /* The TLS 1.2 cipher list: accepted and without effect (TLS 1.3 only). */
 int tlsio_CTX_set_cipher_list(TLSIO_CTX* ctx, const char* list);
-/* "X25519:P-256:P-384" (also x25519, prime256v1, secp256r1, secp384r1). */
+/* "X25519:P-256:P-384:X448:P-521:ffdhe2048" (also the IANA names x25519,
+ * secp256r1, secp384r1, x448, secp521r1, prime256v1, ffdhe3072 ... ffdhe8192). */
 int tlsio_CTX_set1_groups_list(TLSIO_CTX* ctx, const char* list);
 
 /* ALPN, wire format (length-prefixed names). Returns 0 on success, 1 on

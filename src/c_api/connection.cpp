@@ -1084,7 +1084,11 @@ const char* tlsio_get_cipher_name(const TLSIO* s) {
 int tlsio_get_cipher_bits(const TLSIO* s, int* alg_bits) {
     int bits = 0;
     if (s != nullptr && s->engine && s->engine->handshake_done()) {
-        bits = s->engine->cipher_suite() == tlsio::cipher_suite::aes_128_gcm_sha256 ? 128 : 256;
+        const tlsio::cipher_suite suite = s->engine->cipher_suite();
+        bits = suite == tlsio::cipher_suite::aes_128_gcm_sha256 ||
+                       suite == tlsio::cipher_suite::aes_128_ccm_sha256
+                   ? 128
+                   : 256;
     }
     if (alg_bits != nullptr) {
         *alg_bits = bits;

@@ -131,23 +131,48 @@ bool parse_suite(std::string_view name, tlsio::cipher_suite& out) {
         out = tlsio::cipher_suite::aes_256_gcm_sha384;
     } else if (name == "TLS_CHACHA20_POLY1305_SHA256") {
         out = tlsio::cipher_suite::chacha20_poly1305_sha256;
+    } else if (name == "TLS_AES_128_CCM_SHA256") {
+        out = tlsio::cipher_suite::aes_128_ccm_sha256;
     } else {
         return false;
     }
     return true;
 }
 
+// OpenSSL's group names ("X25519", "P-256", "prime256v1") and the IANA ones
+// tlsio::name gives ("x25519", "secp256r1", "ffdhe2048").
 bool parse_group(std::string_view name, tlsio::named_group& out) {
-    if (name == "X25519" || name == "x25519") {
-        out = tlsio::named_group::x25519;
-    } else if (name == "P-256" || name == "prime256v1" || name == "secp256r1") {
-        out = tlsio::named_group::secp256r1;
-    } else if (name == "P-384" || name == "secp384r1") {
-        out = tlsio::named_group::secp384r1;
-    } else {
-        return false;
+    using tlsio::named_group;
+    struct alias {
+        std::string_view name;
+        named_group group;
+    };
+    static constexpr alias openssl_names[] = {
+        {"X25519", named_group::x25519},
+        {"P-256", named_group::secp256r1},
+        {"prime256v1", named_group::secp256r1},
+        {"P-384", named_group::secp384r1},
+        {"X448", named_group::x448},
+        {"P-521", named_group::secp521r1},
+    };
+    static constexpr named_group all[] = {named_group::x25519,    named_group::secp256r1,
+                                          named_group::secp384r1, named_group::x448,
+                                          named_group::secp521r1, named_group::ffdhe2048,
+                                          named_group::ffdhe3072, named_group::ffdhe4096,
+                                          named_group::ffdhe6144, named_group::ffdhe8192};
+    for (const alias& a : openssl_names) {
+        if (a.name == name) {
+            out = a.group;
+            return true;
+        }
     }
-    return true;
+    for (named_group g : all) {
+        if (tlsio::name(g) == name) {
+            out = g;
+            return true;
+        }
+    }
+    return false;
 }
 
 std::vector<std::string_view> split(std::string_view list) {
@@ -530,7 +555,8 @@ int tlsio_CTX_set1_groups_list(TLSIO_CTX* ctx, const char* list) {
         tlsio::named_group g{};
         if (!parse_group(name, g)) {
             push(reason::bad_value, "tlsio_CTX_set1_groups_list",
-                 "unsupported group '" + std::string(name) + "' (X25519, P-256, P-384)");
+                 "unsupported group '" + std::string(name) +
+                     "' (X25519, P-256, P-384, X448, P-521, ffdhe2048 ... ffdhe8192)");
             return 0;
         }
         groups.push_back(g);

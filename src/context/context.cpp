@@ -521,11 +521,23 @@ void context::set_cipher_suites(std::vector<cipher_suite> suites) {
     writable().cipher_suites = std::move(ids);
 }
 
-void context::set_groups(std::vector<named_group> groups) {
+namespace {
+
+std::vector<std::uint16_t> codes_of(const std::vector<named_group>& groups) {
     std::vector<std::uint16_t> ids;
     for (named_group g : groups)
         ids.push_back(static_cast<std::uint16_t>(g));
-    writable().groups = std::move(ids);
+    return ids;
+}
+
+}  // namespace
+
+void context::set_groups(std::vector<named_group> groups) {
+    writable().groups = codes_of(groups);
+}
+
+void context::set_key_share_groups(std::vector<named_group> groups) {
+    writable().key_share_groups = codes_of(groups);
 }
 
 void context::set_signature_schemes(std::vector<signature_scheme> schemes) {
@@ -575,20 +587,15 @@ const char* name(cipher_suite s) noexcept {
             return "TLS_AES_256_GCM_SHA384";
         case cipher_suite::chacha20_poly1305_sha256:
             return "TLS_CHACHA20_POLY1305_SHA256";
+        case cipher_suite::aes_128_ccm_sha256:
+            return "TLS_AES_128_CCM_SHA256";
     }
     return "unknown";
 }
 
 const char* name(named_group g) noexcept {
-    switch (g) {
-        case named_group::secp256r1:
-            return "secp256r1";
-        case named_group::secp384r1:
-            return "secp384r1";
-        case named_group::x25519:
-            return "x25519";
-    }
-    return "unknown";
+    const crypto::key_exchange* kx = crypto::find_key_exchange(static_cast<std::uint16_t>(g));
+    return kx != nullptr ? kx->name : "unknown";
 }
 
 const char* name(signature_scheme s) noexcept {

@@ -2,6 +2,7 @@
 #ifndef TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 #define TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 
+#include "crypto/kx.hpp"
 #include "crypto/sig.hpp"
 #include "crypto/x509.hpp"
 
@@ -43,7 +44,9 @@ struct context::impl {
     context::options options = 0;
 
     std::vector<std::uint16_t> cipher_suites = {0x1301, 0x1302, 0x1303};
-    std::vector<std::uint16_t> groups = {0x001d, 0x0017, 0x0018};
+    std::vector<std::uint16_t> groups = crypto::default_group_codes();
+    /// Client: groups to send key shares for; empty means the first of `groups`.
+    std::vector<std::uint16_t> key_share_groups;
     /// Offered in signature_algorithms; also the schemes accepted in CertificateVerify
     /// (minus rsa_pkcs1_*, which TLS 1.3 allows only in certificates).
     std::vector<std::uint16_t> signature_schemes = {0x0403, 0x0503, 0x0603, 0x0807, 0x0804,

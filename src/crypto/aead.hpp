@@ -1,16 +1,18 @@
-// AEAD record protection over libcrypto: AES-GCM and ChaCha20-Poly1305.
+// AEAD record protection over libcrypto: AES-GCM, ChaCha20-Poly1305, AES-CCM.
 #ifndef TLSIO_SRC_CRYPTO_AEAD_HPP
 #define TLSIO_SRC_CRYPTO_AEAD_HPP
 
 #include "crypto/types.hpp"
 
+#include <array>
 #include <memory>
 
 struct evp_cipher_ctx_st;
 
 namespace tlsio::crypto {
 
-enum class aead_algorithm { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
+/// AES-128-CCM is the 16-byte-tag variant of TLS_AES_128_CCM_SHA256.
+enum class aead_algorithm { aes_128_gcm, aes_256_gcm, chacha20_poly1305, aes_128_ccm };
 
 inline constexpr std::size_t aead_nonce_size = 12;
 inline constexpr std::size_t aead_tag_size = 16;
@@ -56,9 +58,18 @@ private:
     struct deleter {
         void operator()(evp_cipher_ctx_st* p) const noexcept;
     };
+    /// Starts one record: the nonce, the direction (1 seals, 0 opens) and,
+    /// for CCM when the direction changes, the key again.
+    bool start(byte_view nonce, int enc);
+
     std::unique_ptr<evp_cipher_ctx_st, deleter> ctx_;
     aead_algorithm algorithm_ = aead_algorithm::aes_128_gcm;
     bool keyed_ = false;
+    /// libcrypto's CCM binds its bulk routine to the direction at key setup,
+    /// so CCM keeps its key to set it up again for the other direction (a
+    /// record layer's context only ever goes one way: at most once per epoch).
+    std::array<std::uint8_t, 16> ccm_key_{};
+    int ccm_direction_ = 1;
 };
 
 }  // namespace tlsio::crypto

@@ -19,6 +19,43 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
     return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+bool sent_share_for(const std::vector<offered_share>& shares, std::uint16_t group) {
+    return std::any_of(shares.begin(), shares.end(),
+                       [&](const offered_share& s) { return s.kx->code == group; });
+}
+
+// A new private state and share for `group`, appended to `shares`.
+error add_key_share(const context::impl& ctx, std::uint16_t group,
+                    std::vector<offered_share>& shares) {
+    const crypto::key_exchange* kx = crypto::find_key_exchange(group);
+    if (kx == nullptr) {
+        return error::invalid_argument;
+    }
+    offered_share& s = shares.emplace_back();
+    s.kx = kx;
+    if (kx->generate(random_source_of(ctx), s.state, s.share) != crypto::kx_status::ok) {
+        shares.pop_back();
+        return error::internal_error;
+    }
+    return wire::ok;
+}
+
+// The groups of the first ClientHello's key shares, in supported_groups order
+// as RFC 8446 section 4.2.8 asks: those of key_share_groups that are enabled,
+// or else the most preferred group.
+std::vector<std::uint16_t> key_share_groups(const context::impl& ctx) {
+    std::vector<std::uint16_t> out;
+    for (std::uint16_t g : ctx.groups) {
+        if (contains(ctx.key_share_groups, g) && !contains(out, g)) {
+            out.push_back(g);
+        }
+    }
+    if (out.empty()) {
+        out.push_back(ctx.groups.front());
+    }
+    return out;
+}
+
 bool matches_sentinel(byte_view random, const std::array<std::uint8_t, 8>& sentinel) {
     return std::equal(sentinel.begin(), sentinel.end(), random.end() - 8);
 }
@@ -39,9 +76,12 @@ error connection::client_send_hello() {
         // The second ClientHello keeps the random and session id of the first;
         // only the key share (chosen by the HelloRetryRequest) changes.
         ctx_->fill_random(client_random_);
-        key_share_ = make_key_share(*ctx_, ctx_->groups.front());
-        if (!key_share_) {
-            return error::internal_error;
+        key_shares_.clear();
+        for (std::uint16_t g : key_share_groups(*ctx_)) {
+            if (error e = add_key_share(*ctx_, g, key_shares_); e != wire::ok) {
+                error_message_ = "cannot make a key share for the configured groups";
+                return e;
+            }
         }
         if (ctx_->middlebox_compat) {
             session_id_.resize(32);
@@ -76,8 +116,10 @@ error connection::client_send_hello() {
     bytes share;
     wire::writer sw(share);
     std::size_t shares = sw.begin(2);
-    sw.u16(group_code(key_share_->group()));
-    sw.vec16(key_share_->public_key());
+    for (const offered_share& s : key_shares_) {
+        sw.u16(s.kx->code);
+        sw.vec16(s.share);
+    }
     sw.end(shares, 2);
     exts.push_back({wire::ext::key_share, std::move(share)});
     exts.push_back(
@@ -156,9 +198,18 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
     if (!sh.key_share) {
         return error::missing_extension;
     }
+    auto offered =
+        std::find_if(key_shares_.begin(), key_shares_.end(),
+                     [&](const offered_share& s) { return s.kx->code == sh.key_share->group; });
     bytes shared;
-    if (sh.key_share->group != group_code(key_share_->group()) ||
-        !key_share_->derive(sh.key_share->key_exchange, shared)) {
+    const crypto::kx_status finished =
+        offered == key_shares_.end()
+            ? crypto::kx_status::invalid_share
+            : offered->kx->finish(offered->state, sh.key_share->key_exchange, shared);
+    if (finished == crypto::kx_status::failed) {
+        return error::internal_error;
+    }
+    if (finished != crypto::kx_status::ok) {
         error_message_ = "server key share is for another group or invalid";
         return error::illegal_parameter;
     }
@@ -179,7 +230,7 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
     queue_compat_ccs();
 
     group_ = sh.key_share->group;
-    key_share_.reset();
+    key_shares_.clear();
     first_client_hello_.clear();
     state_ = state::expect_encrypted_extensions;
     return wire::ok;
@@ -209,7 +260,8 @@ error connection::client_on_hello_retry(const wire::server_hello& hrr, byte_view
         }
     }
     if (hrr.selected_group && (!contains(ctx_->groups, *hrr.selected_group) ||
-                               *hrr.selected_group == group_code(key_share_->group()))) {
+                               crypto::find_key_exchange(*hrr.selected_group) == nullptr ||
+                               sent_share_for(key_shares_, *hrr.selected_group))) {
         error_message_ = "HelloRetryRequest asks for a group that was not offered or already sent";
         return error::illegal_parameter;
     }
@@ -231,9 +283,9 @@ error connection::client_on_hello_retry(const wire::server_hello& hrr, byte_view
     hello_retry_ = true;
 
     if (hrr.selected_group) {
-        key_share_ = make_key_share(*ctx_, *hrr.selected_group);
-        if (!key_share_) {
-            return error::internal_error;
+        key_shares_.clear();
+        if (error e = add_key_share(*ctx_, *hrr.selected_group, key_shares_); e != wire::ok) {
+            return e;
         }
     }
     hrr_cookie_.assign(hrr.cookie.begin(), hrr.cookie.end());

@@ -19,6 +19,13 @@
 
 namespace tlsio::handshake {
 
+/// Client: a key share offered in the ClientHello and what finishes it.
+struct offered_share {
+    const crypto::key_exchange* kx = nullptr;
+    crypto::kx_state state;
+    bytes share;  ///< our key_exchange value, as sent
+};
+
 /// The message each state accepts next; anything else is unexpected_message.
 enum class state {
     // Client.
@@ -166,8 +173,8 @@ private:
     crypto::hash_context transcript_;
     std::array<std::uint8_t, 32> client_random_{};
     bytes session_id_;
-    std::optional<crypto::kx_private_key> key_share_;
-    bytes first_client_hello_;  ///< client: until the transcript hash is known
+    std::vector<offered_share> key_shares_;  ///< client, in ClientHello order
+    bytes first_client_hello_;               ///< client: until the transcript hash is known
     secret client_hs_secret_;
     secret server_hs_secret_;
     secret client_ap_secret_;

@@ -1,4 +1,4 @@
-// Mapping between protocol code points and crypto-layer algorithms.
+// Key exchange and signature-scheme choices shared by client and server.
 #ifndef TLSIO_SRC_HANDSHAKE_GROUPS_HPP
 #define TLSIO_SRC_HANDSHAKE_GROUPS_HPP
 
@@ -9,12 +9,11 @@
 
 namespace tlsio::handshake {
 
-std::uint16_t group_code(crypto::kx_group g) noexcept;
-std::optional<crypto::kx_group> kx_group_of(std::uint16_t code) noexcept;
-
-/// A fresh key share for `group`. x25519 keys come from the context's random
-/// source (so tests can replay traces); EC keys from libcrypto's generator.
-std::optional<crypto::kx_private_key> make_key_share(const context::impl& ctx, std::uint16_t group);
+/// The context's random source as the key-exchange table takes it: private
+/// keys come from it, so tests can replay traces.
+inline auto random_source_of(const context::impl& ctx) {
+    return [&ctx](mutable_bytes out) { ctx.fill_random(out); };
+}
 
 /// True for schemes TLS 1.3 allows in CertificateVerify (not rsa_pkcs1_*, not SHA-1).
 bool is_certificate_verify_scheme(std::uint16_t scheme) noexcept;

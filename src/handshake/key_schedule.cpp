@@ -11,6 +11,7 @@ constexpr suite_info suites[] = {
     {0x1301, crypto::aead_algorithm::aes_128_gcm, crypto::hash_algorithm::sha256},
     {0x1302, crypto::aead_algorithm::aes_256_gcm, crypto::hash_algorithm::sha384},
     {0x1303, crypto::aead_algorithm::chacha20_poly1305, crypto::hash_algorithm::sha256},
+    {0x1304, crypto::aead_algorithm::aes_128_ccm, crypto::hash_algorithm::sha256},
 };
 
 }  // namespace

@@ -81,7 +81,7 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
     // server's most preferred of those wins; only when none is acceptable does
     // the server ask (HelloRetryRequest) for its most preferred common group.
     auto common = [&](std::uint16_t g) {
-        return kx_group_of(g).has_value() && contains(ch.supported_groups, g);
+        return crypto::find_key_exchange(g) != nullptr && contains(ch.supported_groups, g);
     };
     auto with_share = [&](std::uint16_t g) {
         return common(g) &&
@@ -213,21 +213,25 @@ error connection::server_send_flight(const wire::client_hello& ch,
                                      std::uint16_t scheme) {
     std::array<std::uint8_t, wire::random_size> random;
     ctx_->fill_random(random);
-    key_share_ = make_key_share(*ctx_, share.group);
-    if (!key_share_) {
-        return error::internal_error;
-    }
+    // The group was chosen from the table, so it is there.
+    const crypto::key_exchange& kx = *crypto::find_key_exchange(share.group);
+    bytes our_share;
     bytes shared;
-    if (!key_share_->derive(share.key_exchange, shared)) {
-        error_message_ = "client key share is invalid";
-        return error::illegal_parameter;
+    switch (kx.respond(random_source_of(*ctx_), share.key_exchange, our_share, shared)) {
+        case crypto::kx_status::ok:
+            break;
+        case crypto::kx_status::invalid_share:
+            error_message_ = "client key share is invalid";
+            return error::illegal_parameter;
+        case crypto::kx_status::failed:
+            return error::internal_error;
     }
 
     std::vector<raw_extension> exts;
     bytes key_share;
     wire::writer kw(key_share);
     kw.u16(share.group);
-    kw.vec16(key_share_->public_key());
+    kw.vec16(our_share);
     exts.push_back({wire::ext::key_share, std::move(key_share)});
     exts.push_back(
         {wire::ext::supported_versions, wire::encode_u16_list(0, {wire::tls13_version})});
@@ -237,7 +241,6 @@ error connection::server_send_flight(const wire::client_hello& ch,
                    server_hello_body(random, session_id_, suite_->id, block));
     queue_compat_ccs();
     group_ = share.group;
-    key_share_.reset();
 
     enter_handshake_secrets(shared);
     install_write(server_hs_secret_);

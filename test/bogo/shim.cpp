@@ -614,6 +614,10 @@ const char* error_name(tlsio::error e) {
         case error::too_many_empty_records: return "too_many_empty_records";
         case error::too_many_warning_alerts: return "too_many_warning_alerts";
         case error::too_many_key_updates: return "too_many_key_updates";
+        case error::key_password_required: return "key_password_required";
+        case error::key_password_wrong: return "key_password_wrong";
+        case error::unsupported_version: return "unsupported_version";
+        case error::unsupported_option: return "unsupported_option";
             // clang-format on
     }
     return "unknown_error";

@@ -132,6 +132,20 @@ const char* temp_key_line(named_group g) {
             return "Server Temp Key: ECDH, prime256v1, 256 bits";
         case named_group::secp384r1:
             return "Server Temp Key: ECDH, secp384r1, 384 bits";
+        case named_group::secp521r1:
+            return "Server Temp Key: ECDH, secp521r1, 521 bits";
+        case named_group::x448:
+            return "Server Temp Key: X448, 448 bits";
+        case named_group::ffdhe2048:
+            return "Server Temp Key: DH, 2048 bits";
+        case named_group::ffdhe3072:
+            return "Server Temp Key: DH, 3072 bits";
+        case named_group::ffdhe4096:
+            return "Server Temp Key: DH, 4096 bits";
+        case named_group::ffdhe6144:
+            return "Server Temp Key: DH, 6144 bits";
+        case named_group::ffdhe8192:
+            return "Server Temp Key: DH, 8192 bits";
     }
     return "?";
 }
@@ -163,6 +177,21 @@ BOOST_DATA_TEST_CASE(server_allows_only_suite, bdata::make(all_suites), suite) {
     BOOST_TEST(s.printed(std::string("New, TLSv1.3, Cipher is ") + tlsio::name(suite)));
     s.exchange(2000, 2);
     s.close_from_server();
+}
+
+// TLS_AES_128_CCM_SHA256 is off by default on both ends; enabled on both.
+BOOST_AUTO_TEST_CASE(aes_128_ccm) {
+    const cipher_suite ccm = cipher_suite::aes_128_ccm_sha256;
+    auto ctx = server_context(env().pki.p256);
+    ctx.set_cipher_suites({cipher_suite::aes_128_gcm_sha256, ccm});
+    session s(ctx, verifying({"-ciphersuites", tlsio::name(ccm)}));
+    REQUIRE_HANDSHAKE(s);
+    BOOST_TEST(s.conn->engine().cipher_suite() == ccm);
+    BOOST_TEST(s.printed("New, TLSv1.3, Cipher is TLS_AES_128_CCM_SHA256"));
+    s.exchange(40000, 9);  // more than two full records each way
+    s.close_from_server();
+    auto t = parse_trace(s.client->trace());
+    BOOST_TEST(body_has(first_of(t, false, "ServerHello"), trace_suite(ccm)));
 }
 
 // Our server's order decides when s_client offers all three.
@@ -271,6 +300,13 @@ BOOST_AUTO_TEST_CASE(each_server_key_type) {
          "Peer signature type: ECDSA",
          "Peer signing digest: SHA384",
          "384 bit"},
+        {"ecdsa_p521",
+         &p.p521,
+         {},
+         signature_scheme::ecdsa_secp521r1_sha512,
+         "Peer signature type: ECDSA",
+         "Peer signing digest: SHA512",
+         "521 bit"},
         {"rsa_pss_default",
          &p.rsa,
          {},

@@ -162,6 +162,22 @@ BOOST_DATA_TEST_CASE(client_offers_only_suite, bdata::make(all_suites), suite) {
     BOOST_TEST(body_has(first_of(t, true, "ServerHello"), trace_suite(suite)));
 }
 
+// TLS_AES_128_CCM_SHA256 is off by default on both ends; enabled on both.
+BOOST_AUTO_TEST_CASE(aes_128_ccm) {
+    const cipher_suite ccm = cipher_suite::aes_128_ccm_sha256;
+    session s({"-ciphersuites", tlsio::name(ccm)});
+    auto ctx = client_context();
+    ctx.set_cipher_suites({cipher_suite::aes_128_gcm_sha256, ccm});
+    s.connect(ctx);
+    REQUIRE_HANDSHAKE(s);
+    BOOST_TEST(s.conn->engine().cipher_suite() == ccm);
+    BOOST_TEST(s.server.process().wait_for_output("CIPHER is TLS_AES_128_CCM_SHA256"));
+    s.exchange(40000, 7);  // more than two full records each way
+    s.close_from_client();
+    auto t = parse_trace(s.server.trace());
+    BOOST_TEST(body_has(first_of(t, true, "ServerHello"), trace_suite(ccm)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------
@@ -203,6 +219,28 @@ BOOST_DATA_TEST_CASE(hello_retry_request,
     BOOST_TEST(body_has(first_of(t, true, "ServerHello", 1), trace_group_name(group)));
 }
 
+// Our client shares x25519 and P-384; s_server takes only P-384, so it
+// answers the second share without a HelloRetryRequest.
+BOOST_AUTO_TEST_CASE(second_of_two_shares) {
+    session s({"-groups", "P-384"});
+    auto ctx = client_context();
+    ctx.set_groups({named_group::x25519, named_group::secp384r1});
+    ctx.set_key_share_groups({named_group::x25519, named_group::secp384r1});
+    s.connect(ctx);
+    REQUIRE_HANDSHAKE(s);
+    BOOST_TEST(!s.conn->engine().used_hello_retry_request());
+    BOOST_TEST(s.conn->engine().group() == named_group::secp384r1);
+    s.exchange(1000, 8);
+    s.close_from_client();
+    auto t = parse_trace(s.server.trace());
+    BOOST_TEST(count_messages(t, false, "ClientHello") == 1u);
+    const auto* ch = first_of(t, false, "ClientHello", 0);
+    BOOST_TEST(body_has(ch, trace_group_name(named_group::x25519)));
+    BOOST_TEST(body_has(ch, trace_group_name(named_group::secp384r1)));
+    BOOST_TEST(
+        body_has(first_of(t, true, "ServerHello"), trace_group_name(named_group::secp384r1)));
+}
+
 // Our client prefers P-384 (its only share) but s_server prefers... nothing:
 // it takes the share it got. Confirms we do not get an HRR without need.
 BOOST_AUTO_TEST_CASE(server_accepts_first_share) {
@@ -236,6 +274,7 @@ std::vector<signature_case> signature_cases() {
     return {
         {"ecdsa_p256", &p.p256, {}, signature_scheme::ecdsa_secp256r1_sha256},
         {"ecdsa_p384", &p.p384, {}, signature_scheme::ecdsa_secp384r1_sha384},
+        {"ecdsa_p521", &p.p521, {}, signature_scheme::ecdsa_secp521r1_sha512},
         {"rsa_pss_default", &p.rsa, {}, signature_scheme::rsa_pss_rsae_sha256},
         {"rsa_pss_sha384",
          &p.rsa,

@@ -178,6 +178,12 @@ inline const char* openssl_group_name(tlsio::named_group g) {
             return "P-256";
         case tlsio::named_group::secp384r1:
             return "P-384";
+        case tlsio::named_group::secp521r1:
+            return "P-521";
+        case tlsio::named_group::x448:
+            return "X448";
+        default:
+            return tlsio::name(g);  // ffdhe2048 ...
     }
     return "?";
 }
@@ -191,6 +197,20 @@ inline const char* trace_group_name(tlsio::named_group g) {
             return "NamedGroup: secp256r1 (P-256) (23)";
         case tlsio::named_group::secp384r1:
             return "NamedGroup: secp384r1 (P-384) (24)";
+        case tlsio::named_group::secp521r1:
+            return "NamedGroup: secp521r1 (P-521) (25)";
+        case tlsio::named_group::x448:
+            return "NamedGroup: ecdh_x448 (30)";
+        case tlsio::named_group::ffdhe2048:
+            return "NamedGroup: ffdhe2048 (256)";
+        case tlsio::named_group::ffdhe3072:
+            return "NamedGroup: ffdhe3072 (257)";
+        case tlsio::named_group::ffdhe4096:
+            return "NamedGroup: ffdhe4096 (258)";
+        case tlsio::named_group::ffdhe6144:
+            return "NamedGroup: ffdhe6144 (259)";
+        case tlsio::named_group::ffdhe8192:
+            return "NamedGroup: ffdhe8192 (260)";
     }
     return "?";
 }
@@ -242,8 +262,10 @@ inline std::size_t count_records(std::string_view trace, bool sent) {
 inline const std::vector<cipher_suite> all_suites = {cipher_suite::aes_128_gcm_sha256,
                                                      cipher_suite::aes_256_gcm_sha384,
                                                      cipher_suite::chacha20_poly1305_sha256};
-inline const std::vector<named_group> all_groups = {named_group::x25519, named_group::secp256r1,
-                                                    named_group::secp384r1};
+inline const std::vector<named_group> all_groups = {
+    named_group::x25519,    named_group::secp256r1, named_group::secp384r1, named_group::x448,
+    named_group::secp521r1, named_group::ffdhe2048, named_group::ffdhe3072, named_group::ffdhe4096,
+    named_group::ffdhe6144, named_group::ffdhe8192};
 
 /// How openssl's -trace names a cipher suite.
 inline std::string trace_suite(cipher_suite s) {

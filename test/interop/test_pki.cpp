@@ -112,6 +112,7 @@ test_pki make_test_pki(const std::string& openssl) {
         pki.other_ca = b.make_root("other_ca", "tlsio untrusted CA");
         pki.p256 = b.make_leaf("p256", "ec:P-256", "localhost", localhost, pki.ca);
         pki.p384 = b.make_leaf("p384", "ec:P-384", "localhost", localhost, pki.ca);
+        pki.p521 = b.make_leaf("p521", "ec:P-521", "localhost", localhost, pki.ca);
         pki.rsa = b.make_leaf("rsa", "rsa:2048", "localhost", localhost, pki.ca);
         pki.ed25519 = b.make_leaf("ed25519", "ed25519", "localhost", localhost, pki.ca);
         pki.wrong_name = b.make_leaf("wrong_name", "ec:P-256", "wrong.example",

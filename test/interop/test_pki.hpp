@@ -24,6 +24,7 @@ struct test_pki {
     credential_files other_ca;         ///< a second root nobody trusts
     credential_files p256;             ///< ECDSA P-256 leaf
     credential_files p384;             ///< ECDSA P-384 leaf
+    credential_files p521;             ///< ECDSA P-521 leaf
     credential_files rsa;              ///< RSA-2048 leaf (signs with RSA-PSS in TLS 1.3)
     credential_files ed25519;          ///< Ed25519 leaf
     credential_files wrong_name;       ///< P-256 leaf for DNS:wrong.example only

@@ -55,6 +55,8 @@ std::shared_ptr<EVP_PKEY> generate_fresh(key_type k) {
             return wrap(EVP_EC_gen("P-384"));
         case key_type::ed25519:
             return wrap(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+        case key_type::p521:
+            return wrap(EVP_EC_gen("P-521"));
     }
     fail("unknown key type");
 }
@@ -104,6 +106,8 @@ const EVP_MD* cert_digest(const private_key& signer) {
             return nullptr;
         case key_type::p384:
             return EVP_sha384();
+        case key_type::p521:
+            return EVP_sha512();
         default:
             return EVP_sha256();
     }
@@ -244,6 +248,8 @@ const char* name(key_type k) noexcept {
             return "p384";
         case key_type::ed25519:
             return "ed25519";
+        case key_type::p521:
+            return "p521";
     }
     return "?";
 }

@@ -24,7 +24,7 @@ namespace tlsio::test {
 
 using bytes = std::vector<std::uint8_t>;
 
-enum class key_type { rsa2048, p256, p384, ed25519 };
+enum class key_type { rsa2048, p256, p384, ed25519, p521 };
 
 const char* name(key_type k) noexcept;
 

@@ -546,6 +546,8 @@ const EVP_CIPHER* suite_cipher(cipher_suite s) {
             return EVP_aes_256_gcm();
         case cipher_suite::chacha20_poly1305_sha256:
             return EVP_chacha20_poly1305();
+        case cipher_suite::aes_128_ccm_sha256:
+            return nullptr;  // CCM needs its own call sequence; the helpers do not decrypt it
     }
     return nullptr;
 }

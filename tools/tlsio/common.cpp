@@ -114,9 +114,9 @@ std::vector<std::string> split_list(std::string_view list) {
 }
 
 std::vector<tlsio::cipher_suite> parse_cipher_suites(std::string_view list) {
-    constexpr std::array all{tlsio::cipher_suite::aes_128_gcm_sha256,
-                             tlsio::cipher_suite::aes_256_gcm_sha384,
-                             tlsio::cipher_suite::chacha20_poly1305_sha256};
+    constexpr std::array all{
+        tlsio::cipher_suite::aes_128_gcm_sha256, tlsio::cipher_suite::aes_256_gcm_sha384,
+        tlsio::cipher_suite::chacha20_poly1305_sha256, tlsio::cipher_suite::aes_128_ccm_sha256};
     std::vector<tlsio::cipher_suite> out;
     for (const std::string& item : split_list(list)) {
         auto it = std::find_if(all.begin(), all.end(), [&](tlsio::cipher_suite s) {
@@ -125,7 +125,7 @@ std::vector<tlsio::cipher_suite> parse_cipher_suites(std::string_view list) {
         if (it == all.end()) {
             throw usage_error("unknown cipher suite '" + item +
                               "' (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, "
-                              "TLS_CHACHA20_POLY1305_SHA256)");
+                              "TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256)");
         }
         out.push_back(*it);
     }
@@ -147,13 +147,23 @@ std::vector<tlsio::named_group> parse_groups(std::string_view list) {
         alias{"prime256v1", tlsio::named_group::secp256r1},
         alias{"secp384r1", tlsio::named_group::secp384r1},
         alias{"P-384", tlsio::named_group::secp384r1},
+        alias{"x448", tlsio::named_group::x448},
+        alias{"secp521r1", tlsio::named_group::secp521r1},
+        alias{"P-521", tlsio::named_group::secp521r1},
+        alias{"ffdhe2048", tlsio::named_group::ffdhe2048},
+        alias{"ffdhe3072", tlsio::named_group::ffdhe3072},
+        alias{"ffdhe4096", tlsio::named_group::ffdhe4096},
+        alias{"ffdhe6144", tlsio::named_group::ffdhe6144},
+        alias{"ffdhe8192", tlsio::named_group::ffdhe8192},
     };
     std::vector<tlsio::named_group> out;
     for (const std::string& item : split_list(list)) {
         auto it = std::find_if(aliases.begin(), aliases.end(),
                                [&](const alias& a) { return iequals(item, a.name); });
         if (it == aliases.end()) {
-            throw usage_error("unknown group '" + item + "' (x25519, secp256r1, secp384r1)");
+            throw usage_error("unknown group '" + item +
+                              "' (x25519, secp256r1, secp384r1, x448, "
+                              "secp521r1, ffdhe2048 ... ffdhe8192)");
         }
         out.push_back(it->group);
     }
