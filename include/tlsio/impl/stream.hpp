@@ -103,6 +103,13 @@ struct shutdown_operation {
 };
 
 /// The asynchronous driver shared by every operation.
+///
+/// Like Asio's ssl::detail::io_op, it keeps one transport read and one
+/// transport write in flight per stream, across all operations: an operation
+/// that needs the transport while another operation uses it waits for that
+/// one to finish (core_.io_done), then calls the engine again, so a shutdown
+/// started while a read is pending shares the read's bytes instead of reading
+/// the next layer a second time.
 template <class NextLayer, class Operation>
 class io_op {
 public:
@@ -127,7 +134,7 @@ public:
                 break;
             case step::wrote:
                 core_.writing = false;
-                core_.write_done.cancel();  // wake operations waiting to write
+                core_.io_done.cancel();  // wake operations waiting for the transport
                 if (ec) {
                     core_.broken = true;  // records may be cut: nothing can follow
                     return finish(self, ec);
@@ -138,6 +145,7 @@ public:
                 }
                 break;
             case step::read:
+                end_read();
                 if (ec == boost::asio::error::eof) {
                     core_.engine->commit_eof();
                 } else if (ec) {
@@ -157,13 +165,16 @@ public:
                 }
                 perform_ = true;
                 break;
-            case step::waited:
+            case step::waited_write:
+            case step::waited_read:
                 if (cancelled(self)) {
                     if (!Operation::read_side) {
                         core_.broken = true;
                     }
                     return finish(self, boost::asio::error::operation_aborted);
                 }
+                // Whatever the finished read brought in may be this operation's.
+                perform_ = step_ == step::waited_read;
                 break;
             case step::posted:
                 return complete(self);
@@ -172,7 +183,7 @@ public:
     }
 
 private:
-    enum class step { start, wrote, read, waited, posted };
+    enum class step { start, wrote, read, waited_write, waited_read, posted };
 
     template <class Self>
     void run(Self& self) {
@@ -201,18 +212,16 @@ private:
                 return;
             }
             if (!Operation::read_side || status_ == status::want_write) {
-                return wait_for_writer(self);
+                return wait_for_transport(self, step::waited_write);
             }
         }
         switch (status_) {
-            case status::want_read: {
-                std::span<std::uint8_t> space = e.input_space();
-                step_ = step::read;
-                async_ = true;
-                stream_.next_layer().async_read_some(
-                    boost::asio::buffer(space.data(), space.size()), std::move(self));
-                return;
-            }
+            case status::want_read:
+                if (core_.reading) {
+                    return wait_for_transport(self, step::waited_read);
+                }
+                core_.reading = true;
+                return read_transport(self);
             case status::want_write:
                 perform_ = true;
                 return run(self);
@@ -231,10 +240,25 @@ private:
     }
 
     template <class Self>
-    void wait_for_writer(Self& self) {
-        step_ = step::waited;
+    void read_transport(Self& self) {
+        std::span<std::uint8_t> space = core_.engine->input_space();
+        step_ = step::read;
         async_ = true;
-        core_.write_done.async_wait(std::move(self));
+        stream_.next_layer().async_read_some(boost::asio::buffer(space.data(), space.size()),
+                                             std::move(self));
+    }
+
+    // The transport read is over: operations waiting for it look again.
+    void end_read() {
+        core_.reading = false;
+        core_.io_done.cancel();
+    }
+
+    template <class Self>
+    void wait_for_transport(Self& self, step waited) {
+        step_ = waited;
+        async_ = true;
+        core_.io_done.async_wait(std::move(self));
     }
 
     template <class Self>
