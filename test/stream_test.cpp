@@ -1483,6 +1483,31 @@ BOOST_FIXTURE_TEST_CASE(cancelled_read_waiting_behind_shutdown, checked_tcp_stre
     check_one_read_and_one_write_at_a_time(srv);
 }
 
+// Over a socket, a read with nothing to read waits for readability and takes
+// the engine's input buffer only once bytes are there.
+BOOST_FIXTURE_TEST_CASE(idle_read_over_a_socket_waits_before_reading, checked_tcp_streams) {
+    handshake_both(io, cli, srv);
+    std::array<char, 64> buf{};
+    std::string got;
+    for (const std::string msg : {"first", "second"}) {
+        const std::size_t started = cli.next_layer().reads().started;
+        const std::size_t waits = cli.next_layer().waits();
+        cli.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t n) {
+            BOOST_TEST(!ec, ec.message());
+            got.assign(buf.data(), n);
+        });
+        io.restart();
+        io.poll();
+        BOOST_TEST(cli.next_layer().waits() == waits + 1);
+        BOOST_TEST(cli.next_layer().reads().started == started + 1, "read before data arrived");
+        srv.async_write_some(asio::buffer(msg),
+                             [](error_code ec, std::size_t) { BOOST_TEST(!ec); });
+        run_bounded(io);
+        BOOST_TEST(got == msg);
+    }
+    check_one_read_and_one_write_at_a_time(cli);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // =========================================================================================

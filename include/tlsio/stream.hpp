@@ -55,7 +55,7 @@ struct stream_core {
 
     std::optional<tlsio::engine> engine;
     bool writing = false;  ///< a transport write is in flight
-    bool reading = false;  ///< a transport read is in flight
+    bool reading = false;  ///< a transport read (or wait for readability) is in flight
     bool broken = false;   ///< a write or handshake was cancelled midway
     /// Operations that need the transport while another uses it wait on this
     /// timer; whoever ends a transport read or write cancels it, and the
@@ -85,6 +85,13 @@ class io_op;
 /// operations: an operation that needs the next layer while another one uses
 /// it waits for it, so the next layer never sees two reads or two writes at
 /// once (a KeyUpdate reply from the read side waits for the write in flight).
+///
+/// @par Memory while waiting
+/// Over a next layer that has `async_wait(wait_read)` and `available()` (a
+/// socket), a read that finds nothing to read waits for readability before it
+/// takes the engine's input buffer, so an idle connection with a read pending
+/// holds no record-sized buffer. Other next layers (beast::tcp_stream, whose
+/// timeouts run only during its own reads, or a user stream) are read at once.
 ///
 /// @par Example
 /// @code

@@ -8,14 +8,27 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <array>
+#include <concepts>
 #include <span>
 
 namespace tlsio {
 namespace detail {
+
+/// A next layer that can wait until it is readable and say how much it holds:
+/// a socket. Reads over it take the engine's input buffer only once bytes are
+/// there, so a connection that only waits holds no record-sized buffer.
+/// (beast::tcp_stream has neither: its timeouts run only during its own reads,
+/// so it is read at once, as any other stream.)
+template <class Stream>
+concept waits_for_readability = requires(Stream& s, boost::system::error_code& ec) {
+    { s.available(ec) } -> std::convertible_to<std::size_t>;
+    s.async_wait(boost::asio::socket_base::wait_read, [](boost::system::error_code) {});
+};
 
 template <class Buffers>
 std::span<std::uint8_t> first_buffer(const Buffers& buffers) {
@@ -144,6 +157,15 @@ public:
                     return finish(self, boost::asio::error::operation_aborted);
                 }
                 break;
+            case step::readable:
+                if (ec || cancelled(self)) {
+                    end_read();
+                    if (!Operation::read_side) {
+                        core_.broken = true;
+                    }
+                    return finish(self, ec ? ec : boost::asio::error::operation_aborted);
+                }
+                return read_transport(self);
             case step::read:
                 end_read();
                 if (ec == boost::asio::error::eof) {
@@ -183,7 +205,7 @@ public:
     }
 
 private:
-    enum class step { start, wrote, read, waited_write, waited_read, posted };
+    enum class step { start, wrote, readable, read, waited_write, waited_read, posted };
 
     template <class Self>
     void run(Self& self) {
@@ -221,6 +243,15 @@ private:
                     return wait_for_transport(self, step::waited_read);
                 }
                 core_.reading = true;
+                if constexpr (waits_for_readability<typename stream<NextLayer>::next_layer_type>) {
+                    if (e.buffered_input() == 0 && !readable_now()) {
+                        step_ = step::readable;
+                        async_ = true;
+                        stream_.next_layer().async_wait(boost::asio::socket_base::wait_read,
+                                                        std::move(self));
+                        return;
+                    }
+                }
                 return read_transport(self);
             case status::want_write:
                 perform_ = true;
@@ -237,6 +268,12 @@ private:
     template <class Self>
     static bool cancelled(Self& self) {
         return self.cancelled() != boost::asio::cancellation_type::none;
+    }
+
+    // True when the next layer holds bytes (or cannot tell): read them at once.
+    bool readable_now() {
+        boost::system::error_code ec;
+        return stream_.next_layer().available(ec) != 0 || ec;
     }
 
     template <class Self>
