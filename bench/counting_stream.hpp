@@ -1,7 +1,7 @@
 // bench/counting_stream.hpp: a next layer that counts the read_some and
 // write_some calls a TLS stream makes on it (synchronous and asynchronous).
-// Over a socket it also forwards async_wait and available(), so a stream
-// that waits for readability before reading (tlsio) does so here too.
+// Over a socket it also forwards async_wait, so a stream that waits for
+// readability before reading (tlsio) does so here too.
 #ifndef TLSIO_BENCH_COUNTING_STREAM_HPP
 #define TLSIO_BENCH_COUNTING_STREAM_HPP
 
@@ -50,10 +50,6 @@ public:
         ++counters_.waits;
         return next_.async_wait(w, std::forward<Token>(token));
     }
-    std::size_t available(boost::system::error_code& ec) requires requires(Next& n) {
-        n.available();
-    }
-    { return next_.available(ec); }
     template <class Buffers>
     std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
         ++counters_.reads;

@@ -87,8 +87,8 @@ class io_op;
 /// once (a KeyUpdate reply from the read side waits for the write in flight).
 ///
 /// @par Memory while waiting
-/// Over a next layer that has `async_wait(wait_read)` and `available()` (a
-/// socket), a read that finds nothing to read waits for readability before it
+/// Over a next layer that has `async_wait(wait_read)` (a socket), a read that
+/// finds no transport bytes in the engine waits for readability before it
 /// takes the engine's input buffer, so an idle connection with a read pending
 /// holds no record-sized buffer. Other next layers (beast::tcp_stream, whose
 /// timeouts run only during its own reads, or a user stream) are read at once.

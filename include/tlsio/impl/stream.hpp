@@ -13,20 +13,18 @@
 #include <boost/system/system_error.hpp>
 
 #include <array>
-#include <concepts>
 #include <span>
 
 namespace tlsio {
 namespace detail {
 
-/// A next layer that can wait until it is readable and say how much it holds:
-/// a socket. Reads over it take the engine's input buffer only once bytes are
-/// there, so a connection that only waits holds no record-sized buffer.
-/// (beast::tcp_stream has neither: its timeouts run only during its own reads,
-/// so it is read at once, as any other stream.)
+/// A next layer that can wait until it is readable: a socket. Reads over it
+/// take the engine's input buffer only once bytes are there, so a connection
+/// that only waits holds no record-sized buffer. (beast::tcp_stream has no
+/// async_wait, and its timeouts run only during its own reads, so it is read
+/// at once, as any other stream.)
 template <class Stream>
-concept waits_for_readability = requires(Stream& s, boost::system::error_code& ec) {
-    { s.available(ec) } -> std::convertible_to<std::size_t>;
+concept waits_for_readability = requires(Stream& s) {
     s.async_wait(boost::asio::socket_base::wait_read, [](boost::system::error_code) {});
 };
 
@@ -244,7 +242,12 @@ private:
                 }
                 core_.reading = true;
                 if constexpr (waits_for_readability<typename stream<NextLayer>::next_layer_type>) {
-                    if (e.buffered_input() == 0 && !readable_now()) {
+                    // With part of a record in, the rest is on its way: read.
+                    // Otherwise wait, even when bytes are there already: the
+                    // reactor then gathers what arrives meanwhile, and a burst
+                    // of small records is read in one go (the 1 KiB bench
+                    // reads half as often as when it reads whatever it finds).
+                    if (e.buffered_input() == 0) {
                         step_ = step::readable;
                         async_ = true;
                         stream_.next_layer().async_wait(boost::asio::socket_base::wait_read,
@@ -268,12 +271,6 @@ private:
     template <class Self>
     static bool cancelled(Self& self) {
         return self.cancelled() != boost::asio::cancellation_type::none;
-    }
-
-    // True when the next layer holds bytes (or cannot tell): read them at once.
-    bool readable_now() {
-        boost::system::error_code ec;
-        return stream_.next_layer().available(ec) != 0 || ec;
     }
 
     template <class Self>
