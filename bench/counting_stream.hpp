@@ -1,8 +1,11 @@
 // bench/counting_stream.hpp: a next layer that counts the read_some and
 // write_some calls a TLS stream makes on it (synchronous and asynchronous).
+// Over a socket it also forwards async_wait, so a stream that waits for
+// readability before reading (tlsio) does so here too.
 #ifndef TLSIO_BENCH_COUNTING_STREAM_HPP
 #define TLSIO_BENCH_COUNTING_STREAM_HPP
 
+#include <boost/asio/socket_base.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
@@ -13,6 +16,7 @@ namespace bench {
 struct io_counters {
     std::uint64_t reads = 0;
     std::uint64_t writes = 0;
+    std::uint64_t waits = 0;  ///< async_wait calls
 };
 
 template <class Next>
@@ -39,6 +43,12 @@ public:
     auto async_write_some(const Buffers& buffers, Token&& token) {
         ++counters_.writes;
         return next_.async_write_some(buffers, std::forward<Token>(token));
+    }
+    template <class Token>
+    requires requires(Next& n) { n.available(); }
+    auto async_wait(boost::asio::socket_base::wait_type w, Token&& token) {
+        ++counters_.waits;
+        return next_.async_wait(w, std::forward<Token>(token));
     }
     template <class Buffers>
     std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {

@@ -380,7 +380,7 @@ void measure_throughput(const config& cfg, loopback& lb, const credential& ecdsa
             [&] { run_throughput<asio_ssl_stack>(lb, *a, warm, chunk); });
         run_throughput_plain(lb, warm, chunk);
         series t_wall, a_wall, t_allocs, a_allocs;
-        series t_reads, t_sreads, t_swrites, a_reads, a_sreads, a_swrites;
+        series t_reads, t_sreads, t_swrites, t_swaits, a_reads, a_sreads, a_swrites;
         alternate(tp.metric.c_str(), cfg.rounds, [&](int, bool tlsio_first) {
             throughput_sample ts, as;
             both(
@@ -401,6 +401,7 @@ void measure_throughput(const config& cfg, loopback& lb, const credential& ecdsa
             double mib = static_cast<double>(cfg.bytes) / (1 << 20);
             t_reads.add(ts.reads / mib);
             t_sreads.add(ts.socket_reads / mib);
+            t_swaits.add(ts.socket_waits / mib);
             t_swrites.add(ts.socket_writes / mib);
             a_reads.add(as.reads / mib);
             a_sreads.add(as.socket_reads / mib);
@@ -421,7 +422,8 @@ void measure_throughput(const config& cfg, loopback& lb, const credential& ecdsa
                             fmt(t_wall.median()) + ", asio_ssl " + fmt(a_wall.median()) +
                             "; per MiB, app reads / socket reads / socket writes: tlsio " +
                             fmt(t_reads.median()) + "/" + fmt(t_sreads.median()) + "/" +
-                            fmt(t_swrites.median()) + ", asio_ssl " + fmt(a_reads.median()) + "/" +
+                            fmt(t_swrites.median()) + " (and " + fmt(t_swaits.median()) +
+                            " waits for readability), asio_ssl " + fmt(a_reads.median()) + "/" +
                             fmt(a_sreads.median()) + "/" + fmt(a_swrites.median()));
         tlsio_median[c] = tp.tlsio.median();
         asio_median[c] = tp.asio.median();

@@ -317,6 +317,7 @@ struct throughput_sample {
     double reads = 0;          ///< the reader's async_read_some completions
     double socket_reads = 0;   ///< next-layer read_some calls of the reading end
     double socket_writes = 0;  ///< next-layer write_some calls of the writing end
+    double socket_waits = 0;   ///< next-layer waits for readability of the reading end
 };
 
 /// The client writes `total` bytes in `chunk`-sized async_writes; the server
@@ -350,6 +351,7 @@ throughput_sample run_throughput(loopback& lb, typename Stack::contexts& ctx, st
     throughput_sample s = transfer(lb, *p.client, *p.server, total, chunk);
     s.socket_writes = static_cast<double>(p.client->next_layer().counters().writes - w0.writes);
     s.socket_reads = static_cast<double>(p.server->next_layer().counters().reads - r0.reads);
+    s.socket_waits = static_cast<double>(p.server->next_layer().counters().waits - r0.waits);
     p.close();
     return s;
 }

@@ -272,6 +272,98 @@ BOOST_AUTO_TEST_CASE(client_response_timeout_passes_through) {
     BOOST_TEST(result == beast::error::timeout, result.message());
 }
 
+namespace {
+/// The shape of Beast 1.81's advanced_server_flex http_session: the next
+/// request is read while the response is written (pipelining), and after a
+/// response that closes the connection the stream is shut down while that
+/// read is still pending.
+struct pipelining_server {
+    tls_stream& s;
+    beast::flat_buffer buffer{};
+    http::request<http::string_body> req{};
+    http::response<http::string_body> res{};
+    int served = 0;
+    error_code read_end = asio::error::would_block;
+    error_code shutdown_end = asio::error::would_block;
+
+    void start() {
+        beast::get_lowest_layer(s).expires_after(10s);
+        s.async_handshake(stream_base::server, [this](error_code ec) {
+            BOOST_TEST(!ec, ec.message());
+            if (!ec) {
+                read();
+            }
+        });
+    }
+    void read() {
+        req = {};
+        http::async_read(s, buffer, req, [this](error_code ec, std::size_t) { on_read(ec); });
+    }
+    void on_read(error_code ec) {
+        if (ec) {
+            read_end = ec;
+            return;
+        }
+        res = http::response<http::string_body>(http::status::ok, req.version());
+        res.keep_alive(req.keep_alive());
+        res.body() = "served " + std::string(req.target());
+        res.prepare_payload();
+        read();  // pipelining: the next request is read at once
+        http::async_write(s, res, [this](error_code wec, std::size_t) {
+            BOOST_TEST(!wec, wec.message());
+            ++served;
+            if (!res.keep_alive()) {
+                s.async_shutdown([this](error_code sec) { shutdown_end = sec; });
+            }
+        });
+    }
+};
+
+/// An HTTP/1.0 client that keeps the socket open: after the response it
+/// answers the server's close_notify with its own and leaves TCP alone.
+asio::awaitable<void> http10_client(tls_stream& s, std::string& body, error_code& after) {
+    beast::get_lowest_layer(s).expires_after(10s);
+    co_await s.async_handshake(stream_base::client, asio::use_awaitable);
+    http::request<http::empty_body> req(http::verb::get, "/one", 10);
+    req.set(http::field::host, "localhost");
+    co_await http::async_write(s, req, asio::use_awaitable);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    co_await http::async_read(s, buffer, res, asio::use_awaitable);
+    body = res.body();
+    BOOST_TEST(!res.keep_alive());
+    http::response<http::string_body> none;
+    auto [ec, n] = co_await http::async_read(s, buffer, none, tuple_awaitable);
+    after = ec;
+    co_await s.async_shutdown(asio::use_awaitable);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pipelined_http10_shutdown_with_a_read_pending) {
+    asio::io_context io;
+    auto [cs, ss] = tcp_pair(io);
+    tls_stream cli(beast::tcp_stream(std::move(cs)), client_context());
+    tls_stream srv(beast::tcp_stream(std::move(ss)), server_context());
+    cli.set_host("localhost");
+    pipelining_server server{srv};
+    server.start();
+    std::string body;
+    error_code after;
+    int done = 0;
+    spawn_checked(io, http10_client(cli, body, after), "client", &done);
+    run_bounded(io, 20s);
+    BOOST_TEST(done == 1);
+    BOOST_TEST(server.served == 1);
+    BOOST_TEST(body == "served /one");
+    BOOST_TEST(after == http::error::end_of_stream, after.message());
+    // The pending read ended with the client's close_notify, and the shutdown
+    // completed on it instead of waiting for the timeout (asio::ssl behaves so).
+    BOOST_TEST(server.read_end == http::error::end_of_stream, server.read_end.message());
+    BOOST_TEST(!server.shutdown_end, server.shutdown_end.message());
+    BOOST_TEST(srv.native_engine().received_close_notify());
+    BOOST_TEST(cli.next_layer().socket().is_open());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- WebSocket ---------------------------------------------------------------------------

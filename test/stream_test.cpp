@@ -1304,6 +1304,8 @@ BOOST_AUTO_TEST_CASE(eight_mib_each_way_with_key_updates_over_tcp) {
         BOOST_TEST(w.max_in_flight == 1u, "two writes in flight on the next layer at once");
         BOOST_TEST(w.in_flight == 0u);
         BOOST_TEST(w.bytes > size);
+        BOOST_TEST(s->next_layer().reads().max_in_flight == 1u,
+                   "two reads in flight on the next layer at once");
     }
 }
 
@@ -1321,6 +1323,189 @@ BOOST_FIXTURE_TEST_CASE(one_mib_each_way_with_key_updates_in_memory, memory_stre
         BOOST_TEST(w.max_in_flight == 1u, "two writes in flight on the next layer at once");
         BOOST_TEST(w.in_flight == 0u);
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =========================================================================================
+// Operations mixed as asio::ssl::stream allows: transport reads are serialized
+// across all of them, so a shutdown started while a read is pending shares
+// that read instead of issuing a second one on the next layer.
+BOOST_AUTO_TEST_SUITE(operation_mix)
+
+namespace {
+using checked_tcp = tlsio::stream<tlsio::test::write_checked_stream<tcp::socket>>;
+
+struct checked_tcp_streams {
+    asio::io_context io;
+    std::pair<tcp::socket, tcp::socket> transport_ = tcp_pair(io);
+    checked_tcp cli{std::move(transport_.first), client_context()};
+    checked_tcp srv{std::move(transport_.second), server_context()};
+    checked_tcp_streams() { cli.set_host("localhost"); }
+};
+
+/// The peer of a closer: sends `pipelined`, reads until the closer's
+/// close_notify, answers it with its own and keeps the transport open.
+template <class Stream>
+struct answering_peer {
+    Stream& s;
+    std::array<char, 64> buf{};
+    error_code write_ec = asio::error::would_block;
+    error_code read_ec = asio::error::would_block;
+    error_code shutdown_ec = asio::error::would_block;
+
+    void start(const std::string& pipelined) {
+        asio::async_write(s, asio::buffer(pipelined), [this](error_code ec, std::size_t) {
+            write_ec = ec;
+            s.async_read_some(asio::buffer(buf), [this](error_code ec2, std::size_t) {
+                read_ec = ec2;
+                s.async_shutdown([this](error_code ec3) { shutdown_ec = ec3; });
+            });
+        });
+    }
+    void check() const {
+        BOOST_TEST(!write_ec, write_ec.message());
+        BOOST_TEST(read_ec == asio::error::eof, read_ec.message());
+        BOOST_TEST(!shutdown_ec, shutdown_ec.message());
+    }
+};
+
+/// What Beast's pipelining servers do: `closer` has a read pending when it
+/// starts its shutdown. The pending read gets the peer's data, the read after
+/// it the peer's close_notify (eof), and the shutdown completes once that
+/// close_notify is in, over one transport read at a time.
+template <class Stream>
+void shutdown_with_read_pending(asio::io_context& io, Stream& closer, Stream& peer) {
+    std::array<char, 64> buf{};
+    std::string first;
+    error_code first_ec = asio::error::would_block, second_ec = asio::error::would_block;
+    error_code shutdown_ec = asio::error::would_block;
+    closer.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t n) {
+        first_ec = ec;
+        first.assign(buf.data(), n);
+        closer.async_read_some(asio::buffer(buf),
+                               [&](error_code ec2, std::size_t) { second_ec = ec2; });
+    });
+    closer.async_shutdown([&](error_code ec) { shutdown_ec = ec; });
+    answering_peer<Stream> p{peer};
+    p.start("pipelined");
+    run_bounded(io, 10s);
+    BOOST_TEST(!first_ec, first_ec.message());
+    BOOST_TEST(first == "pipelined");
+    BOOST_TEST(second_ec == asio::error::eof, second_ec.message());
+    BOOST_TEST(!shutdown_ec, shutdown_ec.message());
+    p.check();
+    BOOST_TEST(closer.native_engine().sent_close_notify());
+    BOOST_TEST(closer.native_engine().received_close_notify());
+}
+
+void check_one_read_and_one_write_at_a_time(const checked_tcp& s) {
+    const auto& r = s.next_layer().reads();
+    const auto& w = s.next_layer().writes();
+    BOOST_TEST(r.max_in_flight == 1u, "two reads in flight on the next layer at once");
+    BOOST_TEST(w.max_in_flight == 1u, "two writes in flight on the next layer at once");
+    BOOST_TEST(r.in_flight == 0u);
+    BOOST_TEST(w.in_flight == 0u);
+}
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(shutdown_while_a_read_is_pending_in_memory, memory_streams) {
+    handshake_both(io, cli, srv);
+    // memory_stream fails a second concurrent read with in_progress.
+    shutdown_with_read_pending(io, srv, cli);
+}
+
+BOOST_FIXTURE_TEST_CASE(client_shutdown_while_a_read_is_pending_in_memory, memory_streams) {
+    handshake_both(io, cli, srv);
+    for (auto* e : {&cli.next_layer().state(), &srv.next_layer().state()}) {
+        e->max_read = 7;  // records arrive in pieces: many transport reads each
+        e->write_delay = 2;
+    }
+    shutdown_with_read_pending(io, cli, srv);
+}
+
+BOOST_FIXTURE_TEST_CASE(shutdown_while_a_read_is_pending_over_tcp, checked_tcp_streams) {
+    handshake_both(io, cli, srv);
+    shutdown_with_read_pending(io, srv, cli);
+    check_one_read_and_one_write_at_a_time(cli);
+    check_one_read_and_one_write_at_a_time(srv);
+}
+
+BOOST_FIXTURE_TEST_CASE(cancelled_read_hands_the_transport_to_shutdown, memory_streams) {
+    handshake_both(io, cli, srv);
+    asio::cancellation_signal signal;
+    std::array<char, 64> buf{};
+    error_code read_ec = asio::error::would_block, shutdown_ec = asio::error::would_block;
+    srv.async_read_some(asio::buffer(buf),
+                        asio::bind_cancellation_slot(
+                            signal.slot(), [&](error_code ec, std::size_t) { read_ec = ec; }));
+    srv.async_shutdown([&](error_code ec) { shutdown_ec = ec; });
+    io.restart();
+    io.poll();  // the read waits for the transport, the shutdown for the read
+    BOOST_TEST_REQUIRE(read_ec == asio::error::would_block);
+    signal.emit(asio::cancellation_type::terminal);
+    io.poll();
+    BOOST_TEST(read_ec == asio::error::operation_aborted, read_ec.message());
+    BOOST_TEST(shutdown_ec == asio::error::would_block, "the shutdown ended without the peer");
+    answering_peer<tls_mem> p{cli};
+    p.start("discarded");  // data that comes before close_notify, dropped by the shutdown
+    run_bounded(io, 10s);
+    BOOST_TEST(!shutdown_ec, shutdown_ec.message());
+    p.check();
+    BOOST_TEST(srv.native_engine().received_close_notify());
+}
+
+BOOST_FIXTURE_TEST_CASE(cancelled_read_waiting_behind_shutdown, checked_tcp_streams) {
+    handshake_both(io, cli, srv);
+    asio::cancellation_signal signal;
+    std::array<char, 64> buf{};
+    error_code read_ec = asio::error::would_block, shutdown_ec = asio::error::would_block;
+    srv.async_shutdown([&](error_code ec) { shutdown_ec = ec; });
+    // Started once the shutdown reads the transport: this read waits for it.
+    asio::steady_timer start_read(io, 20ms);
+    start_read.async_wait([&](error_code) {
+        srv.async_read_some(asio::buffer(buf),
+                            asio::bind_cancellation_slot(
+                                signal.slot(), [&](error_code ec, std::size_t) { read_ec = ec; }));
+    });
+    asio::steady_timer cancel(io, 60ms);
+    answering_peer<checked_tcp> p{cli};
+    cancel.async_wait([&](error_code) {
+        BOOST_TEST(read_ec == asio::error::would_block);
+        signal.emit(asio::cancellation_type::terminal);
+        p.start("late");  // the shutdown reads on and gets the close_notify
+    });
+    run_bounded(io, 10s);
+    BOOST_TEST(read_ec == asio::error::operation_aborted, read_ec.message());
+    BOOST_TEST(!shutdown_ec, shutdown_ec.message());
+    p.check();
+    check_one_read_and_one_write_at_a_time(cli);
+    check_one_read_and_one_write_at_a_time(srv);
+}
+
+// Over a socket, a read with nothing to read waits for readability and takes
+// the engine's input buffer only once bytes are there.
+BOOST_FIXTURE_TEST_CASE(idle_read_over_a_socket_waits_before_reading, checked_tcp_streams) {
+    handshake_both(io, cli, srv);
+    std::array<char, 64> buf{};
+    std::string got;
+    for (const std::string msg : {"first", "second"}) {
+        const std::size_t started = cli.next_layer().reads().started;
+        const std::size_t waits = cli.next_layer().waits();
+        cli.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t n) {
+            BOOST_TEST(!ec, ec.message());
+            got.assign(buf.data(), n);
+        });
+        io.restart();
+        io.poll();
+        BOOST_TEST(cli.next_layer().waits() == waits + 1);
+        BOOST_TEST(cli.next_layer().reads().started == started + 1, "read before data arrived");
+        srv.async_write_some(asio::buffer(msg),
+                             [](error_code ec, std::size_t) { BOOST_TEST(!ec); });
+        run_bounded(io);
+        BOOST_TEST(got == msg);
+    }
+    check_one_read_and_one_write_at_a_time(cli);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

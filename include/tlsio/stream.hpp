@@ -46,18 +46,21 @@ struct lowest_layer_of<T, std::void_t<typename T::lowest_layer_type>> {
 };
 
 /// What the composed operations of one stream share: the engine and the
-/// bookkeeping that keeps at most one transport write in flight.
+/// bookkeeping that keeps at most one transport read and one transport write
+/// in flight, across all operations (as asio::ssl's pending read and write).
 struct stream_core {
     template <class Executor>
     explicit stream_core(const Executor& ex)
-        : write_done(ex, boost::asio::steady_timer::time_point::max()) {}
+        : io_done(ex, boost::asio::steady_timer::time_point::max()) {}
 
     std::optional<tlsio::engine> engine;
     bool writing = false;  ///< a transport write is in flight
+    bool reading = false;  ///< a transport read (or wait for readability) is in flight
     bool broken = false;   ///< a write or handshake was cancelled midway
-    /// Operations that must write wait on this timer; the writer cancels it
-    /// when its write completes.
-    boost::asio::steady_timer write_done;
+    /// Operations that need the transport while another uses it wait on this
+    /// timer; whoever ends a transport read or write cancels it, and the
+    /// waiters look again. (One timer for both: it costs memory per stream.)
+    boost::asio::steady_timer io_done;
 };
 
 template <class NextLayer, class Operation>
@@ -73,10 +76,22 @@ class io_op;
 ///
 /// @par Thread safety
 /// Distinct objects: safe. Shared objects: unsafe; use one stream from one
-/// strand. One read and one write may be outstanding at the same time (full
-/// duplex); when the read side must send something (a KeyUpdate reply) it
-/// waits for the write in flight, so the next layer never sees two concurrent
-/// writes.
+/// strand.
+///
+/// @par Operations at the same time
+/// As with asio::ssl::stream: one read and one write may be outstanding at
+/// the same time (full duplex), and a shutdown may start while a read is
+/// outstanding. Transport reads and writes are each serialized across all
+/// operations: an operation that needs the next layer while another one uses
+/// it waits for it, so the next layer never sees two reads or two writes at
+/// once (a KeyUpdate reply from the read side waits for the write in flight).
+///
+/// @par Memory while waiting
+/// Over a next layer that has `async_wait(wait_read)` (a socket), a read that
+/// finds no transport bytes in the engine waits for readability before it
+/// takes the engine's input buffer, so an idle connection with a read pending
+/// holds no record-sized buffer. Other next layers (beast::tcp_stream, whose
+/// timeouts run only during its own reads, or a user stream) are read at once.
 ///
 /// @par Example
 /// @code
@@ -200,7 +215,14 @@ public:
     void shutdown(boost::system::error_code& ec);
 
     /// Starts a shutdown; the completion signature is `void(boost::system::error_code)`.
-    /// Do not start it while an async_read_some is outstanding.
+    ///
+    /// It may start while an async_read_some is outstanding, as Beast's
+    /// pipelining servers do: the two share the transport read. Data that
+    /// arrives goes to that read first; the shutdown completes once the peer's
+    /// close_notify is in (the read then ends with `asio::error::eof`).
+    ///
+    /// @par Per-operation cancellation
+    /// Terminal cancellation; a cancelled shutdown leaves the stream unusable.
     template <class ShutdownToken = boost::asio::default_completion_token_t<executor_type>>
     auto async_shutdown(
         ShutdownToken&& token = boost::asio::default_completion_token_t<executor_type>{});

@@ -7,7 +7,8 @@
 //     delay write completions, and counts writes in flight (a stream that ever
 //     has two is breaking the one-writer rule);
 //   - write_checked_stream<Next>: wraps any AsyncStream (a TCP socket) and
-//     counts its writes in flight the same way.
+//     counts its writes in flight the same way, and its reads in flight (a
+//     wait for readability counts as a read: it is one, without the bytes).
 //
 // Header only: the templates need to be here anyway.
 #ifndef TLSIO_TEST_SUPPORT_TEST_STREAM_HPP
@@ -305,8 +306,8 @@ inline std::pair<memory_stream, memory_stream> make_memory_pair(boost::asio::any
 
 namespace detail {
 
-/// Ends a counted write, then calls the user's handler. Forwards the
-/// handler's associated executor, allocator and cancellation slot.
+/// Ends a counted write (or read, or wait), then calls the user's handler.
+/// Forwards the handler's associated executor, allocator and cancellation slot.
 template <class Handler>
 struct counted_write_handler {
     Handler handler;
@@ -317,11 +318,16 @@ struct counted_write_handler {
         counter->bytes += n;
         std::move(handler)(ec, n);
     }
+    void operator()(boost::system::error_code ec) {
+        counter->end();
+        std::move(handler)(ec);
+    }
 };
 
 }  // namespace detail
 
-/// Wraps an AsyncStream (and SyncStream) and counts its writes in flight.
+/// Wraps an AsyncStream (and SyncStream) and counts its writes and reads in
+/// flight. It forwards async_wait and available() when `Next` has them.
 template <class Next>
 class write_checked_stream {
 public:
@@ -330,16 +336,48 @@ public:
 
     template <class... Args>
     explicit write_checked_stream(Args&&... args)
-        : next_(std::forward<Args>(args)...), counter_(std::make_shared<write_counter>()) {}
+        : next_(std::forward<Args>(args)...),
+          counter_(std::make_shared<write_counter>()),
+          read_counter_(std::make_shared<write_counter>()) {}
 
     executor_type get_executor() noexcept { return next_.get_executor(); }
     Next& next_layer() noexcept { return next_; }
     const write_counter& writes() const noexcept { return *counter_; }
+    /// Reads and waits for readability in flight.
+    const write_counter& reads() const noexcept { return *read_counter_; }
+    /// Waits for readability started (each also counts in reads()).
+    std::size_t waits() const noexcept { return waits_; }
 
     template <class MutableBufferSequence, class ReadToken>
     auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
-        return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+        return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, const MutableBufferSequence& b) {
+                read_counter_->begin();
+                using handler_t = std::decay_t<decltype(handler)>;
+                next_.async_read_some(
+                    b, detail::counted_write_handler<handler_t>{std::move(handler), read_counter_});
+            },
+            token, buffers);
     }
+
+    template <class WaitToken>
+    requires requires(Next& n) { n.available(); }
+    auto async_wait(typename Next::wait_type w, WaitToken&& token) {
+        return boost::asio::async_initiate<WaitToken, void(boost::system::error_code)>(
+            [this](auto handler, typename Next::wait_type type) {
+                ++waits_;
+                read_counter_->begin();
+                using handler_t = std::decay_t<decltype(handler)>;
+                next_.async_wait(type, detail::counted_write_handler<handler_t>{std::move(handler),
+                                                                                read_counter_});
+            },
+            token, w);
+    }
+
+    std::size_t available(boost::system::error_code& ec) requires requires(Next& n) {
+        n.available();
+    }
+    { return next_.available(ec); }
 
     template <class ConstBufferSequence, class WriteToken>
     auto async_write_some(const ConstBufferSequence& buffers, WriteToken&& token) {
@@ -382,6 +420,8 @@ public:
 private:
     Next next_;
     std::shared_ptr<write_counter> counter_;
+    std::shared_ptr<write_counter> read_counter_;
+    std::size_t waits_ = 0;
 };
 
 }  // namespace tlsio::test

@@ -8,6 +8,7 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -16,6 +17,16 @@
 
 namespace tlsio {
 namespace detail {
+
+/// A next layer that can wait until it is readable: a socket. Reads over it
+/// take the engine's input buffer only once bytes are there, so a connection
+/// that only waits holds no record-sized buffer. (beast::tcp_stream has no
+/// async_wait, and its timeouts run only during its own reads, so it is read
+/// at once, as any other stream.)
+template <class Stream>
+concept waits_for_readability = requires(Stream& s) {
+    s.async_wait(boost::asio::socket_base::wait_read, [](boost::system::error_code) {});
+};
 
 template <class Buffers>
 std::span<std::uint8_t> first_buffer(const Buffers& buffers) {
@@ -103,6 +114,13 @@ struct shutdown_operation {
 };
 
 /// The asynchronous driver shared by every operation.
+///
+/// Like Asio's ssl::detail::io_op, it keeps one transport read and one
+/// transport write in flight per stream, across all operations: an operation
+/// that needs the transport while another operation uses it waits for that
+/// one to finish (core_.io_done), then calls the engine again, so a shutdown
+/// started while a read is pending shares the read's bytes instead of reading
+/// the next layer a second time.
 template <class NextLayer, class Operation>
 class io_op {
 public:
@@ -127,7 +145,7 @@ public:
                 break;
             case step::wrote:
                 core_.writing = false;
-                core_.write_done.cancel();  // wake operations waiting to write
+                core_.io_done.cancel();  // wake operations waiting for the transport
                 if (ec) {
                     core_.broken = true;  // records may be cut: nothing can follow
                     return finish(self, ec);
@@ -137,7 +155,17 @@ public:
                     return finish(self, boost::asio::error::operation_aborted);
                 }
                 break;
+            case step::readable:
+                if (ec || cancelled(self)) {
+                    end_read();
+                    if (!Operation::read_side) {
+                        core_.broken = true;
+                    }
+                    return finish(self, ec ? ec : boost::asio::error::operation_aborted);
+                }
+                return read_transport(self);
             case step::read:
+                end_read();
                 if (ec == boost::asio::error::eof) {
                     core_.engine->commit_eof();
                 } else if (ec) {
@@ -157,13 +185,16 @@ public:
                 }
                 perform_ = true;
                 break;
-            case step::waited:
+            case step::waited_write:
+            case step::waited_read:
                 if (cancelled(self)) {
                     if (!Operation::read_side) {
                         core_.broken = true;
                     }
                     return finish(self, boost::asio::error::operation_aborted);
                 }
+                // Whatever the finished read brought in may be this operation's.
+                perform_ = step_ == step::waited_read;
                 break;
             case step::posted:
                 return complete(self);
@@ -172,7 +203,7 @@ public:
     }
 
 private:
-    enum class step { start, wrote, read, waited, posted };
+    enum class step { start, wrote, readable, read, waited_write, waited_read, posted };
 
     template <class Self>
     void run(Self& self) {
@@ -201,18 +232,30 @@ private:
                 return;
             }
             if (!Operation::read_side || status_ == status::want_write) {
-                return wait_for_writer(self);
+                return wait_for_transport(self, step::waited_write);
             }
         }
         switch (status_) {
-            case status::want_read: {
-                std::span<std::uint8_t> space = e.input_space();
-                step_ = step::read;
-                async_ = true;
-                stream_.next_layer().async_read_some(
-                    boost::asio::buffer(space.data(), space.size()), std::move(self));
-                return;
-            }
+            case status::want_read:
+                if (core_.reading) {
+                    return wait_for_transport(self, step::waited_read);
+                }
+                core_.reading = true;
+                if constexpr (waits_for_readability<typename stream<NextLayer>::next_layer_type>) {
+                    // With part of a record in, the rest is on its way: read.
+                    // Otherwise wait, even when bytes are there already: the
+                    // reactor then gathers what arrives meanwhile, and a burst
+                    // of small records is read in one go (the 1 KiB bench
+                    // reads half as often as when it reads whatever it finds).
+                    if (e.buffered_input() == 0) {
+                        step_ = step::readable;
+                        async_ = true;
+                        stream_.next_layer().async_wait(boost::asio::socket_base::wait_read,
+                                                        std::move(self));
+                        return;
+                    }
+                }
+                return read_transport(self);
             case status::want_write:
                 perform_ = true;
                 return run(self);
@@ -231,10 +274,25 @@ private:
     }
 
     template <class Self>
-    void wait_for_writer(Self& self) {
-        step_ = step::waited;
+    void read_transport(Self& self) {
+        std::span<std::uint8_t> space = core_.engine->input_space();
+        step_ = step::read;
         async_ = true;
-        core_.write_done.async_wait(std::move(self));
+        stream_.next_layer().async_read_some(boost::asio::buffer(space.data(), space.size()),
+                                             std::move(self));
+    }
+
+    // The transport read is over: operations waiting for it look again.
+    void end_read() {
+        core_.reading = false;
+        core_.io_done.cancel();
+    }
+
+    template <class Self>
+    void wait_for_transport(Self& self, step waited) {
+        step_ = waited;
+        async_ = true;
+        core_.io_done.async_wait(std::move(self));
     }
 
     template <class Self>
