@@ -59,6 +59,14 @@ enum class error {
     no_certificate,         ///< A server context without any certificate.
     invalid_argument,       ///< A bad value passed to a tlsio call.
     key_load_failed,        ///< A certificate or private key file could not be loaded.
+
+    // Added later; kept at the end so the values above do not change.
+    /// A verifying client was given no host name to check the server's
+    /// certificate against: set one, or turn host checking off explicitly.
+    host_name_required,
+    /// A key or signature hash in the peer's chain (or its CertificateVerify
+    /// key) is weaker than the context's security level allows.
+    certificate_too_weak,
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.

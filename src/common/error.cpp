@@ -71,6 +71,10 @@ const char* error_text(error e) noexcept {
             return "invalid argument";
         case error::key_load_failed:
             return "could not load certificate or key";
+        case error::host_name_required:
+            return "no host name to check the server certificate against";
+        case error::certificate_too_weak:
+            return "certificate verify failed: key or signature below the security level";
     }
     return "unknown tlsio error";
 }
@@ -81,7 +85,9 @@ public:
     std::string message(int ev) const override { return error_text(static_cast<error>(ev)); }
     boost::system::error_condition default_error_condition(int ev) const noexcept override {
         auto e = static_cast<error>(ev);
-        if (e >= error::certificate_verify_failed && e <= error::certificate_rejected_by_callback) {
+        if ((e >= error::certificate_verify_failed &&
+             e <= error::certificate_rejected_by_callback) ||
+            e == error::certificate_too_weak) {
             return make_error_condition(condition::verify_failed);
         }
         if (e <= error::insufficient_security) {
@@ -182,6 +188,7 @@ alert to_alert(error e) noexcept {
         case error::certificate_host_mismatch:
         case error::certificate_bad_key_usage:
         case error::certificate_rejected_by_callback:
+        case error::certificate_too_weak:
             return alert::bad_certificate;
         default:
             return alert::internal_error;
