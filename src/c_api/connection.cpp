@@ -354,9 +354,21 @@ int make_engine(ssl_st* s, const char* func) {
     v.mode = s->verify_mode ? *s->verify_mode : ctx->verify_mode;
     v.callback = s->verify_mode ? s->verify_callback : ctx->verify_callback;
     if (s->role == role_client) {
+        s->verify_none = (v.mode & TLSIO_VERIFY_PEER) == 0;
+        if (!s->verify_none && s->sni.empty() && !s->host) {
+            // libssl would accept any certificate of a trusted CA here; see
+            // tlsio_set1_host in <tlsio/ssl.h>.
+            push(make_error_code(tlsio::error::host_name_required), func,
+                 "SSL_VERIFY_PEER without a host name to check the certificate against: call "
+                 "SSL_set1_host (or SSL_set_tlsext_host_name), or use SSL_VERIFY_NONE and "
+                 "check the result yourself");
+            return -1;
+        }
         if (!s->sni.empty()) {
             o.server_name = s->sni;
-            o.verify_host = s->host && *s->host == s->sni;
+            // Unlike libssl, a verifying client without SSL_set1_host checks the
+            // certificate against its SNI name.
+            o.verify_host = s->host ? *s->host == s->sni : !s->verify_none;
             if (s->host && *s->host != s->sni) {
                 v.extra_host = *s->host;
             }
@@ -365,11 +377,12 @@ int make_engine(ssl_st* s, const char* func) {
             // SNI name is sent as SNI too (libssl would send none).
             o.server_name = *s->host;
             o.verify_host = true;
+        } else {
+            o.verify_host = false;  // VERIFY_NONE and no name: nothing to check
         }
         o.alpn_protocols = s->alpn ? *s->alpn : ctx->alpn;
         // A client always verifies, as libssl does; with VERIFY_NONE the result
         // is only recorded (tlsio_get_verify_result).
-        s->verify_none = (v.mode & TLSIO_VERIFY_PEER) == 0;
         v.record_in = s->verify_none ? s : nullptr;
         o.peer_verify_mode = tlsio::verify_peer;
         o.peer_verify_callback = make_verify_callback(v);
