@@ -145,3 +145,135 @@ BOOST_AUTO_TEST_CASE(stream_with_set_server_name_checks_no_host) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ==== Finding 3: the security level applies to the peer's chain and key ============
+
+BOOST_AUTO_TEST_SUITE(security_level)
+
+namespace {
+
+const authority& rsa_ca() {
+    static const authority ca = authority::make_root("tlsio review root rsa", key_type::rsa2048);
+    return ca;
+}
+
+struct outcome {
+    error_code client_error;
+    std::string client_message;
+    long verify_result = 0;
+    bool ok = false;
+};
+
+outcome try_connect(const issued& leaf, const std::function<void(context&)>& configure = {},
+                    engine_options options = engine_options{.server_name = "localhost"}) {
+    context sctx = server_context(leaf);
+    context cctx = client_context(leaf.ca_pem);
+    if (configure) {
+        configure(cctx);
+    }
+    engine client(cctx, role::client, std::move(options));
+    engine server(sctx, role::server);
+    pump_result r = handshake(client, server);
+    return {client.error(), client.error_message(), client.verify_result(), r.ok()};
+}
+
+issued weak_leaf(unsigned rsa_bits, const std::string& digest = {},
+                 const authority& ca = p256_ca()) {
+    leaf_options o;
+    o.rsa_bits = rsa_bits;
+    o.signature_digest = digest;
+    return ca.issue(o);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(default_level_is_2) {
+    BOOST_TEST(context(context::tlsv13_client).security_level() == 2);
+    context ctx(context::tlsv13_client);
+    BOOST_CHECK_THROW(ctx.set_security_level(6), boost::system::system_error);
+    BOOST_CHECK_THROW(ctx.set_security_level(-1), boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_CASE(rsa_1024_leaf_is_refused) {
+    outcome o = try_connect(weak_leaf(1024));
+    BOOST_TEST(!o.ok);
+    BOOST_TEST(o.client_error == error_code(error::certificate_too_weak), o.client_message);
+    BOOST_CHECK(o.client_error == condition::verify_failed);
+    BOOST_TEST(o.client_message.find("EE certificate key too weak") != std::string::npos,
+               o.client_message);
+    BOOST_TEST(o.verify_result == X509_V_ERR_EE_KEY_TOO_SMALL);
+}
+
+BOOST_AUTO_TEST_CASE(rsa_768_leaf_signed_with_md5_is_refused) {
+    // The finding: `tlsio client` said "Verification: OK" for this chain.
+    outcome o = try_connect(weak_leaf(768, "md5", rsa_ca()));
+    BOOST_TEST(!o.ok);
+    BOOST_TEST(o.client_error == error_code(error::certificate_too_weak), o.client_message);
+}
+
+BOOST_AUTO_TEST_CASE(md5_signature_in_chain_is_refused) {
+    leaf_options opts;
+    opts.signature_digest = "md5";
+    outcome o = try_connect(rsa_ca().issue(opts));
+    BOOST_TEST(!o.ok);
+    BOOST_TEST(o.client_error == error_code(error::certificate_too_weak), o.client_message);
+    BOOST_TEST(o.verify_result == X509_V_ERR_CA_MD_TOO_WEAK);
+}
+
+BOOST_AUTO_TEST_CASE(sha1_signature_in_chain_is_refused) {
+    leaf_options opts;
+    opts.signature_digest = "sha1";
+    outcome o = try_connect(p256_ca().issue(opts));
+    BOOST_TEST(!o.ok);
+    BOOST_TEST(o.client_error == error_code(error::certificate_too_weak), o.client_message);
+    BOOST_TEST(o.verify_result == X509_V_ERR_CA_MD_TOO_WEAK);
+}
+
+BOOST_AUTO_TEST_CASE(lower_level_accepts_what_it_allows) {
+    auto level = [](int l) { return [l](context& c) { c.set_security_level(l); }; };
+    BOOST_TEST(try_connect(weak_leaf(1024), level(1)).ok);  // 80 bits
+    leaf_options sha1;
+    sha1.signature_digest = "sha1";
+    const issued sha1_leaf = p256_ca().issue(sha1);
+    BOOST_TEST(!try_connect(sha1_leaf, level(1)).ok);  // SHA-1 is below 80 bits
+    BOOST_TEST(try_connect(sha1_leaf, level(0)).ok);
+    BOOST_TEST(try_connect(weak_leaf(768, "md5", rsa_ca()), level(0)).ok);
+}
+
+BOOST_AUTO_TEST_CASE(a_verified_chain_is_not_reused_at_a_higher_level) {
+    // verify_chain caches successes: the level must be part of the key.
+    const issued leaf = weak_leaf(1024);
+    BOOST_TEST(try_connect(leaf, [](context& c) { c.set_security_level(1); }).ok);
+    BOOST_TEST(try_connect(leaf).client_error == error_code(error::certificate_too_weak));
+}
+
+BOOST_AUTO_TEST_CASE(weak_certificate_verify_key_is_refused_without_verification) {
+    const issued leaf = weak_leaf(1024);
+    auto no_verify = [](context& c) { c.set_verify_mode(verify_none); };
+    outcome o = try_connect(leaf, no_verify);
+    BOOST_TEST(!o.ok);
+    BOOST_TEST(o.client_error == error_code(error::certificate_too_weak), o.client_message);
+    BOOST_TEST(o.client_message.find("1024") != std::string::npos, o.client_message);
+    BOOST_TEST(try_connect(leaf, [](context& c) {
+                   c.set_verify_mode(verify_none);
+                   c.set_security_level(1);
+               }).ok);
+}
+
+BOOST_AUTO_TEST_CASE(server_refuses_weak_client_certificate) {
+    const issued server_leaf = localhost_leaf();
+    const issued client_leaf = weak_leaf(1024);
+    context sctx = server_context(server_leaf);
+    sctx.add_certificate_authority(client_leaf.ca_pem);
+    sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+    context cctx = client_context(server_leaf.ca_pem);
+    cctx.use_certificate_chain(client_leaf.chain_pem);
+    cctx.use_private_key(client_leaf.key_pem);
+    engine client(cctx, role::client, engine_options{.server_name = "localhost"});
+    engine server(sctx, role::server);
+    pump_result r = handshake(client, server);
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(server.error() == error_code(error::certificate_too_weak), failure(client, server));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
