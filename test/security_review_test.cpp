@@ -277,3 +277,211 @@ BOOST_AUTO_TEST_CASE(server_refuses_weak_client_certificate) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ==== Finding 4: duplicate checks are linear ========================================
+
+BOOST_AUTO_TEST_SUITE(linear_duplicate_checks)
+
+namespace {
+
+error_code ec(error e) {
+    return make_error_code(e);
+}
+
+using clock_type = std::chrono::steady_clock;
+
+// A ClientHello body (no handshake header) with `extensions` appended.
+bytes client_hello_body(const std::vector<std::pair<std::uint16_t, bytes>>& exts) {
+    bytes body;
+    wire::writer w(body);
+    w.u16(wire::tls12_version);
+    w.raw(bytes(32, 0x11));
+    w.vec8(bytes{});
+    std::size_t suites = w.begin(2);
+    w.u16(0x1301);
+    w.end(suites, 2);
+    w.u8(1);
+    w.u8(0);
+    std::size_t block = w.begin(2);
+    for (const auto& [type, data] : exts) {
+        w.u16(type);
+        w.vec16(data);
+    }
+    w.end(block, 2);
+    return body;
+}
+
+// `count` empty extensions of distinct unknown types (16,000 fit in 64 KiB).
+bytes many_extensions(std::size_t count, bool duplicate_last = false) {
+    std::vector<std::pair<std::uint16_t, bytes>> exts;
+    for (std::size_t i = 0; i < count; ++i) {
+        exts.push_back({static_cast<std::uint16_t>(0x4000 + i), {}});
+    }
+    if (duplicate_last) {
+        exts.back().first = exts.front().first;
+    }
+    return client_hello_body(exts);
+}
+
+// A key_share with `count` distinct groups, each with a one-byte key (13,000
+// fit in 64 KiB). With `offered`, supported_groups lists them all, in reverse
+// order (9,000 of both fit); otherwise it lists x25519 only.
+bytes many_key_shares(std::size_t count, bool duplicate_last = false, bool offered = false) {
+    bytes shares;
+    wire::writer sw(shares);
+    std::size_t list = sw.begin(2);
+    std::vector<std::uint16_t> groups;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto g = static_cast<std::uint16_t>(0x4000 + i);
+        if (duplicate_last && i + 1 == count) {
+            g = 0x4000;
+        }
+        groups.push_back(g);
+        sw.u16(g);
+        sw.vec16(bytes{0x01});
+    }
+    sw.end(list, 2);
+    std::reverse(groups.begin(), groups.end());
+    if (!offered) {
+        groups = {0x001d};
+    }
+    return client_hello_body({{wire::ext::supported_groups, wire::encode_u16_list(2, groups)},
+                              {wire::ext::key_share, shares}});
+}
+
+// The fastest of a few runs, in microseconds (the least disturbed by the
+// machine's other work).
+double fastest_us(const std::function<void()>& f) {
+    double best = 1e300;
+    for (int i = 0; i < 7; ++i) {
+        auto start = clock_type::now();
+        f();
+        best = std::min(
+            best, std::chrono::duration<double, std::micro>(clock_type::now() - start).count());
+    }
+    return best;
+}
+
+// How much longer `make(big)` takes to check than `make(small)`: about
+// big / small when the check is linear, its square when quadratic.
+double growth(const std::function<bytes(std::size_t)>& make,
+              const std::function<void(const bytes&)>& check, std::size_t small, std::size_t big) {
+    const bytes a = make(small);
+    const bytes b = make(big);
+    const double ta = fastest_us([&] { check(a); });
+    const double tb = fastest_us([&] { check(b); });
+    BOOST_TEST_MESSAGE(small << " entries: " << ta << " us, " << big << " entries: " << tb
+                             << " us (x" << tb / ta << ")");
+    return tb / ta;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sixteen_thousand_extensions_parse_in_linear_time) {
+    wire::client_hello ch;
+    BOOST_TEST(!ec(wire::parse_client_hello(many_extensions(16000), ch)));
+    BOOST_TEST(ch.extensions.size() == 16000u);
+    BOOST_TEST(ec(wire::parse_client_hello(many_extensions(16000, true), ch)) ==
+               ec(error::illegal_parameter));
+    // 8 times the entries: about 8 times the time when linear, 64 when quadratic.
+    const double x = growth([](std::size_t n) { return many_extensions(n); },
+                            [](const bytes& b) {
+                                wire::client_hello parsed;
+                                (void)wire::parse_client_hello(b, parsed);
+                            },
+                            2000, 16000);
+    BOOST_TEST(x < 24.0);
+}
+
+BOOST_AUTO_TEST_CASE(thirteen_thousand_key_shares_parse_in_linear_time) {
+    wire::client_hello ch;
+    BOOST_TEST(!ec(wire::parse_client_hello(many_key_shares(13000), ch)));
+    BOOST_TEST(ch.key_shares.size() == 13000u);
+    BOOST_TEST(!wire::key_share_groups_offered(ch));
+    BOOST_TEST(ec(wire::parse_client_hello(many_key_shares(13000, true), ch)) ==
+               ec(error::illegal_parameter));
+    const double x = growth([](std::size_t n) { return many_key_shares(n); },
+                            [](const bytes& b) {
+                                wire::client_hello parsed;
+                                (void)wire::parse_client_hello(b, parsed);
+                            },
+                            1625, 13000);
+    BOOST_TEST(x < 24.0);
+}
+
+BOOST_AUTO_TEST_CASE(key_share_groups_are_looked_up_in_linear_time) {
+    wire::client_hello ch;
+    BOOST_TEST(!ec(wire::parse_client_hello(many_key_shares(9000, false, true), ch)));
+    BOOST_TEST(ch.key_shares.size() == 9000u);
+    BOOST_TEST(wire::key_share_groups_offered(ch));
+    auto parsed = [](std::size_t n) {
+        wire::client_hello c;
+        (void)wire::parse_client_hello(many_key_shares(n, false, true), c);
+        return c;
+    };
+    const wire::client_hello small = parsed(1125);
+    const wire::client_hello big = parsed(9000);
+    const double ts = fastest_us([&] { (void)wire::key_share_groups_offered(small); });
+    const double tb = fastest_us([&] { (void)wire::key_share_groups_offered(big); });
+    BOOST_TEST_MESSAGE("1125 shares: " << ts << " us, 9000 shares: " << tb << " us (x" << tb / ts
+                                       << ")");
+    BOOST_TEST(tb / ts < 24.0);
+}
+
+BOOST_AUTO_TEST_CASE(key_share_group_must_be_in_supported_groups) {
+    wire::client_hello ch;
+    ch.supported_groups = {0x001d, 0x0017};
+    ch.key_shares = {{0x0017, {}}, {0x001d, {}}};
+    BOOST_TEST(wire::key_share_groups_offered(ch));
+    ch.key_shares.push_back({0x0018, {}});
+    BOOST_TEST(!wire::key_share_groups_offered(ch));
+}
+
+BOOST_AUTO_TEST_CASE(server_handles_a_64k_client_hello) {
+    // The finding's hello through a real server: 16,000 empty extensions of
+    // unknown types beside a normal ClientHello. The server ignores them.
+    const issued leaf = localhost_leaf();
+    context sctx = server_context(leaf);
+    context cctx = client_context(leaf.ca_pem);
+    auto padded = [](bool duplicate) {
+        return [duplicate](std::uint8_t type, std::vector<raw_extension>& exts) {
+            if (type != 1) {
+                return;
+            }
+            for (std::uint16_t i = 0; i < 16000; ++i) {
+                exts.push_back({static_cast<std::uint16_t>(0x4000 + i), {}});
+            }
+            if (duplicate) {
+                exts.push_back({0x4000, {}});
+            }
+        };
+    };
+    for (bool duplicate : {false, true}) {
+        BOOST_TEST_CONTEXT("duplicate " << duplicate) {
+            context c = cctx;
+            c.set_extension_hook(padded(duplicate));
+            engine client(c, role::client, engine_options{.server_name = "localhost"});
+            engine server(sctx, role::server);
+            BOOST_TEST(client.handshake() == status::want_read);
+            const bytes hello = take_output(client);
+            BOOST_TEST(hello.size() > 64000u);
+            auto start = clock_type::now();
+            server.feed(hello);
+            const status s = server.handshake();
+            const auto us =
+                std::chrono::duration<double, std::micro>(clock_type::now() - start).count();
+            BOOST_TEST_MESSAGE("server took " << us << " us for a " << hello.size()
+                                              << "-byte ClientHello flight");
+            if (duplicate) {
+                BOOST_TEST(s == status::error);
+                BOOST_TEST(server.error() == error_code(error::illegal_parameter));
+            } else {
+                BOOST_TEST(s == status::want_read, failure(client, server));
+                client.feed(take_output(server));
+                BOOST_TEST(client.handshake() == status::done, failure(client, server));
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
