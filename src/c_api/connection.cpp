@@ -269,6 +269,13 @@ int read_client_hello(ssl_st* s, const char* func, bool& eof) {
 
 // ---- The engine, made on first use ------------------------------------------------
 
+// What SSL_set1_host takes for an IP address (X509_VERIFY_PARAM_set1_ip_asc).
+bool is_ip_literal(const std::string& host) {
+    ASN1_OCTET_STRING* ip = a2i_IPADDRESS(host.c_str());
+    ASN1_OCTET_STRING_free(ip);
+    return ip != nullptr;
+}
+
 struct verify_settings {
     int mode = 0;
     tlsio_verify_cb callback = nullptr;
@@ -285,11 +292,15 @@ tlsio::verify_callback make_verify_callback(verify_settings v) {
         int ok = preverified ? 1 : 0;
         if (ok && !v.extra_host.empty() && X509_STORE_CTX_get_error_depth(store) == 0) {
             X509* leaf = X509_STORE_CTX_get_current_cert(store);
-            bool matches =
-                X509_check_ip_asc(leaf, v.extra_host.c_str(), 0) == 1 ||
-                X509_check_host(leaf, v.extra_host.c_str(), v.extra_host.size(), 0, nullptr) == 1;
+            // As SSL_set1_host: an IP literal matches IP addresses only, never a
+            // DNS name that happens to spell it.
+            const bool ip = is_ip_literal(v.extra_host);
+            const bool matches = ip ? X509_check_ip_asc(leaf, v.extra_host.c_str(), 0) == 1
+                                    : X509_check_host(leaf, v.extra_host.c_str(),
+                                                      v.extra_host.size(), 0, nullptr) == 1;
             if (!matches) {
-                X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+                X509_STORE_CTX_set_error(
+                    store, ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
                 ok = 0;
             }
         }

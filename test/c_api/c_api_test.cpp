@@ -968,3 +968,39 @@ BOOST_AUTO_TEST_CASE(verify_none_needs_no_host_name) {
     BOOST_CHECK(handshake(c, s) == std::make_pair(1, 1));
     BOOST_TEST(tlsio_get_verify_result(c) == X509_V_OK);  // as libssl: no name, no name check
 }
+
+BOOST_AUTO_TEST_CASE(set1_host_ip_literal_matches_ip_addresses_only) {
+    // As SSL_set1_host: "127.0.0.1" is an IP address, never a DNS name, also
+    // when the SNI name differs from it (the facade checks it itself then).
+    leaf_options dns_only;
+    dns_only.dns_names = {"localhost", "127.0.0.1"};
+    leaf_options with_ip;
+    with_ip.ip_addresses = {"127.0.0.1"};
+    const issued spelled = test_ca().issue(dns_only);
+    const issued real = test_ca().issue(with_ip);
+    for (const issued* cert : {&spelled, &real}) {
+        const bool good = cert == &real;
+        BOOST_TEST_CONTEXT((good ? "IP SAN" : "DNS SAN spelling the IP")) {
+            for (const char* sni : {"localhost", ""}) {
+                BOOST_TEST_CONTEXT("SNI '" << sni << "'") {
+                    ERR_clear_error();
+                    ctx_ptr cctx(make_client_ctx());
+                    ctx_ptr sctx(make_server_ctx(*cert));
+                    ssl_ptr c(tlsio_new(cctx));
+                    ssl_ptr s(tlsio_new(sctx));
+                    if (*sni != '\0') {
+                        BOOST_TEST(tlsio_set_tlsext_host_name(c, sni) == 1);
+                    }
+                    BOOST_TEST(tlsio_set1_host(c, "127.0.0.1") == 1);
+                    pair_up(c, s);
+                    BOOST_TEST_INFO(errors());
+                    BOOST_TEST(handshake(c, s).first == (good ? 1 : -1));
+                    // (With an SNI name the result is the callback's refusal:
+                    // X509_V_ERR_APPLICATION_VERIFICATION.)
+                    BOOST_TEST((tlsio_get_verify_result(c) == X509_V_OK) == good);
+                    ERR_clear_error();
+                }
+            }
+        }
+    }
+}
