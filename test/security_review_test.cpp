@@ -1,7 +1,6 @@
 // Regression tests for the findings of the security review (issue 10): a
 // verifying client without a host name, weak keys and signature hashes in
-// chains, quadratic duplicate checks in hello parsing, and plaintext left in
-// pooled record buffers.
+// chains, quadratic duplicate checks in hello parsing.
 #include <tlsio/engine.hpp>
 #include <tlsio/stream.hpp>
 
@@ -13,7 +12,6 @@
 
 #include <openssl/x509_vfy.h>
 
-#include "record/buffer_pool.hpp"
 #include "support/loopback.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"

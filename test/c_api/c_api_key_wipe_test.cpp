@@ -2,12 +2,14 @@
 // frees may still hold it. This program replaces the global operator new and
 // delete, and looks for the key's PEM text in every block freed while a key is
 // loaded (which is why it is a program of its own). libcrypto's own buffers
-// (malloc/free) are libcrypto's business and not watched.
+// (malloc/free) are libcrypto's business and not watched. Record buffers the
+// pool frees are checked here too, with the key as the data they held.
 #include <tlsio/ssl.h>
 
 #define BOOST_TEST_MODULE c_api_key_wipe_test
 #include <boost/test/unit_test.hpp>
 
+#include "record/buffer_pool.hpp"
 #include "support/pki.hpp"
 
 #include <openssl/err.h>
@@ -168,6 +170,19 @@ BOOST_AUTO_TEST_CASE(keys_from_memory_and_evp_pkey_leave_no_copies) {
                                                        m.cert.chain_pem.size()) == 1);
         BOOST_TEST(tlsio_CTX_use_PrivateKey(ctx, m.cert.key.native()) == 1);  // no chain yet
         tlsio_CTX_free(ctx);  // with the key still pending
+    });
+    BOOST_TEST(copies == 0);
+}
+
+BOOST_AUTO_TEST_CASE(record_buffers_the_pool_frees_are_wiped) {
+    // Record buffers hold decrypted application data: one too large to cache
+    // goes back to the heap wiped (here the data is the key, as a marker).
+    const loaded& m = material();
+    int copies = key_copies_freed([&] {
+        tlsio::record::io_buffer b = tlsio::record::acquire_buffer(512 * 1024);
+        b.resize(b.capacity());
+        std::memcpy(b.data(), m.cert.key_pem.data(), m.cert.key_pem.size());
+        tlsio::record::release_buffer(b);
     });
     BOOST_TEST(copies == 0);
 }
