@@ -793,6 +793,7 @@ void run_server(const trace_spec& spec, framing f) {
     tlsio::test::keylog_recorder keylog;
 
     tlsio::context ctx;
+    ctx.set_security_level(1);  // the traces' RSA keys have 1024 bits
     ctx.set_random_source(pool_source(pool));
     ctx.set_clock(trace_clock(t, spec.clock_ms));
     ctx.set_keylog_callback(keylog.callback());
@@ -949,6 +950,7 @@ void run_client(const trace_spec& spec, framing f) {
     std::shared_ptr<signer_state> signer;
 
     tlsio::context ctx;
+    ctx.set_security_level(1);  // the traces' RSA keys have 1024 bits
     ctx.set_random_source(pool_source(pool));
     ctx.set_clock(trace_clock(t));
     ctx.set_keylog_callback(keylog.callback());

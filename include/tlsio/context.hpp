@@ -461,6 +461,18 @@ public:
     /// legacy session id and a ChangeCipherSpec before its second flight. On by
     /// default, as in OpenSSL.
     void set_middlebox_compatibility(bool enabled);
+    /// libcrypto's security level for the peer's certificates (as
+    /// SSL_CTX_set_security_level): path validation refuses keys and
+    /// signature hashes weaker than it, and a CertificateVerify key below it is
+    /// refused even when verification is off. Level 2, the default, needs 112
+    /// bits of security: RSA keys of 2048 bits or more, no MD5 or SHA-1
+    /// signatures in the chain (the trust anchor's own signature is not
+    /// checked). Levels 1 to 5 ask for 80, 112, 128, 192 and 256 bits; level 0
+    /// checks nothing.
+    /// @throws boost::system::system_error (invalid_argument) outside 0 to 5.
+    void set_security_level(int level);
+    /// The level set by set_security_level (2 unless changed).
+    int security_level() const noexcept;
 
     /// The state engines are made from.
     const std::shared_ptr<const impl>& state() const noexcept;

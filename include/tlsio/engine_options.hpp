@@ -20,7 +20,10 @@ struct engine_options {
     /// the server's certificate must match. An IP literal is checked against
     /// the certificate's IP addresses and not sent in SNI.
     std::string server_name{};
-    /// Client: check the certificate against server_name (default on).
+    /// Client: check the certificate against server_name (default on). A
+    /// client that verifies the server with verify_host on but no server_name
+    /// fails at once with error::host_name_required, sending nothing: give a
+    /// name, or set this to false to check the chain only.
     bool verify_host = true;
     /// Overrides the context's ALPN list when non-empty.
     std::vector<std::string> alpn_protocols{};

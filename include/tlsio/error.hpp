@@ -70,6 +70,14 @@ enum class error {
     key_password_wrong,     ///< The password callback's pass phrase does not decrypt the key.
     unsupported_version,    ///< A protocol version tlsio does not implement (SSL 3.0 .. TLS 1.2).
     unsupported_option,     ///< A context option tlsio does not implement.
+
+    // Added later; kept at the end so the values above do not change.
+    /// A verifying client was given no host name to check the server's
+    /// certificate against: set one, or turn host checking off explicitly.
+    host_name_required,
+    /// A key or signature hash in the peer's chain (or its CertificateVerify
+    /// key) is weaker than the context's security level allows.
+    certificate_too_weak,
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.

@@ -195,7 +195,14 @@ int tlsio_is_server(const TLSIO* ssl);
 /* Client: the SNI name (SSL_set_tlsext_host_name). 1 / 0. */
 int tlsio_set_tlsext_host_name(TLSIO* ssl, const char* name);
 /* Client: the name the server's certificate must match (SSL_set1_host);
- * NULL clears it. An IP literal is matched against IP addresses. 1 / 0. */
+ * NULL clears it. An IP literal is matched against IP addresses only. 1 / 0.
+ *
+ * Differences from libssl, so that TLSIO_VERIFY_PEER always means a name is
+ * checked: without tlsio_set1_host, a client with TLSIO_VERIFY_PEER checks
+ * the certificate against the name of tlsio_set_tlsext_host_name; with
+ * neither name, its handshake fails at once with the reason "no host name to
+ * check the server certificate against" (libssl would accept a certificate
+ * of any trusted CA for any name). With TLSIO_VERIFY_NONE nothing changes. */
 int tlsio_set1_host(TLSIO* ssl, const char* name);
 /* Server: the SNI name the client sent, or NULL. */
 const char* tlsio_get_servername(const TLSIO* ssl, int type);

@@ -127,9 +127,12 @@ public:
     // ---- Per-connection settings (before the handshake) -------------------
 
     /// Sets the name sent in SNI and checked against the server's certificate
-    /// (DNS name or IP literal), in one call. Client only.
+    /// (DNS name or IP literal), in one call. Client only. A verifying client
+    /// stream needs this (or set_server_name): without a name its handshake
+    /// fails with error::host_name_required.
     void set_host(std::string host);
-    /// Sends `name` in SNI without checking the certificate against it.
+    /// Sends `name` in SNI without checking the certificate against it: host
+    /// checking off, explicitly.
     void set_server_name(std::string name);
     /// Overrides the context's verify mode for this stream.
     void set_verify_mode(verify_mode mode);

@@ -269,6 +269,13 @@ int read_client_hello(ssl_st* s, const char* func, bool& eof) {
 
 // ---- The engine, made on first use ------------------------------------------------
 
+// What SSL_set1_host takes for an IP address (X509_VERIFY_PARAM_set1_ip_asc).
+bool is_ip_literal(const std::string& host) {
+    ASN1_OCTET_STRING* ip = a2i_IPADDRESS(host.c_str());
+    ASN1_OCTET_STRING_free(ip);
+    return ip != nullptr;
+}
+
 struct verify_settings {
     int mode = 0;
     tlsio_verify_cb callback = nullptr;
@@ -285,11 +292,15 @@ tlsio::verify_callback make_verify_callback(verify_settings v) {
         int ok = preverified ? 1 : 0;
         if (ok && !v.extra_host.empty() && X509_STORE_CTX_get_error_depth(store) == 0) {
             X509* leaf = X509_STORE_CTX_get_current_cert(store);
-            bool matches =
-                X509_check_ip_asc(leaf, v.extra_host.c_str(), 0) == 1 ||
-                X509_check_host(leaf, v.extra_host.c_str(), v.extra_host.size(), 0, nullptr) == 1;
+            // As SSL_set1_host: an IP literal matches IP addresses only, never a
+            // DNS name that happens to spell it.
+            const bool ip = is_ip_literal(v.extra_host);
+            const bool matches = ip ? X509_check_ip_asc(leaf, v.extra_host.c_str(), 0) == 1
+                                    : X509_check_host(leaf, v.extra_host.c_str(),
+                                                      v.extra_host.size(), 0, nullptr) == 1;
             if (!matches) {
-                X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+                X509_STORE_CTX_set_error(
+                    store, ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
                 ok = 0;
             }
         }
@@ -354,9 +365,21 @@ int make_engine(ssl_st* s, const char* func) {
     v.mode = s->verify_mode ? *s->verify_mode : ctx->verify_mode;
     v.callback = s->verify_mode ? s->verify_callback : ctx->verify_callback;
     if (s->role == role_client) {
+        s->verify_none = (v.mode & TLSIO_VERIFY_PEER) == 0;
+        if (!s->verify_none && s->sni.empty() && !s->host) {
+            // libssl would accept any certificate of a trusted CA here; see
+            // tlsio_set1_host in <tlsio/ssl.h>.
+            push(make_error_code(tlsio::error::host_name_required), func,
+                 "SSL_VERIFY_PEER without a host name to check the certificate against: call "
+                 "SSL_set1_host (or SSL_set_tlsext_host_name), or use SSL_VERIFY_NONE and "
+                 "check the result yourself");
+            return -1;
+        }
         if (!s->sni.empty()) {
             o.server_name = s->sni;
-            o.verify_host = s->host && *s->host == s->sni;
+            // Unlike libssl, a verifying client without SSL_set1_host checks the
+            // certificate against its SNI name.
+            o.verify_host = s->host ? *s->host == s->sni : !s->verify_none;
             if (s->host && *s->host != s->sni) {
                 v.extra_host = *s->host;
             }
@@ -365,11 +388,12 @@ int make_engine(ssl_st* s, const char* func) {
             // SNI name is sent as SNI too (libssl would send none).
             o.server_name = *s->host;
             o.verify_host = true;
+        } else {
+            o.verify_host = false;  // VERIFY_NONE and no name: nothing to check
         }
         o.alpn_protocols = s->alpn ? *s->alpn : ctx->alpn;
         // A client always verifies, as libssl does; with VERIFY_NONE the result
         // is only recorded (tlsio_get_verify_result).
-        s->verify_none = (v.mode & TLSIO_VERIFY_PEER) == 0;
         v.record_in = s->verify_none ? s : nullptr;
         o.peer_verify_mode = tlsio::verify_peer;
         o.peer_verify_callback = make_verify_callback(v);

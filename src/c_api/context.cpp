@@ -8,13 +8,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 using tlsio::c_api::push;
 using tlsio::c_api::reason;
+using tlsio::c_api::secret_string;
 
 namespace {
 
@@ -33,27 +37,53 @@ struct pkey_free {
 };
 using bio_ptr = std::unique_ptr<BIO, bio_free>;
 
-std::string bio_text(BIO* b) {
+secret_string bio_text(BIO* b) {
     char* data = nullptr;
     long n = BIO_get_mem_data(b, &data);
-    return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+    return n > 0 ? secret_string(data, static_cast<std::size_t>(n)) : secret_string();
 }
 
-bool read_file(const char* path, std::string& out, const char* func) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+// Reads a whole file straight into `out`: no stream buffers or intermediate
+// strings keep copies of a private key.
+bool read_file(const char* path, secret_string& out, const char* func) {
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
              std::string("cannot open ") + path);
         return false;
     }
-    std::ostringstream s;
-    s << in.rdbuf();
-    out = s.str();
+    struct stat st {};
+    // One byte more than the size, so the end is seen without growing.
+    out.assign(::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1
+                                                       : std::size_t{4096},
+               '\0');
+    std::size_t used = 0;
+    ssize_t n = 0;
+    for (;;) {
+        if (used == out.size()) {
+            out.resize(out.size() * 2);
+        }
+        n = ::read(fd, out.data() + used, out.size() - used);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        used += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    out.resize(used);
+    if (n < 0) {
+        push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
+             std::string("cannot read ") + path);
+        return false;
+    }
     return true;
 }
 
 // The first certificate (PEM or DER) of `data`, as PEM.
-bool first_cert_pem(const std::string& data, int type, std::string& pem) {
+bool first_cert_pem(const secret_string& data, int type, secret_string& pem) {
     bio_ptr in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
     std::unique_ptr<X509, x509_free> cert(
         type == TLSIO_FILETYPE_ASN1 ? d2i_X509_bio(in.get(), nullptr)
@@ -66,7 +96,7 @@ bool first_cert_pem(const std::string& data, int type, std::string& pem) {
     return true;
 }
 
-bool key_to_pem(EVP_PKEY* key, std::string& pem) {
+bool key_to_pem(EVP_PKEY* key, secret_string& pem) {
     bio_ptr out(BIO_new(BIO_s_mem()));
     if (!out ||
         PEM_write_bio_PrivateKey(out.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
@@ -96,7 +126,7 @@ int commit_credential(TLSIO_CTX* ctx, const char* func) {
     return 1;
 }
 
-int set_chain(TLSIO_CTX* ctx, std::string pem, const char* func) {
+int set_chain(TLSIO_CTX* ctx, secret_string pem, const char* func) {
     // Check now that it holds a certificate, so the failing call is this one.
     bio_ptr in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     std::unique_ptr<X509, x509_free> cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
@@ -110,7 +140,7 @@ int set_chain(TLSIO_CTX* ctx, std::string pem, const char* func) {
     return commit_credential(ctx, func);
 }
 
-int set_key(TLSIO_CTX* ctx, std::string pem, const char* func) {
+int set_key(TLSIO_CTX* ctx, secret_string pem, const char* func) {
     bio_ptr in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     std::unique_ptr<EVP_PKEY, pkey_free> key(
         PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
@@ -265,7 +295,7 @@ int tlsio_CTX_use_certificate_chain_file(TLSIO_CTX* ctx, const char* file) {
         push(reason::null_argument, "tlsio_CTX_use_certificate_chain_file");
         return 0;
     }
-    std::string pem;
+    secret_string pem;
     if (!read_file(file, pem, "tlsio_CTX_use_certificate_chain_file")) {
         return 0;
     }
@@ -278,8 +308,8 @@ int tlsio_CTX_use_certificate_file(TLSIO_CTX* ctx, const char* file, int type) {
         push(reason::null_argument, func);
         return 0;
     }
-    std::string data;
-    std::string pem;
+    secret_string data;
+    secret_string pem;
     if (!read_file(file, data, func)) {
         return 0;
     }
@@ -312,14 +342,14 @@ int tlsio_CTX_use_PrivateKey_file(TLSIO_CTX* ctx, const char* file, int type) {
         push(reason::null_argument, func);
         return 0;
     }
-    std::string data;
+    secret_string data;
     if (!read_file(file, data, func)) {
         return 0;
     }
     if (type == TLSIO_FILETYPE_ASN1) {
         bio_ptr in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
         std::unique_ptr<EVP_PKEY, pkey_free> key(d2i_PrivateKey_bio(in.get(), nullptr));
-        std::string pem;
+        secret_string pem;
         if (!key || !key_to_pem(key.get(), pem)) {
             ERR_clear_error();
             push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
@@ -341,7 +371,7 @@ int tlsio_CTX_use_PrivateKey(TLSIO_CTX* ctx, EVP_PKEY* key) {
         push(reason::null_argument, func);
         return 0;
     }
-    std::string pem;
+    secret_string pem;
     if (!key_to_pem(key, pem)) {
         push(tlsio::make_error_code(tlsio::error::key_load_failed), func);
         return 0;
@@ -354,7 +384,7 @@ int tlsio_CTX_use_certificate_chain_mem(TLSIO_CTX* ctx, const char* pem, size_t 
         push(reason::null_argument, "tlsio_CTX_use_certificate_chain_mem");
         return 0;
     }
-    return set_chain(ctx, std::string(pem, len), "tlsio_CTX_use_certificate_chain_mem");
+    return set_chain(ctx, secret_string(pem, len), "tlsio_CTX_use_certificate_chain_mem");
 }
 
 int tlsio_CTX_use_PrivateKey_mem(TLSIO_CTX* ctx, const char* pem, size_t len) {
@@ -362,7 +392,7 @@ int tlsio_CTX_use_PrivateKey_mem(TLSIO_CTX* ctx, const char* pem, size_t len) {
         push(reason::null_argument, "tlsio_CTX_use_PrivateKey_mem");
         return 0;
     }
-    return set_key(ctx, std::string(pem, len), "tlsio_CTX_use_PrivateKey_mem");
+    return set_key(ctx, secret_string(pem, len), "tlsio_CTX_use_PrivateKey_mem");
 }
 
 int tlsio_CTX_check_private_key(const TLSIO_CTX* ctx) {

@@ -62,7 +62,7 @@ struct registry {
         };
         table.push_back({ERR_PACK(lib, 0, 0), "tlsio"});
         for (int e = static_cast<int>(error::unexpected_message);
-             e <= static_cast<int>(error::unsupported_option); ++e) {
+             e <= static_cast<int>(error::certificate_too_weak); ++e) {
             std::string text = make_error_code(static_cast<error>(e)).message();
             if (static_cast<error>(e) == error::stream_truncated) {
                 text = "unexpected eof while reading (stream truncated)";

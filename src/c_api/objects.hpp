@@ -7,11 +7,45 @@
 #include <tlsio/context.hpp>
 #include <tlsio/engine.hpp>
 
+#include <openssl/crypto.h>
+
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace tlsio::c_api {
+
+/// Overwrites memory before giving it back (OPENSSL_cleanse), including the
+/// old buffers a growing string leaves behind: for private-key text, as the
+/// C++ front end wipes what it reads.
+template <class T>
+struct wiping_allocator {
+    using value_type = T;
+    wiping_allocator() noexcept = default;
+    template <class U>
+    wiping_allocator(const wiping_allocator<U>&) noexcept {}
+
+    T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+    void deallocate(T* p, std::size_t n) noexcept {
+        OPENSSL_cleanse(p, n * sizeof(T));
+        std::allocator<T>().deallocate(p, n);
+    }
+    template <class U>
+    bool operator==(const wiping_allocator<U>&) const noexcept {
+        return true;
+    }
+};
+
+/// PEM text that may hold a private key (a certificate file may carry one too).
+/// A PEM key never fits the string's small inline buffer, so all of it is on
+/// the heap and wiped when freed.
+using secret_string = std::basic_string<char, std::char_traits<char>, wiping_allocator<char>>;
+
+}  // namespace tlsio::c_api
 
 struct tlsio_method_st {
     int role;  // 0: either (TLS_method), 1: client, 2: server
@@ -33,8 +67,8 @@ struct ssl_ctx_st {
     int max_version = 0;
     // Half a credential, waiting for its other half (OpenSSL takes the chain
     // and the key in either order).
-    std::optional<std::string> pending_chain;
-    std::optional<std::string> pending_key;
+    std::optional<tlsio::c_api::secret_string> pending_chain;
+    std::optional<tlsio::c_api::secret_string> pending_key;
     bool has_credential = false;
 };
 

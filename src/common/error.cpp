@@ -90,6 +90,10 @@ const char* error_text(error e) noexcept {
             return "protocol version not implemented by tlsio (TLS 1.3 only for now)";
         case error::unsupported_option:
             return "option not implemented by tlsio";
+        case error::host_name_required:
+            return "no host name to check the server certificate against";
+        case error::certificate_too_weak:
+            return "certificate verify failed: key or signature below the security level";
     }
     return "unknown tlsio error";
 }
@@ -100,7 +104,9 @@ public:
     std::string message(int ev) const override { return error_text(static_cast<error>(ev)); }
     boost::system::error_condition default_error_condition(int ev) const noexcept override {
         auto e = static_cast<error>(ev);
-        if (e >= error::certificate_verify_failed && e <= error::certificate_rejected_by_callback) {
+        if ((e >= error::certificate_verify_failed &&
+             e <= error::certificate_rejected_by_callback) ||
+            e == error::certificate_too_weak) {
             return make_error_condition(condition::verify_failed);
         }
         if (e <= error::insufficient_security ||
@@ -213,6 +219,7 @@ alert to_alert(error e) noexcept {
         case error::certificate_host_mismatch:
         case error::certificate_bad_key_usage:
         case error::certificate_rejected_by_callback:
+        case error::certificate_too_weak:
             return alert::bad_certificate;
         default:
             return alert::internal_error;

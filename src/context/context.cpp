@@ -579,6 +579,17 @@ void context::set_middlebox_compatibility(bool enabled) {
     writable().middlebox_compat = enabled;
 }
 
+void context::set_security_level(int level) {
+    if (level < 0 || level > 5) {
+        throw_if(make_error_code(error::invalid_argument), "set_security_level");
+    }
+    writable().security_level = level;
+}
+
+int context::security_level() const noexcept {
+    return impl_->security_level;
+}
+
 const char* name(cipher_suite s) noexcept {
     switch (s) {
         case cipher_suite::aes_128_gcm_sha256:

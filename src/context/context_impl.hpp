@@ -61,6 +61,8 @@ struct context::impl {
     extension_hook extension_edit;
     /// Send a legacy session id and ChangeCipherSpec (RFC 8446 appendix D.4).
     bool middlebox_compat = true;
+    /// libcrypto's security level applied to the peer's chain and key.
+    int security_level = 2;
     /// Records sealed under one key before a KeyUpdate: well below the AES-GCM
     /// limit of 2^24.5 records (RFC 8446 section 5.5).
     static constexpr std::uint64_t max_records_per_key = std::uint64_t{1} << 24;

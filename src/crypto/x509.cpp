@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -215,6 +216,10 @@ error map_error(long err, bool rejected_by_callback) {
         case X509_V_ERR_INVALID_PURPOSE:
         case X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE:
             return error::certificate_bad_key_usage;
+        case X509_V_ERR_EE_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_MD_TOO_WEAK:
+            return error::certificate_too_weak;
         default:
             return error::certificate_verify_failed;
     }
@@ -589,6 +594,7 @@ void append_sized(std::string& key, const void* data, std::size_t size) {
 std::string verified_chain_key(const verify_request& request) {
     std::string key;
     key.push_back(request.role == peer_role::server ? 's' : 'c');
+    key.push_back(static_cast<char>('0' + request.security_level));
     const std::uint64_t generation = request.store->generation();
     key.append(reinterpret_cast<const char*>(&generation), sizeof generation);
     append_sized(key, request.host.data(), request.host.size());
@@ -632,6 +638,16 @@ bool verified_recently(const std::string& key, std::time_t now) {
 }
 
 }  // namespace
+
+bool meets_security_level(const public_key& key, int level) noexcept {
+    // libcrypto's own table (SSL_CTX_set_security_level(3)).
+    static constexpr int minimum_bits[] = {0, 80, 112, 128, 192, 256};
+    if (level <= 0) {
+        return true;
+    }
+    const int bits = key.native() == nullptr ? 0 : EVP_PKEY_get_security_bits(key.native());
+    return bits >= minimum_bits[std::min(level, 5)];
+}
 
 verify_result verify_chain(const verify_request& request) {
     verify_result result;
@@ -682,6 +698,7 @@ verify_result verify_chain(const verify_request& request) {
         return fail(error::internal_error, "certificate verify failed: cannot set up verification");
     }
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_auth_level(param, request.security_level);
     // A default-constructed time means "now" (validating as of 1970 is never meant).
     if (request.now != std::chrono::system_clock::time_point{}) {
         X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(request.now));

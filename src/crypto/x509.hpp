@@ -140,6 +140,9 @@ struct verify_request {
     /// Most intermediate certificates allowed between leaf and anchor, as
     /// SSL_CTX_set_verify_depth; negative: libcrypto's default (100).
     int max_depth = -1;
+    /// libcrypto's security level (X509_VERIFY_PARAM_set_auth_level): keys
+    /// and signature hashes of the chain weaker than it fail.
+    int security_level = 2;
 };
 
 struct verify_result {
@@ -148,11 +151,16 @@ struct verify_result {
     long x509_error = 0;              ///< X509_V_* code (0 = X509_V_OK), for the C facade
 };
 
+/// True when `key` gives at least the security bits of libcrypto's security
+/// `level` (80, 112, 128, 192, 256 bits for levels 1 to 5; level 0: any key).
+bool meets_security_level(const public_key& key, int level) noexcept;
+
 /// Validates `chain` against the store at time `now`: path, validity times,
 /// purpose (serverAuth / clientAuth EKU), leaf key usage digitalSignature when
-/// present, and host name (DNS or IP) when given. Maps the failure to a specific
-/// tlsio::error (certificate_expired, certificate_unknown_ca,
-/// certificate_host_mismatch, certificate_bad_key_usage, ...).
+/// present, key sizes and signature hashes against the security level, and host
+/// name (DNS or IP) when given. Maps the failure to a specific tlsio::error
+/// (certificate_expired, certificate_unknown_ca, certificate_host_mismatch,
+/// certificate_bad_key_usage, certificate_too_weak, ...).
 ///
 /// Without a callback, a success is remembered in a small process-wide cache
 /// keyed by the exact DER of the chain, the store's generation, the purpose and

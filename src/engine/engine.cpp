@@ -228,8 +228,35 @@ status engine::impl::key_update(bool request_peer) {
     return status::done;
 }
 
-engine::engine(const context& ctx, role r, engine_options options)
-    : impl_(std::make_unique<impl>(ctx.state(), r, std::move(options))) {}
+namespace {
+
+// A client that verifies the server's certificate but has no name to check it
+// against would accept any certificate of any trusted CA, for any server (Go
+// and rustls refuse such a client too). Turning host checking off must be
+// explicit.
+bool lacks_host_name(const context::impl& ctx, role r, const engine_options& o) {
+    const verify_mode mode =
+        o.peer_verify_mode ? *o.peer_verify_mode : ctx.effective_verify_mode(r);
+    return r == role::client && (mode & verify_peer) != 0 && o.verify_host && o.server_name.empty();
+}
+
+}  // namespace
+
+engine::engine(const context& ctx, role r, engine_options options) {
+    const bool refuse = lacks_host_name(*ctx.state(), r, options);
+    impl_ = std::make_unique<impl>(ctx.state(), r, std::move(options));
+    if (refuse) {
+        // Failed before the first flight: every call returns status::error and
+        // nothing is ever sent.
+        impl_->hs.state_ = handshake::state::failed;
+        impl_->hs.error_ = tlsio::error::host_name_required;
+        impl_->hs.error_message_ =
+            "no host name to check the server certificate against: set one "
+            "(tlsio::stream::set_host, engine_options::server_name) or turn host "
+            "checking off explicitly (engine_options::verify_host = false, "
+            "tlsio::stream::set_server_name)";
+    }
+}
 engine::engine(engine&&) noexcept = default;
 engine& engine::operator=(engine&&) noexcept = default;
 engine::~engine() = default;

@@ -295,6 +295,7 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     request.now = ctx_->now();
     request.callback = callback ? &callback : nullptr;
     request.max_depth = ctx_->verify_depth;
+    request.security_level = ctx_->security_level;
     crypto::verify_result result = crypto::verify_chain(request);
     verify_result_ = result.x509_error;
     if (result.error) {
@@ -324,6 +325,12 @@ error connection::check_certificate_verify(byte_view body, byte_view message,
         !crypto::scheme_matches_key(cv.scheme, key.type())) {
         error_message_ = "CertificateVerify uses a signature scheme that was not offered";
         return error::illegal_parameter;
+    }
+    // Also when the chain was not verified (verify_none), as path validation would.
+    if (!crypto::meets_security_level(key, ctx_->security_level)) {
+        error_message_ =
+            "peer key of " + std::to_string(key.bits()) + " bits is below the security level";
+        return error::certificate_too_weak;
     }
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = transcript_hash(hash);

@@ -71,11 +71,9 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
         error_message_ = "ClientHello lacks supported_groups, key_share or signature_algorithms";
         return error::missing_extension;
     }
-    for (const wire::key_share_entry& share : ch.key_shares) {
-        if (!contains(ch.supported_groups, share.group)) {
-            error_message_ = "key share for a group not in supported_groups";
-            return error::illegal_parameter;
-        }
+    if (!wire::key_share_groups_offered(ch)) {
+        error_message_ = "key share for a group not in supported_groups";
+        return error::illegal_parameter;
     }
     // A group the client already sent a share for saves a round trip, so the
     // server's most preferred of those wins; only when none is acceptable does

@@ -40,7 +40,8 @@ using io_buffer = std::vector<std::uint8_t, uninitialized_allocator<std::uint8_t
 /// A buffer of at least `capacity` bytes of capacity, size 0.
 io_buffer acquire_buffer(std::size_t capacity);
 
-/// Takes `buffer`'s storage back into the pool (or frees it); leaves it empty.
+/// Takes `buffer`'s storage back into the pool, or wipes and frees it (the
+/// pool wipes what it holds when its thread ends); leaves it empty.
 void release_buffer(io_buffer& buffer) noexcept;
 
 }  // namespace tlsio::record

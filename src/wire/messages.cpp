@@ -1,6 +1,8 @@
 #include "wire/messages.hpp"
 
 #include <algorithm>
+#include <array>
+#include <memory>
 
 namespace tlsio::wire {
 
@@ -15,6 +17,46 @@ const std::array<std::uint8_t, 8> downgrade_tls11_sentinel = {0x44, 0x4f, 0x57, 
                                                               0x47, 0x52, 0x44, 0x00};
 
 namespace {
+
+// A set of 16-bit code points (extension types, groups) from a list a peer
+// controls, which may hold thousands of entries (16,000 empty extensions fit in
+// a 64 KiB ClientHello): a few are compared directly, more go to a bit per code
+// point, so checking a whole list stays linear.
+class code_point_set {
+public:
+    /// Adds `v`; false when it was there already.
+    bool insert(std::uint16_t v) {
+        if (contains(v)) {
+            return false;
+        }
+        if (!bits_ && count_ < few_.size()) {
+            few_[count_++] = v;
+            return true;
+        }
+        if (!bits_) {
+            bits_ = std::make_unique<std::array<std::uint64_t, 1024>>();  // zeroed
+            for (std::uint16_t f : few_) {
+                set(f);
+            }
+        }
+        set(v);
+        return true;
+    }
+
+    bool contains(std::uint16_t v) const noexcept {
+        if (bits_) {
+            return ((*bits_)[v >> 6] >> (v & 63) & 1) != 0;
+        }
+        return std::find(few_.begin(), few_.begin() + count_, v) != few_.begin() + count_;
+    }
+
+private:
+    void set(std::uint16_t v) noexcept { (*bits_)[v >> 6] |= std::uint64_t{1} << (v & 63); }
+
+    std::array<std::uint16_t, 16> few_{};
+    std::size_t count_ = 0;
+    std::unique_ptr<std::array<std::uint64_t, 1024>> bits_;
+};
 
 // A list of 16-bit values inside a vector with a `prefix`-byte length; must be
 // non-empty and of even length.
@@ -120,11 +162,10 @@ error decode_client_extension(const extension& e, client_hello& ch) {
                 return error::decode_error;
             }
             // Each group at most once (RFC 8446 section 4.2.8).
-            for (std::size_t i = 0; i < ch.key_shares.size(); ++i) {
-                for (std::size_t j = i + 1; j < ch.key_shares.size(); ++j) {
-                    if (ch.key_shares[i].group == ch.key_shares[j].group) {
-                        return error::illegal_parameter;
-                    }
+            code_point_set groups;
+            for (const key_share_entry& k : ch.key_shares) {
+                if (!groups.insert(k.group)) {
+                    return error::illegal_parameter;
                 }
             }
             return ok;
@@ -166,6 +207,7 @@ error decode_client_extension(const extension& e, client_hello& ch) {
 error parse_extensions(byte_view block, std::vector<extension>& out) {
     out.clear();
     reader r(block);
+    code_point_set types;
     while (!r.empty()) {
         extension e;
         e.type = r.u16();
@@ -173,14 +215,21 @@ error parse_extensions(byte_view block, std::vector<extension>& out) {
         if (!r.ok()) {
             return error::decode_error;
         }
-        for (const extension& seen : out) {
-            if (seen.type == e.type) {
-                return error::illegal_parameter;
-            }
+        if (!types.insert(e.type)) {
+            return error::illegal_parameter;
         }
         out.push_back(e);
     }
     return ok;
+}
+
+bool key_share_groups_offered(const client_hello& ch) {
+    code_point_set offered;
+    for (std::uint16_t g : ch.supported_groups) {
+        offered.insert(g);
+    }
+    return std::all_of(ch.key_shares.begin(), ch.key_shares.end(),
+                       [&](const key_share_entry& k) { return offered.contains(k.group); });
 }
 
 error parse_client_hello(byte_view body, client_hello& out) {

@@ -119,6 +119,10 @@ struct client_hello {
 
 error parse_client_hello(byte_view body, client_hello& out);
 
+/// True when the group of every key share is in supported_groups (RFC 8446
+/// section 4.2.8); linear in the sizes of both lists.
+bool key_share_groups_offered(const client_hello& ch);
+
 /// A ServerHello or a HelloRetryRequest (which is a ServerHello with a special random).
 struct server_hello {
     std::uint16_t legacy_version = 0;

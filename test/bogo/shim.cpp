@@ -618,6 +618,8 @@ const char* error_name(tlsio::error e) {
         case error::key_password_wrong: return "key_password_wrong";
         case error::unsupported_version: return "unsupported_version";
         case error::unsupported_option: return "unsupported_option";
+        case error::host_name_required: return "host_name_required";
+        case error::certificate_too_weak: return "certificate_too_weak";
             // clang-format on
     }
     return "unknown_error";

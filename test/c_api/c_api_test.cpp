@@ -468,6 +468,7 @@ BOOST_AUTO_TEST_CASE(verify_callback_and_verify_none) {
     ctx_ptr sctx(make_server_ctx());
     ssl_ptr c(tlsio_new(cctx));
     ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
     pair_up(c, s);
     BOOST_TEST_INFO(errors());
     BOOST_REQUIRE(handshake(c, s) == std::make_pair(1, 1));
@@ -478,6 +479,7 @@ BOOST_AUTO_TEST_CASE(verify_callback_and_verify_none) {
     ssl_ptr c2(tlsio_new(cctx));
     ssl_ptr s2(tlsio_new(sctx));
     tlsio_set_verify(c2, TLSIO_VERIFY_PEER, nullptr);
+    tlsio_set1_host(c2, "localhost");
     pair_up(c2, s2);
     BOOST_TEST(handshake(c2, s2).first == -1);
     BOOST_TEST(tlsio_get_verify_result(c2) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
@@ -755,6 +757,7 @@ BOOST_AUTO_TEST_CASE(misuse_is_a_clear_error) {
     // Shutdown before the handshake; settings after it started; negative lengths.
     {
         ssl_ptr s(tlsio_new(ctx));
+        tlsio_set1_host(s, "localhost");
         tlsio_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
         int r = tlsio_shutdown(s);
         BOOST_TEST(r == -1);
@@ -909,6 +912,7 @@ BOOST_AUTO_TEST_CASE(transport_errors_are_syscall) {
     close(sv[1]);
     ctx_ptr cctx(make_client_ctx());
     ssl_ptr c(tlsio_new(cctx));
+    tlsio_set1_host(c, "localhost");
     tlsio_set_fd(c, sv[0]);
     signal(SIGPIPE, SIG_IGN);
     int r = tlsio_connect(c);
@@ -916,4 +920,91 @@ BOOST_AUTO_TEST_CASE(transport_errors_are_syscall) {
     BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SYSCALL);  // EPIPE
     ERR_clear_error();
     close(sv[0]);
+}
+
+// ---- Security review (issue 10): host names ---------------------------------------
+
+BOOST_AUTO_TEST_CASE(verify_peer_without_any_host_name_is_refused) {
+    // libssl would accept a certificate of any trusted CA for any name here.
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    pair_up(c, s);
+    int r = tlsio_do_handshake(c);
+    BOOST_TEST(r == -1);
+    BOOST_TEST(tlsio_get_error(c, r) == TLSIO_ERROR_SSL);
+    std::string e = errors();
+    BOOST_TEST_INFO(e);
+    BOOST_TEST(e.find("no host name to check the server certificate against") != std::string::npos);
+    BOOST_TEST(e.find("SSL_set1_host") != std::string::npos);
+    BOOST_TEST(BIO_ctrl_pending(tlsio_get_rbio(s)) == 0u);  // no ClientHello went out
+}
+
+BOOST_AUTO_TEST_CASE(verify_peer_checks_the_sni_name_without_set1_host) {
+    for (const char* name : {"localhost", "wrong.example"}) {
+        BOOST_TEST_CONTEXT(name) {
+            ERR_clear_error();
+            ctx_ptr cctx(make_client_ctx());
+            ctx_ptr sctx(make_server_ctx());
+            ssl_ptr c(tlsio_new(cctx));
+            ssl_ptr s(tlsio_new(sctx));
+            BOOST_TEST(tlsio_set_tlsext_host_name(c, name) == 1);
+            pair_up(c, s);
+            const bool good = std::string(name) == "localhost";
+            BOOST_TEST(handshake(c, s).first == (good ? 1 : -1));
+            BOOST_TEST(tlsio_get_verify_result(c) ==
+                       (good ? X509_V_OK : X509_V_ERR_HOSTNAME_MISMATCH));
+            ERR_clear_error();
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(verify_none_needs_no_host_name) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx(false));
+    ctx_ptr sctx(make_server_ctx());
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    pair_up(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_CHECK(handshake(c, s) == std::make_pair(1, 1));
+    BOOST_TEST(tlsio_get_verify_result(c) == X509_V_OK);  // as libssl: no name, no name check
+}
+
+BOOST_AUTO_TEST_CASE(set1_host_ip_literal_matches_ip_addresses_only) {
+    // As SSL_set1_host: "127.0.0.1" is an IP address, never a DNS name, also
+    // when the SNI name differs from it (the facade checks it itself then).
+    leaf_options dns_only;
+    dns_only.dns_names = {"localhost", "127.0.0.1"};
+    leaf_options with_ip;
+    with_ip.ip_addresses = {"127.0.0.1"};
+    const issued spelled = test_ca().issue(dns_only);
+    const issued real = test_ca().issue(with_ip);
+    for (const issued* cert : {&spelled, &real}) {
+        const bool good = cert == &real;
+        BOOST_TEST_CONTEXT((good ? "IP SAN" : "DNS SAN spelling the IP")) {
+            for (const char* sni : {"localhost", ""}) {
+                BOOST_TEST_CONTEXT("SNI '" << sni << "'") {
+                    ERR_clear_error();
+                    ctx_ptr cctx(make_client_ctx());
+                    ctx_ptr sctx(make_server_ctx(*cert));
+                    ssl_ptr c(tlsio_new(cctx));
+                    ssl_ptr s(tlsio_new(sctx));
+                    if (*sni != '\0') {
+                        BOOST_TEST(tlsio_set_tlsext_host_name(c, sni) == 1);
+                    }
+                    BOOST_TEST(tlsio_set1_host(c, "127.0.0.1") == 1);
+                    pair_up(c, s);
+                    BOOST_TEST_INFO(errors());
+                    BOOST_TEST(handshake(c, s).first == (good ? 1 : -1));
+                    // (With an SNI name the result is the callback's refusal:
+                    // X509_V_ERR_APPLICATION_VERIFICATION.)
+                    BOOST_TEST((tlsio_get_verify_result(c) == X509_V_OK) == good);
+                    ERR_clear_error();
+                }
+            }
+        }
+    }
 }

@@ -246,6 +246,13 @@ case_cli_client_host_mismatch() {
         fail "tlsio client --insecure exited $?"
     expect_line client4.out "Verification: not checked (--insecure)"
     expect client4.out '^HTTP/1\.0 200 ok'
+
+    # No name to check the certificate against: refused before connecting.
+    rc=0
+    timeout 20 "$tlsio" client "127.0.0.1:$port" --cafile server.pem --servername '' \
+        < /dev/null > client5.out 2> client5.err || rc=$?
+    [[ $rc == 2 ]] || fail "tlsio client --servername '' exited $rc, expected 2"
+    expect client5.err '^error: no host name to check the server certificate against'
     say "ok"
 }
 

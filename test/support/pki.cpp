@@ -180,9 +180,10 @@ std::shared_ptr<X509> new_cert(const std::string& common_name, const private_key
     return cert;
 }
 
-void sign_cert(X509* cert, const private_key& signer) {
-    if (X509_sign(cert, signer.native(), cert_digest(signer)) <= 0) {
-        fail("X509_sign");
+void sign_cert(X509* cert, const private_key& signer, const std::string& digest = {}) {
+    const EVP_MD* md = digest.empty() ? cert_digest(signer) : EVP_get_digestbyname(digest.c_str());
+    if ((!digest.empty() && md == nullptr) || X509_sign(cert, signer.native(), md) <= 0) {
+        fail("X509_sign with " + (digest.empty() ? std::string("the default digest") : digest));
     }
 }
 
@@ -261,6 +262,13 @@ private_key private_key::generate(key_type k) {
     return key;
 }
 
+private_key private_key::generate_rsa(unsigned bits) {
+    private_key key;
+    key.type_ = key_type::rsa2048;
+    key.key_ = wrap(EVP_RSA_gen(bits));
+    return key;
+}
+
 std::string private_key::pem() const {
     auto bio = mem_bio();
     if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
@@ -321,7 +329,8 @@ authority authority::make_intermediate(const std::string& common_name, key_type 
 
 issued authority::issue(const leaf_options& options) const {
     issued out;
-    out.key = private_key::generate(options.key);
+    out.key = options.rsa_bits != 0 ? private_key::generate_rsa(options.rsa_bits)
+                                    : private_key::generate(options.key);
     out.leaf =
         new_cert(options.common_name, out.key, cert_.get(), options.not_before, options.not_after);
     X509* x = out.leaf.get();
@@ -356,7 +365,7 @@ issued authority::issue(const leaf_options& options) const {
     if (!san.empty()) {
         add_extension(x, cert_.get(), NID_subject_alt_name, san);
     }
-    sign_cert(x, key_);
+    sign_cert(x, key_, options.signature_digest);
 
     out.leaf_pem = to_pem(x);
     out.key_pem = out.key.pem();

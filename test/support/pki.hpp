@@ -33,6 +33,9 @@ class private_key {
 public:
     /// A new key; RSA keys come from the process-wide pool.
     static private_key generate(key_type k);
+    /// A fresh RSA key of `bits` bits (type() says rsa2048, meaning RSA), for
+    /// tests of weak keys.
+    static private_key generate_rsa(unsigned bits);
 
     key_type type() const noexcept { return type_; }
     evp_pkey_st* native() const noexcept { return key_.get(); }
@@ -66,6 +69,11 @@ struct leaf_options {
     /// extendedKeyUsage; both false means no EKU extension (any purpose).
     bool server_auth = true;
     bool client_auth = true;
+    /// Nonzero: the leaf gets a fresh RSA key of this many bits instead of `key`.
+    unsigned rsa_bits = 0;
+    /// The digest the issuer signs the leaf with ("md5", "sha1", ...); empty:
+    /// the issuer's usual one (SHA-256, SHA-384 for P-384, none for Ed25519).
+    std::string signature_digest;
 };
 
 /// Paths of files written for tests that load from disk. The directory and

@@ -252,6 +252,12 @@ int run_client(arguments& args) {
     if (options.cert.empty() != options.key.empty()) {
         throw usage_error("--cert and --key go together");
     }
+    if (!options.insecure && options.server_name.value_or(options.host).empty()) {
+        // A certificate checked against no name would pass for any server.
+        throw usage_error(
+            "no host name to check the server certificate against: give --servername NAME, or "
+            "--insecure to skip verification");
+    }
 
     tlsio::context ctx(tlsio::context::tlsv13_client);
     boost::system::error_code ec;
