@@ -629,7 +629,11 @@ const char* error_name(tlsio::error e) {
 // ":received_handshake_failure:" for an alert from the peer.
 std::string describe(const boost::system::error_code& ec, const std::string& message) {
     std::string token;
-    if (ec.category() == tlsio::error_category()) {
+    if (ec == tlsio::error::stream_truncated) {
+        // tlsio reports it in asio's ssl category, so Beast programs compare
+        // it with boost::asio::ssl::error::stream_truncated.
+        token = ":stream_truncated:";
+    } else if (ec.category() == tlsio::error_category()) {
         token = std::string(":") + error_name(static_cast<tlsio::error>(ec.value())) + ":";
     } else if (ec.category() == tlsio::alert_category()) {
         // Alerts without a name in tlsio (TLS 1.2's decompression_failure...)
