@@ -299,7 +299,9 @@ BOOST_AUTO_TEST_CASE(the_compat_ccs_leaves_once_before_the_first_protected_recor
     l.queue_compat_ccs();
     l.queue_handshake(handshake_message(1, bytes{1}));
     l.flush_handshake();  // plaintext: no CCS yet
-    record::traffic_key_material k{crypto::aead_algorithm::aes_128_gcm, bytes(16, 1), bytes(12, 2)};
+    const bytes key(16, 1);
+    const bytes iv(12, 2);
+    record::traffic_key_material k{crypto::aead_algorithm::aes_128_gcm, key, iv};
     BOOST_TEST(l.install_write(k));
     l.write(content_type::application_data, bytes{1});
     l.write(content_type::application_data, bytes{2});
@@ -476,7 +478,9 @@ BOOST_AUTO_TEST_CASE(unprotected_handshake_after_read_keys_is_unexpected_message
 BOOST_AUTO_TEST_CASE(handshake_gathered_before_a_write_key_change_leaves_under_the_old_keys) {
     layer l(false);
     l.queue_handshake(handshake_message(2, bytes(10, 1)));
-    record::traffic_key_material k{crypto::aead_algorithm::aes_128_gcm, bytes(16, 1), bytes(12, 2)};
+    const bytes key(16, 1);
+    const bytes iv(12, 2);
+    record::traffic_key_material k{crypto::aead_algorithm::aes_128_gcm, key, iv};
     BOOST_TEST(l.install_write(k));
     l.queue_handshake(handshake_message(8, bytes(10, 2)));
     l.flush_handshake();

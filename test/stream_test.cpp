@@ -1121,6 +1121,13 @@ asio::awaitable<void> fill_until_cancelled(tls_tcp& s, asio::cancellation_slot s
 
 BOOST_FIXTURE_TEST_CASE(cancel_pending_write_leaves_stream_unusable, tcp_streams) {
     handshake_both(io, cli, srv);
+    // Small socket buffers, so the write blocks in the transport within
+    // milliseconds even on a slow (sanitized or loaded) machine: with the
+    // default autotuned buffers 36 MB fit, and sealing that took longer than
+    // the timer below, so the cancellation could land between two transport
+    // writes, where it cuts no record and leaves the stream usable.
+    cli.next_layer().set_option(asio::socket_base::send_buffer_size(4096));
+    srv.next_layer().set_option(asio::socket_base::receive_buffer_size(4096));
 
     // The server never reads: the socket buffers fill and a write stays pending.
     asio::cancellation_signal signal;
