@@ -42,6 +42,7 @@
 #include <tlsio/engine.hpp>
 #include <tlsio/error.hpp>
 
+#include "context/test_hooks.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/kx.hpp"
 #include "handshake/key_schedule.hpp"
@@ -828,7 +829,7 @@ void run_server(const trace_spec& spec, framing f) {
                                 {},
                                 {ext_signature_algorithms}});
     }
-    ctx.set_extension_hook(make_hook(hooks));
+    tlsio::testing::set_extension_hook(ctx, make_hook(hooks));
 
     tlsio::engine server(ctx, tlsio::role::server);
     tlsio::status s{};
@@ -983,7 +984,7 @@ void run_client(const trace_spec& spec, framing f) {
                                 hello_extensions(record_payload(t["Record_ClientHello_2"])), added,
                                 extended});
     }
-    ctx.set_extension_hook(make_hook(hooks));
+    tlsio::testing::set_extension_hook(ctx, make_hook(hooks));
 
     // The trace's certificates name "rsa" / "ecdsa256" (CN only, no SAN) while
     // the client asks for "server" in SNI: the chain is verified (trust, dates

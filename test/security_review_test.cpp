@@ -12,6 +12,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "context/test_hooks.hpp"
 #include "support/loopback.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
@@ -463,7 +464,7 @@ BOOST_AUTO_TEST_CASE(server_handles_a_64k_client_hello) {
     for (bool duplicate : {false, true}) {
         BOOST_TEST_CONTEXT("duplicate " << duplicate) {
             context c = cctx;
-            c.set_extension_hook(padded(duplicate));
+            tlsio::testing::set_extension_hook(c, padded(duplicate));
             engine client(c, role::client, engine_options{.server_name = "localhost"});
             engine server(sctx, role::server);
             BOOST_TEST(client.handshake() == status::want_read);

@@ -4,6 +4,7 @@
 #ifndef TLSIO_CONTEXT_HPP
 #define TLSIO_CONTEXT_HPP
 
+#include <tlsio/export.h>
 #include <tlsio/error.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -68,10 +69,10 @@ enum class signature_scheme : std::uint16_t {
 enum class protocol_version : std::uint16_t { tls12 = 0x0303, tls13 = 0x0304 };
 
 /// IANA names, e.g. "TLS_AES_128_GCM_SHA256", "x25519", "ecdsa_secp256r1_sha256".
-const char* name(cipher_suite s) noexcept;
-const char* name(named_group g) noexcept;
-const char* name(signature_scheme s) noexcept;
-const char* name(protocol_version v) noexcept;
+TLSIO_API const char* name(cipher_suite s) noexcept;
+TLSIO_API const char* name(named_group g) noexcept;
+TLSIO_API const char* name(signature_scheme s) noexcept;
+TLSIO_API const char* name(protocol_version v) noexcept;
 
 /// Verification modes, with the values and meaning of asio::ssl's.
 using verify_mode = int;
@@ -120,6 +121,10 @@ using keylog_callback = std::function<void(std::string_view line)>;
 
 class context;
 
+namespace testing {
+struct context_access;
+}
+
 /// A verify callback that checks the leaf certificate against a host name,
 /// like asio::ssl::host_name_verification (RFC 6125 rules: DNS names with
 /// whole-label wildcards, or an IP literal against the IP addresses).
@@ -129,7 +134,7 @@ class context;
 /// @code
 /// stream.set_verify_callback(tlsio::host_name_verification("example.com"));
 /// @endcode
-class host_name_verification {
+class TLSIO_API host_name_verification {
 public:
     using result_type = bool;
     explicit host_name_verification(std::string host) : host_(std::move(host)) {}
@@ -152,18 +157,6 @@ public:
 /// asked for (SNI). Return nullptr to keep the current context.
 using server_name_callback =
     std::function<std::shared_ptr<const context>(std::string_view server_name)>;
-
-/// One TLS extension as the test hook sees it.
-struct raw_extension {
-    std::uint16_t type;
-    std::vector<std::uint8_t> data;
-};
-
-/// Test-only: may edit the extensions of an outgoing handshake message of
-/// type `message_type` (1 = ClientHello, 8 = EncryptedExtensions, ...) before
-/// it is encoded. Production code has no reason to set it.
-using extension_hook =
-    std::function<void(std::uint8_t message_type, std::vector<raw_extension>& extensions)>;
 
 /// The names of asio::ssl::context_base, with its values, so that code written
 /// for asio (`ssl::context::tls_client`, `ssl::context::default_workarounds`,
@@ -263,10 +256,10 @@ using password_callback =
 /// thread uses it or a stream made from it (adding a CA while another thread
 /// handshakes with the same trust store is a data race; asio's store is
 /// locked, tlsio's is not); creating connections from it concurrently is safe.
-class context : public context_base {
+class TLSIO_API context : public context_base {
 public:
     /// Implementation details shared with the engine.
-    struct impl;
+    struct TLSIO_LOCAL impl;
 
     /// A context whose role is chosen per connection (asio: tls).
     context();
@@ -452,7 +445,6 @@ public:
     void set_random_source(random_source source);
     void set_clock(clock_source clock);
     void set_keylog_callback(keylog_callback callback);
-    void set_extension_hook(extension_hook hook);
     /// Sends a KeyUpdate after `records` records under one key. The default,
     /// 2^24, stays below the AES-GCM limit of RFC 8446 section 5.5; larger
     /// values are clamped to it.
@@ -478,6 +470,8 @@ public:
     const std::shared_ptr<const impl>& state() const noexcept;
 
 private:
+    friend struct testing::context_access;  // src/context/test_hooks.hpp
+
     impl& writable();
     /// writable(), with a trust store this context may change.
     impl& writable_trust();

@@ -4,6 +4,7 @@
 #ifndef TLSIO_ENGINE_HPP
 #define TLSIO_ENGINE_HPP
 
+#include <tlsio/export.h>
 #include <tlsio/context.hpp>
 #include <tlsio/engine_options.hpp>
 #include <tlsio/error.hpp>
@@ -47,7 +48,7 @@ enum class status {
 ///
 /// A whole handshake flight is produced as one output() so it leaves in one write.
 /// The engine is not thread-safe: use one engine from one thread (or strand).
-class engine {
+class TLSIO_API engine {
 public:
     engine(const context& ctx, role r, engine_options options = {});
     engine(engine&&) noexcept;
@@ -138,7 +139,7 @@ public:
     /// X509_V_* result of verifying the peer (0 = ok), as SSL_get_verify_result.
     long verify_result() const noexcept;
 
-    struct impl;
+    struct TLSIO_LOCAL impl;
 
 private:
     std::unique_ptr<impl> impl_;

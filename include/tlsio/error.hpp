@@ -10,6 +10,8 @@
 #ifndef TLSIO_ERROR_HPP
 #define TLSIO_ERROR_HPP
 
+#include <tlsio/export.h>
+
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
@@ -121,13 +123,13 @@ enum class condition {
 };
 
 /// The category of `tlsio::error` codes.
-const boost::system::error_category& error_category() noexcept;
+TLSIO_API const boost::system::error_category& error_category() noexcept;
 
 /// The category of alerts received from the peer.
-const boost::system::error_category& alert_category() noexcept;
+TLSIO_API const boost::system::error_category& alert_category() noexcept;
 
 /// The category of `tlsio::condition`.
-const boost::system::error_category& condition_category() noexcept;
+TLSIO_API const boost::system::error_category& condition_category() noexcept;
 
 /// Makes an error_code from a tlsio::error.
 ///
@@ -136,7 +138,7 @@ const boost::system::error_category& condition_category() noexcept;
 /// compare with that code, see a truncation as one; comparing with
 /// `tlsio::error::stream_truncated` works too. Every other value is in
 /// `error_category()`.
-boost::system::error_code make_error_code(error e) noexcept;
+TLSIO_API boost::system::error_code make_error_code(error e) noexcept;
 
 inline boost::system::error_code make_error_code(alert a) noexcept {
     return {static_cast<int>(a), alert_category()};
@@ -149,10 +151,10 @@ inline boost::system::error_condition make_error_condition(condition c) noexcept
 /// The alert this side sends when it fails with `e`.
 ///
 /// Returns `alert::internal_error` for errors that have no better alert.
-alert to_alert(error e) noexcept;
+TLSIO_API alert to_alert(error e) noexcept;
 
 /// The name of an alert as RFC 8446 spells it ("handshake_failure").
-const char* alert_name(alert a) noexcept;
+TLSIO_API const char* alert_name(alert a) noexcept;
 
 }  // namespace tlsio
 

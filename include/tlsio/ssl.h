@@ -29,6 +29,8 @@
 #ifndef TLSIO_SSL_H
 #define TLSIO_SSL_H
 
+#include <tlsio/export.h>
+
 #include <openssl/types.h>
 
 #include <stddef.h>
@@ -36,6 +38,13 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* Everything declared here is the facade's exported API (see tlsio/export.h);
+ * the push covers the whole list, so a function added to it cannot be left
+ * out by mistake. */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
 #endif
 
 typedef struct ssl_ctx_st TLSIO_CTX;
@@ -290,6 +299,10 @@ STACK_OF(X509) * tlsio_get1_peer_cert_chain(const TLSIO* ssl);
 const char* tlsio_error_name(int error);
 /* The libcrypto error library number tlsio's errors are queued under. */
 int tlsio_err_library(void);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 #include "context/context_impl.hpp"
+#include "context/test_hooks.hpp"
 
 #include "crypto/hash.hpp"
 
@@ -567,8 +568,12 @@ void context::set_clock(clock_source clock) {
 void context::set_keylog_callback(keylog_callback callback) {
     writable().keylog = std::move(callback);
 }
-void context::set_extension_hook(extension_hook hook) {
-    writable().extension_edit = std::move(hook);
+struct testing::context_access {
+    static context::impl& writable(context& ctx) { return ctx.writable(); }
+};
+
+void testing::set_extension_hook(context& ctx, extension_hook hook) {
+    context_access::writable(ctx).extension_edit = std::move(hook);
 }
 void context::set_key_update_interval(std::uint64_t records) {
     writable().key_update_interval =

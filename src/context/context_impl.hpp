@@ -5,6 +5,7 @@
 #include "crypto/kx.hpp"
 #include "crypto/sig.hpp"
 #include "crypto/x509.hpp"
+#include "wire/messages.hpp"
 
 #include <tlsio/context.hpp>
 

@@ -13,10 +13,27 @@
 #include <tlsio/error.hpp>
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace tlsio {
+
+/// One TLS extension as an encoder (and the tests' extension hook) sees it.
+struct raw_extension {
+    std::uint16_t type;
+    std::vector<std::uint8_t> data;
+};
+
+/// Tests only (src/context/test_hooks.hpp): may edit the extensions of an
+/// outgoing handshake message of type `message_type` (1 = ClientHello,
+/// 8 = EncryptedExtensions, ...) before it is encoded.
+using extension_hook =
+    std::function<void(std::uint8_t message_type, std::vector<raw_extension>& extensions)>;
+
+}  // namespace tlsio
 
 namespace tlsio::wire {
 
