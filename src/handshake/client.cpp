@@ -74,7 +74,10 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         error_message_ = "invalid ALPN protocol name or server name";
         return error::invalid_argument;
     }
-    if (!hello_retry_) {
+    // Only the second ClientHello is hashed as it goes: the first waits for
+    // the suite's hash.
+    const bool retry = transcript != nullptr;
+    if (!retry) {
         // The second ClientHello keeps the random and session id of the first;
         // only the key share (chosen by the HelloRetryRequest) changes.
         ctx_->fill_random(hello.random);
@@ -144,7 +147,7 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         message_out->clear();
         wire::append_handshake(*message_out, wire::handshake_type::client_hello, body);
     }
-    if (hello_retry_ && !hello.session_id.empty()) {
+    if (retry && !hello.session_id.empty()) {
         // Middlebox compatibility: the CCS goes right before the second
         // ClientHello (RFC 8446 D.4 allows this or before the encrypted
         // flight; BoringSSL and OpenSSL do this, and peers check for it).

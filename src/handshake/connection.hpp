@@ -215,7 +215,7 @@ public:
     std::string error_message_;
     bool received_close_notify_ = false;
     bool sent_close_notify_ = false;
-    bool hello_retry_ = false;
+    bool hello_retry_ = false;  ///< a HelloRetryRequest was sent or received
     std::uint16_t suite_id_ = 0;
     std::uint16_t group_ = 0;
     std::uint16_t peer_scheme_ = 0;
