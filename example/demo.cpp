@@ -138,6 +138,8 @@ const char* status_name(tlsio::status s) {
             return "closed";
         case tlsio::status::error:
             return "error";
+        case tlsio::status::want_application:
+            return "want_application";
     }
     return "?";
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -157,6 +158,38 @@ public:
 /// asked for (SNI). Return nullptr to keep the current context.
 using server_name_callback =
     std::function<std::shared_ptr<const context>(std::string_view server_name)>;
+
+/// Server side: what the client offered in its ClientHello, as the
+/// ClientHello callback sees it (context::set_client_hello_callback). Every
+/// list is in the client's order and keeps values tlsio does not know (GREASE).
+/// The object stays valid while the handshake waits for the answer.
+struct client_hello_info {
+    /// The SNI host name; empty when the client sent none.
+    std::string server_name;
+    /// The ALPN protocols offered; empty when the client sent no ALPN.
+    std::vector<std::string> alpn_protocols;
+    /// supported_versions.
+    std::vector<protocol_version> versions;
+    /// supported_groups.
+    std::vector<named_group> groups;
+    /// signature_algorithms.
+    std::vector<signature_scheme> signature_schemes;
+    /// cipher_suites.
+    std::vector<cipher_suite> cipher_suites;
+};
+
+struct client_hello_answer;
+
+/// Server side: called once per connection, after the ClientHello is parsed
+/// and before anything is sent (after the server name callback, if any).
+///
+/// Return an answer to go on at once. Return `std::nullopt` to answer later:
+/// the engine's calls then return status::want_application until
+/// engine::answer_client_hello() is called (tlsio::stream does this for you:
+/// see stream::answer_client_hello). The callback runs in the thread that
+/// drives the handshake and must not call into the same engine or stream.
+using client_hello_callback =
+    std::function<std::optional<client_hello_answer>(const client_hello_info& hello)>;
 
 /// The names of asio::ssl::context_base, with its values, so that code written
 /// for asio (`ssl::context::tls_client`, `ssl::context::default_workarounds`,
@@ -439,6 +472,19 @@ public:
     void set_alpn_protocols(std::vector<std::string> protocols);
     /// Server: choose a context (certificates) per SNI name.
     void set_server_name_callback(server_name_callback callback);
+    /// Server: see every ClientHello before anything is sent, and choose the
+    /// ALPN protocol, the credential or another context, or refuse; at once
+    /// or later (see client_hello_callback). An engine_options or stream
+    /// callback replaces this one for its connection.
+    ///
+    /// @code
+    /// ctx.set_client_hello_callback([&](const tlsio::client_hello_info& hello) {
+    ///     tlsio::client_hello_answer answer;
+    ///     if (hello.server_name == "other.example") answer.use_context = other_ctx;
+    ///     return std::optional(answer);
+    /// });
+    /// @endcode
+    void set_client_hello_callback(client_hello_callback callback);
 
     // ---- Hooks -----------------------------------------------------------
 
@@ -482,6 +528,33 @@ private:
     /// False for a copy that has not changed its trust yet: its trust store is
     /// the original's, which it must not change (see the class comment).
     bool owns_trust_ = true;
+};
+
+/// Server side: the application's answer to a ClientHello (see
+/// client_hello_callback). A
+/// default-constructed answer changes nothing: the handshake goes on as it
+/// would without a callback.
+struct client_hello_answer {
+    /// Serve the connection from this context instead: its credentials,
+    /// algorithms, ALPN list and verify settings (as SSL_set_SSL_CTX in a
+    /// libssl servername callback, or rustls' Acceptor handing over a config).
+    std::optional<context> use_context{};
+    /// Serve with this credential of the (new) context, by the order in which
+    /// they were added (each use_certificate_chain + use_private_key pair
+    /// counts one), instead of the one the client's signature algorithms
+    /// suit best. An index past the end fails the handshake with
+    /// error::invalid_argument.
+    std::optional<std::size_t> credential{};
+    /// The application protocol to select: one of client_hello_info's
+    /// alpn_protocols, or an empty string to select none. Unset: the
+    /// context's ALPN list decides. A protocol the client did not offer fails
+    /// the handshake with error::invalid_argument.
+    std::optional<std::string> alpn_protocol{};
+    /// Refuse the connection: the server sends this alert and its handshake
+    /// fails with error::client_hello_refused. (close_notify and
+    /// user_canceled, which would not end the handshake, are sent as
+    /// handshake_failure.)
+    std::optional<alert> refuse{};
 };
 
 }  // namespace tlsio

@@ -30,6 +30,10 @@ enum class status {
     want_write,  ///< Send output(), consume_output(), then call again.
     closed,      ///< The peer sent close_notify: no more data will arrive.
     error,       ///< Failed; error() says why. Output may hold an alert to send.
+    /// Server: the ClientHello callback answers later (it returned
+    /// std::nullopt). client_hello() says what the client offered; call
+    /// answer_client_hello(), then the same call again. Nothing was sent yet.
+    want_application,
 };
 
 /// A TLS 1.3 connection without I/O: bytes in, bytes out.
@@ -45,6 +49,10 @@ enum class status {
 ///     e.commit_eof(); } else if (s != status::want_write) break;
 /// }
 /// @endcode
+///
+/// A server whose ClientHello callback answers later also sees
+/// `want_application`: the engine waits for answer_client_hello() and reads
+/// nothing meanwhile.
 ///
 /// A whole handshake flight is produced as one output() so it leaves in one write.
 /// The engine is not thread-safe: use one engine from one thread (or strand).
@@ -77,6 +85,15 @@ public:
     /// Sends close_notify (once) and returns `done`; the write side is then closed.
     /// Reading may continue until the peer's close_notify (half-close).
     status shutdown();
+
+    /// Server: what the client offered, while the engine waits for the
+    /// application's answer (status::want_application); nullptr otherwise.
+    const client_hello_info* client_hello() const noexcept;
+
+    /// Server: the answer to the ClientHello the engine waits for. The next
+    /// handshake(), read() or write() goes on with it. Returns false (and
+    /// changes nothing) when the engine is not waiting for one.
+    bool answer_client_hello(client_hello_answer answer);
 
     /// Queues a KeyUpdate; with `request_peer`, asks the peer to update too.
     /// Only after the handshake; the message is in output() afterwards.

@@ -31,6 +31,9 @@ struct engine_options {
     std::optional<tlsio::verify_mode> peer_verify_mode{};
     /// Overrides the context's verify callback for this connection when set.
     verify_callback peer_verify_callback{};
+    /// Server: replaces the context's ClientHello callback for this
+    /// connection when set (see context::set_client_hello_callback).
+    client_hello_callback client_hello{};
 };
 
 }  // namespace tlsio

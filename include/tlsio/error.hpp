@@ -80,6 +80,12 @@ enum class error {
     /// A key or signature hash in the peer's chain (or its CertificateVerify
     /// key) is weaker than the context's security level allows.
     certificate_too_weak,
+    /// The server's ClientHello callback refused the connection
+    /// (client_hello_answer::refuse); the peer was sent the chosen alert.
+    client_hello_refused,
+    /// A blocking handshake stopped because the server's ClientHello callback
+    /// answers later: call answer_client_hello, then the handshake again.
+    client_hello_pending,
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.
@@ -116,6 +122,26 @@ enum class alert : std::uint8_t {
 };
 
 /// Groups of errors, for comparisons like `ec == tlsio::condition::verify_failed`.
+///
+/// Which condition each code belongs to (what `default_error_condition()`
+/// returns, and so what `ec == condition` tests):
+///
+/// | condition        | codes |
+/// |------------------|-------|
+/// | `protocol_error` | `error::unexpected_message` through `error::insufficient_security` (the
+/// first block above), `error::too_many_empty_records`, `error::too_many_warning_alerts`,
+/// `error::too_many_key_updates` | | `verify_failed`  | `error::certificate_verify_failed`,
+/// `certificate_expired`, `certificate_not_yet_valid`, `certificate_unknown_ca`,
+/// `certificate_host_mismatch`, `certificate_bad_key_usage`, `certificate_rejected_by_callback`,
+/// `certificate_too_weak` | | `peer_alert`     | every `tlsio::alert` the peer sent, except
+/// `alert::close_notify` | | none             | `error::certificate_required`, `bad_certificate`,
+/// `unsupported_certificate` (the peer's certificate is missing or unusable, not unverified), the
+/// connection-state and configuration codes (`stream_truncated` ... `key_load_failed`,
+/// `key_password_required` ... `unsupported_option`, `host_name_required`), `client_hello_refused`
+/// and `client_hello_pending` (this side's own decisions) |
+///
+/// engine::error_message() (and the C facade's error queue) says which check
+/// failed; the code's own message() only names the kind of failure.
 enum class condition {
     protocol_error = 1,  ///< The peer broke the protocol (decode errors, bad messages).
     verify_failed,       ///< Any certificate verification failure.

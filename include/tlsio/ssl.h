@@ -72,6 +72,12 @@ typedef struct tlsio_method_st TLSIO_METHOD;
 #define TLSIO_TLSEXT_ERR_ALERT_WARNING 1
 #define TLSIO_TLSEXT_ERR_ALERT_FATAL 2
 #define TLSIO_TLSEXT_ERR_NOACK 3
+/* Alerts a servername callback may set in *al (RFC 8446 codes). */
+#define TLSIO_AD_HANDSHAKE_FAILURE 40
+#define TLSIO_AD_ACCESS_DENIED 49
+#define TLSIO_AD_INTERNAL_ERROR 80
+#define TLSIO_AD_UNRECOGNIZED_NAME 112
+#define TLSIO_AD_NO_APPLICATION_PROTOCOL 120
 
 /* SSL_OP_* bits with OpenSSL 3's values. Those that concern TLS 1.2 and
  * older, renegotiation, compression or workarounds are accepted and have no
@@ -165,6 +171,15 @@ int tlsio_CTX_set_alpn_protos(TLSIO_CTX* ctx, const unsigned char* protos, unsig
 typedef int (*tlsio_alpn_select_cb)(TLSIO* ssl, const unsigned char** out, unsigned char* outlen,
                                     const unsigned char* in, unsigned int inlen, void* arg);
 void tlsio_CTX_set_alpn_select_cb(TLSIO_CTX* ctx, tlsio_alpn_select_cb callback, void* arg);
+/* Server: called with the ClientHello's SNI name (tlsio_get_servername)
+ * before the ALPN select callback and before anything is sent. It may switch
+ * the connection's context with tlsio_set_SSL_CTX (its certificates, ALPN
+ * select callback and algorithms then serve the connection). Return
+ * TLSIO_TLSEXT_ERR_OK or _NOACK to go on, _ALERT_FATAL to fail with the
+ * alert in *al (unrecognized_name unless changed). 1 on success. */
+typedef int (*tlsio_servername_cb)(TLSIO* ssl, int* al, void* arg);
+long tlsio_CTX_set_tlsext_servername_callback(TLSIO_CTX* ctx, tlsio_servername_cb callback);
+long tlsio_CTX_set_tlsext_servername_arg(TLSIO_CTX* ctx, void* arg);
 /* SSL_select_next_proto: the helper select callbacks use. */
 int tlsio_select_next_proto(unsigned char** out, unsigned char* outlen, const unsigned char* server,
                             unsigned int server_len, const unsigned char* client,
@@ -181,6 +196,10 @@ TLSIO* tlsio_new(TLSIO_CTX* ctx);
  * context. Nothing is sent: call tlsio_shutdown first for a clean close. */
 void tlsio_free(TLSIO* ssl);
 TLSIO_CTX* tlsio_get_SSL_CTX(const TLSIO* ssl);
+/* Switches the connection to `ctx` (taking a reference, dropping the old
+ * one); from a servername callback, the handshake goes on with its
+ * certificates. NULL keeps the current context. Returns the context in force. */
+TLSIO_CTX* tlsio_set_SSL_CTX(TLSIO* ssl, TLSIO_CTX* ctx);
 
 /* Transport. set_fd uses one descriptor for both directions. 1 / 0. */
 int tlsio_set_fd(TLSIO* ssl, int fd);

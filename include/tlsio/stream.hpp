@@ -141,6 +141,48 @@ public:
     /// Overrides the context's ALPN list for this stream.
     void set_alpn_protocols(std::vector<std::string> protocols);
 
+    // ---- Server: the ClientHello callback ---------------------------------------
+
+    /// Sets the ClientHello callback for this stream, replacing the context's
+    /// (context::set_client_hello_callback). Server only; before the handshake.
+    ///
+    /// The callback runs inside the handshake, once the ClientHello is in and
+    /// before anything is sent. It may answer at once (return the answer), or
+    /// later (return `std::nullopt`, then call answer_client_hello): an
+    /// asynchronous handshake then waits, with nothing in flight on the next
+    /// layer, until the answer comes, and completes as usual. This is how a
+    /// server looks a certificate up asynchronously (BoringSSL's
+    /// select_certificate_cb returning retry, rustls' Acceptor).
+    ///
+    /// @code
+    /// s.set_client_hello_callback([&](const tlsio::client_hello_info& hello) {
+    ///     asio::co_spawn(s.get_executor(), [&s, name = hello.server_name]()
+    ///             -> asio::awaitable<void> {
+    ///         tlsio::client_hello_answer answer;
+    ///         answer.use_context = co_await lookup_context(name);
+    ///         s.answer_client_hello(std::move(answer));
+    ///     }, asio::detached);
+    ///     return std::optional<tlsio::client_hello_answer>();  // answered later
+    /// });
+    /// co_await s.async_handshake(tlsio::stream_base::server, asio::use_awaitable);
+    /// @endcode
+    ///
+    /// A blocking handshake() cannot wait for a later answer: it fails with
+    /// error::client_hello_pending; call answer_client_hello, then handshake()
+    /// again, and it goes on where it stopped.
+    void set_client_hello_callback(client_hello_callback callback);
+
+    /// What the client offered, while the handshake waits for the answer to
+    /// the ClientHello callback; nullptr otherwise.
+    const client_hello_info* client_hello() const noexcept;
+
+    /// Answers the ClientHello the handshake waits for, and wakes a waiting
+    /// async_handshake. Call it from the stream's executor (strand), not from
+    /// inside the callback. Returns false, changing nothing, when no answer is
+    /// awaited. Cancelling the waiting async_handshake (terminal) fails it
+    /// with `asio::error::operation_aborted` and leaves the stream unusable.
+    bool answer_client_hello(client_hello_answer answer);
+
     // ---- Handshake -----------------------------------------------------------
 
     /// Performs the handshake; blocks until done.

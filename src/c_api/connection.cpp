@@ -120,153 +120,6 @@ int fail_engine(ssl_st* s, const char* func) {
     return -1;
 }
 
-// ---- Server: the ALPN select callback needs the ClientHello ---------------------
-
-// 1: a whole ClientHello was read (has_alpn and list set); 0: more bytes are
-// needed; -1: not something to look into (the engine will judge it).
-int peek_client_hello(const std::vector<std::uint8_t>& in, bool& has_alpn,
-                      std::vector<std::uint8_t>& list) {
-    std::vector<std::uint8_t> hs;
-    std::size_t pos = 0;
-    for (;;) {
-        if (hs.size() >= 4) {
-            if (hs[0] != 1) {
-                return -1;
-            }
-            std::size_t length = (std::size_t{hs[1]} << 16) | (std::size_t{hs[2]} << 8) | hs[3];
-            if (length > 65536) {
-                return -1;
-            }
-            if (hs.size() >= 4 + length) {
-                hs.resize(4 + length);
-                break;
-            }
-        }
-        if (in.size() - pos < 5) {
-            return 0;
-        }
-        std::size_t length = (std::size_t{in[pos + 3]} << 8) | in[pos + 4];
-        if (in[pos] != 22 || length == 0 || length > 16384) {
-            return -1;
-        }
-        if (in.size() - pos - 5 < length) {
-            return 0;
-        }
-        hs.insert(hs.end(), in.begin() + static_cast<std::ptrdiff_t>(pos + 5),
-                  in.begin() + static_cast<std::ptrdiff_t>(pos + 5 + length));
-        pos += 5 + length;
-    }
-    // ClientHello body: version, random, session id, suites, compression, extensions.
-    std::size_t p = 4;
-    std::size_t end = hs.size();
-    auto skip = [&](std::size_t n) {
-        if (end - p < n) {
-            return false;
-        }
-        p += n;
-        return true;
-    };
-    auto vec = [&](std::size_t width, std::size_t& length) {
-        if (end - p < width) {
-            return false;
-        }
-        length = 0;
-        for (std::size_t i = 0; i < width; ++i) {
-            length = (length << 8) | hs[p + i];
-        }
-        p += width;
-        return end - p >= length;
-    };
-    std::size_t n = 0;
-    if (!skip(2 + 32) || !vec(1, n) || !skip(n) || !vec(2, n) || !skip(n) || !vec(1, n) ||
-        !skip(n)) {
-        return -1;
-    }
-    has_alpn = false;
-    if (p == end) {
-        return 1;
-    }
-    if (!vec(2, n)) {
-        return -1;
-    }
-    end = p + n;
-    while (p < end) {
-        if (end - p < 4) {
-            return -1;
-        }
-        unsigned type = (unsigned{hs[p]} << 8) | hs[p + 1];
-        p += 2;
-        if (!vec(2, n)) {
-            return -1;
-        }
-        if (type == 16) {
-            std::size_t list_start = p;
-            std::size_t list_end = p + n;
-            std::size_t inner = 0;
-            std::size_t saved_end = end;
-            end = list_end;
-            if (!vec(2, inner) || p + inner != list_end) {
-                return -1;
-            }
-            end = saved_end;
-            (void)list_start;
-            list.assign(hs.begin() + static_cast<std::ptrdiff_t>(p),
-                        hs.begin() + static_cast<std::ptrdiff_t>(list_end));
-            has_alpn = true;
-            return 1;
-        }
-        p += n;
-    }
-    return 1;
-}
-
-// Reads the ClientHello into s->hello and runs the select callback.
-// 1: go on (eof set if the transport ended); -1: blocked or failed.
-int read_client_hello(ssl_st* s, const char* func, bool& eof) {
-    bool has_alpn = false;
-    std::vector<std::uint8_t> list;
-    int found = 0;
-    while ((found = peek_client_hello(s->hello, has_alpn, list)) == 0) {
-        std::uint8_t buffer[4096];
-        errno = 0;
-        int n = BIO_read(s->rbio, buffer, sizeof buffer);
-        int err = errno;
-        if (n > 0) {
-            s->hello.insert(s->hello.end(), buffer, buffer + n);
-            continue;
-        }
-        if (BIO_should_retry(s->rbio)) {
-            s->wants = want::read;
-            return -1;
-        }
-        if (n == 0 || BIO_eof(s->rbio)) {
-            eof = true;
-            return 1;
-        }
-        transport_error(s, err, func, "reading from the transport");
-        return -1;
-    }
-    if (found < 0 || !has_alpn) {
-        return 1;
-    }
-    const unsigned char* out = nullptr;
-    unsigned char outlen = 0;
-    int r = s->ctx->alpn_select(s, &out, &outlen, list.data(), static_cast<unsigned>(list.size()),
-                                s->ctx->alpn_select_arg);
-    if (r == TLSIO_TLSEXT_ERR_OK && out != nullptr && outlen > 0) {
-        s->alpn_selected.assign(reinterpret_cast<const char*>(out), outlen);
-    } else if (r == TLSIO_TLSEXT_ERR_ALERT_FATAL) {
-        // Fail as the engine would: a no_application_protocol alert in clear.
-        static const std::uint8_t alert_record[] = {21, 3, 3, 0, 2, 2, 120};
-        (void)BIO_write(s->wbio, alert_record, sizeof alert_record);
-        s->failed = true;
-        push(make_error_code(tlsio::error::no_application_protocol), func,
-             "the ALPN select callback refused the client's protocols");
-        return -1;
-    }
-    return 1;
-}
-
 // ---- The engine, made on first use ------------------------------------------------
 
 // What SSL_set1_host takes for an IP address (X509_VERIFY_PARAM_set1_ip_asc).
@@ -318,6 +171,66 @@ tlsio::verify_callback make_verify_callback(verify_settings v) {
     };
 }
 
+// The engine's context for `ctx`: its settings, with the C facade's key-log
+// callback and middlebox option.
+tlsio::context engine_context(ssl_st* s, TLSIO_CTX* ctx) {
+    tlsio::context context = ctx->context;
+    if (ctx->keylog != nullptr) {
+        tlsio_keylog_cb cb = ctx->keylog;
+        context.set_keylog_callback([s, cb](std::string_view line) {
+            std::string text(line);
+            cb(s, text.c_str());
+        });
+    }
+    if (((s->options | ctx->options) & TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT) == 0) {
+        context.set_middlebox_compatibility(false);
+    }
+    return context;
+}
+
+// Server: libssl's servername and ALPN select callbacks, in libssl's order,
+// as the engine's ClientHello callback. The servername callback may switch
+// the connection's TLSIO_CTX (tlsio_set_SSL_CTX); the ALPN callback of the
+// context in force then runs.
+std::optional<tlsio::client_hello_answer> answer_client_hello(
+    ssl_st* s, const tlsio::client_hello_info& hello) {
+    tlsio::client_hello_answer answer;
+    TLSIO_CTX* original = s->ctx;
+    if (original->servername != nullptr) {
+        int alert = static_cast<int>(tlsio::alert::unrecognized_name);
+        int r = original->servername(s, &alert, original->servername_arg);
+        if (r == TLSIO_TLSEXT_ERR_ALERT_FATAL) {
+            answer.refuse = static_cast<tlsio::alert>(alert);
+            return answer;
+        }
+        // OK, NOACK and ALERT_WARNING go on (TLS 1.3 has no warning alerts
+        // to send here).
+    }
+    if (s->ctx != original) {
+        answer.use_context = engine_context(s, s->ctx);
+    }
+    TLSIO_CTX* ctx = s->ctx;
+    if (ctx->alpn_select != nullptr && !hello.alpn_protocols.empty()) {
+        std::vector<unsigned char> list;  // the client's list in wire format
+        for (const std::string& p : hello.alpn_protocols) {
+            list.push_back(static_cast<unsigned char>(p.size()));
+            list.insert(list.end(), p.begin(), p.end());
+        }
+        const unsigned char* out = nullptr;
+        unsigned char outlen = 0;
+        int r = ctx->alpn_select(s, &out, &outlen, list.data(), static_cast<unsigned>(list.size()),
+                                 ctx->alpn_select_arg);
+        if (r == TLSIO_TLSEXT_ERR_OK && out != nullptr && outlen > 0) {
+            answer.alpn_protocol = std::string(reinterpret_cast<const char*>(out), outlen);
+        } else if (r == TLSIO_TLSEXT_ERR_ALERT_FATAL) {
+            answer.refuse = tlsio::alert::no_application_protocol;
+        } else {
+            answer.alpn_protocol = std::string();  // NOACK: no ALPN
+        }
+    }
+    return answer;
+}
+
 int make_engine(ssl_st* s, const char* func) {
     if (s->engine) {
         return 1;
@@ -341,24 +254,7 @@ int make_engine(ssl_st* s, const char* func) {
         push(reason::wrong_state, func, "the context's method is for the other role");
         return -1;
     }
-    bool eof = false;
-    if (s->role == role_server && ctx->alpn_select != nullptr) {
-        if (read_client_hello(s, func, eof) <= 0) {
-            return -1;
-        }
-    }
-
-    tlsio::context context = ctx->context;
-    if (ctx->keylog != nullptr) {
-        tlsio_keylog_cb cb = ctx->keylog;
-        context.set_keylog_callback([s, cb](std::string_view line) {
-            std::string text(line);
-            cb(s, text.c_str());
-        });
-    }
-    if ((options & TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT) == 0) {
-        context.set_middlebox_compatibility(false);
-    }
+    tlsio::context context = engine_context(s, ctx);
 
     tlsio::engine_options o;
     verify_settings v;
@@ -402,10 +298,10 @@ int make_engine(ssl_st* s, const char* func) {
         if (v.callback != nullptr) {
             o.peer_verify_callback = make_verify_callback(v);
         }
-        if (!s->alpn_selected.empty()) {
-            // On the context copy: the server side of the engine reads the
-            // context's list only (engine_options::alpn_protocols is not used).
-            context.set_alpn_protocols({s->alpn_selected});
+        if (ctx->servername != nullptr || ctx->alpn_select != nullptr) {
+            o.client_hello = [s](const tlsio::client_hello_info& hello) {
+                return answer_client_hello(s, hello);
+            };
         }
     }
     try {
@@ -415,13 +311,6 @@ int make_engine(ssl_st* s, const char* func) {
     } catch (const std::exception& e) {
         push(make_error_code(tlsio::error::internal_error), func, e.what());
         return -1;
-    }
-    if (!s->hello.empty()) {
-        s->engine->feed(s->hello);
-        std::vector<std::uint8_t>().swap(s->hello);
-    }
-    if (eof) {
-        s->engine->commit_eof();
     }
     return 1;
 }
@@ -472,6 +361,7 @@ int handshake_loop(ssl_st* s, const char* func) {
                 continue;
             case status::closed:
             case status::error:
+            case status::want_application:  // never: the C callbacks answer at once
                 break;
         }
         return fail_engine(s, func);
@@ -547,6 +437,7 @@ int do_read(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const char*
                 s->received_close = true;
                 return 0;
             case status::error:
+            case status::want_application:  // never: the C callbacks answer at once
                 break;
         }
         return fail_engine(s, func);
@@ -693,6 +584,21 @@ void tlsio_free(TLSIO* s) {
 
 TLSIO_CTX* tlsio_get_SSL_CTX(const TLSIO* s) {
     return s == nullptr ? nullptr : s->ctx;
+}
+
+TLSIO_CTX* tlsio_set_SSL_CTX(TLSIO* s, TLSIO_CTX* ctx) {
+    if (s == nullptr) {
+        push(reason::null_argument, "tlsio_set_SSL_CTX", "the connection is NULL");
+        return nullptr;
+    }
+    if (ctx == nullptr || ctx == s->ctx) {
+        return s->ctx;  // as SSL_set_SSL_CTX: NULL keeps the context
+    }
+    tlsio_CTX_up_ref(ctx);
+    TLSIO_CTX* old = s->ctx;
+    s->ctx = ctx;
+    tlsio_CTX_free(old);
+    return ctx;
 }
 
 int tlsio_set_fd(TLSIO* s, int fd) {

@@ -624,6 +624,22 @@ void tlsio_CTX_set_alpn_select_cb(TLSIO_CTX* ctx, tlsio_alpn_select_cb callback,
     }
 }
 
+long tlsio_CTX_set_tlsext_servername_callback(TLSIO_CTX* ctx, tlsio_servername_cb callback) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->servername = callback;
+    return 1;
+}
+
+long tlsio_CTX_set_tlsext_servername_arg(TLSIO_CTX* ctx, void* arg) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->servername_arg = arg;
+    return 1;
+}
+
 int tlsio_select_next_proto(unsigned char** out, unsigned char* outlen, const unsigned char* server,
                             unsigned int server_len, const unsigned char* client,
                             unsigned int client_len) {

@@ -60,6 +60,8 @@ struct ssl_ctx_st {
     std::vector<std::string> alpn;  // offered by clients
     tlsio_alpn_select_cb alpn_select = nullptr;
     void* alpn_select_arg = nullptr;
+    tlsio_servername_cb servername = nullptr;
+    void* servername_arg = nullptr;
     tlsio_keylog_cb keylog = nullptr;
     std::uint64_t options = TLSIO_OP_NO_COMPRESSION | TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT;
     long mode = TLSIO_MODE_AUTO_RETRY;
@@ -102,9 +104,7 @@ struct ssl_st {
     // reports (its verification stops there; ours goes on to the end).
     long first_verify_error = 0;
     bool verify_none = false;
-    std::string alpn_selected;  // server: what the select callback chose
     std::string peer_server_name;
-    std::vector<std::uint8_t> hello;  // server: ClientHello bytes read before the engine
 };
 
 #endif

@@ -94,6 +94,10 @@ const char* error_text(error e) noexcept {
             return "no host name to check the server certificate against";
         case error::certificate_too_weak:
             return "certificate verify failed: key or signature below the security level";
+        case error::client_hello_refused:
+            return "the server application refused the ClientHello";
+        case error::client_hello_pending:
+            return "the server application has not answered the ClientHello yet";
     }
     return "unknown tlsio error";
 }

@@ -559,6 +559,10 @@ void context::set_server_name_callback(server_name_callback callback) {
     writable().server_name = std::move(callback);
 }
 
+void context::set_client_hello_callback(client_hello_callback callback) {
+    writable().client_hello = std::move(callback);
+}
+
 void context::set_random_source(random_source source) {
     writable().random = std::move(source);
 }

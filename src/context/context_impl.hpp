@@ -55,6 +55,7 @@ struct context::impl {
                                                     0x0401, 0x0501, 0x0601};
     std::vector<std::string> alpn;
     server_name_callback server_name;
+    client_hello_callback client_hello;
 
     random_source random;
     clock_source clock;

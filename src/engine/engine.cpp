@@ -52,9 +52,7 @@ status engine::impl::need_input() {
         return status::closed;
     }
     // No alert: the transport is gone, and the peer learns nothing from one.
-    hs.error_ = tlsio::error::stream_truncated;
-    hs.error_message_ = "the transport closed without close_notify";
-    hs.state_ = handshake::state::failed;
+    hs.fail_silently(tlsio::error::stream_truncated, "the transport closed without close_notify");
     return status::error;
 }
 
@@ -64,7 +62,7 @@ status engine::impl::on_alert(alert description) {
     }
     if (description == alert::close_notify) {
         hs.received_close_notify_ = true;
-        if (hs.state_ == handshake::state::connected) {
+        if (hs.is_connected()) {
             return status::closed;
         }
     }
@@ -86,9 +84,9 @@ status engine::impl::process_one(mutable_bytes destination, std::size_t* direct)
             if (tlsio::error e = hs.on_message(in.handshake); e != tlsio::error{}) {
                 return fail(e);
             }
-            return hs.state_ == handshake::state::failed ? status::error : status::done;
+            return hs.is_failed() ? status::error : status::done;
         case record::layer::event::application_data:
-            if (hs.state_ != handshake::state::connected) {
+            if (!hs.is_connected()) {
                 return fail(tlsio::error::unexpected_message, "application data before Finished");
             }
             hs.note_application_data();
@@ -97,20 +95,34 @@ status engine::impl::process_one(mutable_bytes destination, std::size_t* direct)
             }
             return status::done;
     }
-    return fail(tlsio::error::internal_error);
+    return fail(tlsio::error::internal_error, "the record layer returned an unknown event");
 }
 
 status engine::impl::handshake() {
-    if (hs.state_ == handshake::state::failed) {
+    if (hs.is_failed()) {
         return status::error;
     }
-    if (hs.state_ == handshake::state::client_start) {
+    if (hs.is_client_start()) {
         if (tlsio::error e = hs.start(); e != tlsio::error{}) {
             return fail(e);
         }
         return status::want_read;
     }
-    while (hs.state_ != handshake::state::connected) {
+    while (!hs.is_connected()) {
+        if (handshake::expect_application_answer* w = hs.waiting()) {
+            // Nothing is read while the application decides: what it answers
+            // may change how the next bytes are read.
+            if (!w->answer) {
+                return status::want_application;
+            }
+            if (tlsio::error e = hs.resume(); e != tlsio::error{}) {
+                return fail(e);
+            }
+            if (hs.is_failed()) {
+                return status::error;
+            }
+            continue;
+        }
         status s = process_one();
         if (s != status::done) {
             return s;
@@ -121,7 +133,7 @@ status engine::impl::handshake() {
 
 status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
     bytes_read = 0;
-    if (hs.state_ != handshake::state::connected) {
+    if (!hs.is_connected()) {
         status s = handshake();
         if (s != status::done) {
             return s;
@@ -145,7 +157,7 @@ status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_rea
         if (hs.received_close_notify_) {
             return status::closed;
         }
-        if (hs.state_ == handshake::state::failed) {
+        if (hs.is_failed()) {
             return status::error;
         }
         std::size_t direct = 0;
@@ -161,7 +173,7 @@ status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_rea
 
 status engine::impl::write(std::span<const byte_view> buffers, std::size_t& bytes_written) {
     bytes_written = 0;
-    if (hs.state_ != handshake::state::connected) {
+    if (!hs.is_connected()) {
         status s = handshake();
         if (s != status::done) {
             return s;
@@ -186,16 +198,18 @@ status engine::impl::write(std::span<const byte_view> buffers, std::size_t& byte
     }
     if (hs.sent_close_notify_) {
         hs.error_ = tlsio::error::closed;
+        hs.error_message_ = "write after close_notify was sent";
         return status::error;
     }
     if (records.write_sequence() >= hs.ctx_->key_update_interval) {
         hs.update_write_keys(false);
     }
-    if (hs.state_ == handshake::state::failed ||
-        !records.write(wire::content_type::application_data, {parts.data(), count})) {
+    if (hs.is_failed()) {
+        return status::error;
+    }
+    if (!records.write(wire::content_type::application_data, {parts.data(), count})) {
         // libcrypto failed to seal: nothing sensible can be sent any more.
-        hs.error_ = tlsio::error::internal_error;
-        hs.state_ = handshake::state::failed;
+        hs.fail_silently(tlsio::error::internal_error, "sealing application data failed");
         return status::error;
     }
     bytes_written = total;
@@ -203,7 +217,7 @@ status engine::impl::write(std::span<const byte_view> buffers, std::size_t& byte
 }
 
 status engine::impl::shutdown() {
-    if (hs.state_ == handshake::state::failed) {
+    if (hs.is_failed()) {
         return status::error;
     }
     if (!hs.sent_close_notify_) {
@@ -214,14 +228,16 @@ status engine::impl::shutdown() {
 }
 
 status engine::impl::key_update(bool request_peer) {
-    if (hs.state_ != handshake::state::connected) {
-        hs.error_ = hs.state_ == handshake::state::failed
-                        ? hs.error_
-                        : make_error_code(tlsio::error::handshake_in_progress);
+    if (!hs.is_connected()) {
+        if (!hs.is_failed()) {
+            hs.error_ = tlsio::error::handshake_in_progress;
+            hs.error_message_ = "KeyUpdate asked for before the handshake is done";
+        }
         return status::error;
     }
     if (hs.sent_close_notify_) {
         hs.error_ = tlsio::error::closed;
+        hs.error_message_ = "KeyUpdate asked for after close_notify was sent";
         return status::error;
     }
     hs.update_write_keys(request_peer);
@@ -248,13 +264,12 @@ engine::engine(const context& ctx, role r, engine_options options) {
     if (refuse) {
         // Failed before the first flight: every call returns status::error and
         // nothing is ever sent.
-        impl_->hs.state_ = handshake::state::failed;
-        impl_->hs.error_ = tlsio::error::host_name_required;
-        impl_->hs.error_message_ =
+        impl_->hs.fail_silently(
+            tlsio::error::host_name_required,
             "no host name to check the server certificate against: set one "
             "(tlsio::stream::set_host, engine_options::server_name) or turn host "
             "checking off explicitly (engine_options::verify_host = false, "
-            "tlsio::stream::set_server_name)";
+            "tlsio::stream::set_server_name)");
     }
 }
 engine::engine(engine&&) noexcept = default;
@@ -308,7 +323,19 @@ const std::string& engine::error_message() const noexcept {
     return impl_->hs.error_message_;
 }
 bool engine::handshake_done() const noexcept {
-    return impl_->hs.state_ == handshake::state::connected;
+    return impl_->hs.is_connected();
+}
+const client_hello_info* engine::client_hello() const noexcept {
+    handshake::expect_application_answer* w = impl_->hs.waiting();
+    return w && !w->answer ? &w->info : nullptr;
+}
+bool engine::answer_client_hello(client_hello_answer answer) {
+    handshake::expect_application_answer* w = impl_->hs.waiting();
+    if (!w || w->answer) {
+        return false;
+    }
+    w->answer = std::move(answer);
+    return true;
 }
 std::size_t engine::pending() const noexcept {
     return impl_->records.pending();

@@ -62,8 +62,10 @@ bool matches_sentinel(byte_view random, const std::array<std::uint8_t, 8>& senti
 
 }  // namespace
 
-error connection::client_send_hello() {
+error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
+                                    crypto::hash_context* transcript, bytes* message_out) {
     if (ctx_->groups.empty() || ctx_->cipher_suites.empty()) {
+        error_message_ = "the context enables no group or no cipher suite";
         return error::invalid_argument;
     }
     // Names a peer would refuse as malformed are refused here, with a clear error.
@@ -72,28 +74,31 @@ error connection::client_send_hello() {
         error_message_ = "invalid ALPN protocol name or server name";
         return error::invalid_argument;
     }
-    if (!hello_retry_) {
+    // Only the second ClientHello is hashed as it goes: the first waits for
+    // the suite's hash.
+    const bool retry = transcript != nullptr;
+    if (!retry) {
         // The second ClientHello keeps the random and session id of the first;
         // only the key share (chosen by the HelloRetryRequest) changes.
-        ctx_->fill_random(client_random_);
-        key_shares_.clear();
+        ctx_->fill_random(hello.random);
+        hello.shares.clear();
         for (std::uint16_t g : key_share_groups(*ctx_)) {
-            if (error e = add_key_share(*ctx_, g, key_shares_); e != wire::ok) {
+            if (error e = add_key_share(*ctx_, g, hello.shares); e != wire::ok) {
                 error_message_ = "cannot make a key share for the configured groups";
                 return e;
             }
         }
         if (ctx_->middlebox_compat) {
-            session_id_.resize(32);
-            ctx_->fill_random(session_id_);
+            hello.session_id.resize(32);
+            ctx_->fill_random(hello.session_id);
         }
     }
 
     bytes body;
     wire::writer w(body);
     w.u16(wire::tls12_version);
-    w.raw(client_random_);
-    w.vec8(session_id_);
+    w.raw(hello.random);
+    w.vec8(hello.session_id);
     std::size_t suites = w.begin(2);
     for (std::uint16_t s : ctx_->cipher_suites) {
         w.u16(s);
@@ -105,7 +110,7 @@ error connection::client_send_hello() {
     std::vector<raw_extension> exts;
     if (!server_name_.empty() && !is_ip_literal(server_name_)) {
         exts.push_back({wire::ext::server_name, wire::encode_server_name(server_name_)});
-        sent_sni_ = true;
+        hello.sent_sni = true;
     }
     exts.push_back({wire::ext::supported_groups, wire::encode_u16_list(2, ctx_->groups)});
     exts.push_back(
@@ -116,7 +121,7 @@ error connection::client_send_hello() {
     bytes share;
     wire::writer sw(share);
     std::size_t shares = sw.begin(2);
-    for (const offered_share& s : key_shares_) {
+    for (const offered_share& s : hello.shares) {
         sw.u16(s.kx->code);
         sw.vec16(s.share);
     }
@@ -124,42 +129,48 @@ error connection::client_send_hello() {
     exts.push_back({wire::ext::key_share, std::move(share)});
     exts.push_back(
         {wire::ext::supported_versions, wire::encode_u16_list(1, {wire::tls13_version})});
-    if (!hrr_cookie_.empty()) {
-        bytes cookie;
-        wire::writer cw(cookie);
-        cw.vec16(hrr_cookie_);
-        exts.push_back({wire::ext::cookie, std::move(cookie)});
+    if (!cookie.empty()) {
+        bytes cookie_ext;
+        wire::writer cw(cookie_ext);
+        cw.vec16(cookie);
+        exts.push_back({wire::ext::cookie, std::move(cookie_ext)});
     }
     bytes block =
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::client_hello), exts);
-    offered_extensions_.clear();
+    hello.offered_extensions.clear();
     for (const raw_extension& e : exts) {
-        offered_extensions_.push_back(e.type);
+        hello.offered_extensions.push_back(e.type);
     }
     w.raw(block);
 
-    if (!hello_retry_) {
-        first_client_hello_.clear();
-        wire::append_handshake(first_client_hello_, wire::handshake_type::client_hello, body);
+    if (message_out) {
+        message_out->clear();
+        wire::append_handshake(*message_out, wire::handshake_type::client_hello, body);
     }
-    if (hello_retry_ && !session_id_.empty()) {
+    if (retry && !hello.session_id.empty()) {
         // Middlebox compatibility: the CCS goes right before the second
         // ClientHello (RFC 8446 D.4 allows this or before the encrypted
         // flight; BoringSSL and OpenSSL do this, and peers check for it).
         records_.write_compat_ccs();
     }
-    send_handshake(wire::handshake_type::client_hello, body);
-    state_ = state::expect_server_hello;
+    send_handshake(wire::handshake_type::client_hello, body, transcript);
     return wire::ok;
 }
 
-error connection::client_on_server_hello(byte_view body, byte_view message) {
+error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_hello,
+                                         transcript_state* after_hrr, byte_view body,
+                                         byte_view message) {
     wire::server_hello sh;
     if (error e = wire::parse_server_hello(body, sh); e != wire::ok) {
+        error_message_ = "ServerHello does not parse";
         return e;
     }
     if (sh.is_hello_retry_request) {
-        return client_on_hello_retry(sh, message);
+        if (after_hrr) {
+            error_message_ = "second HelloRetryRequest";
+            return error::unexpected_message;
+        }
+        return client_on_hello_retry(hello, *first_hello, sh, message);
     }
     if (sh.selected_version != wire::tls13_version) {
         if (matches_sentinel(sh.random, wire::downgrade_tls12_sentinel) ||
@@ -167,7 +178,7 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
             error_message_ = "ServerHello random carries a downgrade sentinel";
             return error::downgrade_detected;
         }
-        if (sh.selected_version == 0 && hello_retry_) {
+        if (sh.selected_version == 0 && after_hrr) {
             // The HelloRetryRequest chose TLS 1.3, and the ServerHello must
             // keep that choice (RFC 8446 4.1.4).
             error_message_ = "ServerHello after HelloRetryRequest lacks supported_versions";
@@ -183,9 +194,9 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
     const suite_info* suite = find_suite(sh.cipher_suite);
     if (sh.legacy_version != wire::tls12_version ||
         !std::equal(sh.legacy_session_id_echo.begin(), sh.legacy_session_id_echo.end(),
-                    session_id_.begin(), session_id_.end()) ||
+                    hello.session_id.begin(), hello.session_id.end()) ||
         !suite || !contains(ctx_->cipher_suites, sh.cipher_suite) ||
-        (hello_retry_ && sh.cipher_suite != suite_id_) || sh.legacy_compression_method != 0) {
+        (after_hrr && sh.cipher_suite != suite_id_) || sh.legacy_compression_method != 0) {
         error_message_ = "ServerHello does not match the ClientHello";
         return error::illegal_parameter;
     }
@@ -196,17 +207,19 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
         }
     }
     if (!sh.key_share) {
+        error_message_ = "ServerHello lacks key_share";
         return error::missing_extension;
     }
     auto offered =
-        std::find_if(key_shares_.begin(), key_shares_.end(),
+        std::find_if(hello.shares.begin(), hello.shares.end(),
                      [&](const offered_share& s) { return s.kx->code == sh.key_share->group; });
     bytes shared;
     const crypto::kx_status finished =
-        offered == key_shares_.end()
+        offered == hello.shares.end()
             ? crypto::kx_status::invalid_share
             : offered->kx->finish(offered->state, sh.key_share->key_exchange, shared);
     if (finished == crypto::kx_status::failed) {
+        error_message_ = "key exchange failed in libcrypto";
         return error::internal_error;
     }
     if (finished != crypto::kx_status::ok) {
@@ -217,37 +230,45 @@ error connection::client_on_server_hello(byte_view body, byte_view message) {
         crypto::cleanse(shared);
         return e;
     }
-    if (!hello_retry_) {
-        start_transcript(*suite);
-        transcript_.update(first_client_hello_);
+    transcript_state transcript;
+    if (after_hrr) {
+        transcript = std::move(*after_hrr);
+    } else {
+        suite_ = suite;
+        suite_id_ = suite->id;
+        transcript.hash = crypto::hash_context(suite->hash);
+        transcript.client_random = hello.random;
+        transcript.hash.update(*first_hello);
     }
-    transcript_.update(message);
-    enter_handshake_secrets(shared);
-    if (error e = install_read(server_hs_secret_); e != wire::ok) {
+    transcript.hash.update(message);
+    handshake_keys keys = enter_handshake_secrets(transcript, shared);
+    if (error e = install_read(keys.server); e != wire::ok) {
         return e;
     }
-    install_write(client_hs_secret_);
-    queue_compat_ccs();
-
+    install_write(keys.client);
+    queue_compat_ccs(hello.session_id);
     group_ = sh.key_share->group;
-    key_shares_.clear();
-    first_client_hello_.clear();
-    state_ = state::expect_encrypted_extensions;
+
+    // The key shares' private keys and the first ClientHello end here.
+    expect_encrypted_extensions next{
+        {std::move(transcript), std::move(keys), std::move(hello.offered_extensions)},
+        hello.sent_sni};
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::client_on_hello_retry(const wire::server_hello& hrr, byte_view message) {
-    if (hello_retry_) {
-        error_message_ = "second HelloRetryRequest";
-        return error::unexpected_message;
-    }
+error connection::client_on_hello_retry(sent_client_hello& hello, const bytes& first_hello,
+                                        const wire::server_hello& hrr, byte_view message) {
     const suite_info* suite = find_suite(hrr.cipher_suite);
     if (hrr.selected_version != wire::tls13_version) {
+        error_message_ = hrr.selected_version == 0
+                             ? "HelloRetryRequest lacks supported_versions"
+                             : "HelloRetryRequest selected a version that was not offered";
         return hrr.selected_version == 0 ? error::protocol_version : error::illegal_parameter;
     }
     if (hrr.legacy_version != wire::tls12_version ||
         !std::equal(hrr.legacy_session_id_echo.begin(), hrr.legacy_session_id_echo.end(),
-                    session_id_.begin(), session_id_.end()) ||
+                    hello.session_id.begin(), hello.session_id.end()) ||
         !suite || !contains(ctx_->cipher_suites, hrr.cipher_suite) ||
         hrr.legacy_compression_method != 0) {
         error_message_ = "HelloRetryRequest does not match the ClientHello";
@@ -256,12 +277,13 @@ error connection::client_on_hello_retry(const wire::server_hello& hrr, byte_view
     for (const wire::extension& e : hrr.extensions) {
         if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions &&
             e.type != wire::ext::cookie) {
+            error_message_ = "HelloRetryRequest carries an extension that was not offered";
             return error::unsupported_extension;
         }
     }
     if (hrr.selected_group && (!contains(ctx_->groups, *hrr.selected_group) ||
                                crypto::find_key_exchange(*hrr.selected_group) == nullptr ||
-                               sent_share_for(key_shares_, *hrr.selected_group))) {
+                               sent_share_for(hello.shares, *hrr.selected_group))) {
         error_message_ = "HelloRetryRequest asks for a group that was not offered or already sent";
         return error::illegal_parameter;
     }
@@ -273,41 +295,60 @@ error connection::client_on_hello_retry(const wire::server_hello& hrr, byte_view
         return e;
     }
     // The transcript starts with message_hash(ClientHello1) (section 4.4.1).
-    start_transcript(*suite);
+    suite_ = suite;
+    suite_id_ = suite->id;
+    expect_server_hello_after_hrr next;
+    next.transcript.hash = crypto::hash_context(suite->hash);
+    next.transcript.client_random = hello.random;
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = crypto::digest(suite->hash, first_client_hello_, hash);
+    std::size_t n = crypto::digest(suite->hash, first_hello, hash);
     bytes synthetic;
     wire::append_handshake(synthetic, wire::handshake_type::message_hash, byte_view(hash, n));
-    transcript_.update(synthetic);
-    transcript_.update(message);
+    next.transcript.hash.update(synthetic);
+    next.transcript.hash.update(message);
     hello_retry_ = true;
 
     if (hrr.selected_group) {
-        key_shares_.clear();
-        if (error e = add_key_share(*ctx_, *hrr.selected_group, key_shares_); e != wire::ok) {
+        hello.shares.clear();
+        if (error e = add_key_share(*ctx_, *hrr.selected_group, hello.shares); e != wire::ok) {
+            error_message_ = "cannot make a key share for the group the HelloRetryRequest asks for";
             return e;
         }
     }
-    hrr_cookie_.assign(hrr.cookie.begin(), hrr.cookie.end());
-    return client_send_hello();
-}
-
-error connection::client_on_encrypted_extensions(byte_view body, byte_view message) {
-    wire::encrypted_extensions ee;
-    if (error e = wire::parse_encrypted_extensions(body, ee); e != wire::ok) {
+    next.hello = std::move(hello);
+    if (error e = client_send_hello(next.hello, hrr.cookie, &next.transcript.hash, nullptr);
+        e != wire::ok) {
         return e;
     }
+    state_ = std::move(next);
+    return wire::ok;
+}
+
+error connection::client_on_encrypted_extensions(expect_encrypted_extensions& s, byte_view body,
+                                                 byte_view message) {
+    wire::encrypted_extensions ee;
+    if (error e = wire::parse_encrypted_extensions(body, ee); e != wire::ok) {
+        error_message_ = "EncryptedExtensions does not parse";
+        return e;
+    }
+    const std::vector<std::uint16_t>& offered = s.k.offered_extensions;
     for (const wire::extension& e : ee.extensions) {
         switch (e.type) {
             case wire::ext::server_name:
-                if (!sent_sni_)
+                if (!s.sent_sni) {
+                    error_message_ = "EncryptedExtensions answers server_name, which was not sent";
                     return error::unsupported_extension;
-                if (!e.data.empty())
+                }
+                if (!e.data.empty()) {
+                    error_message_ = "EncryptedExtensions' server_name is not empty";
                     return error::decode_error;
+                }
                 break;
             case wire::ext::alpn:
-                if (options_.alpn_protocols.empty())
+                if (options_.alpn_protocols.empty()) {
+                    error_message_ = "EncryptedExtensions selects ALPN, which was not offered";
                     return error::unsupported_extension;
+                }
                 if (std::find(options_.alpn_protocols.begin(), options_.alpn_protocols.end(),
                               ee.alpn) == options_.alpn_protocols.end()) {
                     error_message_ = "server selected an application protocol that was not offered";
@@ -327,97 +368,115 @@ error connection::client_on_encrypted_extensions(byte_view body, byte_view messa
                 return error::illegal_parameter;
             default:
                 // An answer to an extension we sent but do not act on is fine.
-                if (std::find(offered_extensions_.begin(), offered_extensions_.end(), e.type) !=
-                    offered_extensions_.end()) {
+                if (std::find(offered.begin(), offered.end(), e.type) != offered.end()) {
                     break;
                 }
                 error_message_ = "EncryptedExtensions carries an extension that was not offered";
                 return error::unsupported_extension;
         }
     }
-    transcript_.update(message);
-    state_ = state::expect_certificate_or_request;
+    s.k.transcript.hash.update(message);
+    expect_certificate_or_request next{std::move(s.k)};
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::client_on_certificate_request(byte_view body, byte_view message) {
+error connection::client_on_certificate_request(expect_certificate_or_request& s, byte_view body,
+                                                byte_view message) {
     wire::certificate_request cr;
     if (error e = wire::parse_certificate_request(body, cr); e != wire::ok) {
+        error_message_ = "CertificateRequest does not parse";
         return e;
     }
     if (!cr.request_context.empty()) {
+        error_message_ = "CertificateRequest in the handshake has a non-empty context";
         return error::illegal_parameter;
     }
-    certificate_requested_ = true;
-    peer_allowed_schemes_ = cr.signature_algorithms;
-    transcript_.update(message);
-    state_ = state::expect_server_certificate;
+    s.k.transcript.hash.update(message);
+    expect_certificate next{std::move(s.k), std::move(cr.signature_algorithms)};
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::client_on_certificate(byte_view body, byte_view message) {
+error connection::client_on_certificate(client_keys& k,
+                                        std::optional<std::vector<std::uint16_t>> requested,
+                                        byte_view body, byte_view message) {
     wire::certificate_msg cert;
     if (error e = wire::parse_certificate(body, cert); e != wire::ok) {
+        error_message_ = "server Certificate does not parse";
         return e;
     }
     if (!cert.request_context.empty()) {
+        error_message_ = "server Certificate has a non-empty request context";
         return error::illegal_parameter;
     }
     if (cert.entries.empty()) {
         error_message_ = "server sent an empty certificate list";
         return error::decode_error;
     }
-    if (error e = verify_peer_chain(cert, crypto::peer_role::server); e != wire::ok) {
-        return e;
-    }
-    transcript_.update(message);
-    state_ = state::expect_server_certificate_verify;
-    return wire::ok;
-}
-
-error connection::client_on_certificate_verify(byte_view body, byte_view message) {
-    if (error e = check_certificate_verify(body, message, "TLS 1.3, server CertificateVerify",
-                                           ctx_->signature_schemes);
+    std::vector<crypto::certificate> chain;
+    if (error e = verify_peer_chain(cert, crypto::peer_role::server, k.offered_extensions, chain);
         e != wire::ok) {
         return e;
     }
-    state_ = state::expect_server_finished;
+    k.transcript.hash.update(message);
+    expect_certificate_verify next{std::move(k), std::move(chain), std::move(requested)};
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::client_on_finished(byte_view body, byte_view message) {
-    if (error e = check_finished(body, server_hs_secret_); e != wire::ok) {
+error connection::client_on_certificate_verify(expect_certificate_verify& s, byte_view body,
+                                               byte_view message) {
+    if (error e =
+            check_certificate_verify(s.k.transcript, s.chain.front(), body, message,
+                                     "TLS 1.3, server CertificateVerify", ctx_->signature_schemes);
+        e != wire::ok) {
+        return e;
+    }
+    // The parsed chain ends here; peer_certificates_ keeps its DER.
+    expect_finished next{std::move(s.k), std::move(s.requested_schemes)};
+    state_ = std::move(next);
+    return wire::ok;
+}
+
+error connection::client_on_finished(expect_finished& s, byte_view body, byte_view message) {
+    transcript_state& t = s.k.transcript;
+    if (error e = check_finished(t, body, s.k.keys.server); e != wire::ok) {
         return e;
     }
     if (error e = key_change_boundary(); e != wire::ok) {
         return e;
     }
-    transcript_.update(message);
-    if (error e = install_read(enter_application_secrets()); e != wire::ok) {
+    t.hash.update(message);
+    auto [client_ap, server_ap] = enter_application_secrets(t, std::move(s.k.keys.stage));
+    if (error e = install_read(server_ap); e != wire::ok) {
         return e;
     }
 
-    if (certificate_requested_) {
+    if (s.requested_schemes) {
         const credential* chosen = nullptr;
         std::uint16_t scheme = 0;
         for (const credential& c : ctx_->credentials) {
-            scheme = choose_scheme(c, ctx_->signature_schemes, peer_allowed_schemes_);
+            scheme = choose_scheme(c, ctx_->signature_schemes, *s.requested_schemes);
             if (scheme != 0) {
                 chosen = &c;
                 break;
             }
         }
-        send_certificate(chosen, {});
+        send_certificate(t, chosen, {});
         if (chosen) {
-            if (error e =
-                    send_certificate_verify(*chosen, scheme, "TLS 1.3, client CertificateVerify");
+            if (error e = send_certificate_verify(t, *chosen, scheme,
+                                                  "TLS 1.3, client CertificateVerify");
                 e != wire::ok) {
                 return e;
             }
         }
     }
-    send_finished(client_hs_secret_);
-    install_write(client_ap_secret_);
+    send_finished(t, s.k.keys.client);
+    install_write(client_ap);
+    if (is_failed()) {
+        return error::internal_error;
+    }
     finish_handshake();
     return wire::ok;
 }

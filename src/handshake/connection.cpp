@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 namespace tlsio::handshake {
 namespace {
@@ -25,38 +26,82 @@ std::string to_hex(byte_view b) {
     return s;
 }
 
+const char* message_name(wire::handshake_type type) noexcept {
+    switch (type) {
+        case wire::handshake_type::client_hello:
+            return "ClientHello";
+        case wire::handshake_type::server_hello:
+            return "ServerHello";
+        case wire::handshake_type::new_session_ticket:
+            return "NewSessionTicket";
+        case wire::handshake_type::end_of_early_data:
+            return "EndOfEarlyData";
+        case wire::handshake_type::encrypted_extensions:
+            return "EncryptedExtensions";
+        case wire::handshake_type::certificate:
+            return "Certificate";
+        case wire::handshake_type::certificate_request:
+            return "CertificateRequest";
+        case wire::handshake_type::certificate_verify:
+            return "CertificateVerify";
+        case wire::handshake_type::finished:
+            return "Finished";
+        case wire::handshake_type::key_update:
+            return "KeyUpdate";
+        case wire::handshake_type::message_hash:
+            return "message_hash";
+    }
+    return "handshake message";
+}
+
 }  // namespace
 
 connection::connection(std::shared_ptr<const context::impl> ctx, role r, engine_options options,
                        record::layer& records)
-    : role_(r),
-      state_(r == role::client ? state::client_start : state::expect_client_hello),
-      ctx_(std::move(ctx)),
-      options_(std::move(options)),
-      records_(records) {
+    : role_(r), ctx_(std::move(ctx)), options_(std::move(options)), records_(records) {
     if (role_ == role::client) {
+        state_ = client_start{};
         server_name_ = options_.server_name;
         if (options_.alpn_protocols.empty()) {
             options_.alpn_protocols = ctx_->alpn;
         }
+    } else {
+        state_ = expect_client_hello{};
     }
 }
 
 connection::~connection() = default;
 
 error connection::start() {
-    return client_send_hello();
+    if (!is_client_start()) {
+        error_message_ = "the client handshake was started twice";
+        return error::internal_error;
+    }
+    expect_server_hello next;
+    if (error e = client_send_hello(next.hello, {}, nullptr, &next.client_hello); e != wire::ok) {
+        return e;
+    }
+    state_ = std::move(next);
+    return wire::ok;
 }
 
 error connection::on_message(const record::handshake_message& m) {
-    if (state_ == state::connected) {
-        return on_post_handshake(m.type, m.body);
+    error e =
+        is_connected() ? on_post_handshake(m.type, m.body) : dispatch(m.type, m.body, m.message);
+    if (e != wire::ok && error_message_.empty()) {
+        // The checks that have no message of their own (a parser's verdict,
+        // mostly) are named by the message they failed on.
+        error_message_ = std::string(message_name(m.type)) + ": " + make_error_code(e).message();
     }
-    return dispatch(m.type, m.body, m.message);
+    return e;
 }
 
 void connection::fail(error e, std::string message) {
-    if (state_ == state::failed) {
+    fail(e, std::move(message), to_alert(e));
+}
+
+void connection::fail(error e, std::string message, alert sent) {
+    if (is_failed()) {
         return;
     }
     error_ = e;
@@ -65,26 +110,33 @@ void connection::fail(error e, std::string message) {
     } else if (error_message_.empty()) {
         error_message_ = error_.message();
     }
-    state_ = state::failed;
+    state_ = failed{};
     if (!sent_close_notify_) {
-        records_.send_alert(to_alert(e));
+        records_.send_alert(sent);
     }
+}
+
+void connection::fail_silently(boost::system::error_code e, std::string message) {
+    error_ = e;
+    error_message_ = std::move(message);
+    state_ = failed{};
 }
 
 void connection::fail_from_peer(alert a) {
     error_ = a;
     error_message_ = error_.message();
-    state_ = state::failed;
+    state_ = failed{};
 }
 
 // ---- Shared handshake pieces ----------------------------------------------------------
 
-void connection::send_handshake(wire::handshake_type type, const bytes& body) {
+void connection::send_handshake(wire::handshake_type type, const bytes& body,
+                                crypto::hash_context* transcript) {
     bytes message;
     message.reserve(4 + body.size());
     wire::append_handshake(message, type, body);
-    if (transcript_.valid()) {
-        transcript_.update(message);
+    if (transcript) {
+        transcript->update(message);
     }
     if (role_ == role::client && hello_retry_) {
         records_.use_tls12_record_version();  // only the first ClientHello says 0x0301
@@ -103,15 +155,9 @@ bytes connection::edit_extensions(std::uint8_t message_type,
     return out;
 }
 
-void connection::start_transcript(const suite_info& suite) {
-    suite_ = &suite;
-    suite_id_ = suite.id;
-    transcript_ = crypto::hash_context(suite.hash);
-    schedule_ = early_secret::without_psk(suite.hash);
-}
-
-error connection::key_change_boundary() const {
+error connection::key_change_boundary() {
     if (!records_.at_key_boundary()) {
+        error_message_ = "handshake bytes follow a message that changes keys";
         return error::unexpected_message;
     }
     return wire::ok;
@@ -140,82 +186,62 @@ void connection::install_write(const secret& s) {
     }
 }
 
-void connection::queue_compat_ccs() noexcept {
-    if (!session_id_.empty()) {
+void connection::queue_compat_ccs(byte_view session_id) noexcept {
+    if (!session_id.empty()) {
         records_.queue_compat_ccs();
     }
 }
 
-void connection::log_secret(const char* label, const secret& s) const {
+void connection::log_secret(const transcript_state& t, const char* label, const secret& s) const {
     if (!ctx_->keylog) {
         return;
     }
     std::string line = label;
     line += ' ';
-    line += to_hex(client_random_);
+    line += to_hex(t.client_random);
     line += ' ';
     line += to_hex(s.view());
     ctx_->keylog(line);
 }
 
-void connection::enter_handshake_secrets(bytes& shared) {
-    auto* early = std::get_if<early_secret>(&schedule_);
-    if (!early) {
-        crypto::cleanse(shared);
-        fail(error::internal_error, "key schedule: the handshake stage entered twice");
-        return;
-    }
-    handshake_secret stage = std::move(*early).into_handshake(shared);
+handshake_keys connection::enter_handshake_secrets(const transcript_state& t, bytes& shared) {
+    handshake_secret stage = early_secret::without_psk(t.hash.algorithm()).into_handshake(shared);
     crypto::cleanse(shared);
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
-    client_hs_secret_ = stage.client_handshake_traffic(byte_view(hash, n));
-    server_hs_secret_ = stage.server_handshake_traffic(byte_view(hash, n));
-    schedule_ = std::move(stage);
-    log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs_secret_);
-    log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs_secret_);
+    std::size_t n = t.current(hash);
+    secret client = stage.client_handshake_traffic(byte_view(hash, n));
+    secret server = stage.server_handshake_traffic(byte_view(hash, n));
+    log_secret(t, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client);
+    log_secret(t, "SERVER_HANDSHAKE_TRAFFIC_SECRET", server);
+    return {std::move(stage), client, server};
 }
 
-secret connection::enter_application_secrets() {
-    auto* handshake_stage = std::get_if<handshake_secret>(&schedule_);
-    if (!handshake_stage) {
-        fail(error::internal_error, "key schedule: the master stage entered out of order");
-        return {};
-    }
-    master_secret stage = std::move(*handshake_stage).into_master();
+std::pair<secret, secret> connection::enter_application_secrets(const transcript_state& t,
+                                                                handshake_secret stage) {
+    master_secret master = std::move(stage).into_master();
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
-    client_ap_secret_ = stage.client_application_traffic(byte_view(hash, n));
-    secret server_ap = stage.server_application_traffic(byte_view(hash, n));
-    log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap_secret_);
-    log_secret("SERVER_TRAFFIC_SECRET_0", server_ap);
+    std::size_t n = t.current(hash);
+    secret client = master.client_application_traffic(byte_view(hash, n));
+    secret server = master.server_application_traffic(byte_view(hash, n));
+    log_secret(t, "CLIENT_TRAFFIC_SECRET_0", client);
+    log_secret(t, "SERVER_TRAFFIC_SECRET_0", server);
     if (ctx_->keylog) {
-        log_secret("EXPORTER_SECRET", stage.exporter_master(byte_view(hash, n)));
+        log_secret(t, "EXPORTER_SECRET", master.exporter_master(byte_view(hash, n)));
     }
-    schedule_ = std::move(stage);
-    return server_ap;
+    return {client, server};
 }
 
 void connection::finish_handshake() {
-    // An established connection keeps only its traffic secrets: everything the
-    // handshake needed is wiped and freed, so idle connections stay small.
-    state_ = state::connected;
+    // The handshake state goes, and with it every secret, the transcript and
+    // the peer's parsed chain: an established connection keeps only its
+    // traffic secrets, so idle connections stay small.
+    state_ = connected{};
     records_.set_handshake_done();
-    client_hs_secret_ = {};
-    server_hs_secret_ = {};
-    client_ap_secret_ = {};
-    schedule_ = std::monostate{};
-    transcript_ = {};
-    peer_chain_.clear();
-    peer_chain_.shrink_to_fit();
-    peer_allowed_schemes_ = {};
-    first_client_hello_ = {};
-    hrr_cookie_ = {};
 }
 
 void connection::update_write_keys(bool request_peer) {
     bytes body{static_cast<std::uint8_t>(request_peer ? 1 : 0)};
-    send_handshake(wire::handshake_type::key_update, body);
+    send_handshake(wire::handshake_type::key_update, body, nullptr);
     install_write(next_traffic_secret(suite_->hash, write_secret_));
 }
 
@@ -232,19 +258,22 @@ bytes signed_content(const char* context_string, byte_view transcript_hash) {
 
 }  // namespace
 
-error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::peer_role peer) {
-    peer_chain_.clear();
+error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::peer_role peer,
+                                    const std::vector<std::uint16_t>& offered_extensions,
+                                    std::vector<crypto::certificate>& chain) {
+    chain.clear();
     peer_certificates_.clear();
     for (const wire::certificate_entry& entry : msg.entries) {
         // Only extensions we asked for may come back (RFC 8446 4.2, 4.4.2):
         // tlsio asks for none unless the extension hook added one.
         std::vector<wire::extension> extensions;
         if (error e = wire::parse_extensions(entry.extensions, extensions); e != wire::ok) {
+            error_message_ = "CertificateEntry extensions do not parse";
             return e;
         }
         for (const wire::extension& x : extensions) {
-            if (std::find(offered_extensions_.begin(), offered_extensions_.end(), x.type) ==
-                offered_extensions_.end()) {
+            if (std::find(offered_extensions.begin(), offered_extensions.end(), x.type) ==
+                offered_extensions.end()) {
                 error_message_ = "CertificateEntry carries extension " + std::to_string(x.type) +
                                  ", which was not requested";
                 return error::unsupported_extension;
@@ -256,17 +285,17 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
             return error::bad_certificate;
         }
         peer_certificates_.emplace_back(entry.cert_data.begin(), entry.cert_data.end());
-        peer_chain_.push_back(std::move(*cert));
+        chain.push_back(std::move(*cert));
     }
-    if (peer_chain_.front().key().type() == crypto::key_type::unsupported) {
+    if (chain.front().key().type() == crypto::key_type::unsupported) {
         error_message_ = "peer certificate has an unsupported key type";
         return error::unsupported_certificate;
     }
     // Whatever the verify mode, the key must be allowed to sign a
     // CertificateVerify (RFC 8446 4.4.2.2); X.509 purposes let keyAgreement-only
     // ECDSA leaves through. Checked after path validation, whose result says more.
-    auto check_signing_usage = [this]() -> error {
-        if (!peer_chain_.front().allows_digital_signature()) {
+    auto check_signing_usage = [this, &chain]() -> error {
+        if (!chain.front().allows_digital_signature()) {
             error_message_ = "peer certificate's keyUsage does not allow digitalSignature";
             return error::certificate_bad_key_usage;
         }
@@ -287,7 +316,7 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     }
     crypto::verify_request request;
     request.store = ctx_->trust ? ctx_->trust.get() : &empty_store;
-    request.chain = peer_chain_;
+    request.chain = chain;
     request.role = peer;
     if (role_ == role::client && options_.verify_host) {
         request.host = options_.server_name;
@@ -312,14 +341,16 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     return check_signing_usage();
 }
 
-error connection::check_certificate_verify(byte_view body, byte_view message,
+error connection::check_certificate_verify(transcript_state& t, const crypto::certificate& leaf,
+                                           byte_view body, byte_view message,
                                            const char* context_string,
                                            const std::vector<std::uint16_t>& allowed) {
     wire::certificate_verify cv;
     if (error e = wire::parse_certificate_verify(body, cv); e != wire::ok) {
+        error_message_ = "CertificateVerify does not parse";
         return e;
     }
-    const crypto::public_key key = peer_chain_.front().key();
+    const crypto::public_key key = leaf.key();
     if (!is_certificate_verify_scheme(cv.scheme) ||
         std::find(allowed.begin(), allowed.end(), cv.scheme) == allowed.end() ||
         !crypto::scheme_matches_key(cv.scheme, key.type())) {
@@ -333,17 +364,18 @@ error connection::check_certificate_verify(byte_view body, byte_view message,
         return error::certificate_too_weak;
     }
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
+    std::size_t n = t.current(hash);
     if (!key.verify(cv.scheme, signed_content(context_string, byte_view(hash, n)), cv.signature)) {
         error_message_ = "CertificateVerify signature does not verify";
         return error::decrypt_error;
     }
     peer_scheme_ = cv.scheme;
-    transcript_.update(message);
+    t.hash.update(message);
     return wire::ok;
 }
 
-error connection::send_certificate(const credential* cred, byte_view request_context) {
+void connection::send_certificate(transcript_state& t, const credential* cred,
+                                  byte_view request_context) {
     bytes body;
     wire::writer w(body);
     w.vec8(request_context);
@@ -355,14 +387,13 @@ error connection::send_certificate(const credential* cred, byte_view request_con
         }
     }
     w.end(list, 3);
-    send_handshake(wire::handshake_type::certificate, body);
-    return wire::ok;
+    send_handshake(wire::handshake_type::certificate, body, &t.hash);
 }
 
-error connection::send_certificate_verify(const credential& cred, std::uint16_t scheme,
-                                          const char* context_string) {
+error connection::send_certificate_verify(transcript_state& t, const credential& cred,
+                                          std::uint16_t scheme, const char* context_string) {
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
+    std::size_t n = t.current(hash);
     bytes content = signed_content(context_string, byte_view(hash, n));
     bytes signature;
     bool signed_ok = cred.signer
@@ -376,24 +407,26 @@ error connection::send_certificate_verify(const credential& cred, std::uint16_t 
     wire::writer w(body);
     w.u16(scheme);
     w.vec16(signature);
-    send_handshake(wire::handshake_type::certificate_verify, body);
+    send_handshake(wire::handshake_type::certificate_verify, body, &t.hash);
     own_scheme_ = scheme;
     return wire::ok;
 }
 
-void connection::send_finished(const secret& base_key) {
+void connection::send_finished(transcript_state& t, const secret& base_key) {
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
+    std::size_t n = t.current(hash);
     secret verify_data = finished_verify_data(suite_->hash, base_key, byte_view(hash, n));
     send_handshake(wire::handshake_type::finished,
-                   bytes(verify_data.view().begin(), verify_data.view().end()));
+                   bytes(verify_data.view().begin(), verify_data.view().end()), &t.hash);
 }
 
-error connection::check_finished(byte_view body, const secret& base_key) {
+error connection::check_finished(const transcript_state& t, byte_view body,
+                                 const secret& base_key) {
     std::uint8_t hash[crypto::max_digest_size];
-    std::size_t n = transcript_hash(hash);
+    std::size_t n = t.current(hash);
     secret expected = finished_verify_data(suite_->hash, base_key, byte_view(hash, n));
     if (body.size() != expected.size()) {
+        error_message_ = "Finished has the wrong length for the suite's hash";
         return error::decode_error;
     }
     if (!crypto::constant_time_equal(body, expected.view())) {
@@ -448,52 +481,58 @@ error connection::on_post_handshake(wire::handshake_type type, byte_view body) {
 
 error connection::dispatch(wire::handshake_type type, byte_view body, byte_view message) {
     using wire::handshake_type;
-    switch (state_) {
-        case state::expect_server_hello:
+    // Each state names the messages it accepts; anything else is unexpected.
+    auto handle = [&](auto& s) -> std::optional<error> {
+        using S = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<S, expect_server_hello>) {
             if (type == handshake_type::server_hello)
-                return client_on_server_hello(body, message);
-            break;
-        case state::expect_encrypted_extensions:
+                return client_on_server_hello(s.hello, &s.client_hello, nullptr, body, message);
+        } else if constexpr (std::is_same_v<S, expect_server_hello_after_hrr>) {
+            if (type == handshake_type::server_hello)
+                return client_on_server_hello(s.hello, nullptr, &s.transcript, body, message);
+        } else if constexpr (std::is_same_v<S, expect_encrypted_extensions>) {
             if (type == handshake_type::encrypted_extensions)
-                return client_on_encrypted_extensions(body, message);
-            break;
-        case state::expect_certificate_or_request:
+                return client_on_encrypted_extensions(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_certificate_or_request>) {
             if (type == handshake_type::certificate_request)
-                return client_on_certificate_request(body, message);
+                return client_on_certificate_request(s, body, message);
             if (type == handshake_type::certificate)
-                return client_on_certificate(body, message);
-            break;
-        case state::expect_server_certificate:
+                return client_on_certificate(s.k, std::nullopt, body, message);
+        } else if constexpr (std::is_same_v<S, expect_certificate>) {
             if (type == handshake_type::certificate)
-                return client_on_certificate(body, message);
-            break;
-        case state::expect_server_certificate_verify:
+                return client_on_certificate(s.k, std::move(s.requested_schemes), body, message);
+        } else if constexpr (std::is_same_v<S, expect_certificate_verify>) {
             if (type == handshake_type::certificate_verify)
-                return client_on_certificate_verify(body, message);
-            break;
-        case state::expect_server_finished:
+                return client_on_certificate_verify(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_finished>) {
             if (type == handshake_type::finished)
-                return client_on_finished(body, message);
-            break;
-        case state::expect_client_hello:
-        case state::expect_second_client_hello:
+                return client_on_finished(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_client_hello>) {
             if (type == handshake_type::client_hello)
-                return server_on_client_hello(body, message);
-            break;
-        case state::expect_client_certificate:
+                return server_on_first_client_hello(body, message);
+        } else if constexpr (std::is_same_v<S, expect_second_client_hello>) {
+            if (type == handshake_type::client_hello) {
+                wire::client_hello ch;
+                if (error e = wire::parse_client_hello(body, ch); e != wire::ok) {
+                    error_message_ = "second ClientHello does not parse";
+                    return e;
+                }
+                return server_on_client_hello(ch, message, s.choice, &s);
+            }
+        } else if constexpr (std::is_same_v<S, expect_client_certificate>) {
             if (type == handshake_type::certificate)
-                return server_on_certificate(body, message);
-            break;
-        case state::expect_client_certificate_verify:
+                return server_on_certificate(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_client_certificate_verify>) {
             if (type == handshake_type::certificate_verify)
-                return server_on_certificate_verify(body, message);
-            break;
-        case state::expect_client_finished:
+                return server_on_certificate_verify(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_client_finished>) {
             if (type == handshake_type::finished)
-                return server_on_finished(body, message);
-            break;
-        default:
-            break;
+                return server_on_finished(s, body, message);
+        }
+        return std::nullopt;
+    };
+    if (std::optional<error> e = std::visit(handle, state_)) {
+        return *e;
     }
     error_message_ =
         "unexpected handshake message of type " + std::to_string(static_cast<int>(type));

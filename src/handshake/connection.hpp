@@ -1,5 +1,11 @@
 // The TLS 1.3 handshake of one connection: the client and server state
 // machines and post-handshake messages. Records go through record::layer.
+//
+// Each handshake state is a type that carries only what is valid in it (as
+// rustls' Expect* states); the connection holds one of them in a variant,
+// and a transition consumes the state it leaves. Secrets live in the states
+// that need them, so they are wiped (secret's destructor) when the state ends:
+// there is no list of members to clear by hand.
 #ifndef TLSIO_SRC_HANDSHAKE_CONNECTION_HPP
 #define TLSIO_SRC_HANDSHAKE_CONNECTION_HPP
 
@@ -26,26 +32,142 @@ struct offered_share {
     bytes share;  ///< our key_exchange value, as sent
 };
 
-/// The message each state accepts next; anything else is unexpected_message.
-enum class state {
-    // Client.
-    client_start,
-    expect_server_hello,
-    expect_encrypted_extensions,
-    expect_certificate_or_request,
-    expect_server_certificate,
-    expect_server_certificate_verify,
-    expect_server_finished,
-    // Server.
-    expect_client_hello,
-    expect_second_client_hello,
-    expect_client_certificate,
-    expect_client_certificate_verify,
-    expect_client_finished,
-    // Both.
-    connected,
-    failed,
+/// The transcript from the moment the suite (and so its hash) is known, and
+/// the client random the key log names. Nothing secret.
+struct transcript_state {
+    crypto::hash_context hash;
+    std::array<std::uint8_t, wire::random_size> client_random{};
+
+    /// The transcript hash so far into `out`; returns its size.
+    std::size_t current(std::uint8_t* out) const { return hash.peek({out, 64}); }
 };
+
+/// The Handshake Secret stage and both handshake traffic secrets.
+struct handshake_keys {
+    handshake_secret stage;
+    secret client;  ///< client_handshake_traffic_secret
+    secret server;  ///< server_handshake_traffic_secret
+};
+
+// ---- Client states ----------------------------------------------------------------
+
+/// What the client keeps of the ClientHello it sent.
+struct sent_client_hello {
+    std::array<std::uint8_t, wire::random_size> random{};
+    bytes session_id;
+    std::vector<offered_share> shares;  ///< in ClientHello order
+    /// Extension types the hello carried (after the test hook): the peer may
+    /// answer these.
+    std::vector<std::uint16_t> offered_extensions;
+    bool sent_sni = false;
+};
+
+/// Before start().
+struct client_start {};
+
+/// The first ClientHello is out; its bytes wait for the suite's hash.
+struct expect_server_hello {
+    sent_client_hello hello;
+    bytes client_hello;  ///< the whole message, hashed once the suite is known
+};
+
+/// The second ClientHello (after a HelloRetryRequest) is out.
+struct expect_server_hello_after_hrr {
+    sent_client_hello hello;
+    transcript_state transcript;
+};
+
+/// What every client state after the ServerHello carries.
+struct client_keys {
+    transcript_state transcript;
+    handshake_keys keys;
+    std::vector<std::uint16_t> offered_extensions;
+};
+
+struct expect_encrypted_extensions {
+    client_keys k;
+    bool sent_sni = false;
+};
+
+struct expect_certificate_or_request {
+    client_keys k;
+};
+
+/// After a CertificateRequest.
+struct expect_certificate {
+    client_keys k;
+    std::vector<std::uint16_t> requested_schemes;  ///< the request's signature_algorithms
+};
+
+struct expect_certificate_verify {
+    client_keys k;
+    std::vector<crypto::certificate> chain;
+    std::optional<std::vector<std::uint16_t>> requested_schemes;
+};
+
+struct expect_finished {
+    client_keys k;
+    std::optional<std::vector<std::uint16_t>> requested_schemes;
+};
+
+// ---- Server states ----------------------------------------------------------------
+
+/// Before the first ClientHello.
+struct expect_client_hello {};
+
+/// What the server applies from the application's answer, kept for a second
+/// ClientHello after a HelloRetryRequest.
+struct server_choice {
+    std::optional<std::size_t> credential;
+    std::optional<std::string> alpn;
+};
+
+/// The ClientHello callback answers later: the hello waits here, whole.
+struct expect_application_answer {
+    bytes client_hello;  ///< the whole message
+    client_hello_info info;
+    std::optional<client_hello_answer> answer;
+};
+
+/// A HelloRetryRequest is out.
+struct expect_second_client_hello {
+    transcript_state transcript;
+    std::uint16_t group = 0;  ///< the group the HelloRetryRequest asked for
+    bytes cookie;             ///< the cookie it carried (test hook), if any
+    server_choice choice;
+};
+
+/// What every server state after its flight carries.
+struct server_keys {
+    transcript_state transcript;
+    secret client_handshake;    ///< checks the client's Finished
+    secret client_application;  ///< read keys once that Finished is in
+};
+
+struct expect_client_certificate {
+    server_keys k;
+};
+
+struct expect_client_certificate_verify {
+    server_keys k;
+    std::vector<crypto::certificate> chain;
+};
+
+struct expect_client_finished {
+    server_keys k;
+};
+
+// ---- Both ---------------------------------------------------------------------------
+
+struct connected {};
+struct failed {};
+
+using state =
+    std::variant<client_start, expect_server_hello, expect_server_hello_after_hrr,
+                 expect_encrypted_extensions, expect_certificate_or_request, expect_certificate,
+                 expect_certificate_verify, expect_finished, expect_client_hello,
+                 expect_application_answer, expect_second_client_hello, expect_client_certificate,
+                 expect_client_certificate_verify, expect_client_finished, connected, failed>;
 
 class connection {
 public:
@@ -59,28 +181,41 @@ public:
     error start();
     /// Handles one complete handshake message, in the handshake or after it.
     error on_message(const record::handshake_message& m);
+    /// Server: goes on with the ClientHello once the application answered.
+    error resume();
     /// Records the failure `e` and sends its alert (unless close_notify was
     /// sent). `message` says which check failed; the code's text otherwise.
     void fail(error e, std::string message = {});
+    /// fail() with an alert other than to_alert(e).
+    void fail(error e, std::string message, alert sent);
+    /// Fails without an alert (the transport is gone, or nothing may be sent).
+    void fail_silently(boost::system::error_code e, std::string message);
     /// Records an alert the peer sent.
     void fail_from_peer(alert a);
     /// Application data arrived: KeyUpdates in a row start counting again.
     void note_application_data() noexcept { key_updates_in_a_row_ = 0; }
     /// Sends a KeyUpdate and installs the next write keys.
     void update_write_keys(bool request_peer);
+
+    bool is_connected() const noexcept { return std::holds_alternative<connected>(state_); }
+    bool is_failed() const noexcept { return std::holds_alternative<failed>(state_); }
+    bool is_client_start() const noexcept { return std::holds_alternative<client_start>(state_); }
     bool in_handshake() const noexcept {
-        return state_ != state::client_start && state_ != state::expect_client_hello &&
-               state_ != state::connected && state_ != state::failed;
+        return !is_client_start() && !std::holds_alternative<expect_client_hello>(state_) &&
+               !is_connected() && !is_failed();
+    }
+    /// Server: the hello waiting for the application's answer, or nullptr.
+    expect_application_answer* waiting() noexcept {
+        return std::get_if<expect_application_answer>(&state_);
     }
 
-    // State and negotiated parameters, read by tlsio::engine.
+    // Negotiated parameters and the connection's fate, read by tlsio::engine.
     role role_;
-    state state_;
     boost::system::error_code error_;
     std::string error_message_;
     bool received_close_notify_ = false;
     bool sent_close_notify_ = false;
-    bool hello_retry_ = false;
+    bool hello_retry_ = false;  ///< a HelloRetryRequest was sent or received
     std::uint16_t suite_id_ = 0;
     std::uint16_t group_ = 0;
     std::uint16_t peer_scheme_ = 0;
@@ -94,41 +229,58 @@ public:
 private:
     // ---- Handshake messages --------------------------------------------------
     error dispatch(wire::handshake_type type, byte_view body, byte_view message);
-    void send_handshake(wire::handshake_type type, const bytes& body);
+    void send_handshake(wire::handshake_type type, const bytes& body,
+                        crypto::hash_context* transcript);
     bytes edit_extensions(std::uint8_t message_type, std::vector<raw_extension>& extensions);
-    std::size_t transcript_hash(std::uint8_t* out) const { return transcript_.peek({out, 64}); }
-    void start_transcript(const suite_info& suite);
-    error key_change_boundary() const;
+    error key_change_boundary();
 
     // Client.
-    error client_send_hello();
-    error client_on_server_hello(byte_view body, byte_view message);
-    error client_on_hello_retry(const wire::server_hello& hrr, byte_view message);
-    error client_on_encrypted_extensions(byte_view body, byte_view message);
-    error client_on_certificate_request(byte_view body, byte_view message);
-    error client_on_certificate(byte_view body, byte_view message);
-    error client_on_certificate_verify(byte_view body, byte_view message);
-    error client_on_finished(byte_view body, byte_view message);
+    error client_send_hello(sent_client_hello& hello, byte_view cookie,
+                            crypto::hash_context* transcript, bytes* message_out);
+    error client_on_server_hello(sent_client_hello& hello, bytes* first_hello,
+                                 transcript_state* after_hrr, byte_view body, byte_view message);
+    error client_on_hello_retry(sent_client_hello& hello, const bytes& first_hello,
+                                const wire::server_hello& hrr, byte_view message);
+    error client_on_encrypted_extensions(expect_encrypted_extensions& s, byte_view body,
+                                         byte_view message);
+    error client_on_certificate_request(expect_certificate_or_request& s, byte_view body,
+                                        byte_view message);
+    error client_on_certificate(client_keys& k, std::optional<std::vector<std::uint16_t>> requested,
+                                byte_view body, byte_view message);
+    error client_on_certificate_verify(expect_certificate_verify& s, byte_view body,
+                                       byte_view message);
+    error client_on_finished(expect_finished& s, byte_view body, byte_view message);
 
     // Server.
-    error server_on_client_hello(byte_view body, byte_view message);
+    error server_on_first_client_hello(byte_view body, byte_view message);
+    error server_on_client_hello(const wire::client_hello& ch, byte_view message,
+                                 const server_choice& choice,
+                                 expect_second_client_hello* after_hrr);
+    error server_apply_answer(const wire::client_hello& ch, const client_hello_answer& answer,
+                              server_choice& choice);
     error server_send_hello_retry(const wire::client_hello& ch, byte_view message,
-                                  const suite_info& suite, std::uint16_t group);
-    error server_send_flight(const wire::client_hello& ch, const wire::key_share_entry& share,
-                             const credential& cred, std::uint16_t scheme);
-    error server_on_certificate(byte_view body, byte_view message);
-    error server_on_certificate_verify(byte_view body, byte_view message);
-    error server_on_finished(byte_view body, byte_view message);
+                                  const suite_info& suite, std::uint16_t group,
+                                  const server_choice& choice);
+    error server_send_flight(transcript_state transcript, const wire::client_hello& ch,
+                             const wire::key_share_entry& share, const credential& cred,
+                             std::uint16_t scheme);
+    error server_on_certificate(expect_client_certificate& s, byte_view body, byte_view message);
+    error server_on_certificate_verify(expect_client_certificate_verify& s, byte_view body,
+                                       byte_view message);
+    error server_on_finished(expect_client_finished& s, byte_view body, byte_view message);
 
     // Shared.
-    error verify_peer_chain(const wire::certificate_msg& msg, crypto::peer_role peer);
-    error check_certificate_verify(byte_view body, byte_view message, const char* context_string,
+    error verify_peer_chain(const wire::certificate_msg& msg, crypto::peer_role peer,
+                            const std::vector<std::uint16_t>& offered_extensions,
+                            std::vector<crypto::certificate>& chain);
+    error check_certificate_verify(transcript_state& t, const crypto::certificate& leaf,
+                                   byte_view body, byte_view message, const char* context_string,
                                    const std::vector<std::uint16_t>& allowed);
-    error send_certificate(const credential* cred, byte_view request_context);
-    error send_certificate_verify(const credential& cred, std::uint16_t scheme,
+    void send_certificate(transcript_state& t, const credential* cred, byte_view request_context);
+    error send_certificate_verify(transcript_state& t, const credential& cred, std::uint16_t scheme,
                                   const char* context_string);
-    void send_finished(const secret& base_key);
-    error check_finished(byte_view body, const secret& base_key);
+    void send_finished(transcript_state& t, const secret& base_key);
+    error check_finished(const transcript_state& t, byte_view body, const secret& base_key);
     error on_post_handshake(wire::handshake_type type, byte_view body);
     /// Installs the peer's next keys; unexpected_message when handshake bytes
     /// would straddle the key change.
@@ -136,15 +288,18 @@ private:
     void install_write(const secret& s);
     /// The compatibility ChangeCipherSpec, when we are in middlebox
     /// compatibility mode (a non-empty legacy_session_id).
-    void queue_compat_ccs() noexcept;
-    void log_secret(const char* label, const secret& s) const;
+    void queue_compat_ccs(byte_view session_id) noexcept;
+    void log_secret(const transcript_state& t, const char* label, const secret& s) const;
+    /// Enters the connected state: the handshake state (and every secret in
+    /// it) goes away.
     void finish_handshake();
-    /// Handshake Secret from the (EC)DHE secret (which it wipes), and both
-    /// handshake traffic secrets for the transcript so far.
-    void enter_handshake_secrets(bytes& shared);
-    /// Master Secret and both application traffic secrets for the transcript
-    /// through the server's Finished; keeps the client's, returns the server's.
-    secret enter_application_secrets();
+    /// The Handshake Secret stage from the (EC)DHE secret (which it wipes),
+    /// and both handshake traffic secrets for the transcript so far.
+    handshake_keys enter_handshake_secrets(const transcript_state& t, bytes& shared);
+    /// The Master Secret's application traffic secrets for the transcript
+    /// through the server's Finished; the stage itself ends here.
+    std::pair<secret, secret> enter_application_secrets(const transcript_state& t,
+                                                        handshake_secret stage);
     verify_mode peer_verify_mode() const noexcept {
         return options_.peer_verify_mode ? *options_.peer_verify_mode
                                          : ctx_->effective_verify_mode(role_);
@@ -152,11 +307,11 @@ private:
 
     engine_options options_;
     record::layer& records_;
+    state state_;
+    /// The negotiated suite, from ServerHello on (KeyUpdate needs its hash).
+    const suite_info* suite_ = nullptr;
 
-    // Extension types our last hello carried (after the test hook), which the
-    // peer may answer.
-    std::vector<std::uint16_t> offered_extensions_;
-
+    // Traffic secrets of the current epochs (the next KeyUpdate derives from them).
     secret read_secret_;
     secret write_secret_;
     /// Our KeyUpdate reply is queued and has not left yet: another request
@@ -164,26 +319,6 @@ private:
     bool key_update_reply_queued_ = false;
     std::uint64_t key_update_reply_end_ = 0;  ///< records_.output_made() after the reply
     int key_updates_in_a_row_ = 0;
-
-    // Handshake state.
-    const suite_info* suite_ = nullptr;
-    /// The key schedule's current stage (nothing before the suite is known
-    /// and after the handshake).
-    std::variant<std::monostate, early_secret, handshake_secret, master_secret> schedule_;
-    crypto::hash_context transcript_;
-    std::array<std::uint8_t, 32> client_random_{};
-    bytes session_id_;
-    std::vector<offered_share> key_shares_;  ///< client, in ClientHello order
-    bytes first_client_hello_;               ///< client: until the transcript hash is known
-    secret client_hs_secret_;
-    secret server_hs_secret_;
-    secret client_ap_secret_;
-    std::vector<crypto::certificate> peer_chain_;
-    std::vector<std::uint16_t> peer_allowed_schemes_;  ///< CertificateRequest's list
-    bool certificate_requested_ = false;
-    bool sent_sni_ = false;
-    bytes hrr_cookie_;
-    std::uint16_t hrr_group_ = 0;
 };
 
 }  // namespace tlsio::handshake

@@ -30,25 +30,145 @@ bytes server_hello_body(byte_view random, byte_view session_id, std::uint16_t su
 
 }  // namespace
 
-error connection::server_on_client_hello(byte_view body, byte_view message) {
+namespace {
+
+template <class Enum>
+std::vector<Enum> as_enums(const std::vector<std::uint16_t>& codes) {
+    std::vector<Enum> out;
+    out.reserve(codes.size());
+    for (std::uint16_t c : codes) {
+        out.push_back(static_cast<Enum>(c));
+    }
+    return out;
+}
+
+client_hello_info info_of(const wire::client_hello& ch) {
+    client_hello_info info;
+    info.server_name = ch.server_name;
+    info.alpn_protocols = ch.alpn;
+    info.versions = as_enums<protocol_version>(ch.supported_versions);
+    info.groups = as_enums<named_group>(ch.supported_groups);
+    info.signature_schemes = as_enums<signature_scheme>(ch.signature_algorithms);
+    info.cipher_suites = as_enums<cipher_suite>(ch.cipher_suites);
+    return info;
+}
+
+}  // namespace
+
+error connection::server_on_first_client_hello(byte_view body, byte_view message) {
     wire::client_hello ch;
     if (error e = wire::parse_client_hello(body, ch); e != wire::ok) {
+        error_message_ = "ClientHello does not parse";
         return e;
     }
-    bool second = state_ == state::expect_second_client_hello;
     if (!ch.has_supported_versions || !contains(ch.supported_versions, wire::tls13_version)) {
         error_message_ = "client does not offer TLS 1.3";
         return error::protocol_version;
     }
     if (ch.legacy_compression_methods.size() != 1 || ch.legacy_compression_methods[0] != 0) {
+        error_message_ = "ClientHello offers compression methods other than null";
         return error::illegal_parameter;
     }
-    if (!second && ch.has_server_name) {
+    if (ch.has_server_name) {
         server_name_ = ch.server_name;
         if (ctx_->server_name) {
             if (auto chosen = ctx_->server_name(server_name_)) {
                 ctx_ = chosen->state();
             }
+        }
+    }
+    const client_hello_callback& callback =
+        options_.client_hello ? options_.client_hello : ctx_->client_hello;
+    client_hello_answer answer;
+    if (callback) {
+        client_hello_info info = info_of(ch);
+        std::optional<client_hello_answer> now = callback(info);
+        if (!now) {
+            // The application answers later: keep the hello, send nothing.
+            expect_application_answer next{bytes(message.begin(), message.end()), std::move(info),
+                                           std::nullopt};
+            state_ = std::move(next);
+            return wire::ok;
+        }
+        answer = std::move(*now);
+    }
+    server_choice choice;
+    if (error e = server_apply_answer(ch, answer, choice); e != wire::ok) {
+        return e;
+    }
+    return server_on_client_hello(ch, message, choice, nullptr);
+}
+
+error connection::resume() {
+    expect_application_answer* w = waiting();
+    if (!w || !w->answer) {
+        error_message_ = "the ClientHello has no answer to go on with";
+        return error::internal_error;
+    }
+    // The state goes when the next one comes: keep what it holds first.
+    bytes message = std::move(w->client_hello);
+    client_hello_answer answer = std::move(*w->answer);
+    wire::client_hello ch;
+    if (error e = wire::parse_client_hello(byte_view(message).subspan(4), ch); e != wire::ok) {
+        error_message_ = "ClientHello does not parse";
+        return e;
+    }
+    server_choice choice;
+    if (error e = server_apply_answer(ch, answer, choice); e != wire::ok) {
+        return e;
+    }
+    return server_on_client_hello(ch, message, choice, nullptr);
+}
+
+error connection::server_apply_answer(const wire::client_hello& ch,
+                                      const client_hello_answer& answer, server_choice& choice) {
+    if (answer.refuse) {
+        // A refusal is fatal: alerts that close or warn become handshake_failure.
+        alert sent = *answer.refuse;
+        if (sent == alert::close_notify || sent == alert::user_canceled) {
+            sent = alert::handshake_failure;
+        }
+        fail(error::client_hello_refused,
+             std::string("the ClientHello callback refused the connection with alert ") +
+                 alert_name(sent),
+             sent);
+        return error::client_hello_refused;
+    }
+    if (answer.use_context) {
+        ctx_ = answer.use_context->state();
+    }
+    if (answer.credential) {
+        if (*answer.credential >= ctx_->credentials.size()) {
+            error_message_ = "the ClientHello callback chose credential " +
+                             std::to_string(*answer.credential) + " of a context that has " +
+                             std::to_string(ctx_->credentials.size());
+            return error::invalid_argument;
+        }
+        choice.credential = answer.credential;
+    }
+    if (answer.alpn_protocol) {
+        if (!answer.alpn_protocol->empty() &&
+            std::find(ch.alpn.begin(), ch.alpn.end(), *answer.alpn_protocol) == ch.alpn.end()) {
+            error_message_ = "the ClientHello callback chose ALPN protocol \"" +
+                             *answer.alpn_protocol + "\", which the client did not offer";
+            return error::invalid_argument;
+        }
+        choice.alpn = answer.alpn_protocol;
+    }
+    return wire::ok;
+}
+
+error connection::server_on_client_hello(const wire::client_hello& ch, byte_view message,
+                                         const server_choice& choice,
+                                         expect_second_client_hello* after_hrr) {
+    if (after_hrr) {
+        if (!ch.has_supported_versions || !contains(ch.supported_versions, wire::tls13_version)) {
+            error_message_ = "second ClientHello does not offer TLS 1.3";
+            return error::protocol_version;
+        }
+        if (ch.legacy_compression_methods.size() != 1 || ch.legacy_compression_methods[0] != 0) {
+            error_message_ = "second ClientHello offers compression methods other than null";
+            return error::illegal_parameter;
         }
     }
 
@@ -63,7 +183,8 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
         error_message_ = "no cipher suite in common";
         return error::handshake_failure;
     }
-    if (second && suite->id != suite_id_) {
+    if (after_hrr && suite->id != suite_id_) {
+        error_message_ = "second ClientHello changes the cipher suite";
         return error::illegal_parameter;
     }
 
@@ -103,46 +224,63 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
         error_message_ = "no certificate configured";
         return error::handshake_failure;
     }
-    // Among the credentials that can sign with a scheme the client accepts,
-    // prefer one whose leaf names the SNI host, then one whose chain is signed
-    // with algorithms the client accepts in certificates; ties go to the first.
-    const std::vector<std::uint16_t>& cert_schemes =
-        ch.has_signature_algorithms_cert ? ch.signature_algorithms_cert : ch.signature_algorithms;
     const credential* cred = nullptr;
     std::uint16_t scheme = 0;
-    int best_score = -1;
-    for (const credential& c : ctx_->credentials) {
-        std::uint16_t s = choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms);
-        if (s == 0) {
-            continue;
+    if (choice.credential) {
+        cred = &ctx_->credentials[*choice.credential];
+        scheme = choose_scheme(*cred, ctx_->signature_schemes, ch.signature_algorithms);
+        if (scheme == 0) {
+            error_message_ =
+                "the credential the ClientHello callback chose cannot sign with a scheme the "
+                "client offers";
+            return error::handshake_failure;
         }
-        bool names_host = !server_name_.empty() && c.chain.front().matches_host(server_name_);
-        bool chain_accepted = std::all_of(c.chain.begin(), c.chain.end(), [&](const auto& cert) {
-            return contains(cert_schemes, cert.signature_scheme());
-        });
-        int score = (names_host ? 2 : 0) + (chain_accepted ? 1 : 0);
-        if (score > best_score) {
-            best_score = score;
-            cred = &c;
-            scheme = s;
+    } else {
+        // Among the credentials that can sign with a scheme the client accepts,
+        // prefer one whose leaf names the SNI host, then one whose chain is signed
+        // with algorithms the client accepts in certificates; ties go to the first.
+        const std::vector<std::uint16_t>& cert_schemes = ch.has_signature_algorithms_cert
+                                                             ? ch.signature_algorithms_cert
+                                                             : ch.signature_algorithms;
+        int best_score = -1;
+        for (const credential& c : ctx_->credentials) {
+            std::uint16_t s = choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms);
+            if (s == 0) {
+                continue;
+            }
+            bool names_host = !server_name_.empty() && c.chain.front().matches_host(server_name_);
+            bool chain_accepted = std::all_of(
+                c.chain.begin(), c.chain.end(),
+                [&](const auto& cert) { return contains(cert_schemes, cert.signature_scheme()); });
+            int score = (names_host ? 2 : 0) + (chain_accepted ? 1 : 0);
+            if (score > best_score) {
+                best_score = score;
+                cred = &c;
+                scheme = s;
+            }
         }
-    }
-    if (!cred) {
-        error_message_ = "no certificate fits the client's signature algorithms";
-        return error::handshake_failure;
+        if (!cred) {
+            error_message_ = "no certificate fits the client's signature algorithms";
+            return error::handshake_failure;
+        }
     }
 
-    const std::vector<std::string>& server_alpn =
-        options_.alpn_protocols.empty() ? ctx_->alpn : options_.alpn_protocols;
-    if (!server_alpn.empty() && ch.has_alpn) {
-        auto it = std::find_if(server_alpn.begin(), server_alpn.end(), [&](const std::string& p) {
-            return std::find(ch.alpn.begin(), ch.alpn.end(), p) != ch.alpn.end();
-        });
-        if (it == server_alpn.end()) {
-            error_message_ = "no application protocol in common";
-            return error::no_application_protocol;
+    if (choice.alpn) {
+        alpn_ = *choice.alpn;
+    } else {
+        const std::vector<std::string>& server_alpn =
+            options_.alpn_protocols.empty() ? ctx_->alpn : options_.alpn_protocols;
+        if (!server_alpn.empty() && ch.has_alpn) {
+            auto it =
+                std::find_if(server_alpn.begin(), server_alpn.end(), [&](const std::string& p) {
+                    return std::find(ch.alpn.begin(), ch.alpn.end(), p) != ch.alpn.end();
+                });
+            if (it == server_alpn.end()) {
+                error_message_ = "no application protocol in common";
+                return error::no_application_protocol;
+            }
+            alpn_ = *it;
         }
-        alpn_ = *it;
     }
     if (error e = key_change_boundary(); e != wire::ok) {
         return e;
@@ -150,37 +288,43 @@ error connection::server_on_client_hello(byte_view body, byte_view message) {
 
     auto share = std::find_if(ch.key_shares.begin(), ch.key_shares.end(),
                               [&](const wire::key_share_entry& k) { return k.group == group; });
-    if (second) {
-        if (share == ch.key_shares.end() || group != hrr_group_) {
+    transcript_state transcript;
+    if (after_hrr) {
+        if (share == ch.key_shares.end() || group != after_hrr->group) {
             error_message_ = "second ClientHello lacks the key share that was asked for";
             return error::illegal_parameter;
         }
-        if (!hrr_cookie_.empty() && !std::equal(ch.cookie.begin(), ch.cookie.end(),
-                                                hrr_cookie_.begin(), hrr_cookie_.end())) {
+        if (!after_hrr->cookie.empty() &&
+            !std::equal(ch.cookie.begin(), ch.cookie.end(), after_hrr->cookie.begin(),
+                        after_hrr->cookie.end())) {
             error_message_ = "second ClientHello does not echo the cookie";
             return error::illegal_parameter;
         }
+        transcript = std::move(after_hrr->transcript);
     } else if (share == ch.key_shares.end()) {
-        return server_send_hello_retry(ch, message, *suite, group);
+        return server_send_hello_retry(ch, message, *suite, group, choice);
+    } else {
+        suite_ = suite;
+        suite_id_ = suite->id;
+        transcript.hash = crypto::hash_context(suite->hash);
     }
-
-    if (!second) {
-        start_transcript(*suite);
-    }
-    transcript_.update(message);
-    std::copy(ch.random.begin(), ch.random.end(), client_random_.begin());
-    session_id_.assign(ch.legacy_session_id.begin(), ch.legacy_session_id.end());
-    return server_send_flight(ch, *share, *cred, scheme);
+    transcript.hash.update(message);
+    std::copy(ch.random.begin(), ch.random.end(), transcript.client_random.begin());
+    return server_send_flight(std::move(transcript), ch, *share, *cred, scheme);
 }
 
 error connection::server_send_hello_retry(const wire::client_hello& ch, byte_view message,
-                                          const suite_info& suite, std::uint16_t group) {
-    start_transcript(suite);
+                                          const suite_info& suite, std::uint16_t group,
+                                          const server_choice& choice) {
+    suite_ = &suite;
+    suite_id_ = suite.id;
+    expect_second_client_hello next;
+    next.transcript.hash = crypto::hash_context(suite.hash);
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = crypto::digest(suite.hash, message, hash);
     bytes synthetic;
     wire::append_handshake(synthetic, wire::handshake_type::message_hash, byte_view(hash, n));
-    transcript_.update(synthetic);
+    next.transcript.hash.update(synthetic);
 
     std::vector<raw_extension> exts;
     exts.push_back({wire::ext::key_share, wire::encode_u16_list(0, {group})});
@@ -191,22 +335,24 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
         if (e.type == wire::ext::cookie) {
             wire::reader r(e.data);
             byte_view cookie = r.vec16();
-            hrr_cookie_.assign(cookie.begin(), cookie.end());
+            next.cookie.assign(cookie.begin(), cookie.end());
         }
     }
     send_handshake(
         wire::handshake_type::server_hello,
-        server_hello_body(wire::hello_retry_request_random, ch.legacy_session_id, suite.id, block));
+        server_hello_body(wire::hello_retry_request_random, ch.legacy_session_id, suite.id, block),
+        &next.transcript.hash);
     if (!ch.legacy_session_id.empty()) {
         records_.write_compat_ccs();  // right after the first server message (appendix D.4)
     }
     hello_retry_ = true;
-    hrr_group_ = group;
-    state_ = state::expect_second_client_hello;
+    next.group = group;
+    next.choice = choice;
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::server_send_flight(const wire::client_hello& ch,
+error connection::server_send_flight(transcript_state t, const wire::client_hello& ch,
                                      const wire::key_share_entry& share, const credential& cred,
                                      std::uint16_t scheme) {
     std::array<std::uint8_t, wire::random_size> random;
@@ -222,6 +368,7 @@ error connection::server_send_flight(const wire::client_hello& ch,
             error_message_ = "client key share is invalid";
             return error::illegal_parameter;
         case crypto::kx_status::failed:
+            error_message_ = "key exchange failed in libcrypto";
             return error::internal_error;
     }
 
@@ -236,13 +383,13 @@ error connection::server_send_flight(const wire::client_hello& ch,
     bytes block =
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts);
     send_handshake(wire::handshake_type::server_hello,
-                   server_hello_body(random, session_id_, suite_->id, block));
-    queue_compat_ccs();
+                   server_hello_body(random, ch.legacy_session_id, suite_->id, block), &t.hash);
+    queue_compat_ccs(ch.legacy_session_id);
     group_ = share.group;
 
-    enter_handshake_secrets(shared);
-    install_write(server_hs_secret_);
-    if (error e = install_read(client_hs_secret_); e != wire::ok) {
+    handshake_keys keys = enter_handshake_secrets(t, shared);
+    install_write(keys.server);
+    if (error e = install_read(keys.client); e != wire::ok) {
         return e;
     }
 
@@ -255,9 +402,11 @@ error connection::server_send_flight(const wire::client_hello& ch,
     }
     send_handshake(
         wire::handshake_type::encrypted_extensions,
-        edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::encrypted_extensions), ee));
+        edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::encrypted_extensions), ee),
+        &t.hash);
 
-    if (peer_verify_mode() & verify_peer) {
+    const bool request_certificate = (peer_verify_mode() & verify_peer) != 0;
+    if (request_certificate) {
         std::vector<raw_extension> cr;
         cr.push_back(
             {wire::ext::signature_algorithms, wire::encode_u16_list(2, ctx_->signature_schemes)});
@@ -265,28 +414,38 @@ error connection::server_send_flight(const wire::client_hello& ch,
         bytes cr_block = edit_extensions(
             static_cast<std::uint8_t>(wire::handshake_type::certificate_request), cr);
         body.insert(body.end(), cr_block.begin(), cr_block.end());
-        send_handshake(wire::handshake_type::certificate_request, body);
-        certificate_requested_ = true;
+        send_handshake(wire::handshake_type::certificate_request, body, &t.hash);
     }
-    send_certificate(&cred, {});
-    if (error e = send_certificate_verify(cred, scheme, "TLS 1.3, server CertificateVerify");
+    send_certificate(t, &cred, {});
+    if (error e = send_certificate_verify(t, cred, scheme, "TLS 1.3, server CertificateVerify");
         e != wire::ok) {
         return e;
     }
-    send_finished(server_hs_secret_);
+    send_finished(t, keys.server);
 
-    install_write(enter_application_secrets());
-    state_ =
-        certificate_requested_ ? state::expect_client_certificate : state::expect_client_finished;
+    auto [client_ap, server_ap] = enter_application_secrets(t, std::move(keys.stage));
+    install_write(server_ap);
+    if (is_failed()) {
+        return error::internal_error;
+    }
+    server_keys k{std::move(t), keys.client, client_ap};
+    if (request_certificate) {
+        state_ = expect_client_certificate{std::move(k)};
+    } else {
+        state_ = expect_client_finished{std::move(k)};
+    }
     return wire::ok;
 }
 
-error connection::server_on_certificate(byte_view body, byte_view message) {
+error connection::server_on_certificate(expect_client_certificate& s, byte_view body,
+                                        byte_view message) {
     wire::certificate_msg cert;
     if (error e = wire::parse_certificate(body, cert); e != wire::ok) {
+        error_message_ = "client Certificate does not parse";
         return e;
     }
     if (!cert.request_context.empty()) {
+        error_message_ = "client Certificate has a non-empty request context";
         return error::illegal_parameter;
     }
     if (cert.entries.empty()) {
@@ -294,37 +453,45 @@ error connection::server_on_certificate(byte_view body, byte_view message) {
             error_message_ = "client sent no certificate but one is required";
             return error::certificate_required;
         }
-        transcript_.update(message);
-        state_ = state::expect_client_finished;
+        s.k.transcript.hash.update(message);
+        expect_client_finished next{std::move(s.k)};
+        state_ = std::move(next);
         return wire::ok;
     }
-    if (error e = verify_peer_chain(cert, crypto::peer_role::client); e != wire::ok) {
+    // The CertificateRequest offered no extensions for the entries to answer.
+    static const std::vector<std::uint16_t> none;
+    std::vector<crypto::certificate> chain;
+    if (error e = verify_peer_chain(cert, crypto::peer_role::client, none, chain); e != wire::ok) {
         return e;
     }
-    transcript_.update(message);
-    state_ = state::expect_client_certificate_verify;
+    s.k.transcript.hash.update(message);
+    expect_client_certificate_verify next{std::move(s.k), std::move(chain)};
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::server_on_certificate_verify(byte_view body, byte_view message) {
-    if (error e = check_certificate_verify(body, message, "TLS 1.3, client CertificateVerify",
-                                           ctx_->signature_schemes);
+error connection::server_on_certificate_verify(expect_client_certificate_verify& s, byte_view body,
+                                               byte_view message) {
+    if (error e =
+            check_certificate_verify(s.k.transcript, s.chain.front(), body, message,
+                                     "TLS 1.3, client CertificateVerify", ctx_->signature_schemes);
         e != wire::ok) {
         return e;
     }
-    state_ = state::expect_client_finished;
+    expect_client_finished next{std::move(s.k)};
+    state_ = std::move(next);
     return wire::ok;
 }
 
-error connection::server_on_finished(byte_view body, byte_view message) {
-    if (error e = check_finished(body, client_hs_secret_); e != wire::ok) {
+error connection::server_on_finished(expect_client_finished& s, byte_view body, byte_view message) {
+    if (error e = check_finished(s.k.transcript, body, s.k.client_handshake); e != wire::ok) {
         return e;
     }
     if (error e = key_change_boundary(); e != wire::ok) {
         return e;
     }
-    transcript_.update(message);
-    if (error e = install_read(client_ap_secret_); e != wire::ok) {
+    s.k.transcript.hash.update(message);
+    if (error e = install_read(s.k.client_application); e != wire::ok) {
         return e;
     }
     finish_handshake();

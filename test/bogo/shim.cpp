@@ -620,6 +620,8 @@ const char* error_name(tlsio::error e) {
         case error::unsupported_option: return "unsupported_option";
         case error::host_name_required: return "host_name_required";
         case error::certificate_too_weak: return "certificate_too_weak";
+        case error::client_hello_refused: return "client_hello_refused";
+        case error::client_hello_pending: return "client_hello_pending";
             // clang-format on
     }
     return "unknown_error";

@@ -1008,3 +1008,89 @@ BOOST_AUTO_TEST_CASE(set1_host_ip_literal_matches_ip_addresses_only) {
         }
     }
 }
+
+// ---- The servername callback and SSL_set_SSL_CTX (through the engine's
+// ClientHello callback) -------------------------------------------------------
+
+namespace {
+
+const issued& other_cert() {
+    static const issued leaf = [] {
+        leaf_options o;
+        o.common_name = "other.test";
+        o.dns_names = {"other.test"};
+        return test_ca().issue(o);
+    }();
+    return leaf;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(servername_callback_switches_the_context, error_queue_cleared) {
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    ctx_ptr other(make_server_ctx(other_cert()));
+    struct seen {
+        TLSIO_CTX* other;
+        std::string name;
+        int calls = 0;
+    } state{other, {}, 0};
+    tlsio_CTX_set_tlsext_servername_callback(sctx, [](TLSIO* ssl, int*, void* arg) {
+        auto* st = static_cast<seen*>(arg);
+        ++st->calls;
+        const char* name = tlsio_get_servername(ssl, 0);
+        st->name = name ? name : "";
+        if (st->name == "other.test") {
+            tlsio_set_SSL_CTX(ssl, st->other);
+        }
+        return TLSIO_TLSEXT_ERR_OK;
+    });
+    tlsio_CTX_set_tlsext_servername_arg(sctx, &state);
+    // The ALPN callback of the context switched to runs, not the first one's.
+    tlsio_CTX_set_alpn_select_cb(
+        other,
+        [](TLSIO*, const unsigned char** out, unsigned char* outlen, const unsigned char*,
+           unsigned int, void*) {
+            static const unsigned char h2[] = "h2";
+            *out = h2;
+            *outlen = 2;
+            return TLSIO_TLSEXT_ERR_OK;
+        },
+        nullptr);
+    static const unsigned char protos[] = "\x02h2";
+    BOOST_TEST(tlsio_CTX_set_alpn_protos(cctx, protos, sizeof protos - 1) == 0);
+
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set_tlsext_host_name(c, "other.test");
+    tlsio_set1_host(c, "other.test");
+    pair_up(c, s);
+    auto result = handshake(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_TEST((result == std::make_pair(1, 1)));
+    BOOST_TEST(state.calls == 1);
+    BOOST_TEST(state.name == "other.test");
+    BOOST_TEST(tlsio_get_SSL_CTX(s) == other.p);
+    const unsigned char* p = nullptr;
+    unsigned int n = 0;
+    tlsio_get0_alpn_selected(c, &p, &n);
+    BOOST_TEST(std::string(reinterpret_cast<const char*>(p), n) == "h2");
+    // The client verified other.test's certificate: the switch took effect.
+    BOOST_TEST(tlsio_get_verify_result(c) == X509_V_OK);
+}
+
+BOOST_FIXTURE_TEST_CASE(servername_callback_refuses_with_its_alert, connections) {
+    tlsio_CTX_set_tlsext_servername_callback(sctx, [](TLSIO*, int* al, void*) {
+        *al = TLSIO_AD_ACCESS_DENIED;
+        return TLSIO_TLSEXT_ERR_ALERT_FATAL;
+    });
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST(rc == -1);
+    BOOST_TEST(rs == -1);
+    std::string e = errors();
+    BOOST_TEST_INFO(e);
+    BOOST_TEST(e.find("peer sent alert access_denied") != std::string::npos);
+    BOOST_TEST(e.find("ClientHello callback refused the connection with alert access_denied") !=
+               std::string::npos);
+}

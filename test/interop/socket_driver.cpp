@@ -210,6 +210,8 @@ error_code tls_socket::handshake() {
                 return tlsio::error::closed;
             case status::error:
                 break;  // handled above
+            case status::want_application:
+                return contract_violation("handshake() waits for an answer nobody asked for");
         }
     }
 }
@@ -256,6 +258,9 @@ std::size_t tls_socket::read_some(std::span<std::uint8_t> buffer, error_code& ec
                 break;
             case status::error:
                 break;  // handled above
+            case status::want_application:
+                ec = contract_violation("read() waits for an answer nobody asked for");
+                return 0;
         }
     }
 }
@@ -342,6 +347,8 @@ error_code tls_socket::write_all(std::string_view data) {
                 break;
             case status::error:
                 break;  // handled above
+            case status::want_application:
+                return contract_violation("handshake() waits for an answer nobody asked for");
         }
     }
     return {};
@@ -403,6 +410,8 @@ const char* to_string(status s) noexcept {
             return "closed";
         case status::error:
             return "error";
+        case status::want_application:
+            return "want_application";
     }
     return "?";
 }

@@ -23,6 +23,8 @@ std::ostream& operator<<(std::ostream& os, status s) {
             return os << "closed";
         case status::error:
             return os << "error";
+        case status::want_application:
+            return os << "want_application";
     }
     return os << "status(" << static_cast<int>(s) << ")";
 }

@@ -185,6 +185,13 @@ public:
                 }
                 perform_ = true;
                 break;
+            case step::waited_answer:
+                if (cancelled(self)) {
+                    core_.broken = true;
+                    return finish(self, boost::asio::error::operation_aborted);
+                }
+                perform_ = true;  // answered (or another operation woke us): look again
+                break;
             case step::waited_write:
             case step::waited_read:
                 if (cancelled(self)) {
@@ -203,7 +210,16 @@ public:
     }
 
 private:
-    enum class step { start, wrote, readable, read, waited_write, waited_read, posted };
+    enum class step {
+        start,
+        wrote,
+        readable,
+        read,
+        waited_write,
+        waited_read,
+        waited_answer,
+        posted
+    };
 
     template <class Self>
     void run(Self& self) {
@@ -265,6 +281,11 @@ private:
                 return finish(self, op_.closed_error());
             case status::error:
                 return finish(self, e.error());
+            case status::want_application:
+                // The ClientHello callback answers later: answer_client_hello
+                // wakes this operation (through io_done, as a finished
+                // transport read or write does).
+                return wait_for_transport(self, step::waited_answer);
         }
     }
 
@@ -380,6 +401,25 @@ void stream<NextLayer>::set_alpn_protocols(std::vector<std::string> protocols) {
 }
 
 template <class NextLayer>
+void stream<NextLayer>::set_client_hello_callback(client_hello_callback callback) {
+    options_.client_hello = std::move(callback);
+}
+
+template <class NextLayer>
+const client_hello_info* stream<NextLayer>::client_hello() const noexcept {
+    return core_->engine ? core_->engine->client_hello() : nullptr;
+}
+
+template <class NextLayer>
+bool stream<NextLayer>::answer_client_hello(client_hello_answer answer) {
+    if (!core_->engine || !core_->engine->answer_client_hello(std::move(answer))) {
+        return false;
+    }
+    core_->io_done.cancel();  // wake the handshake waiting for the answer
+    return true;
+}
+
+template <class NextLayer>
 const tlsio::engine& stream<NextLayer>::native_engine() const {
     if (!core_->engine) {
         throw boost::system::system_error(error::not_handshaked, "native_engine");
@@ -452,6 +492,9 @@ auto stream<NextLayer>::run_sync(Operation op, boost::system::error_code& ec) ->
                 return 0;
             case status::error:
                 ec = e.error();
+                return 0;
+            case status::want_application:
+                ec = error::client_hello_pending;
                 return 0;
         }
     }

@@ -78,6 +78,11 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_TLSEXT_ERR_ALERT_WARNING TLSIO_TLSEXT_ERR_ALERT_WARNING
 #define SSL_TLSEXT_ERR_ALERT_FATAL TLSIO_TLSEXT_ERR_ALERT_FATAL
 #define SSL_TLSEXT_ERR_NOACK TLSIO_TLSEXT_ERR_NOACK
+#define SSL_AD_HANDSHAKE_FAILURE TLSIO_AD_HANDSHAKE_FAILURE
+#define SSL_AD_ACCESS_DENIED TLSIO_AD_ACCESS_DENIED
+#define SSL_AD_INTERNAL_ERROR TLSIO_AD_INTERNAL_ERROR
+#define SSL_AD_UNRECOGNIZED_NAME TLSIO_AD_UNRECOGNIZED_NAME
+#define SSL_AD_NO_APPLICATION_PROTOCOL TLSIO_AD_NO_APPLICATION_PROTOCOL
 #define OPENSSL_NPN_UNSUPPORTED 0
 #define OPENSSL_NPN_NEGOTIATED 1
 #define OPENSSL_NPN_NO_OVERLAP 2
@@ -188,12 +193,15 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_CTX_set1_curves_list tlsio_CTX_set1_groups_list
 #define SSL_CTX_set_alpn_protos tlsio_CTX_set_alpn_protos
 #define SSL_CTX_set_alpn_select_cb tlsio_CTX_set_alpn_select_cb
+#define SSL_CTX_set_tlsext_servername_callback tlsio_CTX_set_tlsext_servername_callback
+#define SSL_CTX_set_tlsext_servername_arg tlsio_CTX_set_tlsext_servername_arg
 #define SSL_select_next_proto tlsio_select_next_proto
 #define SSL_CTX_set_keylog_callback tlsio_CTX_set_keylog_callback
 
 #define SSL_new tlsio_new
 #define SSL_free tlsio_free
 #define SSL_get_SSL_CTX tlsio_get_SSL_CTX
+#define SSL_set_SSL_CTX tlsio_set_SSL_CTX
 #define SSL_set_fd tlsio_set_fd
 #define SSL_set_rfd tlsio_set_rfd
 #define SSL_set_wfd tlsio_set_wfd
@@ -280,8 +288,6 @@ typedef struct tlsio_session_st SSL_SESSION;
     TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_psk_use_session_callback(PSK))
 #define SSL_CTX_set_psk_find_session_callback(...) \
     TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_psk_find_session_callback(PSK))
-#define SSL_CTX_set_tlsext_servername_callback(...) \
-    TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_tlsext_servername_callback)
 #define SSL_CTX_set_client_hello_cb(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_client_hello_cb)
 #define SSL_CTX_set_info_callback(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_info_callback)
 #define SSL_set_info_callback(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_set_info_callback)
@@ -315,7 +321,6 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_CTX_set_quiet_shutdown(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_quiet_shutdown)
 #define SSL_set_quiet_shutdown(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_set_quiet_shutdown)
 #define SSL_CTX_use_psk_identity_hint(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_use_psk_identity_hint)
-#define SSL_set_SSL_CTX(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_set_SSL_CTX)
 #define SSL_dup(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_dup)
 #define SSL_clear(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_clear)
 #define SSL_CTX_set_client_CA_list(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_client_CA_list)
