@@ -11,6 +11,7 @@
 #include "support/pump.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -1751,10 +1752,16 @@ BOOST_AUTO_TEST_CASE(key_update_requests_get_one_reply_while_it_is_unsent) {
     for (int i = 0; i < 32; ++i) {
         BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
     }
+    // The reply is made once the application has data (or writes): see
+    // key_update_requests_in_separate_reads_get_one_reply.
+    std::size_t sent = 0;
+    BOOST_TEST(conn->client->write(to_bytes("x"), sent) == status::done);
     conn->server->feed(take_output(*conn->client));
     bytes got;
     BOOST_TEST(read_available(*conn->server, got) == status::want_read,
                conn->server->error_message());
+    BOOST_TEST((got == to_bytes("x")));
+    got.clear();
     // One protected record: header, KeyUpdate (4 + 1), content type, tag.
     BOOST_TEST(conn->server->output().size() == 5u + 5u + 1u + 16u);
     // Once that reply has left, the next request gets its own.
@@ -1773,6 +1780,80 @@ BOOST_AUTO_TEST_CASE(key_update_requests_get_one_reply_while_it_is_unsent) {
     conn->client->feed(second);
     BOOST_TEST(read_available(*conn->client, got) == status::want_read);
     BOOST_TEST(!conn->client->error());
+}
+
+// BoGo's KeyUpdate-RequestACK: requests that arrive in several reads before
+// our next write get one reply (RFC 8446 4.6.3 asks for one before our next
+// application data), whatever the transport's timing. Before, each read that
+// found a request answered it once the previous reply had left.
+BOOST_AUTO_TEST_CASE(key_update_requests_in_separate_reads_get_one_reply) {
+    constexpr std::size_t key_update_record = 5 + 5 + 1 + 16;
+    auto conn = connect();
+    bytes got;
+    for (int i = 0; i < 5; ++i) {
+        BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+        conn->server->feed(take_output(*conn->client));
+        BOOST_TEST(read_available(*conn->server, got) == status::want_read,
+                   conn->server->error_message());
+        BOOST_TEST(conn->server->output().empty(), "no reply yet after request " << i);
+    }
+    // The server answers as it writes: one KeyUpdate, then its data.
+    std::size_t n = 0;
+    BOOST_TEST(conn->server->write(to_bytes("ok"), n) == status::done);
+    bytes out = take_output(*conn->server);
+    BOOST_TEST(out.size() == key_update_record + 5 + 2 + 1 + 16);
+    conn->client->feed(out);
+    BOOST_TEST(read_available(*conn->client, got) == status::want_read,
+               conn->client->error_message());
+    BOOST_TEST((got == to_bytes("ok")));
+    // Nothing is pending any more: the next write carries data only.
+    BOOST_TEST(conn->server->write(to_bytes("ok"), n) == status::done);
+    BOOST_TEST(take_output(*conn->server).size() == 5u + 2u + 1u + 16u);
+}
+
+// An endpoint that only reads answers too: once it has handed the data that
+// followed the requests to the application, its next read makes the reply.
+BOOST_AUTO_TEST_CASE(key_update_reply_from_an_endpoint_that_only_reads) {
+    constexpr std::size_t key_update_record = 5 + 5 + 1 + 16;
+    auto conn = connect();
+    for (int i = 0; i < 3; ++i) {
+        BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+    }
+    std::size_t n = 0;
+    BOOST_TEST(conn->client->write(to_bytes("data"), n) == status::done);
+    conn->server->feed(take_output(*conn->client));
+    std::array<std::uint8_t, 64> buffer{};
+    BOOST_TEST(conn->server->read(buffer, n) == status::done);
+    BOOST_TEST(n == 4u);
+    BOOST_TEST(conn->server->output().empty(), "the reply waits for a write or the next read");
+    BOOST_TEST(conn->server->read(buffer, n) == status::want_read);
+    bytes reply = take_output(*conn->server);
+    BOOST_TEST(reply.size() == key_update_record);
+    // The client takes it and both sides go on under the new keys.
+    conn->client->feed(reply);
+    bytes got;
+    BOOST_TEST(read_available(*conn->client, got) == status::want_read,
+               conn->client->error_message());
+    BOOST_TEST(conn->server->write(to_bytes("back"), n) == status::done);
+    BOOST_TEST(transfer(*conn->server, *conn->client, got) == status::want_read);
+    BOOST_TEST((got == to_bytes("back")));
+}
+
+// A pending reply goes out before close_notify, so a peer that waits for it
+// sees it before the connection ends.
+BOOST_AUTO_TEST_CASE(key_update_reply_goes_out_before_close_notify) {
+    auto conn = connect();
+    BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+    conn->server->feed(take_output(*conn->client));
+    bytes got;
+    BOOST_TEST(read_available(*conn->server, got) == status::want_read);
+    BOOST_TEST(conn->server->output().empty());
+    BOOST_TEST(conn->server->shutdown() == status::done);
+    bytes out = take_output(*conn->server);
+    // KeyUpdate record, then the close_notify record under the new key.
+    BOOST_TEST(out.size() == (5u + 5u + 1u + 16u) + (5u + 2u + 1u + 16u));
+    conn->client->feed(out);
+    BOOST_TEST(read_available(*conn->client, got) == status::closed, conn->client->error_message());
 }
 
 BOOST_AUTO_TEST_CASE(more_than_32_key_updates_without_data_are_refused) {
