@@ -1882,3 +1882,51 @@ BOOST_AUTO_TEST_CASE(key_updates_with_data_between_are_not_capped) {
     }
     BOOST_TEST((got == to_bytes("xxx")));
 }
+
+// ---- Signature scheme choice ----------------------------------------------------------------
+
+// BoGo's RSA-PSS-Large: RSA-PSS with SHA-512 needs a modulus of at least
+// 2 * 64 + 2 bytes, so a 1024-bit key cannot sign with it. With only that
+// scheme offered the server has nothing to sign with (handshake_failure, as
+// BoringSSL's NO_COMMON_SIGNATURE_ALGORITHMS); before, it chose the scheme
+// and failed with internal_error when signing.
+BOOST_AUTO_TEST_CASE(rsa_pss_sha512_is_not_chosen_for_a_1024_bit_key) {
+    leaf_options o;
+    o.rsa_bits = 1024;
+    static const issued small = test_ca().issue(o);
+    auto make_server = [] {
+        party p{context(context::tlsv13_server), {}};
+        p.ctx.set_security_level(0);  // a 1024-bit key is below the default level
+        p.ctx.use_certificate_chain(small.chain_pem);
+        p.ctx.use_private_key(small.key_pem);
+        return p;
+    };
+    {
+        party s = make_server();
+        party c = client_party([](context& ctx) {
+            ctx.set_security_level(0);
+            ctx.set_signature_schemes({signature_scheme::rsa_pss_rsae_sha512});
+        });
+        engine client(c.ctx, role::client, localhost());
+        engine server(s.ctx, role::server);
+        pump_result r = handshake(client, server);
+        BOOST_TEST(!r.ok());
+        BOOST_TEST(server.error() == err(error::handshake_failure), server.error_message());
+        BOOST_TEST(client.error() == make_error_code(alert::handshake_failure),
+                   client.error_message());
+    }
+    {
+        // With SHA-256 offered too, the server signs with that one.
+        party s = make_server();
+        party c = client_party([](context& ctx) {
+            ctx.set_security_level(0);
+            ctx.set_signature_schemes(
+                {signature_scheme::rsa_pss_rsae_sha512, signature_scheme::rsa_pss_rsae_sha256});
+        });
+        engine client(c.ctx, role::client, localhost());
+        engine server(s.ctx, role::server);
+        pump_result r = handshake(client, server);
+        BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+        BOOST_TEST(client.peer_signature_scheme() == signature_scheme::rsa_pss_rsae_sha256);
+    }
+}
