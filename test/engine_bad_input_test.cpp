@@ -1930,3 +1930,130 @@ BOOST_AUTO_TEST_CASE(rsa_pss_sha512_is_not_chosen_for_a_1024_bit_key) {
         BOOST_TEST(client.peer_signature_scheme() == signature_scheme::rsa_pss_rsae_sha256);
     }
 }
+
+// ---- Rejected early data (RFC 8446 4.2.10) ----------------------------------------------------
+
+namespace {
+
+// A client that offers 0-RTT (an empty early_data extension in its
+// ClientHello), as a client with a ticket would; tlsio never accepts it.
+party early_data_client(const std::function<void(context&)>& tweak = {}) {
+    return client_party([&](context& ctx) {
+        ctx.set_extension_hook([](std::uint8_t type, std::vector<raw_extension>& exts) {
+            if (type == 1) {
+                exts.push_back({42, {}});
+            }
+        });
+        if (tweak) {
+            tweak(ctx);
+        }
+    });
+}
+
+// `count` records of early data as the server sees it: application_data
+// under keys it does not have.
+bytes fake_early_data(std::size_t count, std::size_t length) {
+    bytes out;
+    for (std::size_t i = 0; i < count; ++i) {
+        bytes r = encode_record({content_type::application_data, 0x0303,
+                                 bytes(length, static_cast<std::uint8_t>(0x40 + i))});
+        out.insert(out.end(), r.begin(), r.end());
+    }
+    return out;
+}
+
+// Runs the handshake with `early` inserted after the client's first flight.
+struct early_data_run {
+    pump_result result;
+    error_code server_error;
+    std::string server_message;
+    bool data_flows = false;
+};
+
+early_data_run run_with_early_data(const bytes& early, bool hello_retry) {
+    party c = early_data_client([hello_retry](context& ctx) {
+        if (hello_retry) {
+            ctx.set_groups({named_group::x25519, named_group::secp256r1});
+        }
+    });
+    party s = server_party([hello_retry](context& ctx) {
+        if (hello_retry) {
+            ctx.set_groups({named_group::secp256r1});  // asks for another share
+        }
+    });
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    BOOST_TEST_REQUIRE(client.handshake() == status::want_read);
+    bytes first = take_output(client);
+    first.insert(first.end(), early.begin(), early.end());
+    server.feed(first);
+    early_data_run out;
+    out.result = handshake(client, server);
+    out.server_error = server.error();
+    out.server_message = server.error_message();
+    if (out.result.ok()) {
+        std::size_t n = 0;
+        BOOST_TEST(client.write(to_bytes("after"), n) == status::done);
+        bytes got;
+        transfer(client, server, got);
+        out.data_flows = got == to_bytes("after");
+        BOOST_TEST(server.used_hello_retry_request() == hello_retry);
+    }
+    return out;
+}
+
+}  // namespace
+
+// BoGo's SkipEarlyData-TLS13: the server skips the records it cannot open,
+// up to the limit, then goes on with the handshake. Before, the first one
+// ended the connection with bad_record_mac.
+BOOST_AUTO_TEST_CASE(rejected_early_data_is_skipped) {
+    for (bool hello_retry : {false, true}) {
+        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
+            auto r = run_with_early_data(fake_early_data(3, 1000), hello_retry);
+            BOOST_TEST(r.result.ok(), r.server_message);
+            BOOST_TEST(r.data_flows);
+        }
+    }
+}
+
+// BoGo's SkipEarlyData-TooMuchData-TLS13: more than 16384 bytes of records
+// (headers included) is a bad_record_mac.
+BOOST_AUTO_TEST_CASE(too_much_rejected_early_data_is_bad_record_mac) {
+    for (bool hello_retry : {false, true}) {
+        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
+            // Exactly the limit passes; one byte more does not.
+            auto fits = run_with_early_data(fake_early_data(2, 8192 - 5), hello_retry);
+            BOOST_TEST(fits.result.ok(), fits.server_message);
+            auto over = run_with_early_data(fake_early_data(2, 8192 - 4), hello_retry);
+            BOOST_TEST(!over.result.ok());
+            BOOST_TEST(over.server_error == err(error::bad_record_mac), over.server_message);
+        }
+    }
+}
+
+// Skipping ends where the client's real records begin: early data after them
+// is an error (after a HelloRetryRequest: after the second ClientHello, which
+// must not offer 0-RTT again).
+BOOST_AUTO_TEST_CASE(early_data_after_the_clients_records_is_not_skipped) {
+    party c = early_data_client();
+    party s = server_party();
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    BOOST_TEST_REQUIRE(client.handshake() == status::want_read);
+    server.feed(take_output(client));
+    auto flight = run(server);
+    client.feed(flight.output);
+    auto fin = run(client);
+    BOOST_TEST_REQUIRE(client.handshake_done());
+    // The client's Finished opens, then a record under keys nobody has.
+    bytes late = fin.output;
+    bytes fake = fake_early_data(1, 100);
+    late.insert(late.end(), fake.begin(), fake.end());
+    auto done = feed_and_run(server, late);
+    BOOST_TEST_REQUIRE(done.last == status::done, done.ec.message());
+    BOOST_TEST_REQUIRE(server.handshake_done());
+    auto out = run(server);  // reads on
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::bad_record_mac), out.ec.message());
+}

@@ -200,6 +200,9 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
     if (!ch.legacy_session_id.empty()) {
         records_.write_compat_ccs();  // right after the first server message (appendix D.4)
     }
+    if (ch.has_early_data) {
+        records_.skip_early_data();  // 0-RTT is never accepted (RFC 8446 4.2.10)
+    }
     hello_retry_ = true;
     hrr_group_ = group;
     state_ = state::expect_second_client_hello;
@@ -244,6 +247,9 @@ error connection::server_send_flight(const wire::client_hello& ch,
     install_write(server_hs_secret_);
     if (error e = install_read(client_hs_secret_); e != wire::ok) {
         return e;
+    }
+    if (ch.has_early_data && !hello_retry_) {
+        records_.skip_early_data();  // 0-RTT is never accepted (RFC 8446 4.2.10)
     }
 
     std::vector<raw_extension> ee;

@@ -11,7 +11,8 @@
 //     op % 5 == 1    install read keys, when the layer says it is at a key
 //                    boundary (the key depends on op >> 3, so a seed made with
 //                    the same key decrypts)
-//     op % 5 == 2    toggle compatibility CCS allowed / handshake done
+//     op % 5 == 2    skip rejected early data (op & 16), toggle compatibility
+//                    CCS allowed (op & 8) or set handshake done
 //     op % 5 == 3    write a handshake message, application data or an alert
 //                    and drop the output
 //     op % 5 == 4    end of input (eof)
@@ -109,7 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             }
             case 2:
-                if (op & 8) {
+                if (op & 16) {
+                    l.skip_early_data();
+                } else if (op & 8) {
                     ccs_allowed = !ccs_allowed;
                     l.set_compat_ccs_allowed(ccs_allowed);
                 } else {
