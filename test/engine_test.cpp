@@ -716,6 +716,24 @@ BOOST_AUTO_TEST_CASE(verify_callback_can_reject_a_good_chain) {
     BOOST_TEST(r.server.error == alert_code(to_alert(error::certificate_rejected_by_callback)));
 }
 
+BOOST_AUTO_TEST_CASE(verify_callback_refusal_is_certificate_unknown) {
+    // RFC 8446 6.2 has no alert for "the application refused it": bad_certificate
+    // is for corrupt certificates and bad signatures; certificate_unknown ("some
+    // other issue ... rendering it unacceptable") is what OpenSSL's libssl and
+    // BoringSSL's custom verifier send (BoGo CertificateVerificationFail-*-CustomCallback).
+    BOOST_TEST(int(to_alert(error::certificate_rejected_by_callback)) ==
+               int(alert::certificate_unknown));
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    cctx.set_verify_callback([](bool, verify_context&) { return false; });
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.client.error == make_error_code(error::certificate_rejected_by_callback));
+    BOOST_TEST(r.server.error == alert_code(alert::certificate_unknown), r.server.error.message());
+}
+
 BOOST_AUTO_TEST_CASE(verify_none_accepts_unknown_ca) {
     auto other = authority::make_root("some other root");
     auto leaf = make_leaf();

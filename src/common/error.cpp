@@ -215,10 +215,11 @@ alert to_alert(error e) noexcept {
             return alert::bad_certificate;
         case error::certificate_unknown_ca:
             return alert::unknown_ca;
+        case error::certificate_rejected_by_callback:
+            return alert::certificate_unknown;
         case error::certificate_verify_failed:
         case error::certificate_host_mismatch:
         case error::certificate_bad_key_usage:
-        case error::certificate_rejected_by_callback:
         case error::certificate_too_weak:
             return alert::bad_certificate;
         default:
