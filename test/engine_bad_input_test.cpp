@@ -532,6 +532,24 @@ BOOST_AUTO_TEST_CASE(server_hello_with_other_group_than_offered_is_illegal_param
     expect_client_plaintext_alert(*r, error::illegal_parameter, alert::illegal_parameter);
 }
 
+// RFC 8446 4.2: "If an implementation receives an extension which it
+// recognizes and which is not specified for the message in which it appears,
+// it MUST abort the handshake with an illegal_parameter alert". server_name
+// was offered (so unsupported_extension does not apply) but belongs in
+// EncryptedExtensions. Before, any extension but key_share and
+// supported_versions got unsupported_extension.
+BOOST_AUTO_TEST_CASE(server_hello_with_offered_extension_of_another_message_is_illegal_parameter) {
+    auto r = client_receives_server_flight(edit_server_hello([](hello& sh) {
+        sh.extensions.push_back({ext::server_name, {}});
+    }));
+    expect_client_plaintext_alert(*r, error::illegal_parameter, alert::illegal_parameter);
+    // One the client never sent stays unsupported_extension.
+    auto u = client_receives_server_flight(edit_server_hello([](hello& sh) {
+        sh.extensions.push_back({0x7a7a, {}});
+    }));
+    expect_client_plaintext_alert(*u, error::unsupported_extension, alert::unsupported_extension);
+}
+
 BOOST_AUTO_TEST_CASE(server_hello_selecting_tls12_in_supported_versions_is_illegal_parameter) {
     // RFC 8446 4.2.1: supported_versions in a ServerHello naming a version
     // before TLS 1.3 -> illegal_parameter.
