@@ -631,6 +631,13 @@ BOOST_AUTO_TEST_CASE(verify_expired) {
                                  error::certificate_expired);
 }
 
+BOOST_AUTO_TEST_CASE(not_yet_valid_gets_the_certificate_expired_alert) {
+    // RFC 8446 6.2: certificate_expired is for a certificate that "has expired
+    // or is not currently valid"; tlsio sent bad_certificate for the latter.
+    BOOST_TEST(int(to_alert(error::certificate_not_yet_valid)) == int(alert::certificate_expired));
+    BOOST_TEST(int(to_alert(error::certificate_expired)) == int(alert::certificate_expired));
+}
+
 BOOST_AUTO_TEST_CASE(verify_not_yet_valid) {
     leaf_options opts;
     opts.not_before = std::chrono::system_clock::now() + std::chrono::hours(24);
