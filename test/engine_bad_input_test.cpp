@@ -11,6 +11,7 @@
 #include "support/pump.hpp"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -529,6 +530,24 @@ BOOST_AUTO_TEST_CASE(server_hello_with_other_group_than_offered_is_illegal_param
             c.set_groups({named_group::x25519, named_group::secp256r1});
         });
     expect_client_plaintext_alert(*r, error::illegal_parameter, alert::illegal_parameter);
+}
+
+// RFC 8446 4.2: "If an implementation receives an extension which it
+// recognizes and which is not specified for the message in which it appears,
+// it MUST abort the handshake with an illegal_parameter alert". server_name
+// was offered (so unsupported_extension does not apply) but belongs in
+// EncryptedExtensions. Before, any extension but key_share and
+// supported_versions got unsupported_extension.
+BOOST_AUTO_TEST_CASE(server_hello_with_offered_extension_of_another_message_is_illegal_parameter) {
+    auto r = client_receives_server_flight(edit_server_hello([](hello& sh) {
+        sh.extensions.push_back({ext::server_name, {}});
+    }));
+    expect_client_plaintext_alert(*r, error::illegal_parameter, alert::illegal_parameter);
+    // One the client never sent stays unsupported_extension.
+    auto u = client_receives_server_flight(edit_server_hello([](hello& sh) {
+        sh.extensions.push_back({0x7a7a, {}});
+    }));
+    expect_client_plaintext_alert(*u, error::unsupported_extension, alert::unsupported_extension);
 }
 
 BOOST_AUTO_TEST_CASE(server_hello_selecting_tls12_in_supported_versions_is_illegal_parameter) {
@@ -1751,10 +1770,16 @@ BOOST_AUTO_TEST_CASE(key_update_requests_get_one_reply_while_it_is_unsent) {
     for (int i = 0; i < 32; ++i) {
         BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
     }
+    // The reply is made once the application has data (or writes): see
+    // key_update_requests_in_separate_reads_get_one_reply.
+    std::size_t sent = 0;
+    BOOST_TEST(conn->client->write(to_bytes("x"), sent) == status::done);
     conn->server->feed(take_output(*conn->client));
     bytes got;
     BOOST_TEST(read_available(*conn->server, got) == status::want_read,
                conn->server->error_message());
+    BOOST_TEST((got == to_bytes("x")));
+    got.clear();
     // One protected record: header, KeyUpdate (4 + 1), content type, tag.
     BOOST_TEST(conn->server->output().size() == 5u + 5u + 1u + 16u);
     // Once that reply has left, the next request gets its own.
@@ -1773,6 +1798,80 @@ BOOST_AUTO_TEST_CASE(key_update_requests_get_one_reply_while_it_is_unsent) {
     conn->client->feed(second);
     BOOST_TEST(read_available(*conn->client, got) == status::want_read);
     BOOST_TEST(!conn->client->error());
+}
+
+// BoGo's KeyUpdate-RequestACK: requests that arrive in several reads before
+// our next write get one reply (RFC 8446 4.6.3 asks for one before our next
+// application data), whatever the transport's timing. Before, each read that
+// found a request answered it once the previous reply had left.
+BOOST_AUTO_TEST_CASE(key_update_requests_in_separate_reads_get_one_reply) {
+    constexpr std::size_t key_update_record = 5 + 5 + 1 + 16;
+    auto conn = connect();
+    bytes got;
+    for (int i = 0; i < 5; ++i) {
+        BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+        conn->server->feed(take_output(*conn->client));
+        BOOST_TEST(read_available(*conn->server, got) == status::want_read,
+                   conn->server->error_message());
+        BOOST_TEST(conn->server->output().empty(), "no reply yet after request " << i);
+    }
+    // The server answers as it writes: one KeyUpdate, then its data.
+    std::size_t n = 0;
+    BOOST_TEST(conn->server->write(to_bytes("ok"), n) == status::done);
+    bytes out = take_output(*conn->server);
+    BOOST_TEST(out.size() == key_update_record + 5 + 2 + 1 + 16);
+    conn->client->feed(out);
+    BOOST_TEST(read_available(*conn->client, got) == status::want_read,
+               conn->client->error_message());
+    BOOST_TEST((got == to_bytes("ok")));
+    // Nothing is pending any more: the next write carries data only.
+    BOOST_TEST(conn->server->write(to_bytes("ok"), n) == status::done);
+    BOOST_TEST(take_output(*conn->server).size() == 5u + 2u + 1u + 16u);
+}
+
+// An endpoint that only reads answers too: once it has handed the data that
+// followed the requests to the application, its next read makes the reply.
+BOOST_AUTO_TEST_CASE(key_update_reply_from_an_endpoint_that_only_reads) {
+    constexpr std::size_t key_update_record = 5 + 5 + 1 + 16;
+    auto conn = connect();
+    for (int i = 0; i < 3; ++i) {
+        BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+    }
+    std::size_t n = 0;
+    BOOST_TEST(conn->client->write(to_bytes("data"), n) == status::done);
+    conn->server->feed(take_output(*conn->client));
+    std::array<std::uint8_t, 64> buffer{};
+    BOOST_TEST(conn->server->read(buffer, n) == status::done);
+    BOOST_TEST(n == 4u);
+    BOOST_TEST(conn->server->output().empty(), "the reply waits for a write or the next read");
+    BOOST_TEST(conn->server->read(buffer, n) == status::want_read);
+    bytes reply = take_output(*conn->server);
+    BOOST_TEST(reply.size() == key_update_record);
+    // The client takes it and both sides go on under the new keys.
+    conn->client->feed(reply);
+    bytes got;
+    BOOST_TEST(read_available(*conn->client, got) == status::want_read,
+               conn->client->error_message());
+    BOOST_TEST(conn->server->write(to_bytes("back"), n) == status::done);
+    BOOST_TEST(transfer(*conn->server, *conn->client, got) == status::want_read);
+    BOOST_TEST((got == to_bytes("back")));
+}
+
+// A pending reply goes out before close_notify, so a peer that waits for it
+// sees it before the connection ends.
+BOOST_AUTO_TEST_CASE(key_update_reply_goes_out_before_close_notify) {
+    auto conn = connect();
+    BOOST_TEST_REQUIRE(conn->client->key_update(true) != status::error);
+    conn->server->feed(take_output(*conn->client));
+    bytes got;
+    BOOST_TEST(read_available(*conn->server, got) == status::want_read);
+    BOOST_TEST(conn->server->output().empty());
+    BOOST_TEST(conn->server->shutdown() == status::done);
+    bytes out = take_output(*conn->server);
+    // KeyUpdate record, then the close_notify record under the new key.
+    BOOST_TEST(out.size() == (5u + 5u + 1u + 16u) + (5u + 2u + 1u + 16u));
+    conn->client->feed(out);
+    BOOST_TEST(read_available(*conn->client, got) == status::closed, conn->client->error_message());
 }
 
 BOOST_AUTO_TEST_CASE(more_than_32_key_updates_without_data_are_refused) {
@@ -1800,4 +1899,179 @@ BOOST_AUTO_TEST_CASE(key_updates_with_data_between_are_not_capped) {
                    conn->server->error_message());
     }
     BOOST_TEST((got == to_bytes("xxx")));
+}
+
+// ---- Signature scheme choice ----------------------------------------------------------------
+
+// BoGo's RSA-PSS-Large: RSA-PSS with SHA-512 needs a modulus of at least
+// 2 * 64 + 2 bytes, so a 1024-bit key cannot sign with it. With only that
+// scheme offered the server has nothing to sign with (handshake_failure, as
+// BoringSSL's NO_COMMON_SIGNATURE_ALGORITHMS); before, it chose the scheme
+// and failed with internal_error when signing.
+BOOST_AUTO_TEST_CASE(rsa_pss_sha512_is_not_chosen_for_a_1024_bit_key) {
+    leaf_options o;
+    o.rsa_bits = 1024;
+    static const issued small = test_ca().issue(o);
+    auto make_server = [] {
+        party p{context(context::tlsv13_server), {}};
+        p.ctx.set_security_level(0);  // a 1024-bit key is below the default level
+        p.ctx.use_certificate_chain(small.chain_pem);
+        p.ctx.use_private_key(small.key_pem);
+        return p;
+    };
+    {
+        party s = make_server();
+        party c = client_party([](context& ctx) {
+            ctx.set_security_level(0);
+            ctx.set_signature_schemes({signature_scheme::rsa_pss_rsae_sha512});
+        });
+        engine client(c.ctx, role::client, localhost());
+        engine server(s.ctx, role::server);
+        pump_result r = handshake(client, server);
+        BOOST_TEST(!r.ok());
+        BOOST_TEST(server.error() == err(error::handshake_failure), server.error_message());
+        BOOST_TEST(client.error() == make_error_code(alert::handshake_failure),
+                   client.error_message());
+    }
+    {
+        // With SHA-256 offered too, the server signs with that one.
+        party s = make_server();
+        party c = client_party([](context& ctx) {
+            ctx.set_security_level(0);
+            ctx.set_signature_schemes(
+                {signature_scheme::rsa_pss_rsae_sha512, signature_scheme::rsa_pss_rsae_sha256});
+        });
+        engine client(c.ctx, role::client, localhost());
+        engine server(s.ctx, role::server);
+        pump_result r = handshake(client, server);
+        BOOST_TEST_REQUIRE(r.ok(), client.error_message() << " / " << server.error_message());
+        BOOST_TEST(client.peer_signature_scheme() == signature_scheme::rsa_pss_rsae_sha256);
+    }
+}
+
+// ---- Rejected early data (RFC 8446 4.2.10) ----------------------------------------------------
+
+namespace {
+
+// A client that offers 0-RTT (an empty early_data extension in its
+// ClientHello), as a client with a ticket would; tlsio never accepts it.
+party early_data_client(const std::function<void(context&)>& tweak = {}) {
+    return client_party([&](context& ctx) {
+        ctx.set_extension_hook([](std::uint8_t type, std::vector<raw_extension>& exts) {
+            if (type == 1) {
+                exts.push_back({42, {}});
+            }
+        });
+        if (tweak) {
+            tweak(ctx);
+        }
+    });
+}
+
+// `count` records of early data as the server sees it: application_data
+// under keys it does not have.
+bytes fake_early_data(std::size_t count, std::size_t length) {
+    bytes out;
+    for (std::size_t i = 0; i < count; ++i) {
+        bytes r = encode_record({content_type::application_data, 0x0303,
+                                 bytes(length, static_cast<std::uint8_t>(0x40 + i))});
+        out.insert(out.end(), r.begin(), r.end());
+    }
+    return out;
+}
+
+// Runs the handshake with `early` inserted after the client's first flight.
+struct early_data_run {
+    pump_result result;
+    error_code server_error;
+    std::string server_message;
+    bool data_flows = false;
+};
+
+early_data_run run_with_early_data(const bytes& early, bool hello_retry) {
+    party c = early_data_client([hello_retry](context& ctx) {
+        if (hello_retry) {
+            ctx.set_groups({named_group::x25519, named_group::secp256r1});
+        }
+    });
+    party s = server_party([hello_retry](context& ctx) {
+        if (hello_retry) {
+            ctx.set_groups({named_group::secp256r1});  // asks for another share
+        }
+    });
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    BOOST_TEST_REQUIRE(client.handshake() == status::want_read);
+    bytes first = take_output(client);
+    first.insert(first.end(), early.begin(), early.end());
+    server.feed(first);
+    early_data_run out;
+    out.result = handshake(client, server);
+    out.server_error = server.error();
+    out.server_message = server.error_message();
+    if (out.result.ok()) {
+        std::size_t n = 0;
+        BOOST_TEST(client.write(to_bytes("after"), n) == status::done);
+        bytes got;
+        transfer(client, server, got);
+        out.data_flows = got == to_bytes("after");
+        BOOST_TEST(server.used_hello_retry_request() == hello_retry);
+    }
+    return out;
+}
+
+}  // namespace
+
+// BoGo's SkipEarlyData-TLS13: the server skips the records it cannot open,
+// up to the limit, then goes on with the handshake. Before, the first one
+// ended the connection with bad_record_mac.
+BOOST_AUTO_TEST_CASE(rejected_early_data_is_skipped) {
+    for (bool hello_retry : {false, true}) {
+        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
+            auto r = run_with_early_data(fake_early_data(3, 1000), hello_retry);
+            BOOST_TEST(r.result.ok(), r.server_message);
+            BOOST_TEST(r.data_flows);
+        }
+    }
+}
+
+// BoGo's SkipEarlyData-TooMuchData-TLS13: more than 16384 bytes of records
+// (headers included) is a bad_record_mac.
+BOOST_AUTO_TEST_CASE(too_much_rejected_early_data_is_bad_record_mac) {
+    for (bool hello_retry : {false, true}) {
+        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
+            // Exactly the limit passes; one byte more does not.
+            auto fits = run_with_early_data(fake_early_data(2, 8192 - 5), hello_retry);
+            BOOST_TEST(fits.result.ok(), fits.server_message);
+            auto over = run_with_early_data(fake_early_data(2, 8192 - 4), hello_retry);
+            BOOST_TEST(!over.result.ok());
+            BOOST_TEST(over.server_error == err(error::bad_record_mac), over.server_message);
+        }
+    }
+}
+
+// Skipping ends where the client's real records begin: early data after them
+// is an error (after a HelloRetryRequest: after the second ClientHello, which
+// must not offer 0-RTT again).
+BOOST_AUTO_TEST_CASE(early_data_after_the_clients_records_is_not_skipped) {
+    party c = early_data_client();
+    party s = server_party();
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    BOOST_TEST_REQUIRE(client.handshake() == status::want_read);
+    server.feed(take_output(client));
+    auto flight = run(server);
+    client.feed(flight.output);
+    auto fin = run(client);
+    BOOST_TEST_REQUIRE(client.handshake_done());
+    // The client's Finished opens, then a record under keys nobody has.
+    bytes late = fin.output;
+    bytes fake = fake_early_data(1, 100);
+    late.insert(late.end(), fake.begin(), fake.end());
+    auto done = feed_and_run(server, late);
+    BOOST_TEST_REQUIRE(done.last == status::done, done.ec.message());
+    BOOST_TEST_REQUIRE(server.handshake_done());
+    auto out = run(server);  // reads on
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::bad_record_mac), out.ec.message());
 }

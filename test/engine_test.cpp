@@ -631,6 +631,13 @@ BOOST_AUTO_TEST_CASE(verify_expired) {
                                  error::certificate_expired);
 }
 
+BOOST_AUTO_TEST_CASE(not_yet_valid_gets_the_certificate_expired_alert) {
+    // RFC 8446 6.2: certificate_expired is for a certificate that "has expired
+    // or is not currently valid"; tlsio sent bad_certificate for the latter.
+    BOOST_TEST(int(to_alert(error::certificate_not_yet_valid)) == int(alert::certificate_expired));
+    BOOST_TEST(int(to_alert(error::certificate_expired)) == int(alert::certificate_expired));
+}
+
 BOOST_AUTO_TEST_CASE(verify_not_yet_valid) {
     leaf_options opts;
     opts.not_before = std::chrono::system_clock::now() + std::chrono::hours(24);
@@ -714,6 +721,24 @@ BOOST_AUTO_TEST_CASE(verify_callback_can_reject_a_good_chain) {
     BOOST_TEST(r.client.error == make_error_code(error::certificate_rejected_by_callback),
                r.client.error.message() << " (" << client.error_message() << ")");
     BOOST_TEST(r.server.error == alert_code(to_alert(error::certificate_rejected_by_callback)));
+}
+
+BOOST_AUTO_TEST_CASE(verify_callback_refusal_is_certificate_unknown) {
+    // RFC 8446 6.2 has no alert for "the application refused it": bad_certificate
+    // is for corrupt certificates and bad signatures; certificate_unknown ("some
+    // other issue ... rendering it unacceptable") is what OpenSSL's libssl and
+    // BoringSSL's custom verifier send (BoGo CertificateVerificationFail-*-CustomCallback).
+    BOOST_TEST(int(to_alert(error::certificate_rejected_by_callback)) ==
+               int(alert::certificate_unknown));
+    auto leaf = make_leaf();
+    auto sctx = server_context(leaf);
+    auto cctx = client_context();
+    cctx.set_verify_callback([](bool, verify_context&) { return false; });
+    engine client(cctx, role::client, to("localhost"));
+    engine server(sctx, role::server);
+    auto r = handshake(client, server);
+    BOOST_TEST(r.client.error == make_error_code(error::certificate_rejected_by_callback));
+    BOOST_TEST(r.server.error == alert_code(alert::certificate_unknown), r.server.error.message());
 }
 
 BOOST_AUTO_TEST_CASE(verify_none_accepts_unknown_ca) {

@@ -999,8 +999,10 @@ BOOST_FIXTURE_TEST_CASE(cancel_pending_read_memory_stream, memory_streams) {
 // The read stays cancellable while it sends the KeyUpdate reply: the
 // cancellation is noticed once that write is done.
 BOOST_FIXTURE_TEST_CASE(cancel_read_while_it_sends_a_key_update_reply, memory_streams) {
-    // The read side answers the peer's KeyUpdate request itself when no write
-    // is in flight. A cancellation that arrives while that transport write is
+    // The read side answers the peer's KeyUpdate request itself when it only
+    // reads: once it has handed over the data that followed the request, its
+    // next read sends the reply (the engine defers the reply to the next write
+    // or that read). A cancellation that arrives while that transport write is
     // under way (this transport cannot cancel writes, like a socket whose write
     // already finished in the kernel) must still end the read once it resumes
     // (DESIGN: "checks cancellation after each resume"), not leave it waiting
@@ -1010,6 +1012,20 @@ BOOST_FIXTURE_TEST_CASE(cancel_read_while_it_sends_a_key_update_reply, memory_st
 
     asio::cancellation_signal signal;
     std::array<char, 64> cbuf{}, sbuf{};
+    // The server's KeyUpdate(update_requested) leaves with its next operation,
+    // followed by data, which the client reads.
+    srv.key_update(true);
+    srv.async_write_some(asio::buffer("x", 1), [](error_code, std::size_t) {});
+    std::string first;
+    cli.async_read_some(asio::buffer(cbuf), [&](error_code ec, std::size_t n) {
+        BOOST_TEST(!ec, ec.message());
+        first = std::string(cbuf.data(), n);
+    });
+    run_bounded(io);
+    BOOST_TEST_REQUIRE(first == "x");
+
+    auto& client_writes = cli.next_layer().state().writes;
+    const std::size_t writes_before = client_writes.started;
     error_code rec = asio::error::would_block;
     bool read_done = false;
     cli.async_read_some(asio::buffer(cbuf), asio::bind_cancellation_slot(
@@ -1017,15 +1033,11 @@ BOOST_FIXTURE_TEST_CASE(cancel_read_while_it_sends_a_key_update_reply, memory_st
                                                     rec = ec;
                                                     read_done = true;
                                                 }));
-    // The server's KeyUpdate(update_requested) leaves with its next operation.
-    srv.key_update(true);
     std::string server_got;
     srv.async_read_some(asio::buffer(sbuf), [&](error_code ec, std::size_t n) {
         BOOST_TEST(!ec, ec.message());
         server_got = std::string(sbuf.data(), n);
     });
-    auto& client_writes = cli.next_layer().state().writes;
-    const std::size_t writes_before = client_writes.started;
     io.restart();
     for (int i = 0; i < 1000 && client_writes.in_flight == 0; ++i) {
         io.poll_one();

@@ -97,6 +97,11 @@ public:
 
     /// Queues a KeyUpdate; with `request_peer`, asks the peer to update too.
     /// Only after the handshake; the message is in output() afterwards.
+    ///
+    /// The peer's own requests are answered once, however many arrive, by a
+    /// KeyUpdate made before our next application data, our next key_update()
+    /// or close_notify (RFC 8446 section 4.6.3), or, when this side only
+    /// reads, by the read() after the one that returned data following them.
     status key_update(bool request_peer);
 
     // ---- Transport side ----------------------------------------------------

@@ -173,58 +173,94 @@ const boost::system::error_category& condition_category() noexcept {
     return instance;
 }
 
+// The alert rules of tlsio, in one place. A failure site returns the error of
+// its class; this table says which alert the class gets. Which class a site
+// belongs to follows RFC 8446's "MUST abort with X" sentences where there is
+// one (cited at the site), else RFC 8446 6.2's definitions; where those leave
+// a choice, BoringSSL's (test/bogo/config.json names every difference left).
 alert to_alert(error e) noexcept {
     switch (e) {
+        // 6.2: a message or record not allowed here (5: unexpected record
+        // types, misplaced ChangeCipherSpec, interleaved or key-straddling
+        // handshake data; 5.4: all-zero padding; 4.1.4: a second
+        // HelloRetryRequest; 4.6.3: KeyUpdate before Finished; 4.1.2: a
+        // ClientHello after the handshake). Peers that keep us busy without
+        // progress get it too, as in BoringSSL.
         case error::unexpected_message:
-            return alert::unexpected_message;
-        case error::decode_error:
-            return alert::decode_error;
-        case error::illegal_parameter:
-            return alert::illegal_parameter;
-        case error::record_overflow:
-            return alert::record_overflow;
-        case error::bad_record_mac:
-            return alert::bad_record_mac;
-        case error::handshake_failure:
-            return alert::handshake_failure;
-        case error::protocol_version:
-            return alert::protocol_version;
-        case error::missing_extension:
-            return alert::missing_extension;
-        case error::unsupported_extension:
-            return alert::unsupported_extension;
-        case error::no_application_protocol:
-            return alert::no_application_protocol;
-        case error::unrecognized_name:
-            return alert::unrecognized_name;
-        case error::decrypt_error:
-            return alert::decrypt_error;
-        case error::downgrade_detected:
-            return alert::illegal_parameter;
         case error::too_many_empty_records:
         case error::too_many_warning_alerts:
         case error::too_many_key_updates:
             return alert::unexpected_message;
+        // 6.2: the message does not conform to the formal syntax, or a length
+        // is wrong (4.4.2.4: an empty server Certificate).
+        case error::decode_error:
+            return alert::decode_error;
+        // 6.2: well-formed but a wrong or inconsistent value (4.1.2 compression,
+        // 4.1.3 suite / session id / downgrade sentinel, 4.1.4 and 4.2.8 group
+        // checks, 4.2 an extension in a message not specified for it, 4.2.1
+        // selected version, 4.2.8 duplicate key shares, 4.2.11 pre_shared_key
+        // not last, 4.6.3 request_update).
+        case error::illegal_parameter:
+        case error::downgrade_detected:
+            return alert::illegal_parameter;
+        // 5.1, 5.2: a record longer than 2^14 (+256 protected, +1 opened).
+        case error::record_overflow:
+            return alert::record_overflow;
+        // 5.2: a record that does not open; 4.2.10: early data beyond what a
+        // server that rejected 0-RTT skips.
+        case error::bad_record_mac:
+            return alert::bad_record_mac;
+        // 4.1.1: no acceptable set of parameters.
+        case error::handshake_failure:
+            return alert::handshake_failure;
+        // 6.2: a version recognized but not supported (no TLS 1.3 offered).
+        case error::protocol_version:
+            return alert::protocol_version;
+        // 9.2: a mandatory extension is absent.
+        case error::missing_extension:
+            return alert::missing_extension;
+        // 4.2: an extension response that was never requested.
+        case error::unsupported_extension:
+            return alert::unsupported_extension;
+        // RFC 7301 3.2 and RFC 6066 3.
+        case error::no_application_protocol:
+            return alert::no_application_protocol;
+        case error::unrecognized_name:
+            return alert::unrecognized_name;
+        // 4.4.3, 4.4.4: CertificateVerify or Finished does not verify.
+        case error::decrypt_error:
+            return alert::decrypt_error;
+        // 4.1.1: only parameters below our minimum are offered.
         case error::insufficient_security:
             return alert::insufficient_security;
+        // 4.4.2.4: a server that requires a client certificate got none.
         case error::certificate_required:
             return alert::certificate_required;
+        // 6.2 certificate alerts. bad_certificate: corrupt, or a signature that
+        // does not verify (4.4.2.4: MD5 in a chain MUST be bad_certificate);
+        // weak keys and hashes, wrong names and usages and other path failures
+        // join it (6.2 names no closer alert: the certificate is unusable as
+        // presented). certificate_expired and unknown_ca as 6.2 defines them;
+        // certificate_unknown ("some other issue ... rendering it unacceptable")
+        // when the application's verify callback refused it, as libssl and
+        // BoringSSL's custom verifier send.
         case error::bad_certificate:
+        case error::certificate_verify_failed:
+        case error::certificate_host_mismatch:
+        case error::certificate_bad_key_usage:
+        case error::certificate_too_weak:
             return alert::bad_certificate;
         case error::unsupported_certificate:
             return alert::unsupported_certificate;
         case error::certificate_expired:
+        case error::certificate_not_yet_valid:  // 6.2: "expired or is not currently valid"
             return alert::certificate_expired;
-        case error::certificate_not_yet_valid:
-            return alert::bad_certificate;
         case error::certificate_unknown_ca:
             return alert::unknown_ca;
-        case error::certificate_verify_failed:
-        case error::certificate_host_mismatch:
-        case error::certificate_bad_key_usage:
         case error::certificate_rejected_by_callback:
-        case error::certificate_too_weak:
-            return alert::bad_certificate;
+            return alert::certificate_unknown;
+        // Our own failures (libcrypto, broken invariants) and anything that is
+        // not the peer's fault.
         default:
             return alert::internal_error;
     }

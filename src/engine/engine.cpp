@@ -30,6 +30,21 @@ struct engine::impl {
     status process_one(mutable_bytes destination = {}, std::size_t* direct = nullptr);
     status on_alert(alert description);
     status need_input();
+    /// Makes the KeyUpdate reply the peer asked for, if one is pending.
+    void send_key_update_reply() {
+        if (hs.key_update_reply_pending_ && !hs.sent_close_notify_ &&
+            hs.state_ == handshake::state::connected) {
+            hs.update_write_keys(false);
+        }
+        hs.key_update_reply_pending_ = false;
+        hs.key_update_reply_due_ = false;
+    }
+    /// read() hands application data over: a pending KeyUpdate reply is now
+    /// due at the next read, if no write makes it first.
+    status delivered() {
+        hs.key_update_reply_due_ = hs.key_update_reply_pending_;
+        return status::done;
+    }
     status fail(tlsio::error e, std::string message = {}) {
         hs.fail(e, std::move(message));
         return status::error;
@@ -139,6 +154,9 @@ status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_rea
             return s;
         }
     }
+    if (hs.key_update_reply_due_) {
+        send_key_update_reply();  // this endpoint may never write: answer now
+    }
     if (buffer.empty()) {
         return status::done;  // as Asio's read_some: nothing asked, nothing read
     }
@@ -148,11 +166,11 @@ status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_rea
         if (records.pending() > 0) {
             bytes_read += records.take_pending(buffer.subspan(bytes_read));
             records.release_input_if_idle();
-            return status::done;
+            return delivered();
         }
         if (bytes_read > 0 && (bytes_read == buffer.size() || !records.record_buffered())) {
             records.release_input_if_idle();
-            return status::done;
+            return delivered();
         }
         if (hs.received_close_notify_) {
             return status::closed;
@@ -166,7 +184,7 @@ status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_rea
         if (s != status::done) {
             // Data read before a close_notify or an error is delivered first;
             // the next read reports what followed it.
-            return bytes_read > 0 ? status::done : s;
+            return bytes_read > 0 ? delivered() : s;
         }
     }
 }
@@ -201,6 +219,7 @@ status engine::impl::write(std::span<const byte_view> buffers, std::size_t& byte
         hs.error_message_ = "write after close_notify was sent";
         return status::error;
     }
+    send_key_update_reply();  // RFC 8446 4.6.3: before our next application data
     if (records.write_sequence() >= hs.ctx_->key_update_interval) {
         hs.update_write_keys(false);
     }
@@ -221,6 +240,8 @@ status engine::impl::shutdown() {
         return status::error;
     }
     if (!hs.sent_close_notify_) {
+        // The peer learns our keys changed before we stop writing.
+        send_key_update_reply();
         records.send_alert(alert::close_notify);
         hs.sent_close_notify_ = true;
     }
@@ -240,6 +261,12 @@ status engine::impl::key_update(bool request_peer) {
         hs.error_message_ = "KeyUpdate asked for after close_notify was sent";
         return status::error;
     }
+    if (request_peer) {
+        send_key_update_reply();  // the reply says update_not_requested; ours asks
+    }
+    // Without a request, our own KeyUpdate is the reply.
+    hs.key_update_reply_pending_ = false;
+    hs.key_update_reply_due_ = false;
     hs.update_write_keys(request_peer);
     return status::done;
 }

@@ -9,6 +9,15 @@
 namespace tlsio::handshake {
 namespace {
 
+// RFC 8446 4.2: an extension we offered in a message that may not carry it is
+// illegal_parameter ("recognizes and which is not specified for the message");
+// one we never offered is unsupported_extension.
+error misplaced_extension(const std::vector<std::uint16_t>& offered, std::uint16_t type) {
+    return std::find(offered.begin(), offered.end(), type) != offered.end()
+               ? error::illegal_parameter
+               : error::unsupported_extension;
+}
+
 bool is_ip_literal(const std::string& host) {
     std::uint8_t addr[16];
     return inet_pton(AF_INET, host.c_str(), addr) == 1 ||
@@ -202,8 +211,9 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
     }
     for (const wire::extension& e : sh.extensions) {
         if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions) {
-            error_message_ = "ServerHello carries an extension that was not offered";
-            return error::unsupported_extension;
+            error_message_ = "ServerHello carries extension " + std::to_string(e.type) +
+                             ", which it may not carry or which was not offered";
+            return misplaced_extension(hello.offered_extensions, e.type);
         }
     }
     if (!sh.key_share) {
@@ -277,8 +287,9 @@ error connection::client_on_hello_retry(sent_client_hello& hello, const bytes& f
     for (const wire::extension& e : hrr.extensions) {
         if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions &&
             e.type != wire::ext::cookie) {
-            error_message_ = "HelloRetryRequest carries an extension that was not offered";
-            return error::unsupported_extension;
+            error_message_ = "HelloRetryRequest carries extension " + std::to_string(e.type) +
+                             ", which it may not carry or which was not offered";
+            return misplaced_extension(hello.offered_extensions, e.type);
         }
     }
     if (hrr.selected_group && (!contains(ctx_->groups, *hrr.selected_group) ||

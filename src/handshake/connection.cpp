@@ -452,15 +452,10 @@ error connection::on_post_handshake(wire::handshake_type type, byte_view body) {
                 e != wire::ok) {
                 return e;
             }
-            // One reply answers every request that arrived before it leaves:
-            // a peer flooding requests while we cannot write queues nothing.
-            if (key_update_reply_queued_ && records_.output_sent() >= key_update_reply_end_) {
-                key_update_reply_queued_ = false;
-            }
-            if (update_requested && !sent_close_notify_ && !key_update_reply_queued_) {
-                update_write_keys(false);
-                key_update_reply_queued_ = true;
-                key_update_reply_end_ = records_.output_made();
+            // The reply is made later (key_update_reply_pending_): one answers
+            // every request that arrives before it.
+            if (update_requested && !sent_close_notify_) {
+                key_update_reply_pending_ = true;
             }
             return wire::ok;
         }

@@ -215,6 +215,16 @@ public:
     std::string error_message_;
     bool received_close_notify_ = false;
     bool sent_close_notify_ = false;
+    /// A KeyUpdate(update_requested) arrived and our reply is not made yet.
+    /// The engine makes it before our next application data, our own KeyUpdate
+    /// or close_notify (RFC 8446 section 4.6.3 asks for it before our next
+    /// application data), so requests read in any number of reads before
+    /// then get one reply, as with BoringSSL and rustls; a flood of requests
+    /// queues nothing.
+    bool key_update_reply_pending_ = false;
+    /// ... and application data was handed to the application since: an
+    /// endpoint that only reads makes the reply at its next read.
+    bool key_update_reply_due_ = false;
     bool hello_retry_ = false;  ///< a HelloRetryRequest was sent or received
     std::uint16_t suite_id_ = 0;
     std::uint16_t group_ = 0;
@@ -314,10 +324,6 @@ private:
     // Traffic secrets of the current epochs (the next KeyUpdate derives from them).
     secret read_secret_;
     secret write_secret_;
-    /// Our KeyUpdate reply is queued and has not left yet: another request
-    /// is answered by it (RFC 8446 section 4.6.3 asks for one reply).
-    bool key_update_reply_queued_ = false;
-    std::uint64_t key_update_reply_end_ = 0;  ///< records_.output_made() after the reply
     int key_updates_in_a_row_ = 0;
 };
 

@@ -19,7 +19,8 @@ inline auto random_source_of(const context::impl& ctx) {
 bool is_certificate_verify_scheme(std::uint16_t scheme) noexcept;
 
 /// The first scheme of `preference` that `allowed` contains, that may sign a
-/// CertificateVerify, and that `cred`'s key can produce; 0 if none.
+/// CertificateVerify, and that `cred`'s key can produce (its type, and for
+/// RSA-PSS a modulus large enough for the hash); 0 if none.
 std::uint16_t choose_scheme(const credential& cred, const std::vector<std::uint16_t>& preference,
                             const std::vector<std::uint16_t>& allowed);
 

@@ -345,6 +345,9 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
     if (!ch.legacy_session_id.empty()) {
         records_.write_compat_ccs();  // right after the first server message (appendix D.4)
     }
+    if (ch.has_early_data) {
+        records_.skip_early_data();  // 0-RTT is never accepted (RFC 8446 4.2.10)
+    }
     hello_retry_ = true;
     next.group = group;
     next.choice = choice;
@@ -391,6 +394,9 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
     install_write(keys.server);
     if (error e = install_read(keys.client); e != wire::ok) {
         return e;
+    }
+    if (ch.has_early_data && !hello_retry_) {
+        records_.skip_early_data();  // 0-RTT is never accepted (RFC 8446 4.2.10)
     }
 
     std::vector<raw_extension> ee;

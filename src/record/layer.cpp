@@ -143,6 +143,11 @@ bool layer::next_message(incoming& in) {
     return true;
 }
 
+bool layer::skip_record(std::size_t record_size) noexcept {
+    early_data_skipped_ += record_size;
+    return early_data_skipped_ <= max_skipped_early_data;
+}
+
 void layer::note_empty_record(incoming& in) {
     if (++empty_records_ > max_empty_records) {
         in = fail(error::too_many_empty_records, "more than " + std::to_string(max_empty_records) +
@@ -183,7 +188,11 @@ layer::incoming layer::read(mutable_bytes destination) {
             return fail(error::unexpected_message, "record of unknown content type");
         }
         bool protected_record = read_.active() && type == wire::content_type::application_data;
-        if (length > (protected_record ? max_ciphertext : max_plaintext)) {
+        // Without read keys, rejected early data is application_data under keys
+        // we never had: sized like protected records, dropped whole.
+        const bool skip_unopened =
+            skipping_early_data_ && !read_.active() && type == wire::content_type::application_data;
+        if (length > (protected_record || skip_unopened ? max_ciphertext : max_plaintext)) {
             return fail(error::record_overflow, "record longer than RFC 8446 section 5 allows");
         }
         if (available < header_size + length) {
@@ -192,6 +201,14 @@ layer::incoming layer::read(mutable_bytes destination) {
         }
         mutable_bytes payload(in_.data() + in_start_ + header_size, length);
         in_start_ += header_size + length;
+        if (skip_unopened) {
+            if (!skip_record(header_size + length)) {
+                return fail(error::bad_record_mac, "more rejected early data than " +
+                                                       std::to_string(max_skipped_early_data) +
+                                                       " bytes");
+            }
+            continue;
+        }
 
         mutable_bytes content = payload;
         if (!protected_record) {
@@ -218,9 +235,19 @@ layer::incoming layer::read(mutable_bytes destination) {
                     // Unauthenticated plaintext must not be left in the caller's buffer.
                     crypto::cleanse(mutable_bytes(out, plaintext));
                 }
+                if (skipping_early_data_ && e == error::bad_record_mac) {
+                    // Early data under the 0-RTT keys we did not take (RFC 8446 4.2.10).
+                    if (!skip_record(header_size + length)) {
+                        return fail(e, "record failed authentication after " +
+                                           std::to_string(max_skipped_early_data) +
+                                           " bytes of rejected early data");
+                    }
+                    continue;
+                }
                 return fail(e, e == error::bad_record_mac ? "record failed authentication"
                                                           : "malformed protected record");
             }
+            skipping_early_data_ = false;  // the client's own flight has begun
             if (out != payload.data() && type != wire::content_type::application_data) {
                 // Anything else is handled from our own buffer.
                 std::memcpy(payload.data(), out, content_size);
@@ -239,6 +266,10 @@ layer::incoming layer::read(mutable_bytes destination) {
             type != wire::content_type::alert) {
             return fail(error::unexpected_message,
                         "a record of another type inside a fragmented handshake message");
+        }
+
+        if (type == wire::content_type::handshake) {
+            skipping_early_data_ = false;  // the second ClientHello has begun
         }
 
         switch (type) {
@@ -312,6 +343,7 @@ std::optional<key_boundary> layer::at_key_boundary() const noexcept {
 }
 
 bool layer::install_read(const record::key_boundary&, const traffic_key_material& keys) {
+    skipping_early_data_ = false;
     return read_.install(keys.aead, keys.key, keys.iv);
 }
 

@@ -23,6 +23,10 @@ namespace tlsio::record {
 inline constexpr int max_empty_records = 32;
 /// Warning alerts (user_canceled) accepted in a row.
 inline constexpr int max_warning_alerts = 4;
+/// Early data a server that did not accept 0-RTT skips before it gives up, in
+/// record bytes (headers included), as BoringSSL counts it: tlsio never
+/// accepts early data, so no larger max_early_data_size was ever announced.
+inline constexpr std::size_t max_skipped_early_data = 16384;
 /// Largest handshake message accepted (a long certificate chain fits).
 inline constexpr std::size_t max_handshake_message = 128 * 1024;
 
@@ -122,6 +126,13 @@ public:
     /// Unprotected alerts are accepted while the handshake runs (a peer may
     /// fail before it has our keys), not after.
     void set_handshake_done() noexcept { handshake_done_ = true; }
+    /// The client offered 0-RTT and the server did not accept it: the early
+    /// data the client may have sent is dropped, up to max_skipped_early_data
+    /// bytes, then is a bad_record_mac (RFC 8446 4.2.10). Before new read keys
+    /// (after a HelloRetryRequest) that is the application_data records, until
+    /// the next handshake record; with keys, the records that fail to open,
+    /// until one opens. New read keys end it.
+    void skip_early_data() noexcept { skipping_early_data_ = true; }
     /// After a HelloRetryRequest the client's second ClientHello uses 0x0303.
     void use_tls12_record_version() noexcept { initial_version_ = wire::tls12_version; }
 
@@ -167,6 +178,8 @@ private:
     io_buffer& output_target() noexcept { return output_handed_out_ ? out_next_ : out_; }
     void write_change_cipher_spec();
     void note_empty_record(incoming& in);
+    /// Counts a skipped early-data record; false once there is too much.
+    bool skip_record(std::size_t record_size) noexcept;
 
     // Input: raw transport bytes [in_start_, in_end_) and decrypted application
     // data [app_start_, app_end_), both inside in_.
@@ -204,6 +217,8 @@ private:
     bool failed_ = false;
     int empty_records_ = 0;
     int warning_alerts_ = 0;
+    bool skipping_early_data_ = false;
+    std::size_t early_data_skipped_ = 0;
 };
 
 }  // namespace tlsio::record

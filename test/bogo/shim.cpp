@@ -483,7 +483,8 @@ void check_supported(const config& c) {
 bool known_group(int g) {
     return g == static_cast<int>(tlsio::named_group::x25519) ||
            g == static_cast<int>(tlsio::named_group::secp256r1) ||
-           g == static_cast<int>(tlsio::named_group::secp384r1);
+           g == static_cast<int>(tlsio::named_group::secp384r1) ||
+           g == static_cast<int>(tlsio::named_group::secp521r1);
 }
 
 bool known_scheme(int s) {

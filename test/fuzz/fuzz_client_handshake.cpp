@@ -1,8 +1,10 @@
 //
 // libFuzzer target: a client engine sends its ClientHello, then receives the
 // input as the server's reply (ServerHello or HelloRetryRequest and the
-// encrypted flight) and runs its handshake.
-// Seeds: a real server flight answering this client, written by make_seeds.
+// encrypted flight) and runs its handshake; when that completes, reads what
+// follows (application data, KeyUpdate, tickets, alerts), writes and shuts down.
+// Seeds: a real server flight answering this client, written by make_seeds
+// (replayable: the server's credential and both random sources are fixed).
 //
 #include "fuzz_support.hpp"
 
@@ -17,6 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         __builtin_trap();  // the ClientHello must always go out
     }
     client.feed(std::span<const std::uint8_t>(data, size));
-    tlsio_fuzz::drive(client);
+    if (tlsio_fuzz::drive(client) == tlsio::status::done) {
+        tlsio_fuzz::run_application(client);
+    }
     return 0;
 }
