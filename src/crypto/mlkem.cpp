@@ -336,10 +336,12 @@ bool sample_ntt_from(const std::uint8_t* stream, std::size_t size, poly& out) no
     return j == n;
 }
 
-// Four SHAKE128 blocks (168 bytes each) give 448 candidates for 256 places, at
-// an acceptance rate of q / 4096: short only with a chance far below 2^-100.
-// Should it happen, the stream is drawn again, longer, from its start.
-constexpr std::size_t sample_ntt_bytes = 4 * 168;
+// Three SHAKE128 blocks (168 bytes each) give 336 candidates for 256 places,
+// at an acceptance rate of q / 4096: enough for all but about 0.8% of the
+// entries, for which the stream is drawn again, twice as long, from its start
+// (OpenSSL 3.0 cannot squeeze more from a finished SHAKE). One block more would
+// almost never need the second draw but costs more than those redraws do.
+constexpr std::size_t sample_ntt_bytes = 3 * 168;
 
 void sample_ntt(keccak& h, const std::uint8_t* rho, std::uint8_t j, std::uint8_t i, poly& out) {
     const std::uint8_t index[2] = {j, i};
