@@ -14,8 +14,11 @@
 #include "scenarios.hpp"
 #include "stacks.hpp"
 
+#include "crypto/mlkem.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
+#include <openssl/rand.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -91,7 +94,8 @@ void usage(std::FILE* out) {
         "                   [--stack tlsio|asio_ssl]   (one stack only, no crypto floor: for\n"
         "                                               profilers)\n"
         "groups: handshake (with syscalls_handshake and crypto_floor), rsa,\n"
-        "        throughput (16k, 1k, plain TCP; or throughput_16k, throughput_1k), memory\n");
+        "        throughput (16k, 1k, plain TCP; or throughput_16k, throughput_1k), memory,\n"
+        "        pq (ML-KEM-768 operations, handshake_full_pq)\n");
 }
 
 // ---- Statistics --------------------------------------------------------------
@@ -330,6 +334,148 @@ void measure_handshakes(const config& cfg, loopback& lb, const credential& ecdsa
     rep.specials.push_back(std::move(fl));
 }
 
+// ---- Post-quantum: ML-KEM-768 and the X25519MLKEM768 handshake ---------------------
+
+/// CPU microseconds per ML-KEM-768 operation (FIPS 203, tlsio's own code), over
+/// `iterations` repetitions; each draws its randomness from libcrypto as a
+/// handshake does.
+struct mlkem_times {
+    double keygen = 0;
+    double encaps = 0;
+    double decaps = 0;
+};
+
+mlkem_times measure_mlkem768(int iterations) {
+    namespace mlkem = tlsio::crypto::mlkem;
+    const auto p = mlkem::parameter_set::ml_kem_768;
+    const mlkem::sizes sizes = mlkem::sizes_of(p);
+    std::vector<std::uint8_t> seed(mlkem::seed_size), m(mlkem::message_size);
+    std::vector<std::uint8_t> ek(sizes.encapsulation_key), dk(sizes.decapsulation_key);
+    std::vector<std::uint8_t> ct(sizes.ciphertext), ss(32), ss2(32);
+    auto fill = [](std::vector<std::uint8_t>& v) {
+        if (RAND_bytes(v.data(), static_cast<int>(v.size())) != 1) {
+            throw std::runtime_error("RAND_bytes failed");
+        }
+    };
+    mlkem_times t;
+    stopwatch sw;
+    for (int i = 0; i < iterations; ++i) {
+        fill(seed);
+        if (!mlkem::generate_from_seed(p, seed, ek, dk)) {
+            throw std::runtime_error("ML-KEM-768 keygen failed");
+        }
+    }
+    t.keygen = sw.cpu() * 1e6 / iterations;
+    stopwatch sw2;
+    for (int i = 0; i < iterations; ++i) {
+        fill(m);
+        if (!mlkem::encapsulate(p, ek, m, ct, ss)) {
+            throw std::runtime_error("ML-KEM-768 encaps failed");
+        }
+    }
+    t.encaps = sw2.cpu() * 1e6 / iterations;
+    stopwatch sw3;
+    for (int i = 0; i < iterations; ++i) {
+        if (!mlkem::decapsulate(p, dk, ct, ss2)) {
+            throw std::runtime_error("ML-KEM-768 decaps failed");
+        }
+    }
+    t.decaps = sw3.cpu() * 1e6 / iterations;
+    if (ss != ss2) {
+        throw std::runtime_error("ML-KEM-768: decapsulation disagrees with encapsulation");
+    }
+    return t;
+}
+
+/// tlsio against tlsio: the full ECDSA handshake with X25519MLKEM768 against the
+/// same handshake with x25519 (asio::ssl on OpenSSL 3.0 has no ML-KEM), and the
+/// ML-KEM-768 operations next to x25519's in the same run.
+void measure_pq(const config& cfg, loopback& lb, const credential& ecdsa, report& rep) {
+    auto classic = tlsio_stack::make_contexts(ecdsa);
+    auto pq = tlsio_stack::make_contexts(ecdsa);
+    for (tlsio::context* ctx : {&pq->client, &pq->server}) {
+        ctx->set_groups({tlsio::named_group::x25519_mlkem768});
+    }
+    const std::string want = expected_negotiation(ecdsa);
+    const std::string got_classic = probe_negotiation<tlsio_stack>(lb, *classic);
+    std::string want_pq = want;
+    want_pq.replace(want_pq.find(" x25519 "), 8, " X25519MLKEM768 ");
+    const std::string got_pq = probe_negotiation<tlsio_stack>(lb, *pq);
+    if (got_classic != want || got_pq != want_pq) {
+        throw std::runtime_error("pq: negotiated \"" + got_pq + "\" and \"" + got_classic +
+                                 "\", wanted \"" + want_pq + "\" and \"" + want + "\"");
+    }
+    rep.notes.push_back("handshake_full_pq negotiated (client view): " + got_pq);
+    int warm = std::max(2, cfg.handshakes / 10);
+    run_handshakes<tlsio_stack>(lb, *classic, warm);
+    run_handshakes<tlsio_stack>(lb, *pq, warm);
+    crypto_floor floor(ecdsa);
+    measure_mlkem768(std::max(1, cfg.floor_iterations / 10));
+
+    series pq_us, x_us, ratio, keygen, encaps, decaps, x_keygen, x_derive;
+    alternate("handshake_full_pq", cfg.handshake_rounds, [&](int, bool pq_first) {
+        handshake_sample ps, xs;
+        if (pq_first) {
+            ps = run_handshakes<tlsio_stack>(lb, *pq, cfg.handshakes);
+        }
+        xs = run_handshakes<tlsio_stack>(lb, *classic, cfg.handshakes);
+        if (!pq_first) {
+            ps = run_handshakes<tlsio_stack>(lb, *pq, cfg.handshakes);
+        }
+        const double p_us = ps.cpu * 1e6 / ps.count;
+        const double c_us = xs.cpu * 1e6 / xs.count;
+        pq_us.add(p_us);
+        x_us.add(c_us);
+        ratio.add(p_us / std::max(c_us, 1e-9));
+        mlkem_times m = measure_mlkem768(cfg.floor_iterations);
+        keygen.add(m.keygen);
+        encaps.add(m.encaps);
+        decaps.add(m.decaps);
+        floor_breakdown f = floor.measure(cfg.floor_iterations);
+        for (const floor_part& part : f.parts) {
+            if (part.name == "x25519 keygen") {
+                x_keygen.add(part.us);
+            } else if (part.name == "x25519 derive") {
+                x_derive.add(part.us);
+            }
+        }
+    });
+    const double xk = x_keygen.median();
+    const double xd = x_derive.median();
+    auto op_line = [&](const char* metric, const series& s) {
+        special_line l{metric,
+                       "us/op",
+                       {{"us", s.median()},
+                        {"us_min", s.min()},
+                        {"us_max", s.max()},
+                        {"x25519_keygen_us", xk},
+                        {"x25519_derive_us", xd}},
+                       ""};
+        l.table = fmt(s.median()) + " [" + fmt(s.min()) + ".." + fmt(s.max()) +
+                  "] us; x25519 keygen " + fmt(xk) + " us, derive " + fmt(xd) + " us";
+        rep.specials.push_back(std::move(l));
+    };
+    op_line("mlkem768_keygen", keygen);
+    op_line("mlkem768_encaps", encaps);
+    op_line("mlkem768_decaps", decaps);
+    special_line hs{"handshake_full_pq",
+                    "cpu_us/handshake",
+                    {{"tlsio_pq_cpu_us", pq_us.median()},
+                     {"tlsio_x25519_cpu_us", x_us.median()},
+                     {"ratio_to_x25519", ratio.median()},
+                     {"ratio_min", ratio.min()},
+                     {"ratio_max", ratio.max()},
+                     {"rounds", static_cast<double>(ratio.v.size())}},
+                    ""};
+    hs.table = "X25519MLKEM768 " + fmt(pq_us.median()) + " us, x25519 " + fmt(x_us.median()) +
+               " us; ratio_to_x25519 " + fmt(ratio.median()) + " [" + fmt(ratio.min()) + ".." +
+               fmt(ratio.max()) + "] (target <= 1.3)";
+    rep.specials.push_back(std::move(hs));
+    rep.notes.push_back("ML-KEM-768 keygen + encaps + decaps: " +
+                        fmt(keygen.median() + encaps.median() + decaps.median()) +
+                        " us, against x25519 keygen + derive " + fmt(xk + xd) + " us");
+}
+
 void measure_rsa(const config& cfg, loopback& lb, const credential& rsa, report& rep) {
     auto t = tlsio_stack::make_contexts(rsa);
     auto a = asio_ssl_stack::make_contexts(rsa);
@@ -543,7 +689,9 @@ std::string load_average() {
 void print_json(const report& rep) {
     const char* order[] = {"handshake_full",      "handshake_full_rsa2048", "throughput_16k",
                            "throughput_1k",       "throughput_plain_tcp",   "memory_idle",
-                           "memory_idle_reading", "syscalls_handshake",     "crypto_floor"};
+                           "memory_idle_reading", "syscalls_handshake",     "crypto_floor",
+                           "mlkem768_keygen",     "mlkem768_encaps",        "mlkem768_decaps",
+                           "handshake_full_pq"};
     for (const char* name : order) {
         for (const auto& c : rep.comparisons) {
             if (c.metric != name) {
@@ -678,6 +826,9 @@ int run(int argc, char** argv) {
     }
     if (cfg.wants("memory")) {
         measure_memory(cfg, lb, ecdsa, rep);
+    }
+    if (cfg.wants("pq") && cfg.runs_tlsio()) {
+        measure_pq(cfg, lb, ecdsa, rep);
     }
 
     std::FILE* table = cfg.json ? stderr : stdout;

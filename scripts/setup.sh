@@ -39,6 +39,8 @@ packages=(
     golang-go                     # builds BoringSSL's conformance runner (scripts/bogo.sh)
     golang-golang-x-crypto-dev    # the runner's golang.org/x modules, offline
     golang-golang-x-net-dev
+    valgrind          # memcheck: ML-KEM's constant-time test (test/ct)
+    chromium          # headless browser peer: X25519MLKEM768 interop (test/interop)
 )
 if [[ $want_fuzz == 1 ]]; then
     packages+=(clang libclang-rt-14-dev)  # libFuzzer + ASan runtime for test/fuzz

@@ -163,11 +163,12 @@ BOOST_AUTO_TEST_CASE(every_new_group_engine_to_engine) {
 }
 
 BOOST_AUTO_TEST_CASE(hello_retry_request_to_each_new_group) {
-    // The default client shares x25519 only; a server that enables only `g`
-    // asks for it, and the second ClientHello carries one share, for `g`.
+    // A client sharing x25519 only; a server that enables only `g` asks for
+    // it, and the second ClientHello carries one share, for `g`.
     for (named_group g : new_groups) {
         BOOST_TEST_CONTEXT(g) {
             auto cctx = client_context();
+            cctx.set_key_share_groups({named_group::x25519});
             auto sctx = server_context();
             sctx.set_groups({g});
             auto c = connect_ok(cctx, sctx);
@@ -186,18 +187,23 @@ BOOST_AUTO_TEST_CASE(hello_retry_request_to_each_new_group) {
 }
 
 BOOST_AUTO_TEST_CASE(default_groups_fast_first_with_one_share) {
+    // The default order puts the post-quantum hybrids first (engine_pq_test),
+    // then the classical groups fast first. With no key share groups set, the
+    // client shares the first group only.
     auto cctx = client_context();
+    cctx.set_key_share_groups({});
     auto sctx = server_context();
     auto c = connect_ok(cctx, sctx);
-    BOOST_TEST(c->client.group() == named_group::x25519);
+    BOOST_TEST(c->client.group() == named_group::x25519_mlkem768);
     auto ch = client_hello_of(c->r);
-    const std::vector<std::uint16_t> expected = {0x001d, 0x0017, 0x0018, 0x001e, 0x0019,
-                                                 0x0100, 0x0101, 0x0102, 0x0103, 0x0104};
+    const std::vector<std::uint16_t> expected = {0x11ec, 0x11eb, 0x11ed, 0x001d, 0x0017,
+                                                 0x0018, 0x001e, 0x0019, 0x0100, 0x0101,
+                                                 0x0102, 0x0103, 0x0104};
     BOOST_TEST(supported_groups_of(ch) == expected, boost::test_tools::per_element());
     auto shares = shares_of(ch);
     BOOST_TEST_REQUIRE(shares.size() == 1u);
-    BOOST_TEST(shares[0].first == 0x001d);
-    BOOST_TEST(shares[0].second == 32u);
+    BOOST_TEST(shares[0].first == 0x11ec);
+    BOOST_TEST(shares[0].second == 1216u);
 }
 
 // ---- Several key shares ---------------------------------------------------------------

@@ -47,6 +47,13 @@ enum class named_group : std::uint16_t {
     ffdhe4096 = 0x0102,
     ffdhe6144 = 0x0103,
     ffdhe8192 = 0x0104,
+    /// Post-quantum hybrids (draft-ietf-tls-ecdhe-mlkem): ML-KEM (FIPS 203)
+    /// with (EC)DH; the shared secret holds both, so the key stays safe while
+    /// either is unbroken. IANA names X25519MLKEM768, SecP256r1MLKEM768,
+    /// SecP384r1MLKEM1024.
+    secp256r1_mlkem768 = 0x11eb,
+    x25519_mlkem768 = 0x11ec,
+    secp384r1_mlkem1024 = 0x11ed,
 };
 
 /// Signature schemes (RFC 8446 section 4.2.3).
@@ -450,15 +457,20 @@ public:
 
     /// Cipher suites in preference order (the server uses its own order).
     void set_cipher_suites(std::vector<cipher_suite> suites);
-    /// Groups in preference order; the client sends a key share for the first
-    /// (see set_key_share_groups), a server accepts any of them. The default
-    /// is every group, fast first: x25519, secp256r1, secp384r1, x448,
-    /// secp521r1, ffdhe2048 ... ffdhe8192.
+    /// Groups in preference order; the client sends key shares as
+    /// set_key_share_groups says, a server accepts any of them and picks the
+    /// first in this order that the client sent a share for. The default is
+    /// every group, the post-quantum hybrids first, then fast first:
+    /// X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, x25519,
+    /// secp256r1, secp384r1, x448, secp521r1, ffdhe2048 ... ffdhe8192.
     void set_groups(std::vector<named_group> groups);
     /// Client: the groups to send key shares for in the first ClientHello
     /// (in the order of set_groups; groups not set there are left out). More
     /// shares cost more key generation but spare a HelloRetryRequest when the
-    /// server prefers another group. Empty (the default): the first group only.
+    /// server prefers another group. The default, as browsers do:
+    /// X25519MLKEM768 and x25519, so a server without post-quantum groups
+    /// still answers in one round trip. Empty, or none of them in
+    /// set_groups: the first group only.
     void set_key_share_groups(std::vector<named_group> groups);
     /// Signature schemes offered/accepted in CertificateVerify, preference order.
     void set_signature_schemes(std::vector<signature_scheme> schemes);

@@ -185,11 +185,19 @@ bool parse_group(std::string_view name, tlsio::named_group& out) {
         {"X448", named_group::x448},
         {"P-521", named_group::secp521r1},
     };
-    static constexpr named_group all[] = {named_group::x25519,    named_group::secp256r1,
-                                          named_group::secp384r1, named_group::x448,
-                                          named_group::secp521r1, named_group::ffdhe2048,
-                                          named_group::ffdhe3072, named_group::ffdhe4096,
-                                          named_group::ffdhe6144, named_group::ffdhe8192};
+    static constexpr named_group all[] = {named_group::x25519,
+                                          named_group::secp256r1,
+                                          named_group::secp384r1,
+                                          named_group::x448,
+                                          named_group::secp521r1,
+                                          named_group::ffdhe2048,
+                                          named_group::ffdhe3072,
+                                          named_group::ffdhe4096,
+                                          named_group::ffdhe6144,
+                                          named_group::ffdhe8192,
+                                          named_group::x25519_mlkem768,
+                                          named_group::secp256r1_mlkem768,
+                                          named_group::secp384r1_mlkem1024};
     for (const alias& a : openssl_names) {
         if (a.name == name) {
             out = a.group;
@@ -586,7 +594,8 @@ int tlsio_CTX_set1_groups_list(TLSIO_CTX* ctx, const char* list) {
         if (!parse_group(name, g)) {
             push(reason::bad_value, "tlsio_CTX_set1_groups_list",
                  "unsupported group '" + std::string(name) +
-                     "' (X25519, P-256, P-384, X448, P-521, ffdhe2048 ... ffdhe8192)");
+                     "' (X25519, P-256, P-384, X448, P-521, ffdhe2048 ... ffdhe8192, "
+                     "X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)");
             return 0;
         }
         groups.push_back(g);

@@ -46,8 +46,9 @@ struct context::impl {
 
     std::vector<std::uint16_t> cipher_suites = {0x1301, 0x1302, 0x1303};
     std::vector<std::uint16_t> groups = crypto::default_group_codes();
-    /// Client: groups to send key shares for; empty means the first of `groups`.
-    std::vector<std::uint16_t> key_share_groups;
+    /// Client: groups to send key shares for; empty means the first of
+    /// `groups`. By default X25519MLKEM768 and x25519, as browsers send.
+    std::vector<std::uint16_t> key_share_groups = {0x11ec, 0x001d};
     /// Offered in signature_algorithms; also the schemes accepted in CertificateVerify
     /// (minus rsa_pkcs1_*, which TLS 1.3 allows only in certificates).
     std::vector<std::uint16_t> signature_schemes = {0x0403, 0x0503, 0x0603, 0x0807, 0x0804,

@@ -1,6 +1,7 @@
 #include "crypto/kx.hpp"
 
 #include "crypto/hash.hpp"
+#include "crypto/mlkem.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -353,6 +354,22 @@ bool kx_private_key::derive(byte_view peer_public, bytes& shared) const {
     return true;
 }
 
+kx_state::kx_state(kx_state&& other) noexcept = default;
+
+kx_state& kx_state::operator=(kx_state&& other) noexcept {
+    if (this != &other) {
+        cleanse(kem_key_);
+        keys_[0] = std::move(other.keys_[0]);
+        keys_[1] = std::move(other.keys_[1]);
+        kem_key_ = std::move(other.kem_key_);
+    }
+    return *this;
+}
+
+kx_state::~kx_state() {
+    cleanse(kem_key_);
+}
+
 // ---- The named-group table ------------------------------------------------------
 
 // The operations, with access to kx_state's keys.
@@ -421,6 +438,117 @@ struct kx_functions {
         }
         return state.keys_[0].derive(peer_share, secret) ? kx_status::ok : kx_status::invalid_share;
     }
+
+    // ---- Hybrids: ML-KEM with (EC)DH (draft-ietf-tls-ecdhe-mlkem) ----
+    //
+    // Each share is the concatenation of the two components' values, and so is
+    // the shared secret, in the same order: ML-KEM first for X25519MLKEM768,
+    // the ECDH value first for SecP256r1MLKEM768 and SecP384r1MLKEM1024. The
+    // client's ML-KEM value is the encapsulation key, the server's the
+    // ciphertext. No KDF combines the two secrets: TLS's key schedule does.
+
+    // Writes `kem` and `dh` into `out` in the group's order.
+    static void join(bool kem_first, byte_view kem, byte_view dh, bytes& out) {
+        out.clear();
+        out.reserve(kem.size() + dh.size());
+        const byte_view first = kem_first ? kem : dh;
+        const byte_view second = kem_first ? dh : kem;
+        out.insert(out.end(), first.begin(), first.end());
+        out.insert(out.end(), second.begin(), second.end());
+    }
+
+    // Splits a share of the right size into its ML-KEM and (EC)DH parts.
+    static void split(bool kem_first, byte_view share, std::size_t kem_size, byte_view& kem,
+                      byte_view& dh) {
+        const std::size_t dh_size = share.size() - kem_size;
+        kem = kem_first ? share.first(kem_size) : share.last(kem_size);
+        dh = kem_first ? share.last(dh_size) : share.first(dh_size);
+    }
+
+    template <mlkem::parameter_set P, bool KemFirst>
+    static kx_status hybrid_generate(const key_exchange& kx, random_ref random, kx_state& state,
+                                     bytes& share) {
+        const mlkem::sizes sizes = mlkem::sizes_of(P);
+        kx_private_key& key = state.keys_[0];
+        if (kx_status s = make_key(kx.dh, random, key); s != kx_status::ok) {
+            return s;
+        }
+        std::array<std::uint8_t, mlkem::seed_size> seed;
+        random(seed);
+        bytes ek(sizes.encapsulation_key);
+        cleanse(state.kem_key_);
+        state.kem_key_.assign(sizes.decapsulation_key, 0);
+        const bool ok = mlkem::generate_from_seed(P, seed, ek, state.kem_key_);
+        cleanse(seed);
+        if (!ok) {
+            return kx_status::failed;
+        }
+        join(KemFirst, ek, key.public_key(), share);
+        return kx_status::ok;
+    }
+
+    template <mlkem::parameter_set P, bool KemFirst>
+    static kx_status hybrid_respond(const key_exchange& kx, random_ref random, byte_view peer_share,
+                                    bytes& share, bytes& secret) {
+        const mlkem::sizes sizes = mlkem::sizes_of(P);
+        secret.clear();
+        if (peer_share.size() != kx.initiator_share_size) {
+            return kx_status::invalid_share;
+        }
+        byte_view ek, peer_dh;
+        split(KemFirst, peer_share, sizes.encapsulation_key, ek, peer_dh);
+        // FIPS 203 section 7.2: an encapsulation key must pass the modulus check.
+        if (!mlkem::check_encapsulation_key(P, ek)) {
+            return kx_status::invalid_share;
+        }
+        kx_private_key key;
+        if (kx_status s = make_key(kx.dh, random, key); s != kx_status::ok) {
+            return s;
+        }
+        bytes dh_secret;
+        if (!key.derive(peer_dh, dh_secret)) {
+            return kx_status::invalid_share;
+        }
+        std::array<std::uint8_t, mlkem::message_size> m;
+        random(m);
+        bytes ct(sizes.ciphertext);
+        std::array<std::uint8_t, mlkem::shared_secret_size> kem_secret;
+        const bool ok = mlkem::encapsulate(P, ek, m, ct, kem_secret);
+        cleanse(m);
+        if (ok) {
+            join(KemFirst, kem_secret, dh_secret, secret);
+            join(KemFirst, ct, key.public_key(), share);
+        }
+        cleanse(kem_secret);
+        cleanse(dh_secret);
+        return ok ? kx_status::ok : kx_status::failed;
+    }
+
+    template <mlkem::parameter_set P, bool KemFirst>
+    static kx_status hybrid_finish(const key_exchange& kx, const kx_state& state,
+                                   byte_view peer_share, bytes& secret) {
+        const mlkem::sizes sizes = mlkem::sizes_of(P);
+        secret.clear();
+        if (peer_share.size() != kx.responder_share_size) {
+            return kx_status::invalid_share;
+        }
+        byte_view ct, peer_dh;
+        split(KemFirst, peer_share, sizes.ciphertext, ct, peer_dh);
+        bytes dh_secret;
+        if (!state.keys_[0].derive(peer_dh, dh_secret)) {
+            return kx_status::invalid_share;
+        }
+        // Any ciphertext of the right size decapsulates (a modified one to the
+        // implicit-rejection secret, which fails the handshake at Finished).
+        std::array<std::uint8_t, mlkem::shared_secret_size> kem_secret;
+        const bool ok = mlkem::decapsulate(P, state.kem_key_, ct, kem_secret);
+        if (ok) {
+            join(KemFirst, kem_secret, dh_secret, secret);
+        }
+        cleanse(kem_secret);
+        cleanse(dh_secret);
+        return ok ? kx_status::ok : kx_status::failed;
+    }
 };
 
 namespace {
@@ -428,8 +556,25 @@ namespace {
 constexpr kx_operations dh{&kx_functions::dh_generate, &kx_functions::dh_respond,
                            &kx_functions::dh_finish};
 
-// The default order of preference: fast first.
+template <mlkem::parameter_set P, bool KemFirst>
+constexpr kx_operations hybrid{&kx_functions::hybrid_generate<P, KemFirst>,
+                               &kx_functions::hybrid_respond<P, KemFirst>,
+                               &kx_functions::hybrid_finish<P, KemFirst>};
+
+constexpr auto ml_kem_768 = mlkem::parameter_set::ml_kem_768;
+constexpr auto ml_kem_1024 = mlkem::parameter_set::ml_kem_1024;
+
+// The default order of preference: the post-quantum hybrids first (so a server
+// picks one whenever the client sends a share for it), X25519MLKEM768, the one
+// browsers send, leading; then the classical groups, fast first.
+// Share sizes: ML-KEM-768 ek 1184 / ct 1088, ML-KEM-1024 ek and ct 1568.
 constexpr key_exchange table[] = {
+    {0x11ec, "X25519MLKEM768", "", 1184 + 32, 1088 + 32, kx_group::x25519,
+     &hybrid<ml_kem_768, true>},
+    {0x11eb, "SecP256r1MLKEM768", "", 65 + 1184, 65 + 1088, kx_group::secp256r1,
+     &hybrid<ml_kem_768, false>},
+    {0x11ed, "SecP384r1MLKEM1024", "", 97 + 1568, 97 + 1568, kx_group::secp384r1,
+     &hybrid<ml_kem_1024, false>},
     {0x001d, "x25519", "", 32, 32, kx_group::x25519, &dh},
     {0x0017, "secp256r1", "P-256 prime256v1", 65, 65, kx_group::secp256r1, &dh},
     {0x0018, "secp384r1", "P-384", 97, 97, kx_group::secp384r1, &dh},

@@ -94,12 +94,17 @@ private:
 class kx_state {
 public:
     kx_state() = default;
+    kx_state(kx_state&& other) noexcept;
+    kx_state& operator=(kx_state&& other) noexcept;
+    ~kx_state();
 
 private:
     friend struct kx_functions;
-    /// One key per component: a (EC)DH group uses the first; a hybrid group
-    /// (a KEM with a DH group) holds one for each.
+    /// One key per (EC)DH component: a (EC)DH group or the DH half of a hybrid
+    /// uses the first.
     kx_private_key keys_[2];
+    /// A hybrid group's ML-KEM decapsulation key (FIPS 203 encoding); wiped.
+    bytes kem_key_;
 };
 
 /// How a key-exchange operation went.

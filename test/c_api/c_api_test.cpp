@@ -543,6 +543,9 @@ BOOST_AUTO_TEST_CASE(context_configuration) {
     // ffdhe2048 is supported since issue 9; brainpoolP256r1 is not (TLS 1.3 has
     // no code point for it).
     BOOST_TEST(tlsio_CTX_set1_groups_list(ctx, "X448:P-521:ffdhe2048:ffdhe8192") == 1);
+    // The post-quantum hybrids, by the names OpenSSL 3.5 uses too.
+    BOOST_TEST(tlsio_CTX_set1_groups_list(
+                   ctx, "X25519MLKEM768:SecP256r1MLKEM768:SecP384r1MLKEM1024:X25519") == 1);
     BOOST_TEST(tlsio_CTX_set1_groups_list(ctx, "X25519:brainpoolP256r1") == 0);
     BOOST_TEST(errors().find("brainpoolP256r1") != std::string::npos);
     BOOST_TEST(tlsio_CTX_set_ciphersuites(ctx, "TLS_AES_128_CCM_SHA256") == 1);

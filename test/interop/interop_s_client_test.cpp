@@ -146,6 +146,10 @@ const char* temp_key_line(named_group g) {
             return "Server Temp Key: DH, 6144 bits";
         case named_group::ffdhe8192:
             return "Server Temp Key: DH, 8192 bits";
+        case named_group::x25519_mlkem768:
+        case named_group::secp256r1_mlkem768:
+        case named_group::secp384r1_mlkem1024:
+            return "?";  // OpenSSL 3.0's s_client cannot negotiate the ML-KEM hybrids
     }
     return "?";
 }

@@ -211,6 +211,10 @@ inline const char* trace_group_name(tlsio::named_group g) {
             return "NamedGroup: ffdhe6144 (259)";
         case tlsio::named_group::ffdhe8192:
             return "NamedGroup: ffdhe8192 (260)";
+        case tlsio::named_group::x25519_mlkem768:
+        case tlsio::named_group::secp256r1_mlkem768:
+        case tlsio::named_group::secp384r1_mlkem1024:
+            return "?";  // OpenSSL 3.0 has no ML-KEM hybrids to trace
     }
     return "?";
 }

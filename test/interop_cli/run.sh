@@ -373,6 +373,48 @@ case_cli_server_vs_curl() {
     say "ok"
 }
 
+# Headless Chromium (Debian's chromium package) fetches a page from
+# `tlsio server` and must negotiate the post-quantum hybrid X25519MLKEM768 with
+# its default key shares, no HelloRetryRequest. Chromium trusts the test
+# certificate by the SHA-256 of its public key. Its background services are
+# turned off and every host name resolves to nothing, so it contacts no
+# address but the server on 127.0.0.1. (Under strace the only other connect()
+# is Chromium's IPv6 reachability probe: a UDP socket connected to a public
+# address to read the route, on which nothing is sent.)
+case_cli_server_vs_chromium() {
+    command -v chromium > /dev/null ||
+        fail "chromium is not installed (scripts/setup.sh installs it)"
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www
+    say "tlsio server --www on port $port"
+    local spki
+    spki=$(openssl x509 -in server.pem -pubkey -noout | openssl pkey -pubin -outform der |
+        openssl dgst -sha256 -binary | base64) || fail "cannot hash the server's public key"
+    local flags=(--headless --no-first-run --no-default-browser-check --disable-gpu
+        --disable-background-networking --disable-component-update --disable-sync
+        --disable-default-apps --disable-extensions --disable-domain-reliability
+        --disable-client-side-phishing-detection --disable-breakpad --metrics-recording-only
+        --no-pings --no-proxy-server "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+        "--user-data-dir=$work/profile" "--ignore-certificate-errors-spki-list=$spki")
+    # Chromium's sandbox cannot start as root.
+    if [[ $(id -u) == 0 ]]; then
+        flags+=(--no-sandbox)
+    fi
+    chromium --version > chromium.version 2>&1 || true
+    say "$(grep -Eo 'Chromium [0-9.]+' chromium.version || echo 'Chromium (version unknown)')"
+    DBUS_SESSION_BUS_ADDRESS=disabled: timeout 60 chromium "${flags[@]}" \
+        --dump-dom "https://127.0.0.1:$port/" > chromium.out 2> chromium.err ||
+        fail "chromium exited $?"
+    # The page the server wrote about the connection, as Chromium saw it.
+    expect_line chromium.out "Group: X25519MLKEM768"
+    expect chromium.out "Protocol: TLSv1\\.3$"
+    expect_line chromium.out "HelloRetryRequest: no"
+    expect_line chromium.out "Request: GET / HTTP/1.1"
+    # The server's own log line for the connection.
+    expect server.out '^\[1\] 127\.0\.0\.1:[0-9]+ TLSv1\.3 TLS_[A-Z0-9_]+ X25519MLKEM768$'
+    say "ok"
+}
+
 case_cli_keylog_tshark() {
     command -v tshark > /dev/null ||
         fail "tshark is not installed (scripts/setup.sh installs it; needed to decrypt a capture)"

@@ -141,6 +141,9 @@ std::vector<tlsio::named_group> parse_groups(std::string_view list) {
         tlsio::named_group group;
     };
     constexpr std::array aliases{
+        alias{"X25519MLKEM768", tlsio::named_group::x25519_mlkem768},
+        alias{"SecP256r1MLKEM768", tlsio::named_group::secp256r1_mlkem768},
+        alias{"SecP384r1MLKEM1024", tlsio::named_group::secp384r1_mlkem1024},
         alias{"x25519", tlsio::named_group::x25519},
         alias{"secp256r1", tlsio::named_group::secp256r1},
         alias{"P-256", tlsio::named_group::secp256r1},
@@ -162,8 +165,9 @@ std::vector<tlsio::named_group> parse_groups(std::string_view list) {
                                [&](const alias& a) { return iequals(item, a.name); });
         if (it == aliases.end()) {
             throw usage_error("unknown group '" + item +
-                              "' (x25519, secp256r1, secp384r1, x448, "
-                              "secp521r1, ffdhe2048 ... ffdhe8192)");
+                              "' (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024, "
+                              "x25519, secp256r1, secp384r1, x448, secp521r1, "
+                              "ffdhe2048 ... ffdhe8192)");
         }
         out.push_back(it->group);
     }
@@ -257,7 +261,8 @@ std::string what_tlsio_supports(const boost::system::error_code& ec, const tlsio
         return who +
                " found no parameters in common; tlsio offers TLS 1.3 with the cipher suites "
                "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, "
-               "the groups x25519, secp256r1, secp384r1 and ECDSA, RSA-PSS, Ed25519 "
+               "the groups X25519MLKEM768, x25519, secp256r1, secp384r1 and ECDSA, RSA-PSS, "
+               "Ed25519 "
                "signatures (no DHE, no RSA key exchange)";
     }
     if (ec == tlsio::alert::no_application_protocol ||

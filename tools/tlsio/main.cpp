@@ -41,8 +41,11 @@ void print_version(std::ostream& out) {
         << "cipher suites: " << name(tlsio::cipher_suite::aes_128_gcm_sha256) << ' '
         << name(tlsio::cipher_suite::aes_256_gcm_sha384) << ' '
         << name(tlsio::cipher_suite::chacha20_poly1305_sha256) << '\n'
-        << "groups: " << name(tlsio::named_group::x25519) << ' '
-        << name(tlsio::named_group::secp256r1) << ' ' << name(tlsio::named_group::secp384r1) << '\n'
+        << "groups: " << name(tlsio::named_group::x25519_mlkem768) << ' '
+        << name(tlsio::named_group::secp256r1_mlkem768) << ' '
+        << name(tlsio::named_group::secp384r1_mlkem1024) << ' ' << name(tlsio::named_group::x25519)
+        << ' ' << name(tlsio::named_group::secp256r1) << ' ' << name(tlsio::named_group::secp384r1)
+        << '\n'
         << "signatures: ECDSA (P-256, P-384, P-521), RSA-PSS, RSA PKCS#1 (certificates only), "
            "Ed25519\n";
 }
