@@ -31,6 +31,9 @@ struct engine_options {
     std::optional<tlsio::verify_mode> peer_verify_mode{};
     /// Overrides the context's verify callback for this connection when set.
     verify_callback peer_verify_callback{};
+    /// Overrides the context's verify depth (context::set_verify_depth) for
+    /// this connection when set.
+    std::optional<int> peer_verify_depth{};
 };
 
 }  // namespace tlsio
