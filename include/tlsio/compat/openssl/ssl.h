@@ -12,7 +12,7 @@
  * What tlsio does not support fails to compile where it is used, with
  * "tlsio does not support SSL_xxx": never a silent no-op, never an implicit
  * declaration that would link against libssl. The list below names the
- * reason for some; <openssl/tlsio_unsupported.h>, generated from libssl's
+ * reason for some; tlsio_unsupported.h (next to this file), generated from libssl's
  * headers by scripts/compat_unsupported.sh, refuses every other libssl
  * function and function-like macro (the c_api_compat_coverage test checks
  * that none is left out).
@@ -339,6 +339,6 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define TLSv1_2_server_method(...) TLSIO_COMPAT_UNSUPPORTED_(TLSv1_2_server_method(TLS 1.3 only))
 #define SSL_VERIFY_POST_HANDSHAKE TLSIO_COMPAT_UNSUPPORTED_(SSL_VERIFY_POST_HANDSHAKE)
 
-#include <openssl/tlsio_unsupported.h>
+#include "tlsio_unsupported.h" /* next to this file */
 
 #endif
