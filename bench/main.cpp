@@ -653,6 +653,33 @@ void measure_memory(const config& cfg, loopback& lb, const credential& ecdsa, re
                         ", asio_ssl " + fmt(a_heap_r.median()));
     rep.comparisons.push_back(std::move(idle));
     rep.comparisons.push_back(std::move(reading));
+
+    // The same with beast::tcp_stream as the next layer (no async_wait: tlsio
+    // reads the first bytes into a small buffer instead).
+    both(
+        cfg, true,
+        [&] { run_memory<tlsio_tcp_stream_stack>(lb, *t, std::min(cfg.memory_pairs, 50)); },
+        [&] { run_memory<asio_ssl_tcp_stream_stack>(lb, *a, std::min(cfg.memory_pairs, 50)); });
+    comparison tcp{"memory_idle_reading_tcp_stream", "bytes/pair", "", false, {}, {}, {}, {}};
+    series t_heap_tcp, a_heap_tcp;
+    alternate("memory_idle_reading_tcp_stream", cfg.memory_rounds, [&](int, bool tlsio_first) {
+        memory_sample ts, as;
+        both(
+            cfg, tlsio_first,
+            [&] { ts = run_memory<tlsio_tcp_stream_stack>(lb, *t, cfg.memory_pairs); },
+            [&] { as = run_memory<asio_ssl_tcp_stream_stack>(lb, *a, cfg.memory_pairs); });
+        tcp.add_round(std::max(ts.rss_reading, 0.0), std::max(as.rss_reading, 0.0));
+        t_heap_tcp.add(ts.heap_reading);
+        a_heap_tcp.add(as.heap_reading);
+    });
+    tcp.extra = {{"tlsio_heap", t_heap_tcp.median()},
+                 {"asio_ssl_heap", a_heap_tcp.median()},
+                 {"pairs", cfg.memory_pairs}};
+    rep.notes.push_back(
+        "memory over beast::tcp_stream, a read pending on both ends: malloc'd "
+        "bytes per pair tlsio " +
+        fmt(t_heap_tcp.median()) + ", asio_ssl " + fmt(a_heap_tcp.median()));
+    rep.comparisons.push_back(std::move(tcp));
 }
 
 // ---- Output ----------------------------------------------------------------------
@@ -687,11 +714,13 @@ std::string load_average() {
 }
 
 void print_json(const report& rep) {
-    const char* order[] = {"handshake_full",      "handshake_full_rsa2048", "throughput_16k",
-                           "throughput_1k",       "throughput_plain_tcp",   "memory_idle",
-                           "memory_idle_reading", "syscalls_handshake",     "crypto_floor",
-                           "mlkem768_keygen",     "mlkem768_encaps",        "mlkem768_decaps",
-                           "handshake_full_pq"};
+    const char* order[] = {"handshake_full",       "handshake_full_rsa2048",
+                           "throughput_16k",       "throughput_1k",
+                           "throughput_plain_tcp", "memory_idle",
+                           "memory_idle_reading",  "memory_idle_reading_tcp_stream",
+                           "syscalls_handshake",   "crypto_floor",
+                           "mlkem768_keygen",      "mlkem768_encaps",
+                           "mlkem768_decaps",      "handshake_full_pq"};
     for (const char* name : order) {
         for (const auto& c : rep.comparisons) {
             if (c.metric != name) {

@@ -11,9 +11,12 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace bench {
 
@@ -69,6 +72,99 @@ struct asio_ssl_stack {
             std::forward<Handler>(h));
     }
     static std::string negotiated(stream_type& client);
+};
+
+/// beast::tcp_stream (timeouts, rate policy; no async_wait) with the counters
+/// and lowest_layer() a connection pair uses.
+class counted_tcp_stream {
+public:
+    using next_type = boost::beast::tcp_stream;
+    using executor_type = next_type::executor_type;
+    using lowest_layer_type = socket_type;
+
+    explicit counted_tcp_stream(socket_type&& s) : next_(std::move(s)) {}
+
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    lowest_layer_type& lowest_layer() noexcept { return next_.socket(); }
+    const lowest_layer_type& lowest_layer() const noexcept { return next_.socket(); }
+    const io_counters& counters() const noexcept { return counters_; }
+
+    template <class Buffers, class Token>
+    auto async_read_some(const Buffers& buffers, Token&& token) {
+        ++counters_.reads;
+        return next_.async_read_some(buffers, std::forward<Token>(token));
+    }
+    template <class Buffers, class Token>
+    auto async_write_some(const Buffers& buffers, Token&& token) {
+        ++counters_.writes;
+        return next_.async_write_some(buffers, std::forward<Token>(token));
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+        ++counters_.reads;
+        return next_.read_some(buffers, ec);
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+        ++counters_.writes;
+        return next_.write_some(buffers, ec);
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers) {
+        ++counters_.reads;
+        return next_.read_some(buffers);
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers) {
+        ++counters_.writes;
+        return next_.write_some(buffers);
+    }
+
+private:
+    next_type next_;
+    io_counters counters_;
+};
+
+/// The two stacks over beast::tcp_stream, as Beast's servers use them
+/// (memory_idle_reading_tcp_stream). Same contexts as over a socket.
+struct tlsio_tcp_stream_stack : tlsio_stack {
+    static constexpr const char* name = "tlsio/tcp_stream";
+    using stream_type = tlsio::stream<counted_tcp_stream>;
+    static std::unique_ptr<stream_type> make_client(socket_type&& s, contexts& c) {
+        auto p = std::make_unique<stream_type>(std::move(s), c.client);
+        p->set_host(host_name);
+        return p;
+    }
+    static std::unique_ptr<stream_type> make_server(socket_type&& s, contexts& c) {
+        return std::make_unique<stream_type>(std::move(s), c.server);
+    }
+    template <class Handler>
+    static void async_handshake(stream_type& s, bool client, Handler&& h) {
+        s.async_handshake(client ? tlsio::stream_base::client : tlsio::stream_base::server,
+                          std::forward<Handler>(h));
+    }
+};
+
+struct asio_ssl_tcp_stream_stack : asio_ssl_stack {
+    static constexpr const char* name = "asio_ssl/tcp_stream";
+    using stream_type = boost::asio::ssl::stream<counted_tcp_stream>;
+    static std::unique_ptr<stream_type> make_client(socket_type&& s, contexts& c) {
+        auto p = std::make_unique<stream_type>(std::move(s), c.client);
+        if (SSL_set_tlsext_host_name(p->native_handle(), host_name) != 1) {
+            throw std::runtime_error("SNI");
+        }
+        p->set_verify_callback(boost::asio::ssl::host_name_verification(host_name));
+        return p;
+    }
+    static std::unique_ptr<stream_type> make_server(socket_type&& s, contexts& c) {
+        return std::make_unique<stream_type>(std::move(s), c.server);
+    }
+    template <class Handler>
+    static void async_handshake(stream_type& s, bool client, Handler&& h) {
+        s.async_handshake(
+            client ? boost::asio::ssl::stream_base::client : boost::asio::ssl::stream_base::server,
+            std::forward<Handler>(h));
+    }
 };
 
 /// What both clients must report after a handshake with `cred`.

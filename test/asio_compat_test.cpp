@@ -16,7 +16,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <openssl/evp.h>
@@ -28,8 +32,10 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <utility>
 
 #if TLSIO_TEST_HAVE_SPAWN
@@ -50,6 +56,7 @@ inline std::ostream& operator<<(std::ostream& os, condition c) {
 }  // namespace tlsio
 
 namespace net = boost::asio;
+namespace beast = boost::beast;
 namespace ssl = tlsio;  // was: namespace ssl = boost::asio::ssl;
 using boost::system::error_code;
 using net::ip::tcp;
@@ -509,6 +516,225 @@ BOOST_AUTO_TEST_CASE(failure_under_the_default_mode_points_at_the_fix) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(stream_members)
+
+// asio::ssl::stream's per-stream verification members, as an asio program
+// calls them: mode, depth and callback override the context's for one stream.
+BOOST_AUTO_TEST_CASE(per_stream_verify_mode_depth_and_callback) {
+    authority intermediate = root().make_intermediate("asio compat stream intermediate");
+    issued leaf = intermediate.issue(leaf_options{});
+    ssl::context server{ssl::context::tls_server};
+    server.use_certificate_chain(net::buffer(leaf.chain_pem));
+    server.use_private_key(net::buffer(leaf.key_pem), ssl::context::pem);
+    auto client = client_context();
+
+    auto with_depth = [](int depth) {
+        return [depth](ssl::stream<tcp::socket>& s) {
+            s.set_host("localhost");
+            error_code ec;
+            s.set_verify_depth(depth, ec);
+            BOOST_TEST(!ec);
+        };
+    };
+    BOOST_TEST(!handshake(client, server, with_depth(1)).client);
+    auto shallow = handshake(client, server, with_depth(0));
+    BOOST_TEST(shallow.client == tlsio::condition::verify_failed, shallow.client.message());
+
+    // The stream's depth overrides the context's, both ways.
+    auto strict = client_context();
+    strict.set_verify_depth(0);
+    BOOST_TEST(handshake(strict, server, [](auto& s) { s.set_host("localhost"); }).client ==
+               tlsio::condition::verify_failed);
+    BOOST_TEST(!handshake(strict, server, with_depth(1)).client);
+
+    net::io_context io;
+    ssl::stream<tcp::socket> unused(io, client);
+    error_code ec;
+    unused.set_verify_depth(-1, ec);
+    BOOST_TEST(ec == tlsio::error::invalid_argument);
+    BOOST_CHECK_THROW(unused.set_verify_depth(-1), boost::system::system_error);
+
+    // verify_none on the stream: an untrusted server is accepted by this
+    // stream only (the context still verifies).
+    auto untrusting = ssl::context{ssl::context::tls_client};
+    untrusting.set_verify_mode(ssl::verify_peer);
+    auto none = handshake(untrusting, server, [](ssl::stream<tcp::socket>& s) {
+        error_code mec;
+        s.set_verify_mode(ssl::verify_none, mec);
+        BOOST_TEST(!mec);
+        s.set_server_name("localhost");
+    });
+    BOOST_TEST(!none.client, none.client.message());
+    BOOST_TEST(handshake(untrusting, server, [](auto& s) { s.set_host("localhost"); }).client ==
+               tlsio::error::certificate_unknown_ca);
+
+    // A callback with asio's error_code form, counting the certificates seen.
+    int seen = 0;
+    auto counted = handshake(client, server, [&seen](ssl::stream<tcp::socket>& s) {
+        s.set_host("localhost");
+        error_code cec;
+        s.set_verify_callback(
+            [&seen](bool preverified, ssl::verify_context&) {
+                ++seen;
+                return preverified;
+            },
+            cec);
+        BOOST_TEST(!cec);
+    });
+    BOOST_TEST(!counted.client, counted.client.message());
+    BOOST_TEST(seen == 3);  // root, intermediate, leaf
+}
+
+namespace {
+
+// Echo of one message over a server stream whose first bytes were read by
+// Beast's detect_ssl, as advanced_server_flex does. `client_writes` is what
+// the client sends after its handshake.
+struct flex_outcome {
+    bool is_tls = false;
+    std::size_t detected = 0;  ///< bytes detect_ssl had read
+    std::size_t used = 0;      ///< bytes_used of the buffered handshake
+    error_code server;
+    error_code client;
+    std::string echoed;
+};
+
+flex_outcome detect_then_handshake() {
+    net::io_context io;
+    auto [c, s] = tcp_pair(io);
+    auto server_ctx = server_context();
+    auto client_ctx = client_context();
+    flex_outcome out;
+
+    beast::tcp_stream plain(std::move(s));
+    beast::flat_buffer buffer;
+    std::optional<tlsio::ssl_stream<beast::tcp_stream>> server;
+    char server_in[16] = {};
+    beast::get_lowest_layer(plain).expires_after(std::chrono::seconds(10));
+    beast::async_detect_ssl(plain, buffer, [&](error_code ec, bool is_tls) {
+        out.is_tls = is_tls;
+        out.detected = buffer.size();
+        if (ec || !is_tls) {
+            out.server = ec;
+            return;
+        }
+        // As the flex server's ssl_http_session: the plain stream moves into
+        // the TLS stream, and the bytes already read go to its handshake.
+        server.emplace(std::move(plain), server_ctx);
+        server->async_handshake(
+            ssl::stream_base::server, buffer.data(), [&](error_code hec, std::size_t used) {
+                out.used = used;
+                buffer.consume(used);
+                if (hec) {
+                    out.server = hec;
+                    return;
+                }
+                server->async_read_some(net::buffer(server_in), [&](error_code rec, std::size_t n) {
+                    if (rec) {
+                        out.server = rec;
+                        return;
+                    }
+                    net::async_write(*server, net::buffer(server_in, n),
+                                     [&](error_code wec, std::size_t) { out.server = wec; });
+                });
+            });
+    });
+
+    ssl::stream<tcp::socket> client(std::move(c), client_ctx);
+    client.set_host("localhost");
+    char client_in[16] = {};
+    client.async_handshake(ssl::stream_base::client, [&](error_code ec) {
+        if (ec) {
+            out.client = ec;
+            return;
+        }
+        net::async_write(client, net::buffer("hello", 5), [&](error_code wec, std::size_t) {
+            if (wec) {
+                out.client = wec;
+                return;
+            }
+            net::async_read(client, net::buffer(client_in, 5), [&](error_code rec, std::size_t n) {
+                out.client = rec;
+                out.echoed.assign(client_in, n);
+            });
+        });
+    });
+    run_bounded(io);
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(buffered_handshake_after_beast_detect_ssl) {
+    flex_outcome out = detect_then_handshake();
+    BOOST_TEST(out.is_tls);
+    BOOST_TEST(out.detected > 0u);
+    BOOST_TEST(out.used == out.detected);  // all of it went to the engine
+    BOOST_TEST(!out.server, out.server.message());
+    BOOST_TEST(!out.client, out.client.message());
+    BOOST_TEST(out.echoed == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(buffered_handshake_sync_forms) {
+    for (bool with_ec : {false, true}) {
+        BOOST_TEST_CONTEXT("error_code form: " << with_ec) {
+            net::io_context io;
+            auto [c, s] = tcp_pair(io);
+            auto server_ctx = server_context();
+            auto client_ctx = client_context();
+            error_code client_ec;
+            std::thread client_thread([&, sock = std::move(c)]() mutable {
+                ssl::stream<tcp::socket> client(std::move(sock), client_ctx);
+                client.set_host("localhost");
+                client.handshake(ssl::stream_base::client, client_ec);
+                if (!client_ec) {
+                    net::write(client, net::buffer("ping", 4), client_ec);
+                }
+            });
+            // The first bytes of the ClientHello, read before the TLS stream exists.
+            char first[64];
+            std::size_t n = s.read_some(net::buffer(first));
+            ssl::stream<tcp::socket> server(std::move(s), server_ctx);
+            error_code ec;
+            if (with_ec) {
+                server.handshake(ssl::stream_base::server, net::buffer(first, n), ec);
+            } else {
+                BOOST_CHECK_NO_THROW(
+                    server.handshake(ssl::stream_base::server, net::buffer(first, n)));
+            }
+            BOOST_TEST(!ec, ec.message());
+            char got[4] = {};
+            if (!ec) {
+                net::read(server, net::buffer(got), ec);
+            }
+            client_thread.join();
+            BOOST_TEST(!client_ec, client_ec.message());
+            BOOST_TEST(!ec, ec.message());
+            BOOST_TEST(std::string(got, 4) == "ping");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(buffered_handshake_with_garbage_fails_cleanly) {
+    net::io_context io;
+    auto [c, s] = tcp_pair(io);
+    auto server_ctx = server_context();
+    ssl::stream<tcp::socket> server(std::move(s), server_ctx);
+    const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    error_code ec;
+    std::size_t used = 99;
+    server.async_handshake(ssl::stream_base::server, net::buffer(http),
+                           [&](error_code hec, std::size_t n) {
+                               ec = hec;
+                               used = n;
+                           });
+    run_bounded(io);
+    BOOST_TEST(ec == tlsio::condition::protocol_error, ec.message());
+    BOOST_TEST(used == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_CASE(stream_truncated_compares_equal_to_asio_ssl) {
     error_code ec = tlsio::error::stream_truncated;
     BOOST_TEST((ec == net::ssl::error::stream_truncated), ec.message());
@@ -540,7 +766,6 @@ BOOST_AUTO_TEST_CASE(stream_truncated_compares_equal_to_asio_ssl) {
 
 #if TLSIO_TEST_HAVE_SPAWN
 
-namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {

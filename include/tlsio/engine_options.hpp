@@ -34,6 +34,9 @@ struct engine_options {
     /// Server: replaces the context's ClientHello callback for this
     /// connection when set (see context::set_client_hello_callback).
     client_hello_callback client_hello{};
+    /// Overrides the context's verify depth (context::set_verify_depth) for
+    /// this connection when set.
+    std::optional<int> peer_verify_depth{};
 };
 
 }  // namespace tlsio

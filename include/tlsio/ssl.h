@@ -22,6 +22,11 @@
  * specific reasons ("certificate verify failed: host name mismatch", "peer sent
  * alert handshake_failure") and the engine's message as data, so
  * ERR_get_error(), ERR_error_string_n() and ERR_print_errors_fp() show them.
+ * Where libssl has a reason for the same failure, a second entry follows
+ * under ERR_LIB_SSL with libssl's SSL_R_* code (SSL_R_CERTIFICATE_VERIFY_FAILED,
+ * SSL_R_UNEXPECTED_EOF_WHILE_READING, SSL_AD_REASON_OFFSET + alert, ...), so
+ * checks written for libssl find it with ERR_peek_last_error() or by walking
+ * the queue. (The first entry stays tlsio's: it says more.)
  *
  * Threads: one TLSIO is used by one thread at a time; a TLSIO_CTX may be shared
  * once configured.
@@ -121,6 +126,14 @@ int tlsio_CTX_use_PrivateKey(TLSIO_CTX* ctx, EVP_PKEY* key);
 /* From memory: PEM text of `len` bytes (a chain, leaf first; a private key). */
 int tlsio_CTX_use_certificate_chain_mem(TLSIO_CTX* ctx, const char* pem, size_t len);
 int tlsio_CTX_use_PrivateKey_mem(TLSIO_CTX* ctx, const char* pem, size_t len);
+/* The pass phrase of encrypted PEM private keys loaded afterwards, as
+ * SSL_CTX_set_default_passwd_cb (the same signature as libcrypto's
+ * pem_password_cb: write at most `size` bytes into `buf`, return the length).
+ * Without one an encrypted key fails to load (libssl would prompt on the
+ * terminal). */
+typedef int (*tlsio_passwd_cb)(char* buf, int size, int rwflag, void* userdata);
+void tlsio_CTX_set_default_passwd_cb(TLSIO_CTX* ctx, tlsio_passwd_cb callback);
+void tlsio_CTX_set_default_passwd_cb_userdata(TLSIO_CTX* ctx, void* userdata);
 /* 1 when the last chain given has its private key. */
 int tlsio_CTX_check_private_key(const TLSIO_CTX* ctx);
 
@@ -192,6 +205,9 @@ void tlsio_CTX_set_keylog_callback(TLSIO_CTX* ctx, tlsio_keylog_cb callback);
 /* ---- Connections ------------------------------------------------------- */
 
 TLSIO* tlsio_new(TLSIO_CTX* ctx);
+/* One more reference: tlsio_free then drops one, and frees the connection
+ * with the last (SSL_up_ref). 1 / 0. */
+int tlsio_up_ref(TLSIO* ssl);
 /* Frees the connection, its BIOs (as SSL_free) and its reference to the
  * context. Nothing is sent: call tlsio_shutdown first for a clean close. */
 void tlsio_free(TLSIO* ssl);
@@ -276,6 +292,11 @@ int tlsio_shutdown(TLSIO* ssl);
 #define TLSIO_SENT_SHUTDOWN 1
 #define TLSIO_RECEIVED_SHUTDOWN 2
 int tlsio_get_shutdown(const TLSIO* ssl);
+/* SSL_set_shutdown: marks close_notify as sent (TLSIO_SENT_SHUTDOWN: nothing
+ * is sent, writes fail, tlsio_shutdown only waits for the peer's) and/or as
+ * received (TLSIO_RECEIVED_SHUTDOWN: reads return 0, tlsio_shutdown needs
+ * nothing from the peer). Flags are only ever added, never cleared. */
+void tlsio_set_shutdown(TLSIO* ssl, int mode);
 
 /* Which TLSIO_ERROR_* explains `ret`, the value the last call returned:
  * NONE for ret > 0; SSL or SYSCALL if the thread's error queue holds an
@@ -300,6 +321,11 @@ int tlsio_in_init(const TLSIO* ssl);
 /* "TLSv1.3" once connected, "unknown" before. */
 const char* tlsio_get_version(const TLSIO* ssl);
 int tlsio_version(const TLSIO* ssl);
+/* libssl's answers (SSL_get_version, SSL_version, which the compat header
+ * maps here): the version the connection uses or, before its handshake, the
+ * highest it may use, which for tlsio is always TLS 1.3: "TLSv1.3", 0x0304. */
+const char* tlsio_libssl_get_version(const TLSIO* ssl);
+int tlsio_libssl_version(const TLSIO* ssl);
 /* "TLS_AES_128_GCM_SHA256", or "(NONE)" before the handshake. */
 const char* tlsio_get_cipher_name(const TLSIO* ssl);
 /* Bits of the negotiated cipher's key (128 / 256), 0 before. */

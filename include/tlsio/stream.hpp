@@ -8,12 +8,14 @@
 #include <tlsio/context.hpp>
 #include <tlsio/engine.hpp>
 #include <tlsio/error.hpp>
+#include <tlsio/impl/stream_handle.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,11 +59,28 @@ struct stream_core {
     bool writing = false;  ///< a transport write is in flight
     bool reading = false;  ///< a transport read (or wait for readability) is in flight
     bool broken = false;   ///< a write or handshake was cancelled midway
+    /// Over a next layer that cannot wait for readability (beast::tcp_stream):
+    /// where a read with nothing buffered lands, so that no record-sized
+    /// buffer is held while it waits. A record header's worth.
+    std::array<std::uint8_t, 5> first_bytes{};
     /// Operations that need the transport while another uses it wait on this
     /// timer; whoever ends a transport read or write cancels it, and the
     /// waiters look again. (One timer for both: it costs memory per stream.)
     boost::asio::steady_timer io_done;
+
+    // ---- The C facade's view of this stream (stream::native_handle) ---------
+    // Made on first use by tlsio::c (which the program then links), so a
+    // stream whose native_handle() is never called does not depend on it.
+    ::SSL* handle = nullptr;
+    const stream_handle_ops* handle_ops = nullptr;
+    ~stream_core();
 };
+
+inline stream_core::~stream_core() {
+    if (handle != nullptr) {
+        handle_ops->destroy(handle);
+    }
+}
 
 template <class NextLayer, class Operation>
 class io_op;
@@ -283,6 +302,61 @@ public:
     const tlsio::engine& native_engine() const;
     tlsio::engine& native_engine();
     bool has_engine() const noexcept { return core_->engine.has_value(); }
+
+    // ---- asio::ssl::stream compatibility -----------------------------------------
+
+    /// The C facade's `SSL*` for this stream (asio: native_handle), for code
+    /// that calls libssl functions on it through <tlsio/compat/openssl/ssl.h>
+    /// or <tlsio/ssl.h>. Using it needs the tlsio::c library.
+    ///
+    /// Settings, before the handshake (applied when it starts, after the
+    /// stream's own): SSL_set_tlsext_host_name (the SNI name; a verifying
+    /// client also checks the certificate against it, unless set_server_name
+    /// turned host checking off), SSL_set1_host (the name to check, sent in
+    /// SNI too), SSL_set_alpn_protos, SSL_set_verify. Queries, any time:
+    /// SSL_get_version, SSL_get_cipher_name, SSL_get0_alpn_selected,
+    /// SSL_get_verify_result, SSL_get1_peer_certificate, SSL_get_servername,
+    /// SSL_is_init_finished, SSL_pending, SSL_is_server, SSL_get_shutdown.
+    /// The stream does the I/O: SSL_read, SSL_write, SSL_do_handshake,
+    /// SSL_shutdown, SSL_set_fd, SSL_set_bio, SSL_free and the other calls
+    /// that would move bytes or end the connection fail on this handle with
+    /// a queued error. The handle lives as long as the stream.
+    using native_handle_type = ::SSL*;
+    native_handle_type native_handle();
+
+    /// Overrides the context's verify mode / verify callback for this stream,
+    /// with asio's error_code forms (they never fail).
+    void set_verify_mode(verify_mode mode, boost::system::error_code& ec);
+    template <class VerifyCallback>
+    void set_verify_callback(VerifyCallback callback, boost::system::error_code& ec) {
+        ec.clear();
+        set_verify_callback(verify_callback(std::move(callback)));
+    }
+    /// The most intermediate CA certificates allowed in the peer's chain for
+    /// this stream (asio: set_verify_depth), overriding the context's.
+    /// @throws boost::system::system_error (error::invalid_argument) if negative.
+    void set_verify_depth(int depth);
+    void set_verify_depth(int depth, boost::system::error_code& ec);
+
+    /// Performs the handshake with `buffers` as the first bytes from the
+    /// peer, already read from the next layer (e.g. by beast::detect_ssl).
+    template <class ConstBufferSequence>
+    requires boost::asio::is_const_buffer_sequence<ConstBufferSequence>::value void handshake(
+        handshake_type type, const ConstBufferSequence& buffers);
+    template <class ConstBufferSequence>
+    requires boost::asio::is_const_buffer_sequence<ConstBufferSequence>::value void handshake(
+        handshake_type type, const ConstBufferSequence& buffers, boost::system::error_code& ec);
+
+    /// Starts a handshake with `buffers` as the first bytes from the peer (as
+    /// a server behind beast::async_detect_ssl does). The bytes are copied
+    /// into the stream when the operation starts. The completion signature is
+    /// `void(boost::system::error_code, std::size_t bytes_used)`; all of
+    /// `buffers` is used, as with asio::ssl::stream.
+    template <class ConstBufferSequence,
+              class BufferedHandshakeToken = boost::asio::default_completion_token_t<executor_type>>
+    requires boost::asio::is_const_buffer_sequence<ConstBufferSequence>::value auto async_handshake(
+        handshake_type type, const ConstBufferSequence& buffers,
+        BufferedHandshakeToken&& token = boost::asio::default_completion_token_t<executor_type>{});
 
 private:
     void start_engine(role side);

@@ -41,6 +41,26 @@ int clamp_int(std::size_t n) {
     return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
 }
 
+// A stream's native_handle() has no SSL_CTX.
+long ctx_mode(const ssl_st* s) {
+    return s->ctx != nullptr ? s->ctx->mode : 0;
+}
+std::uint64_t ctx_options(const ssl_st* s) {
+    return s->ctx != nullptr ? s->ctx->options : 0;
+}
+
+// The calls that move bytes, pick the transport or end the connection belong
+// to the stream whose native_handle() this is.
+bool refused_on_stream(ssl_st* s, const char* func) {
+    if (!s->engine.is_view()) {
+        return false;
+    }
+    push(reason::wrong_state, func,
+         "this SSL* is a tlsio::stream's native_handle(): the stream does the I/O and owns "
+         "the connection; use its members");
+    return true;
+}
+
 void transport_error(ssl_st* s, int err, const char* func, const char* what) {
     s->failed = true;
     s->wants = want::nothing;
@@ -98,7 +118,7 @@ io fill(ssl_st* s, const char* func) {
         return io::blocked;
     }
     if (n == 0 || BIO_eof(s->rbio)) {
-        std::uint64_t options = s->options | s->ctx->options;
+        std::uint64_t options = s->options | ctx_options(s);
         if ((options & TLSIO_OP_IGNORE_UNEXPECTED_EOF) != 0 && s->engine->handshake_done()) {
             s->received_close = true;  // As OpenSSL: an EOF counts as close_notify.
             return io::closed;
@@ -115,6 +135,8 @@ io fill(ssl_st* s, const char* func) {
 int fail_engine(ssl_st* s, const char* func) {
     s->failed = true;
     s->wants = want::nothing;
+    // As libssl: a fatal alert from the peer counts as its shutdown.
+    s->received_alert = s->engine->error().category() == tlsio::alert_category();
     push(s->engine->error(), func, s->engine->error_message());
     flush(s, func, true);
     return -1;
@@ -316,12 +338,25 @@ int make_engine(ssl_st* s, const char* func) {
 }
 
 // Common entry: argument and state checks, the engine. 1 to go on.
-int enter(ssl_st* s, const char* func) {
+int enter(ssl_st* s, const char* func, bool handshake = false) {
     if (s == nullptr) {
         push(reason::null_argument, func, "the connection is NULL");
         return -1;
     }
+    if (refused_on_stream(s, func)) {
+        return -1;
+    }
     s->wants = want::nothing;
+    if (!s->state_set && !s->engine) {
+        // As libssl: the method alone does not start a connection.
+        push(handshake ? reason::connection_type_not_set : reason::uninitialized, func);
+        return -1;
+    }
+    // libssl's handshake starts by clearing the error queue, so an error left
+    // there earlier does not turn its WANT_READ into SSL_ERROR_SSL. tlsio keeps
+    // the queue (it may hold what the program has not looked at yet) and lets
+    // tlsio_get_error look past it instead.
+    s->handshake_call = !s->failed && (!s->engine || !s->engine->handshake_done());
     if (make_engine(s, func) <= 0) {
         return -1;
     }
@@ -369,7 +404,7 @@ int handshake_loop(ssl_st* s, const char* func) {
 }
 
 int do_handshake(ssl_st* s, const char* func) {
-    if (enter(s, func) <= 0) {
+    if (enter(s, func, true) <= 0) {
         return -1;
     }
     return handshake_loop(s, func);
@@ -408,8 +443,11 @@ int do_read(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const char*
         if (st == status::error) {
             // SSL_read(3): 0 also when "the peer simply shut down the underlying
             // transport"; libssl 3 returns 0 with SSL_ERROR_SSL there.
+            // A fatal alert from the peer also reads as 0 in libssl (with
+            // SSL_ERROR_SSL, the alert's reason queued, SSL_get_shutdown RECEIVED).
             int r = fail_engine(s, func);
-            return s->engine->error() == tlsio::error::stream_truncated ? 0 : r;
+            return s->engine->error() == tlsio::error::stream_truncated || s->received_alert ? 0
+                                                                                             : r;
         }
         if (!s->engine->output().empty()) {
             continue;
@@ -471,7 +509,7 @@ int do_write(ssl_st* s, const void* buf, std::size_t num, std::size_t* written, 
         return 0;
     }
     const auto* in = static_cast<const std::uint8_t*>(buf);
-    long mode = s->mode | s->ctx->mode;
+    long mode = s->mode | ctx_mode(s);
     for (;;) {
         s->write_in_progress = true;
         io f = flush(s, func);
@@ -537,6 +575,11 @@ BIO* socket_bio_beside(BIO* other, int fd) {
     return socket_bio(fd);
 }
 
+// A stream checks the certificate against the name it sends in SNI.
+constexpr const char* stream_one_name =
+    "on a tlsio::stream's native_handle(), SSL_set1_host and SSL_set_tlsext_host_name must "
+    "name the same host (the stream checks the certificate against its SNI name)";
+
 bool settable(ssl_st* s, const char* func) {
     if (s == nullptr) {
         push(reason::null_argument, func);
@@ -571,8 +614,19 @@ TLSIO* tlsio_new(TLSIO_CTX* ctx) {
     }
 }
 
+int tlsio_up_ref(TLSIO* s) {
+    if (s == nullptr || refused_on_stream(s, "tlsio_up_ref")) {
+        return 0;
+    }
+    s->references.fetch_add(1, std::memory_order_relaxed);
+    return 1;
+}
+
 void tlsio_free(TLSIO* s) {
-    if (s == nullptr) {
+    if (s == nullptr || refused_on_stream(s, "tlsio_free")) {
+        return;
+    }
+    if (s->references.fetch_sub(1, std::memory_order_acq_rel) != 1) {
         return;
     }
     set0_rbio(s, nullptr);
@@ -606,6 +660,9 @@ int tlsio_set_fd(TLSIO* s, int fd) {
         push(reason::null_argument, "tlsio_set_fd", "no connection or a negative fd");
         return 0;
     }
+    if (refused_on_stream(s, "tlsio_set_fd")) {
+        return 0;
+    }
     BIO* b = socket_bio(fd);
     if (b == nullptr) {
         return 0;
@@ -619,6 +676,9 @@ int tlsio_set_rfd(TLSIO* s, int fd) {
         push(reason::null_argument, "tlsio_set_rfd", "no connection or a negative fd");
         return 0;
     }
+    if (refused_on_stream(s, "tlsio_set_rfd")) {
+        return 0;
+    }
     BIO* b = socket_bio_beside(s->wbio, fd);
     if (b == nullptr) {
         return 0;
@@ -630,6 +690,9 @@ int tlsio_set_rfd(TLSIO* s, int fd) {
 int tlsio_set_wfd(TLSIO* s, int fd) {
     if (s == nullptr || fd < 0) {
         push(reason::null_argument, "tlsio_set_wfd", "no connection or a negative fd");
+        return 0;
+    }
+    if (refused_on_stream(s, "tlsio_set_wfd")) {
         return 0;
     }
     BIO* b = socket_bio_beside(s->rbio, fd);
@@ -651,7 +714,7 @@ int tlsio_get_wfd(const TLSIO* s) {
 }
 
 void tlsio_set_bio(TLSIO* s, BIO* rbio, BIO* wbio) {
-    if (s == nullptr) {
+    if (s == nullptr || refused_on_stream(s, "tlsio_set_bio")) {
         return;
     }
     // SSL_set_bio(3)'s rules, including its historical asymmetry.
@@ -671,12 +734,12 @@ void tlsio_set_bio(TLSIO* s, BIO* rbio, BIO* wbio) {
 }
 
 void tlsio_set0_rbio(TLSIO* s, BIO* rbio) {
-    if (s != nullptr) {
+    if (s != nullptr && !refused_on_stream(s, "tlsio_set0_rbio")) {
         set0_rbio(s, rbio);
     }
 }
 void tlsio_set0_wbio(TLSIO* s, BIO* wbio) {
-    if (s != nullptr) {
+    if (s != nullptr && !refused_on_stream(s, "tlsio_set0_wbio")) {
         set0_wbio(s, wbio);
     }
 }
@@ -688,13 +751,16 @@ BIO* tlsio_get_wbio(const TLSIO* s) {
 }
 
 void tlsio_set_connect_state(TLSIO* s) {
-    if (settable(s, "tlsio_set_connect_state")) {
+    if (settable(s, "tlsio_set_connect_state") &&
+        !refused_on_stream(s, "tlsio_set_connect_state")) {
         s->role = role_client;
+        s->state_set = true;
     }
 }
 void tlsio_set_accept_state(TLSIO* s) {
-    if (settable(s, "tlsio_set_accept_state")) {
+    if (settable(s, "tlsio_set_accept_state") && !refused_on_stream(s, "tlsio_set_accept_state")) {
         s->role = role_server;
+        s->state_set = true;
     }
 }
 int tlsio_is_server(const TLSIO* s) {
@@ -714,6 +780,10 @@ int tlsio_set_tlsext_host_name(TLSIO* s, const char* name) {
         push(reason::bad_value, "tlsio_set_tlsext_host_name", "the name must be 1 to 255 bytes");
         return 0;
     }
+    if (s->engine.is_view() && s->host && *s->host != name) {
+        push(reason::bad_value, "tlsio_set_tlsext_host_name", stream_one_name);
+        return 0;
+    }
     s->sni = name;
     return 1;
 }
@@ -724,6 +794,9 @@ int tlsio_set1_host(TLSIO* s, const char* name) {
     }
     if (name == nullptr || *name == '\0') {
         s->host.reset();
+    } else if (s->engine.is_view() && !s->sni.empty() && s->sni != name) {
+        push(reason::bad_value, "tlsio_set1_host", stream_one_name);
+        return 0;
     } else {
         s->host = name;
     }
@@ -766,22 +839,22 @@ int tlsio_set_alpn_protos(TLSIO* s, const unsigned char* protos, unsigned int le
 }
 
 long tlsio_set_mode(TLSIO* s, long mode) {
-    return s == nullptr ? 0 : (s->mode |= mode) | s->ctx->mode;
+    return s == nullptr ? 0 : (s->mode |= mode) | ctx_mode(s);
 }
 long tlsio_clear_mode(TLSIO* s, long mode) {
-    return s == nullptr ? 0 : (s->mode &= ~mode) | s->ctx->mode;
+    return s == nullptr ? 0 : (s->mode &= ~mode) | ctx_mode(s);
 }
 long tlsio_get_mode(TLSIO* s) {
-    return s == nullptr ? 0 : s->mode | s->ctx->mode;
+    return s == nullptr ? 0 : s->mode | ctx_mode(s);
 }
 uint64_t tlsio_set_options(TLSIO* s, uint64_t options) {
-    return s == nullptr ? 0 : (s->options |= options) | s->ctx->options;
+    return s == nullptr ? 0 : (s->options |= options) | ctx_options(s);
 }
 uint64_t tlsio_clear_options(TLSIO* s, uint64_t options) {
-    return s == nullptr ? 0 : (s->options &= ~options) | s->ctx->options;
+    return s == nullptr ? 0 : (s->options &= ~options) | ctx_options(s);
 }
 uint64_t tlsio_get_options(const TLSIO* s) {
-    return s == nullptr ? 0 : s->options | s->ctx->options;
+    return s == nullptr ? 0 : s->options | ctx_options(s);
 }
 
 int tlsio_do_handshake(TLSIO* s) {
@@ -789,15 +862,21 @@ int tlsio_do_handshake(TLSIO* s) {
 }
 
 int tlsio_connect(TLSIO* s) {
-    if (s != nullptr && s->role == 0) {
-        s->role = role_client;
+    if (s != nullptr && !s->engine.is_view()) {
+        if (s->role == 0) {
+            s->role = role_client;
+        }
+        s->state_set = true;
     }
     return do_handshake(s, "tlsio_connect");
 }
 
 int tlsio_accept(TLSIO* s) {
-    if (s != nullptr && s->role == 0) {
-        s->role = role_server;
+    if (s != nullptr && !s->engine.is_view()) {
+        if (s->role == 0) {
+            s->role = role_server;
+        }
+        s->state_set = true;
     }
     return do_handshake(s, "tlsio_accept");
 }
@@ -860,6 +939,9 @@ int tlsio_shutdown(TLSIO* s) {
     const char* func = "tlsio_shutdown";
     if (s == nullptr) {
         push(reason::null_argument, func, "the connection is NULL");
+        return -1;
+    }
+    if (refused_on_stream(s, func)) {
         return -1;
     }
     s->wants = want::nothing;
@@ -933,15 +1015,36 @@ int tlsio_get_shutdown(const TLSIO* s) {
         return 0;
     }
     int r = s->shutdown_called ? TLSIO_SENT_SHUTDOWN : 0;
-    if (s->received_close || (s->engine && s->engine->received_close_notify())) {
+    if (s->received_close || s->received_alert ||
+        (s->engine && s->engine->received_close_notify())) {
         r |= TLSIO_RECEIVED_SHUTDOWN;
     }
     return r;
 }
 
+void tlsio_set_shutdown(TLSIO* s, int mode) {
+    if (s == nullptr || refused_on_stream(s, "tlsio_set_shutdown")) {
+        return;
+    }
+    if ((mode & TLSIO_SENT_SHUTDOWN) != 0 && !s->shutdown_called) {
+        // As if close_notify had left: nothing is sent, writes are refused.
+        s->shutdown_called = true;
+        s->shutdown_reported = true;
+        s->write_in_progress = false;
+    }
+    if ((mode & TLSIO_RECEIVED_SHUTDOWN) != 0) {
+        s->received_close = true;
+    }
+}
+
 int tlsio_get_error(const TLSIO* s, int ret) {
     if (ret > 0) {
         return TLSIO_ERROR_NONE;
+    }
+    if (s != nullptr && s->handshake_call && s->wants != want::nothing) {
+        // The call was blocked, not failed (a failure leaves wants empty): what
+        // is on the queue is older than the handshake step (see enter()).
+        return s->wants == want::read ? TLSIO_ERROR_WANT_READ : TLSIO_ERROR_WANT_WRITE;
     }
     unsigned long e = ERR_peek_error();
     if (e != 0) {
@@ -975,6 +1078,9 @@ int tlsio_key_update(TLSIO* s, int updatetype) {
         push(reason::null_argument, func);
         return 0;
     }
+    if (refused_on_stream(s, func)) {
+        return 0;
+    }
     if (updatetype != TLSIO_KEY_UPDATE_NOT_REQUESTED && updatetype != TLSIO_KEY_UPDATE_REQUESTED) {
         push(reason::bad_value, func, "updatetype must be SSL_KEY_UPDATE_(NOT_)REQUESTED");
         return 0;
@@ -1002,6 +1108,13 @@ const char* tlsio_get_version(const TLSIO* s) {
 }
 int tlsio_version(const TLSIO* s) {
     return s != nullptr && s->engine && s->engine->handshake_done() ? 0x0304 : 0x10000;
+}
+
+const char* tlsio_libssl_get_version(const TLSIO* s) {
+    return s != nullptr ? "TLSv1.3" : "unknown";
+}
+int tlsio_libssl_version(const TLSIO* s) {
+    return s != nullptr ? 0x0304 : 0;
 }
 
 const char* tlsio_get_cipher_name(const TLSIO* s) {

@@ -142,13 +142,28 @@ int set_chain(TLSIO_CTX* ctx, secret_string pem, const char* func) {
 
 int set_key(TLSIO_CTX* ctx, secret_string pem, const char* func) {
     bio_ptr in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    // An encrypted key is opened with SSL_CTX_set_default_passwd_cb's callback
+    // (libssl would prompt on the terminal without one; tlsio fails instead).
     std::unique_ptr<EVP_PKEY, pkey_free> key(
-        PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
+        PEM_read_bio_PrivateKey(in.get(), nullptr, ctx->passwd_cb, ctx->passwd_userdata));
     ERR_clear_error();
     if (!key) {
         push(tlsio::make_error_code(tlsio::error::key_load_failed), func,
-             "no PEM private key found (encrypted keys are not supported)");
+             ctx->passwd_cb != nullptr
+                 ? "no PEM private key found, or the password callback's pass phrase does not "
+                   "decrypt it"
+                 : "no PEM private key found (an encrypted key needs "
+                   "SSL_CTX_set_default_passwd_cb)");
         return 0;
+    }
+    if (ctx->passwd_cb != nullptr) {
+        // Hand the context the key as decrypted, so it needs no callback itself.
+        secret_string clear;
+        if (!key_to_pem(key.get(), clear)) {
+            push(tlsio::make_error_code(tlsio::error::key_load_failed), func);
+            return 0;
+        }
+        pem = std::move(clear);
     }
     ctx->pending_key = std::move(pem);
     return commit_credential(ctx, func);
@@ -385,6 +400,18 @@ int tlsio_CTX_use_PrivateKey(TLSIO_CTX* ctx, EVP_PKEY* key) {
         return 0;
     }
     return set_key(ctx, std::move(pem), func);
+}
+
+void tlsio_CTX_set_default_passwd_cb(TLSIO_CTX* ctx, tlsio_passwd_cb callback) {
+    if (ctx != nullptr) {
+        ctx->passwd_cb = callback;
+    }
+}
+
+void tlsio_CTX_set_default_passwd_cb_userdata(TLSIO_CTX* ctx, void* userdata) {
+    if (ctx != nullptr) {
+        ctx->passwd_userdata = userdata;
+    }
 }
 
 int tlsio_CTX_use_certificate_chain_mem(TLSIO_CTX* ctx, const char* pem, size_t len) {

@@ -13,19 +13,20 @@ namespace tlsio::c_api {
 /// The facade's own reasons, after those of tlsio::error and the alerts.
 enum class reason {
     null_argument = 600,
-    uninitialized,           ///< no role: set_connect_state / set_accept_state first
-    wrong_state,             ///< a call that the connection's state does not allow
-    shutdown_while_in_init,  ///< shutdown before the handshake finished
-    protocol_is_shutdown,    ///< write after shutdown
-    bad_write_retry,         ///< a write retried with fewer bytes than before
-    bad_length,              ///< a negative length
-    no_transport,            ///< neither an fd nor a BIO was set
-    bad_value,               ///< a value the call does not accept
-    unsupported,             ///< a feature tlsio does not have
-    failed_earlier,          ///< the connection already failed
-    no_protocols_available,  ///< the versions or options leave no protocol
-    unexpected_eof,          ///< the transport closed without close_notify
-    no_alpn_overlap,         ///< the ALPN select callback refused the client's list
+    uninitialized,            ///< no role: set_connect_state / set_accept_state first
+    wrong_state,              ///< a call that the connection's state does not allow
+    shutdown_while_in_init,   ///< shutdown before the handshake finished
+    protocol_is_shutdown,     ///< write after shutdown
+    bad_write_retry,          ///< a write retried with fewer bytes than before
+    bad_length,               ///< a negative length
+    no_transport,             ///< neither an fd nor a BIO was set
+    bad_value,                ///< a value the call does not accept
+    unsupported,              ///< a feature tlsio does not have
+    failed_earlier,           ///< the connection already failed
+    no_protocols_available,   ///< the versions or options leave no protocol
+    unexpected_eof,           ///< the transport closed without close_notify
+    no_alpn_overlap,          ///< the ALPN select callback refused the client's list
+    connection_type_not_set,  ///< do_handshake without set_connect_state / set_accept_state
 };
 
 /// The library number (registered on first use).

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tlsio::c_api {
@@ -45,6 +46,30 @@ struct wiping_allocator {
 /// the heap and wiped when freed.
 using secret_string = std::basic_string<char, std::char_traits<char>, wiping_allocator<char>>;
 
+/// Where a connection's engine lives: in the connection itself, or, for the
+/// native_handle() of a tlsio::stream, in the stream (which does the I/O).
+class engine_slot {
+public:
+    engine_slot() = default;
+    engine_slot(const engine_slot&) = delete;
+    engine_slot& operator=(const engine_slot&) = delete;
+
+    explicit operator bool() const noexcept { return slot_->has_value(); }
+    tlsio::engine* operator->() const noexcept { return &**slot_; }
+    tlsio::engine& operator*() const noexcept { return **slot_; }
+    template <class... Args>
+    tlsio::engine& emplace(Args&&... args) {
+        return slot_->emplace(std::forward<Args>(args)...);
+    }
+    /// Makes this a view onto a stream's engine.
+    void view(std::optional<tlsio::engine>& stream_engine) noexcept { slot_ = &stream_engine; }
+    bool is_view() const noexcept { return slot_ != &own_; }
+
+private:
+    std::optional<tlsio::engine> own_;
+    std::optional<tlsio::engine>* slot_ = &own_;
+};
+
 }  // namespace tlsio::c_api
 
 struct tlsio_method_st {
@@ -63,6 +88,8 @@ struct ssl_ctx_st {
     tlsio_servername_cb servername = nullptr;
     void* servername_arg = nullptr;
     tlsio_keylog_cb keylog = nullptr;
+    tlsio_passwd_cb passwd_cb = nullptr;  // SSL_CTX_set_default_passwd_cb
+    void* passwd_userdata = nullptr;
     std::uint64_t options = TLSIO_OP_NO_COMPRESSION | TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT;
     long mode = TLSIO_MODE_AUTO_RETRY;
     int min_version = 0;
@@ -75,9 +102,13 @@ struct ssl_ctx_st {
 };
 
 struct ssl_st {
-    ssl_ctx_st* ctx = nullptr;
-    int role = 0;  // 0: not set, 1: client, 2: server
-    std::optional<tlsio::engine> engine;
+    std::atomic<int> references{1};  // SSL_up_ref
+    ssl_ctx_st* ctx = nullptr;       // null for a stream's native_handle()
+    int role = 0;                    // 0: not set, 1: client, 2: server
+    // set_connect_state / set_accept_state (or connect / accept) was called:
+    // as libssl, the method alone does not let do_handshake, read or write start.
+    bool state_set = false;
+    tlsio::c_api::engine_slot engine;
 
     // Per-connection settings, read when the engine is made.
     std::string sni;
@@ -98,6 +129,8 @@ struct ssl_st {
     bool shutdown_called = false;    // tlsio_shutdown sent (or queued) close_notify
     bool shutdown_reported = false;  // ... and the first call returned 0 or 1
     bool received_close = false;     // the peer's close_notify arrived
+    bool received_alert = false;     // a fatal alert arrived (SSL_get_shutdown says RECEIVED)
+    bool handshake_call = false;     // the last call ran the handshake (tlsio_get_error)
     bool write_in_progress = false;  // a write returned WANT_WRITE with bytes taken
     std::size_t write_taken = 0;
     // Client with VERIFY_NONE: the first verification error, which libssl

@@ -323,7 +323,8 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     }
     request.now = ctx_->now();
     request.callback = callback ? &callback : nullptr;
-    request.max_depth = ctx_->verify_depth;
+    request.max_depth =
+        options_.peer_verify_depth ? *options_.peer_verify_depth : ctx_->verify_depth;
     request.security_level = ctx_->security_level;
     crypto::verify_result result = crypto::verify_chain(request);
     verify_result_ = result.x509_error;

@@ -50,6 +50,13 @@ diff_peer* peer_new_bio(int is_server, BIO* bio, const char* chain, const char* 
     return p;
 }
 
+void peer_require_client_cert(diff_peer* p, const char* ca) {
+    if (SSL_CTX_load_verify_locations(p->ctx, ca, NULL) != 1) {
+        abort();
+    }
+    SSL_set_verify(p->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+}
+
 int peer_handshake(diff_peer* p) {
     return SSL_do_handshake(p->ssl);
 }

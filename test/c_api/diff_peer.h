@@ -21,6 +21,9 @@ diff_peer* peer_new_fd(int is_server, int fd, const char* chain, const char* key
                        const char* suites);
 diff_peer* peer_new_bio(int is_server, BIO* bio, const char* chain, const char* key,
                         const char* suites);
+/* Server: require a client certificate (SSL_VERIFY_PEER |
+ * SSL_VERIFY_FAIL_IF_NO_PEER_CERT) issued by `ca`. */
+void peer_require_client_cert(diff_peer* p, const char* ca);
 /* One SSL_do_handshake / SSL_read / SSL_write / SSL_shutdown call: its value. */
 int peer_handshake(diff_peer* p);
 int peer_read(diff_peer* p, char* buf, int n);

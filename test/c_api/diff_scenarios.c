@@ -534,6 +534,197 @@ static void truncation(void) {
     close_session(&se);
 }
 
+/* ---- What a libssl program can tell apart (issue 14) ----------------------- */
+
+/* check(), also saying whether (ERR_LIB_SSL, reason) was on the queue:
+ * checks written for libssl look for these. */
+static int check_reason(const char* what, SSL* ssl, int ret, int reason, const char* name) {
+    int e = SSL_get_error(ssl, ret);
+    const char* found = "absent";
+    unsigned long code;
+    while ((code = ERR_get_error()) != 0) {
+        if (ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == reason) {
+            found = "queued";
+        }
+    }
+    printf("%s: %d %s, %s %s\n", what, ret, error_name(e), name, found);
+    last_line[0] = '\0';
+    return e;
+}
+
+/* A pair: the subject client on `ours`, a libssl server on the other end. */
+static SSL* pair_client(SSL_CTX* ctx, diff_peer** peer, const char* ca) {
+    BIO* ours = NULL;
+    BIO* theirs = NULL;
+    BIO_new_bio_pair(&ours, 0, &theirs, 0);
+    SSL* ssl = client(ctx, "localhost");
+    SSL_set_connect_state(ssl);
+    SSL_set_bio(ssl, ours, ours);
+    *peer = peer_new_bio(1, theirs, pki("server.pem"), pki("server.key"), NULL);
+    if (ca != NULL) {
+        peer_require_client_cert(*peer, ca);
+    }
+    return ssl;
+}
+
+static void client_certificate_refused(void) {
+    heading("server refuses a client without a certificate: read (BIO pair)");
+    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
+    diff_peer* peer = NULL;
+    SSL* ssl = pair_client(ctx, &peer, pki("ca.pem"));
+    pair_handshake(ssl, peer, "do_handshake");
+    /* TLS 1.3: the client is done first; the server judges its flight now. */
+    printf("server: %d\n", peer_error(peer, peer_handshake(peer)));
+    char buf[16];
+    ERR_clear_error();
+    check_reason("read", ssl, SSL_read(ssl, buf, sizeof buf),
+                 SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED,
+                 "SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED");
+    printf("shutdown state %d\n", SSL_get_shutdown(ssl));
+    peer_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+}
+
+static void no_connect_or_accept_state(void) {
+    heading("do_handshake and read without a connect or accept state (BIO pair)");
+    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
+    SSL* ssl = client(ctx, "localhost");
+    BIO* ours = NULL;
+    BIO* theirs = NULL;
+    BIO_new_bio_pair(&ours, 0, &theirs, 0);
+    SSL_set_bio(ssl, ours, ours);
+    printf("version before anything %s %x\n", SSL_get_version(ssl), SSL_version(ssl));
+    ERR_clear_error();
+    check_reason("do_handshake", ssl, SSL_do_handshake(ssl), SSL_R_CONNECTION_TYPE_NOT_SET,
+                 "SSL_R_CONNECTION_TYPE_NOT_SET");
+    char buf[16];
+    check_reason("read", ssl, SSL_read(ssl, buf, sizeof buf), SSL_R_UNINITIALIZED,
+                 "SSL_R_UNINITIALIZED");
+    SSL_set_connect_state(ssl);
+    diff_peer* peer = peer_new_bio(1, theirs, pki("server.pem"), pki("server.key"), NULL);
+    pair_handshake(ssl, peer, "do_handshake after set_connect_state");
+    printf("version %s\n", SSL_get_version(ssl));
+    peer_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+}
+
+static void stale_error_mid_handshake(void) {
+    heading("an old error left on the queue during the handshake (BIO pair)");
+    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
+    diff_peer* peer = NULL;
+    SSL* ssl = pair_client(ctx, &peer, NULL);
+    printf("version before the handshake %s\n", SSL_get_version(ssl));
+    ERR_clear_error();
+    ERR_raise(ERR_LIB_BIO, ERR_R_PASSED_NULL_PARAMETER); /* someone else's, not cleared */
+    check("do_handshake with an old error queued", ssl, SSL_do_handshake(ssl));
+    printf("version mid-handshake %s\n", SSL_get_version(ssl));
+    (void)peer_error(peer, peer_handshake(peer));
+    ERR_raise(ERR_LIB_BIO, ERR_R_PASSED_NULL_PARAMETER);
+    check("do_handshake with an old error queued", ssl, SSL_do_handshake(ssl));
+    ERR_clear_error();
+    pair_handshake(ssl, peer, "do_handshake");
+    printf("version after %s\n", SSL_get_version(ssl));
+    peer_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+}
+
+static void libssl_reason_codes(void) {
+    heading("libssl's reason codes on the queue (BIO pair, socketpair)");
+    SSL_CTX* ctx = client_ctx(1, pki("other-ca.pem"), NULL);
+    diff_peer* peer = NULL;
+    SSL* ssl = pair_client(ctx, &peer, NULL);
+    int r = 0;
+    for (int i = 0; i < 100; ++i) {
+        ERR_clear_error();
+        r = SSL_do_handshake(ssl);
+        int e = SSL_get_error(ssl, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+            break;
+        }
+        (void)peer_error(peer, peer_handshake(peer));
+    }
+    check_reason("unknown CA: do_handshake", ssl, r, SSL_R_CERTIFICATE_VERIFY_FAILED,
+                 "SSL_R_CERTIFICATE_VERIFY_FAILED");
+    peer_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+
+    struct session se;
+    open_session(&se, truncate_after);
+    char buf[64];
+    ERR_clear_error();
+    check("connect", se.ssl, SSL_connect(se.ssl));
+    check("read", se.ssl, SSL_read(se.ssl, buf, sizeof buf));
+    check_reason("truncation: read", se.ssl, SSL_read(se.ssl, buf, sizeof buf),
+                 SSL_R_UNEXPECTED_EOF_WHILE_READING, "SSL_R_UNEXPECTED_EOF_WHILE_READING");
+    close_session(&se);
+}
+
+static void reference_and_shutdown_flags(void) {
+    heading("SSL_up_ref, SSL_set_shutdown (BIO pair)");
+    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
+    diff_peer* peer = NULL;
+    SSL* ssl = pair_client(ctx, &peer, NULL);
+    printf("up_ref %d\n", SSL_up_ref(ssl));
+    SSL_free(ssl); /* drops the extra reference only */
+    pair_handshake(ssl, peer, "do_handshake");
+    SSL_set_shutdown(ssl, SSL_RECEIVED_SHUTDOWN);
+    printf("shutdown state %d\n", SSL_get_shutdown(ssl));
+    char buf[16];
+    ERR_clear_error();
+    check("read", ssl, SSL_read(ssl, buf, sizeof buf));
+    ERR_clear_error();
+    check("shutdown", ssl, SSL_shutdown(ssl));
+    printf("shutdown state %d\n", SSL_get_shutdown(ssl));
+    ERR_clear_error();
+    check("write", ssl, SSL_write(ssl, "x", 1));
+    peer_free(peer);
+    SSL_free(ssl);
+
+    /* Quiet shutdown: both flags, nothing sent. */
+    ssl = pair_client(ctx, &peer, NULL);
+    pair_handshake(ssl, peer, "do_handshake");
+    SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    ERR_clear_error();
+    check("shutdown (quiet)", ssl, SSL_shutdown(ssl));
+    printf("shutdown state %d\n", SSL_get_shutdown(ssl));
+    int pr = peer_read(peer, buf, sizeof buf); /* nothing was sent: it waits */
+    printf("peer read %d, error %d\n", pr, peer_error(peer, pr));
+    peer_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+}
+
+static int password_cb(char* buf, int size, int rwflag, void* userdata) {
+    const char* password = userdata;
+    int n = (int)strlen(password);
+    (void)rwflag;
+    if (n > size) {
+        return -1;
+    }
+    memcpy(buf, password, (size_t)n);
+    return n;
+}
+
+static void encrypted_private_key(void) {
+    heading("an encrypted private key with SSL_CTX_set_default_passwd_cb");
+    const char* passwords[] = {"test", "wrong"};
+    for (int i = 0; i < 2; ++i) {
+        SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+        SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+        SSL_CTX_set_default_passwd_cb_userdata(ctx, (void*)passwords[i]);
+        int chain = SSL_CTX_use_certificate_chain_file(ctx, pki("server.pem"));
+        int key = SSL_CTX_use_PrivateKey_file(ctx, pki("server-enc.key"), SSL_FILETYPE_PEM);
+        printf("password '%s': chain %d, key %d, check %d\n", passwords[i], chain, key,
+               SSL_CTX_check_private_key(ctx));
+        ERR_clear_error();
+        SSL_CTX_free(ctx);
+    }
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s PKI_DIR\n", argv[0]);
@@ -556,5 +747,11 @@ int main(int argc, char** argv) {
     read_after_close_notify();
     two_step_shutdown();
     truncation();
+    client_certificate_refused();
+    no_connect_or_accept_state();
+    stale_error_mid_handshake();
+    libssl_reason_codes();
+    reference_and_shutdown_flags();
+    encrypted_private_key();
     return failures == 0 ? 0 : 1;
 }

@@ -4,9 +4,14 @@
 //   big.pem/.key     a leaf with 400 DNS names (~15 KB), so one server flight
 //                    is larger than a tiny socket send buffer
 //   other-ca.pem     a root nobody used to sign these (for verification failures)
+//   server-enc.key   server.key encrypted (AES-256-CBC, PKCS#8) with "test"
 //
 //   c_api_make_pki DIR
 #include "support/pki.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <cstdio>
 #include <fstream>
@@ -20,6 +25,20 @@ bool write(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     return static_cast<bool>(out);
+}
+
+std::string encrypted(const issued& leaf, const char* password) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    std::string out;
+    if (bio != nullptr &&
+        PEM_write_bio_PKCS8PrivateKey(bio, leaf.key.native(), EVP_aes_256_cbc(), nullptr, 0,
+                                      nullptr, const_cast<char*>(password)) == 1) {
+        char* data = nullptr;
+        long n = BIO_get_mem_data(bio, &data);
+        out.assign(data, static_cast<std::size_t>(n));
+    }
+    BIO_free(bio);
+    return out;
 }
 
 }  // namespace
@@ -45,7 +64,8 @@ int main(int argc, char** argv) {
     bool ok =
         write(dir + "/ca.pem", ca.cert_pem()) && write(dir + "/other-ca.pem", other.cert_pem()) &&
         write(dir + "/server.pem", leaf.chain_pem) && write(dir + "/server.key", leaf.key_pem) &&
-        write(dir + "/big.pem", big.chain_pem) && write(dir + "/big.key", big.key_pem);
+        write(dir + "/big.pem", big.chain_pem) && write(dir + "/big.key", big.key_pem) &&
+        write(dir + "/server-enc.key", encrypted(leaf, "test"));
     if (!ok) {
         std::fprintf(stderr, "cannot write into %s\n", dir.c_str());
         return 1;

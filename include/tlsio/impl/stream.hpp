@@ -87,6 +87,31 @@ struct write_operation {
     boost::system::error_code closed_error() const { return boost::asio::error::eof; }
 };
 
+/// The handshake of a stream whose first bytes from the peer were read
+/// already (asio's buffered handshake): they go into the engine first.
+template <class ConstBufferSequence>
+struct buffered_handshake_operation {
+    static constexpr bool read_side = false;
+    static constexpr bool with_size = true;
+    static constexpr bool starts_engine = true;
+    role side;
+    ConstBufferSequence buffers;
+    bool fed = false;
+    status operator()(engine& e, std::size_t& n) {
+        if (!fed) {
+            fed = true;
+            for (auto it = boost::asio::buffer_sequence_begin(buffers);
+                 it != boost::asio::buffer_sequence_end(buffers); ++it) {
+                boost::asio::const_buffer b(*it);
+                e.feed({static_cast<const std::uint8_t*>(b.data()), b.size()});
+                n += b.size();
+            }
+        }
+        return e.handshake();
+    }
+    boost::system::error_code closed_error() const { return boost::asio::error::eof; }
+};
+
 struct shutdown_operation {
     static constexpr bool read_side = false;
     static constexpr bool with_size = false;
@@ -165,6 +190,7 @@ public:
                 }
                 return read_transport(self);
             case step::read:
+            case step::read_first:
                 end_read();
                 if (ec == boost::asio::error::eof) {
                     core_.engine->commit_eof();
@@ -173,6 +199,8 @@ public:
                         core_.broken = true;
                     }
                     return finish(self, ec);
+                } else if (step_ == step::read_first) {
+                    core_.engine->feed({core_.first_bytes.data(), n});
                 } else {
                     core_.engine->commit_input(n);
                 }
@@ -215,6 +243,7 @@ private:
         wrote,
         readable,
         read,
+        read_first,
         waited_write,
         waited_read,
         waited_answer,
@@ -270,6 +299,17 @@ private:
                                                         std::move(self));
                         return;
                     }
+                } else if (e.buffered_input() == 0) {
+                    // No way to wait for readability (beast::tcp_stream, whose
+                    // timeouts run only during its own reads): read the first
+                    // few bytes into the stream's small buffer, and take the
+                    // record-sized one only once they are in.
+                    step_ = step::read_first;
+                    async_ = true;
+                    stream_.next_layer().async_read_some(
+                        boost::asio::buffer(core_.first_bytes.data(), core_.first_bytes.size()),
+                        std::move(self));
+                    return;
                 }
                 return read_transport(self);
             case status::want_write:
@@ -396,6 +436,68 @@ void stream<NextLayer>::set_verify_callback(verify_callback callback) {
 }
 
 template <class NextLayer>
+void stream<NextLayer>::set_verify_mode(verify_mode mode, boost::system::error_code& ec) {
+    ec.clear();
+    set_verify_mode(mode);
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_verify_depth(int depth, boost::system::error_code& ec) {
+    ec.clear();
+    if (depth < 0) {
+        ec = error::invalid_argument;
+        return;
+    }
+    options_.peer_verify_depth = depth;
+}
+
+template <class NextLayer>
+void stream<NextLayer>::set_verify_depth(int depth) {
+    boost::system::error_code ec;
+    set_verify_depth(depth, ec);
+    detail::throw_on_error(ec, "set_verify_depth");
+}
+
+template <class NextLayer>
+auto stream<NextLayer>::native_handle() -> native_handle_type {
+    if (core_->handle == nullptr) {
+        core_->handle = detail::make_stream_handle(core_->engine, core_->handle_ops);
+    }
+    return core_->handle;
+}
+
+template <class NextLayer>
+template <class ConstBufferSequence>
+requires boost::asio::is_const_buffer_sequence<ConstBufferSequence>::value void
+stream<NextLayer>::handshake(handshake_type type, const ConstBufferSequence& buffers,
+                             boost::system::error_code& ec) {
+    role side = type == client ? role::client : role::server;
+    start_engine(side);
+    run_sync(detail::buffered_handshake_operation<ConstBufferSequence>{side, buffers}, ec);
+}
+
+template <class NextLayer>
+template <class ConstBufferSequence>
+requires boost::asio::is_const_buffer_sequence<ConstBufferSequence>::value void
+stream<NextLayer>::handshake(handshake_type type, const ConstBufferSequence& buffers) {
+    boost::system::error_code ec;
+    handshake(type, buffers, ec);
+    detail::throw_on_error(ec, "handshake");
+}
+
+template <class NextLayer>
+template <class ConstBufferSequence, class BufferedHandshakeToken>
+requires boost::asio::is_const_buffer_sequence<ConstBufferSequence>::value auto
+stream<NextLayer>::async_handshake(handshake_type type, const ConstBufferSequence& buffers,
+                                   BufferedHandshakeToken&& token) {
+    using operation = detail::buffered_handshake_operation<ConstBufferSequence>;
+    return run_async<operation, BufferedHandshakeToken,
+                     void(boost::system::error_code, std::size_t)>(
+        operation{type == client ? role::client : role::server, buffers},
+        std::forward<BufferedHandshakeToken>(token));
+}
+
+template <class NextLayer>
 void stream<NextLayer>::set_alpn_protocols(std::vector<std::string> protocols) {
     options_.alpn_protocols = std::move(protocols);
 }
@@ -510,6 +612,10 @@ auto stream<NextLayer>::run_async(Operation op, Token&& token) {
 template <class NextLayer>
 void stream<NextLayer>::start_engine(role side) {
     if (!core_->engine) {
+        if (core_->handle != nullptr) {
+            // What SSL_* calls set on native_handle().
+            core_->handle_ops->apply(core_->handle, side, options_);
+        }
         core_->engine.emplace(ctx_, side, options_);
     }
 }

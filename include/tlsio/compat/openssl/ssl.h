@@ -10,7 +10,12 @@
  * own ssl.h includes, so programs that rely on that compile too.
  *
  * What tlsio does not support fails to compile where it is used, with
- * "tlsio does not support SSL_xxx": never a silent no-op.
+ * "tlsio does not support SSL_xxx": never a silent no-op, never an implicit
+ * declaration that would link against libssl. The list below names the
+ * reason for some; tlsio_unsupported.h (next to this file), generated from libssl's
+ * headers by scripts/compat_unsupported.sh, refuses every other libssl
+ * function and function-like macro (the c_api_compat_coverage test checks
+ * that none is left out).
  */
 #ifndef TLSIO_COMPAT_OPENSSL_SSL_H
 #define TLSIO_COMPAT_OPENSSL_SSL_H
@@ -38,6 +43,7 @@
 #include <openssl/pem.h>
 #include <openssl/prov_ssl.h> /* SSL3_VERSION .. TLS1_3_VERSION */
 #include <openssl/safestack.h>
+#include <openssl/sslerr.h> /* SSL_R_*: tlsio queues them too (see <tlsio/ssl.h>) */
 #include <openssl/symhacks.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -87,6 +93,8 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define OPENSSL_NPN_NEGOTIATED 1
 #define OPENSSL_NPN_NO_OVERLAP 2
 #define TLSEXT_NAMETYPE_host_name 0
+
+#define SSL_AD_REASON_OFFSET 1000 /* SSL_R_* of a received alert: this + its code */
 
 #define SSL_SENT_SHUTDOWN TLSIO_SENT_SHUTDOWN
 #define SSL_RECEIVED_SHUTDOWN TLSIO_RECEIVED_SHUTDOWN
@@ -171,6 +179,8 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_CTX_use_PrivateKey_file tlsio_CTX_use_PrivateKey_file
 #define SSL_CTX_use_PrivateKey tlsio_CTX_use_PrivateKey
 #define SSL_CTX_check_private_key tlsio_CTX_check_private_key
+#define SSL_CTX_set_default_passwd_cb tlsio_CTX_set_default_passwd_cb
+#define SSL_CTX_set_default_passwd_cb_userdata tlsio_CTX_set_default_passwd_cb_userdata
 #define SSL_CTX_load_verify_locations tlsio_CTX_load_verify_locations
 #define SSL_CTX_load_verify_file(ctx, file) tlsio_CTX_load_verify_locations((ctx), (file), NULL)
 #define SSL_CTX_load_verify_dir(ctx, dir) tlsio_CTX_load_verify_locations((ctx), NULL, (dir))
@@ -199,6 +209,7 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_CTX_set_keylog_callback tlsio_CTX_set_keylog_callback
 
 #define SSL_new tlsio_new
+#define SSL_up_ref tlsio_up_ref
 #define SSL_free tlsio_free
 #define SSL_get_SSL_CTX tlsio_get_SSL_CTX
 #define SSL_set_SSL_CTX tlsio_set_SSL_CTX
@@ -239,6 +250,7 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_has_pending tlsio_has_pending
 #define SSL_shutdown tlsio_shutdown
 #define SSL_get_shutdown tlsio_get_shutdown
+#define SSL_set_shutdown tlsio_set_shutdown
 #define SSL_get_error tlsio_get_error
 #define SSL_want_read tlsio_want_read
 #define SSL_want_write tlsio_want_write
@@ -246,8 +258,8 @@ typedef struct tlsio_session_st SSL_SESSION;
 
 #define SSL_is_init_finished tlsio_is_init_finished
 #define SSL_in_init tlsio_in_init
-#define SSL_get_version tlsio_get_version
-#define SSL_version tlsio_version
+#define SSL_get_version tlsio_libssl_get_version
+#define SSL_version tlsio_libssl_version
 #define SSL_get_cipher_name tlsio_get_cipher_name
 #define SSL_get_cipher tlsio_get_cipher_name
 #define SSL_get_cipher_bits tlsio_get_cipher_bits
@@ -331,5 +343,7 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define TLSv1_2_client_method(...) TLSIO_COMPAT_UNSUPPORTED_(TLSv1_2_client_method(TLS 1.3 only))
 #define TLSv1_2_server_method(...) TLSIO_COMPAT_UNSUPPORTED_(TLSv1_2_server_method(TLS 1.3 only))
 #define SSL_VERIFY_POST_HANDSHAKE TLSIO_COMPAT_UNSUPPORTED_(SSL_VERIFY_POST_HANDSHAKE)
+
+#include "tlsio_unsupported.h" /* next to this file */
 
 #endif

@@ -1,0 +1,70 @@
+# Compiles small programs against the compat <openssl/ssl.h>, in C and C++ with
+# -Wall -Werror: each use of a libssl name tlsio does not support must fail
+# with "tlsio does not support NAME" (never an implicit declaration, which C
+# only warns about); the names tlsio implements must compile cleanly.
+#
+#   cmake -DCC=... -DCXX=... -DINCLUDE=<repo>/include -DWORK=<dir> -P compat_refuses.cmake
+file(MAKE_DIRECTORY ${WORK})
+set(flags -fsyntax-only -Wall -Wextra -Werror -I${INCLUDE}/tlsio/compat -I${INCLUDE})
+
+# One from each source: the reasoned list, the generated list (common ones
+# that used to be implicit declarations in C), and a macro of libssl's tls1.h.
+set(refused SSL_get_session SSL_CTX_set_verify_depth SSL_CTX_get_cert_store
+            SSL_CIPHER_get_name SSL_set_cipher_list SSL_get_verify_mode SSL_CTX_add_extra_chain_cert
+            SSL_state_string_long SSL_alert_desc_string_long SSL_CTX_set_timeout SSL_set_app_data
+            SSL_get_app_data SSL_CTX_set_tlsext_servername_arg SSL_CTX_set_ecdh_auto)
+set(failures 0)
+foreach(lang c cpp)
+    if(lang STREQUAL c)
+        set(compiler ${CC})
+        set(std -std=c11)
+    else()
+        set(compiler ${CXX})
+        set(std -std=c++20)
+    endif()
+    foreach(name ${refused})
+        set(src ${WORK}/${name}.${lang})
+        # In dead code too: the refusal is made by the preprocessor.
+        file(WRITE ${src} "#include <openssl/ssl.h>\nint use(SSL* s);\n"
+                          "int use(SSL* s) {\n    if (s == 0) {\n        return 0;\n    }\n"
+                          "    return (int)(long)${name}(s, 0);\n}\n")
+        execute_process(COMMAND ${compiler} ${std} ${flags} ${src} RESULT_VARIABLE rc
+                        OUTPUT_VARIABLE out ERROR_VARIABLE out)
+        if(rc EQUAL 0)
+            message(SEND_ERROR "${lang}: ${name} compiled; it must not")
+            math(EXPR failures "${failures} + 1")
+        elseif(NOT out MATCHES "tlsio does not support ${name}")
+            message(SEND_ERROR "${lang}: ${name} failed without naming itself:\n${out}")
+            math(EXPR failures "${failures} + 1")
+        endif()
+    endforeach()
+
+    set(src ${WORK}/supported.${lang})
+    file(WRITE ${src} [=[
+#include <openssl/ssl.h>
+static int password(char* buf, int size, int rwflag, void* userdata) {
+    (void)buf; (void)size; (void)rwflag; (void)userdata;
+    return 0;
+}
+int use(SSL_CTX* ctx, SSL* s);
+int use(SSL_CTX* ctx, SSL* s) {
+    SSL_CTX_set_default_passwd_cb(ctx, password);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, 0);
+    SSL_set_shutdown(s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_tlsext_host_name(s, "example.com");
+    return SSL_up_ref(s) + SSL_get_shutdown(s) + (int)SSL_get_version(s)[0] +
+           (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED);
+}
+]=])
+    execute_process(COMMAND ${compiler} ${std} ${flags} ${src} RESULT_VARIABLE rc
+                    OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(NOT rc EQUAL 0)
+        message(SEND_ERROR "${lang}: the supported calls did not compile:\n${out}")
+        math(EXPR failures "${failures} + 1")
+    endif()
+endforeach()
+if(failures GREATER 0)
+    message(FATAL_ERROR "${failures} compile checks failed")
+endif()
+list(LENGTH refused n)
+message(STATUS "${n} unsupported names refused in C and C++; supported calls compile")
