@@ -469,8 +469,9 @@ public:
     /// shares cost more key generation but spare a HelloRetryRequest when the
     /// server prefers another group. The default, as browsers do:
     /// X25519MLKEM768 and x25519, so a server without post-quantum groups
-    /// still answers in one round trip. Empty, or none of them in
-    /// set_groups: the first group only.
+    /// still answers in one round trip; set_groups replaces that default by
+    /// the first of its groups. Empty, or none of them in set_groups: the
+    /// first group only.
     void set_key_share_groups(std::vector<named_group> groups);
     /// Signature schemes offered/accepted in CertificateVerify, preference order.
     void set_signature_schemes(std::vector<signature_scheme> schemes);

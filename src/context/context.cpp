@@ -534,7 +534,14 @@ std::vector<std::uint16_t> codes_of(const std::vector<named_group>& groups) {
 }  // namespace
 
 void context::set_groups(std::vector<named_group> groups) {
-    writable().groups = codes_of(groups);
+    impl& w = writable();
+    w.groups = codes_of(groups);
+    // The default key shares (X25519MLKEM768 and x25519) go with the default
+    // groups; a client that picks its own groups and no key shares shares the
+    // first of its groups.
+    if (w.key_share_groups == impl().key_share_groups) {
+        w.key_share_groups.clear();
+    }
 }
 
 void context::set_key_share_groups(std::vector<named_group> groups) {
