@@ -2019,214 +2019,210 @@ early_data_run run_with_early_data(const bytes& early, bool hello_retry) {
         out.data_flows = got == to_bytes("after");
         BOOST_TEST(server.used_hello_retry_request() == hello_retry);
     }
+    return out;
+}
 
-    // ---- Post-quantum hybrid shares (draft-ietf-tls-ecdhe-mlkem) --------------------------------
+}  // namespace
 
-    namespace {
-
-    // Where the parts of a hybrid's shares are: X25519MLKEM768 puts ML-KEM first,
-    // the NIST-curve hybrids put the ECDH point first.
-    struct hybrid_layout {
-        named_group group;
-        std::size_t client_size;  ///< ek + point
-        std::size_t server_size;  ///< ciphertext + point
-        std::size_t point_size;
-        bool kem_first;
-
-        std::size_t client_kem_at() const { return kem_first ? 0 : point_size; }
-        std::size_t client_point_at() const { return kem_first ? client_size - point_size : 0; }
-        std::size_t server_kem_at() const { return kem_first ? 0 : point_size; }
-        std::size_t server_point_at() const { return kem_first ? server_size - point_size : 0; }
-    };
-
-    const hybrid_layout hybrid_layouts[] = {
-        {named_group::x25519_mlkem768, 1184 + 32, 1088 + 32, 32, true},
-        {named_group::secp256r1_mlkem768, 65 + 1184, 65 + 1088, 65, false},
-        {named_group::secp384r1_mlkem1024, 97 + 1568, 97 + 1568, 97, false},
-    };
-
-    // A point of the hybrid's DH half that the peer must refuse: u = 0 for
-    // x25519, a point off the curve for the NIST curves.
-    bytes bad_point(const hybrid_layout& h) {
-        bytes point(h.point_size, 0);
-        if (!h.kem_first) {
-            point[0] = 0x04;
-            point[h.point_size / 2] = 1;
-            point.back() = 1;
+// BoGo's SkipEarlyData-TLS13: the server skips the records it cannot open,
+// up to the limit, then goes on with the handshake. Before, the first one
+// ended the connection with bad_record_mac.
+BOOST_AUTO_TEST_CASE(rejected_early_data_is_skipped) {
+    for (bool hello_retry : {false, true}) {
+        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
+            auto r = run_with_early_data(fake_early_data(3, 1000), hello_retry);
+            BOOST_TEST(r.result.ok(), r.server_message);
+            BOOST_TEST(r.data_flows);
         }
-        return point;
     }
+}
 
-    // The single KeyShareEntry of a key_share extension: its key_exchange value.
-    bytes share_value(const bytes& entry_list, std::size_t header) {
-        return bytes(entry_list.begin() + static_cast<std::ptrdiff_t>(header), entry_list.end());
+// BoGo's SkipEarlyData-TooMuchData-TLS13: more than 16384 bytes of records
+// (headers included) is a bad_record_mac.
+BOOST_AUTO_TEST_CASE(too_much_rejected_early_data_is_bad_record_mac) {
+    for (bool hello_retry : {false, true}) {
+        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
+            // Exactly the limit passes; one byte more does not.
+            auto fits = run_with_early_data(fake_early_data(2, 8192 - 5), hello_retry);
+            BOOST_TEST(fits.result.ok(), fits.server_message);
+            auto over = run_with_early_data(fake_early_data(2, 8192 - 4), hello_retry);
+            BOOST_TEST(!over.result.ok());
+            BOOST_TEST(over.server_error == err(error::bad_record_mac), over.server_message);
+        }
     }
+}
 
-    bytes key_share_entry(named_group g, const bytes& value) {
-        bytes entry = u16_bytes(static_cast<std::uint16_t>(g));
-        bytes len = u16_bytes(value.size());
-        entry.insert(entry.end(), len.begin(), len.end());
-        entry.insert(entry.end(), value.begin(), value.end());
-        return entry;
+// Skipping ends where the client's real records begin: early data after them
+// is an error (after a HelloRetryRequest: after the second ClientHello, which
+// must not offer 0-RTT again).
+BOOST_AUTO_TEST_CASE(early_data_after_the_clients_records_is_not_skipped) {
+    party c = early_data_client();
+    party s = server_party();
+    engine client(c.ctx, role::client, localhost());
+    engine server(s.ctx, role::server);
+    BOOST_TEST_REQUIRE(client.handshake() == status::want_read);
+    server.feed(take_output(client));
+    auto flight = run(server);
+    client.feed(flight.output);
+    auto fin = run(client);
+    BOOST_TEST_REQUIRE(client.handshake_done());
+    // The client's Finished opens, then a record under keys nobody has.
+    bytes late = fin.output;
+    bytes fake = fake_early_data(1, 100);
+    late.insert(late.end(), fake.begin(), fake.end());
+    auto done = feed_and_run(server, late);
+    BOOST_TEST_REQUIRE(done.last == status::done, done.ec.message());
+    BOOST_TEST_REQUIRE(server.handshake_done());
+    auto out = run(server);  // reads on
+    BOOST_TEST(out.last == status::error);
+    BOOST_TEST(out.ec == err(error::bad_record_mac), out.ec.message());
+}
+
+// ---- Post-quantum hybrid shares (draft-ietf-tls-ecdhe-mlkem) --------------------------------
+
+namespace {
+
+// Where the parts of a hybrid's shares are: X25519MLKEM768 puts ML-KEM first,
+// the NIST-curve hybrids put the ECDH point first.
+struct hybrid_layout {
+    named_group group;
+    std::size_t client_size;  ///< ek + point
+    std::size_t server_size;  ///< ciphertext + point
+    std::size_t point_size;
+    bool kem_first;
+
+    std::size_t client_kem_at() const { return kem_first ? 0 : point_size; }
+    std::size_t client_point_at() const { return kem_first ? client_size - point_size : 0; }
+    std::size_t server_kem_at() const { return kem_first ? 0 : point_size; }
+    std::size_t server_point_at() const { return kem_first ? server_size - point_size : 0; }
+};
+
+const hybrid_layout hybrid_layouts[] = {
+    {named_group::x25519_mlkem768, 1184 + 32, 1088 + 32, 32, true},
+    {named_group::secp256r1_mlkem768, 65 + 1184, 65 + 1088, 65, false},
+    {named_group::secp384r1_mlkem1024, 97 + 1568, 97 + 1568, 97, false},
+};
+
+// A point of the hybrid's DH half that the peer must refuse: u = 0 for
+// x25519, a point off the curve for the NIST curves.
+bytes bad_point(const hybrid_layout& h) {
+    bytes point(h.point_size, 0);
+    if (!h.kem_first) {
+        point[0] = 0x04;
+        point[h.point_size / 2] = 1;
+        point.back() = 1;
     }
+    return point;
+}
 
-    // The hybrid client share edited in each way a server must refuse.
-    std::vector<bad_share> bad_client_hybrid_shares(const hybrid_layout& h, const bytes& good) {
-        std::vector<bad_share> out;
-        out.push_back({"one byte short", bytes(good.begin(), good.end() - 1)});
-        bytes longer = good;
-        longer.push_back(0);
-        out.push_back({"one byte long", longer});
-        // The first coefficient of t-hat set to 4095 >= q: fails FIPS 203's modulus check.
-        bytes unreduced = good;
-        unreduced[h.client_kem_at()] = 0xff;
-        unreduced[h.client_kem_at() + 1] |= 0x0f;
-        out.push_back({"encapsulation key not reduced mod q", unreduced});
-        bytes point = good;
-        const bytes bad = bad_point(h);
-        std::copy(bad.begin(), bad.end(),
-                  point.begin() + static_cast<std::ptrdiff_t>(h.client_point_at()));
-        out.push_back({"bad (EC)DH point", point});
-        return out;
+// The single KeyShareEntry of a key_share extension: its key_exchange value.
+bytes share_value(const bytes& entry_list, std::size_t header) {
+    return bytes(entry_list.begin() + static_cast<std::ptrdiff_t>(header), entry_list.end());
+}
+
+bytes key_share_entry(named_group g, const bytes& value) {
+    bytes entry = u16_bytes(static_cast<std::uint16_t>(g));
+    bytes len = u16_bytes(value.size());
+    entry.insert(entry.end(), len.begin(), len.end());
+    entry.insert(entry.end(), value.begin(), value.end());
+    return entry;
+}
+
+// The hybrid client share edited in each way a server must refuse.
+std::vector<bad_share> bad_client_hybrid_shares(const hybrid_layout& h, const bytes& good) {
+    std::vector<bad_share> out;
+    out.push_back({"one byte short", bytes(good.begin(), good.end() - 1)});
+    bytes longer = good;
+    longer.push_back(0);
+    out.push_back({"one byte long", longer});
+    // The first coefficient of t-hat set to 4095 >= q: fails FIPS 203's modulus check.
+    bytes unreduced = good;
+    unreduced[h.client_kem_at()] = 0xff;
+    unreduced[h.client_kem_at() + 1] |= 0x0f;
+    out.push_back({"encapsulation key not reduced mod q", unreduced});
+    bytes point = good;
+    const bytes bad = bad_point(h);
+    std::copy(bad.begin(), bad.end(),
+              point.begin() + static_cast<std::ptrdiff_t>(h.client_point_at()));
+    out.push_back({"bad (EC)DH point", point});
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(server_refuses_a_bad_hybrid_client_share) {
+    for (const hybrid_layout& h : hybrid_layouts) {
+        const named_group g = h.group;
+        auto ch = client_hello([g](context& c) { c.set_groups({g}); });
+        auto* ks = ch.find(ext::key_share);
+        BOOST_TEST_REQUIRE(ks != nullptr);
+        BOOST_TEST_REQUIRE(ks->data.size() == 2u + 4u + h.client_size);
+        const bytes good = share_value(ks->data, 6);
+        for (const bad_share& bad : bad_client_hybrid_shares(h, good)) {
+            BOOST_TEST_CONTEXT(g << ": " << bad.what) {
+                const bytes entry = key_share_entry(g, bad.value);
+                ks->data = u16_bytes(entry.size());
+                ks->data.insert(ks->data.end(), entry.begin(), entry.end());
+                expect_server_rejects(as_record(encode_hello(ch)), error::illegal_parameter);
+            }
+        }
     }
+}
 
-    }  // namespace
-
-    // BoGo's SkipEarlyData-TLS13: the server skips the records it cannot open,
-    // up to the limit, then goes on with the handshake. Before, the first one
-    // ended the connection with bad_record_mac.
-    BOOST_AUTO_TEST_CASE(rejected_early_data_is_skipped) {
-        for (bool hello_retry : {false, true}) {
-            BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
-                auto r = run_with_early_data(fake_early_data(3, 1000), hello_retry);
-                BOOST_TEST(r.result.ok(), r.server_message);
-                BOOST_TEST(r.data_flows);
-
-                BOOST_AUTO_TEST_CASE(server_refuses_a_bad_hybrid_client_share) {
-                    for (const hybrid_layout& h : hybrid_layouts) {
-                        const named_group g = h.group;
-                        auto ch = client_hello([g](context& c) { c.set_groups({g}); });
-                        auto* ks = ch.find(ext::key_share);
+BOOST_AUTO_TEST_CASE(client_refuses_a_bad_hybrid_server_share) {
+    for (const hybrid_layout& h : hybrid_layouts) {
+        const named_group g = h.group;
+        using edit_t = std::function<void(bytes&)>;
+        const std::pair<std::string, edit_t> edits[] = {
+            {"one byte short", [](bytes& v) { v.pop_back(); }},
+            {"one byte long", [](bytes& v) { v.push_back(0); }},
+            {"bad (EC)DH point",
+             [&h](bytes& v) {
+                 const bytes bad = bad_point(h);
+                 std::copy(bad.begin(), bad.end(),
+                           v.begin() + static_cast<std::ptrdiff_t>(h.server_point_at()));
+             }},
+        };
+        for (const auto& [what, edit] : edits) {
+            BOOST_TEST_CONTEXT(g << ": " << what) {
+                auto r = client_receives_server_flight(
+                    edit_server_hello([&, g](hello& sh) {
+                        auto* ks = sh.find(ext::key_share);
                         BOOST_TEST_REQUIRE(ks != nullptr);
-                        BOOST_TEST_REQUIRE(ks->data.size() == 2u + 4u + h.client_size);
-                        const bytes good = share_value(ks->data, 6);
-                        for (const bad_share& bad : bad_client_hybrid_shares(h, good)) {
-                            BOOST_TEST_CONTEXT(g << ": " << bad.what) {
-                                const bytes entry = key_share_entry(g, bad.value);
-                                ks->data = u16_bytes(entry.size());
-                                ks->data.insert(ks->data.end(), entry.begin(), entry.end());
-                                expect_server_rejects(as_record(encode_hello(ch)),
-                                                      error::illegal_parameter);
-                            }
-                        }
-                    }
-                }
+                        BOOST_TEST_REQUIRE(ks->data.size() == 4u + h.server_size);
+                        bytes value = share_value(ks->data, 4);
+                        edit(value);
+                        ks->data = key_share_entry(g, value);
+                    }),
+                    [g](context& c) { c.set_groups({g}); });
+                expect_client_plaintext_alert(*r, error::illegal_parameter,
+                                              alert::illegal_parameter);
+            }
+        }
+    }
+}
 
-                // BoGo's SkipEarlyData-TooMuchData-TLS13: more than 16384 bytes of records
-                // (headers included) is a bad_record_mac.
-                BOOST_AUTO_TEST_CASE(too_much_rejected_early_data_is_bad_record_mac) {
-                    for (bool hello_retry : {false, true}) {
-                        BOOST_TEST_CONTEXT("hello_retry " << hello_retry) {
-                            // Exactly the limit passes; one byte more does not.
-                            auto fits =
-                                run_with_early_data(fake_early_data(2, 8192 - 5), hello_retry);
-                            BOOST_TEST(fits.result.ok(), fits.server_message);
-                            auto over =
-                                run_with_early_data(fake_early_data(2, 8192 - 4), hello_retry);
-                            BOOST_TEST(!over.result.ok());
-                            BOOST_TEST(over.server_error == err(error::bad_record_mac),
-                                       over.server_message);
-
-                            BOOST_AUTO_TEST_CASE(client_refuses_a_bad_hybrid_server_share) {
-                                for (const hybrid_layout& h : hybrid_layouts) {
-                                    const named_group g = h.group;
-                                    using edit_t = std::function<void(bytes&)>;
-                                    const std::pair<std::string, edit_t> edits[] = {
-                                        {"one byte short", [](bytes& v) { v.pop_back(); }},
-                                        {"one byte long", [](bytes& v) { v.push_back(0); }},
-                                        {"bad (EC)DH point",
-                                         [&h](bytes& v) {
-                                             const bytes bad = bad_point(h);
-                                             std::copy(bad.begin(), bad.end(),
-                                                       v.begin() + static_cast<std::ptrdiff_t>(
-                                                                       h.server_point_at()));
-                                         }},
-                                    };
-                                    for (const auto& [what, edit] : edits) {
-                                        BOOST_TEST_CONTEXT(g << ": " << what) {
-                                            auto r = client_receives_server_flight(
-                                                edit_server_hello([&, g](hello& sh) {
-                                                    auto* ks = sh.find(ext::key_share);
-                                                    BOOST_TEST_REQUIRE(ks != nullptr);
-                                                    BOOST_TEST_REQUIRE(ks->data.size() ==
-                                                                       4u + h.server_size);
-                                                    bytes value = share_value(ks->data, 4);
-                                                    edit(value);
-                                                    ks->data = key_share_entry(g, value);
-                                                }),
-                                                [g](context& c) { c.set_groups({g}); });
-                                            expect_client_plaintext_alert(*r,
-                                                                          error::illegal_parameter,
-                                                                          alert::illegal_parameter);
-                                        }
-                                    }
-                                }
-                            }
-
-                            // Skipping ends where the client's real records begin: early data after
-                            // them is an error (after a HelloRetryRequest: after the second
-                            // ClientHello, which must not offer 0-RTT again).
-                            BOOST_AUTO_TEST_CASE(
-                                early_data_after_the_clients_records_is_not_skipped) {
-                                party c = early_data_client();
-                                party s = server_party();
-                                engine client(c.ctx, role::client, localhost());
-                                engine server(s.ctx, role::server);
-                                BOOST_TEST_REQUIRE(client.handshake() == status::want_read);
-                                server.feed(take_output(client));
-                                auto flight = run(server);
-                                client.feed(flight.output);
-                                auto fin = run(client);
-                                BOOST_TEST_REQUIRE(client.handshake_done());
-                                // The client's Finished opens, then a record under keys nobody has.
-                                bytes late = fin.output;
-                                bytes fake = fake_early_data(1, 100);
-                                late.insert(late.end(), fake.begin(), fake.end());
-                                auto done = feed_and_run(server, late);
-                                BOOST_TEST_REQUIRE(done.last == status::done, done.ec.message());
-                                BOOST_TEST_REQUIRE(server.handshake_done());
-                                auto out = run(server);  // reads on
-                                BOOST_TEST(out.last == status::error);
-                                BOOST_TEST(out.ec == err(error::bad_record_mac), out.ec.message());
-
-                                BOOST_AUTO_TEST_CASE(
-                                    modified_hybrid_ciphertext_fails_at_the_first_protected_record) {
-                                    // A ciphertext of the right size always decapsulates: a
-                                    // modified one to the implicit-rejection secret (FIPS 203), so
-                                    // the client's handshake keys differ from the server's and
-                                    // EncryptedExtensions does not authenticate.
-                                    for (const hybrid_layout& h : hybrid_layouts) {
-                                        const named_group g = h.group;
-                                        BOOST_TEST_CONTEXT(g) {
-                                            auto r = client_receives_server_flight(
-                                                edit_server_hello([&h](hello& sh) {
-                                                    auto* ks = sh.find(ext::key_share);
-                                                    BOOST_TEST_REQUIRE(ks != nullptr);
-                                                    BOOST_TEST_REQUIRE(ks->data.size() ==
-                                                                       4u + h.server_size);
-                                                    ks->data[4 + h.server_kem_at() + 100] ^= 0x04;
-                                                }),
-                                                [g](context& c) { c.set_groups({g}); });
-                                            BOOST_TEST(r->client_out.last == status::error);
-                                            BOOST_TEST(
-                                                r->client_out.ec == err(error::bad_record_mac),
-                                                r->client_out.ec.message());
-                                            const auto sent = alert_in(r->client_out.output,
-                                                                       r->c.log, role::client);
-                                            BOOST_TEST_REQUIRE(sent.has_value(),
-                                                               to_hex(r->client_out.output));
-                                            BOOST_TEST(int(*sent) == int(alert::bad_record_mac));
-                                            BOOST_TEST(!r->client->handshake_done());
-                                        }
-                                    }
-                                }
+BOOST_AUTO_TEST_CASE(modified_hybrid_ciphertext_fails_at_the_first_protected_record) {
+    // A ciphertext of the right size always decapsulates: a modified one to
+    // the implicit-rejection secret (FIPS 203), so the client's handshake keys
+    // differ from the server's and EncryptedExtensions does not authenticate.
+    for (const hybrid_layout& h : hybrid_layouts) {
+        const named_group g = h.group;
+        BOOST_TEST_CONTEXT(g) {
+            auto r = client_receives_server_flight(
+                edit_server_hello([&h](hello& sh) {
+                    auto* ks = sh.find(ext::key_share);
+                    BOOST_TEST_REQUIRE(ks != nullptr);
+                    BOOST_TEST_REQUIRE(ks->data.size() == 4u + h.server_size);
+                    ks->data[4 + h.server_kem_at() + 100] ^= 0x04;
+                }),
+                [g](context& c) { c.set_groups({g}); });
+            BOOST_TEST(r->client_out.last == status::error);
+            BOOST_TEST(r->client_out.ec == err(error::bad_record_mac), r->client_out.ec.message());
+            const auto sent = alert_in(r->client_out.output, r->c.log, role::client);
+            BOOST_TEST_REQUIRE(sent.has_value(), to_hex(r->client_out.output));
+            BOOST_TEST(int(*sent) == int(alert::bad_record_mac));
+            BOOST_TEST(!r->client->handshake_done());
+        }
+    }
+}

@@ -33,7 +33,7 @@ struct engine::impl {
     /// Makes the KeyUpdate reply the peer asked for, if one is pending.
     void send_key_update_reply() {
         if (hs.key_update_reply_pending_ && !hs.sent_close_notify_ &&
-            hs.state_ == handshake::state::connected) {
+            hs.is_connected()) {
             hs.update_write_keys(false);
         }
         hs.key_update_reply_pending_ = false;

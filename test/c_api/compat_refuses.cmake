@@ -12,7 +12,7 @@ set(flags -fsyntax-only -Wall -Wextra -Werror -I${INCLUDE}/tlsio/compat -I${INCL
 set(refused SSL_get_session SSL_CTX_set_verify_depth SSL_CTX_get_cert_store
             SSL_CIPHER_get_name SSL_set_cipher_list SSL_get_verify_mode SSL_CTX_add_extra_chain_cert
             SSL_state_string_long SSL_alert_desc_string_long SSL_CTX_set_timeout SSL_set_app_data
-            SSL_get_app_data SSL_CTX_set_tlsext_servername_arg SSL_CTX_set_ecdh_auto)
+            SSL_get_app_data SSL_CTX_get_tlsext_status_cb SSL_CTX_set_ecdh_auto)
 set(failures 0)
 foreach(lang c cpp)
     if(lang STREQUAL c)

@@ -27,7 +27,8 @@ struct stream_handle_ops {
 
 /// Makes the SSL* view of a stream whose engine lives (or will live) in
 /// `engine`, which must outlive the handle; sets `ops`.
-::SSL* make_stream_handle(std::optional<tlsio::engine>& engine, const stream_handle_ops*& ops);
+TLSIO_API ::SSL* make_stream_handle(std::optional<tlsio::engine>& engine,
+                                    const stream_handle_ops*& ops);
 
 }  // namespace tlsio::detail
 

@@ -215,7 +215,6 @@
 #define SSL_CTX_set_stateless_cookie_verify_cb(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_stateless_cookie_verify_cb)
 #define SSL_CTX_set_timeout(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_timeout)
 #define SSL_CTX_set_tlsext_max_fragment_length(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_tlsext_max_fragment_length)
-#define SSL_CTX_set_tlsext_servername_arg(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_tlsext_servername_arg)
 #define SSL_CTX_set_tlsext_status_arg(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_tlsext_status_arg)
 #define SSL_CTX_set_tlsext_status_type(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_tlsext_status_type)
 #define SSL_CTX_set_tlsext_ticket_key_cb(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_tlsext_ticket_key_cb)
