@@ -8,9 +8,11 @@
 #include <tlsio/engine.hpp>
 #include <tlsio/engine_options.hpp>
 
-#include <openssl/types.h>
-
 #include <optional>
+
+// libcrypto's name for the C facade's connection (its <openssl/types.h> says
+// the same), declared here so the public headers include no libcrypto header.
+typedef struct ssl_st SSL;
 
 namespace tlsio::detail {
 
