@@ -109,7 +109,10 @@ run_slice() {
     local TIMEFORMAT='%U %S'
     local times
     # The first corpus directory receives new inputs; the others only seed.
-    times=$({ time nice -n 19 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    # A niced slice on a busy machine can stall one unit for seconds (two
+    # "timeouts" of 14 s were units that take under a millisecond): 60 s
+    # still catches a real hang.
+    times=$({ time nice -n 19 "$bin" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$fuzz_root/artifacts/fuzz_$t-" \
         "${inputs[@]}" > "$log" 2>&1 || echo "rc=$?" >> "$log"; } 2>&1)
     cpu=$(awk '{printf "%.1f", $1 + $2}' <<< "$times")
@@ -189,7 +192,7 @@ minimize() {
         mkdir -p "$fresh"
         local inputs=("$fuzz_root/$t")
         [[ -d $root/test/fuzz/corpus/$t ]] && inputs+=("$root/test/fuzz/corpus/$t")
-        nice -n 19 "$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 "$fresh" "${inputs[@]}" \
+        nice -n 19 "$bin" -merge=1 -timeout=60 -rss_limit_mb=2048 "$fresh" "${inputs[@]}" \
             > "$fuzz_root/logs/$t-merge.log" 2>&1
         rm -rf "$root/test/fuzz/corpus/$t"
         mkdir -p "$root/test/fuzz/corpus/$t"
