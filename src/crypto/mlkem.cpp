@@ -1,7 +1,6 @@
-// ML-KEM from FIPS 203. Coefficients are kept fully reduced in [0, q) as
-// uint16_t; products are reduced with a Barrett step (multiply by 2^32/q and
-// shift) and a branch-free conditional subtraction, so no value that depends
-// on a secret reaches a branch, a table index or a division.
+// ML-KEM from FIPS 203. Coefficients are int16_t; products are reduced the
+// Montgomery way and sums with a Barrett step, branch-free, so no value that
+// depends on a secret reaches a branch, a table index or a division.
 //
 // This file uses only libcrypto (for SHA3 / SHAKE), so that the constant-time
 // test can compile it on its own with TLSIO_MLKEM_VALGRIND defined; then the
@@ -27,7 +26,7 @@
 namespace tlsio::crypto::mlkem {
 namespace {
 
-constexpr std::uint32_t q = 3329;
+constexpr std::int16_t q = 3329;
 constexpr int n = 256;
 constexpr int max_k = 4;
 
@@ -57,28 +56,50 @@ std::size_t ct_size(const params& p) noexcept {
 }
 
 // ---- Arithmetic modulo q ------------------------------------------------------
+//
+// Coefficients are int16_t, in ranges each function states. Products are
+// reduced the Montgomery way using only 16 x 16-bit multiplications (their low
+// and high halves), and sums with a Barrett step, so that the compiler runs
+// the loops over eight coefficients at a time (SSE2). Neither branches nor
+// divides.
 
-// x mod q for x < 2q: subtract q, and add it back when that wrapped below zero
-// (the top bit of the difference, turned into a mask).
-inline std::uint16_t reduce_once(std::uint32_t x) noexcept {
-    std::uint32_t y = x - q;
-    y += q & (0u - (y >> 31));
-    return static_cast<std::uint16_t>(y);
+using poly = std::array<std::int16_t, n>;
+
+inline std::int16_t low16(std::int32_t x) noexcept {
+    return static_cast<std::int16_t>(x);
 }
 
-// floor(2^32 / q): the Barrett multiplier. For any 32-bit x the estimated
-// quotient (x * m) >> 32 is floor(x / q) or one less, since the error is below
-// x / 2^32 < 1.
-constexpr std::uint64_t barrett_m = (std::uint64_t{1} << 32) / q;
-
-// x mod q for any 32-bit x.
-inline std::uint16_t reduce(std::uint32_t x) noexcept {
-    const auto quotient = static_cast<std::uint32_t>((x * barrett_m) >> 32);
-    return reduce_once(x - quotient * q);
+// The high half of a 16 x 16-bit product.
+inline std::int16_t mul_high(std::int16_t a, std::int16_t b) noexcept {
+    return low16((std::int32_t{a} * b) >> 16);
 }
 
-inline std::uint16_t mul(std::uint32_t a, std::uint32_t b) noexcept {
-    return reduce(a * b);
+constexpr std::int16_t q_inverse = -3327;    // q^-1 mod 2^16
+constexpr std::int16_t mont_squared = 1353;  // 2^32 mod q
+
+// a b 2^-16 mod q, in (-q, q) when |a b| < q 2^15. t makes a b - t q
+// divisible by 2^16: the low halves of a b and t q are then equal, so the
+// difference of the high halves is that quotient exactly.
+inline std::int16_t mont_mul(std::int16_t a, std::int16_t b) noexcept {
+    const std::int16_t t = low16(low16(std::int32_t{a} * b) * q_inverse);
+    return low16(mul_high(a, b) - mul_high(t, q));
+}
+
+// a mod q in [-(q-1)/2, (q-1)/2] for any int16_t a: the quotient is
+// a 20159 / 2^26 rounded, 20159 being 2^26 / q rounded.
+inline std::int16_t barrett_reduce(std::int16_t a) noexcept {
+    const std::int32_t quotient = (std::int32_t{a} * 20159 + (1 << 25)) >> 26;
+    return low16(a - quotient * q);
+}
+
+// a in [0, q) for a in [-q, q): adds q when the sign bit is set.
+inline std::int16_t to_positive(std::int16_t a) noexcept {
+    return low16(a + (q & (a >> 15)));
+}
+
+// a mod q in [0, q) for any int16_t a.
+inline std::int16_t freeze(std::int16_t a) noexcept {
+    return to_positive(barrett_reduce(a));
 }
 
 constexpr std::uint32_t pow_mod(std::uint32_t base, std::uint32_t e) {
@@ -97,116 +118,139 @@ constexpr std::uint32_t bit_reverse7(std::uint32_t i) {
     return r;
 }
 
+// x 2^16 mod q in (-q/2, q/2]: a constant for mont_mul that multiplies by x.
+constexpr std::int16_t montgomery_form(std::uint32_t x) {
+    auto r = static_cast<std::int32_t>((x << 16) % q);
+    return static_cast<std::int16_t>(r > q / 2 ? r - q : r);
+}
+
 // zeta = 17, the primitive 256th root of unity mod q (FIPS 203 section 4.3).
 struct ntt_tables {
-    std::uint16_t zeta[128];   ///< 17^BitRev7(i): the NTT's twiddle factors
-    std::uint16_t gamma[128];  ///< 17^(2 BitRev7(i) + 1): the base-case moduli
+    std::int16_t zeta[128];   ///< 17^BitRev7(i): the NTT's twiddle factors
+    std::int16_t gamma[128];  ///< 17^(2 BitRev7(i) + 1): the base-case moduli
 };
 
 constexpr ntt_tables make_tables() {
     ntt_tables t{};
     for (std::uint32_t i = 0; i < 128; ++i) {
-        t.zeta[i] = static_cast<std::uint16_t>(pow_mod(17, bit_reverse7(i)));
-        t.gamma[i] = static_cast<std::uint16_t>(pow_mod(17, 2 * bit_reverse7(i) + 1));
+        t.zeta[i] = montgomery_form(pow_mod(17, bit_reverse7(i)));
+        t.gamma[i] = montgomery_form(pow_mod(17, 2 * bit_reverse7(i) + 1));
     }
     return t;
 }
 
 constexpr ntt_tables tables = make_tables();
-constexpr std::uint32_t inverse_128 = 3303;  // 128^-1 mod q
 
-using poly = std::array<std::uint16_t, n>;
+// One layer of FIPS 203 algorithm 9: butterflies over distance `len`, with
+// the twiddle factors from zeta[i] on. A constant `len` lets the compiler
+// vectorize even the short inner loops of the last layers.
+template <int len>
+void ntt_layer(poly& f, int i) noexcept {
+    for (int start = 0; start < n; start += 2 * len) {
+        const std::int16_t z = tables.zeta[i++];
+        for (int j = start; j < start + len; ++j) {
+            const std::int16_t t = mont_mul(z, f[j + len]);
+            f[j + len] = low16(f[j] - t);
+            f[j] = low16(f[j] + t);
+        }
+    }
+}
 
-// FIPS 203 algorithm 9.
+// FIPS 203 algorithm 9, for |f| < q on entry. Each of the seven layers grows
+// |f| by less than q (a reduced product), so |f| < 8q < 2^15 throughout and
+// every product stays below q 2^15; the result is reduced to |f| <= q/2.
 void ntt(poly& f) noexcept {
-    int i = 1;
-    for (int len = 128; len >= 2; len /= 2) {
-        for (int start = 0; start < n; start += 2 * len) {
-            const std::uint32_t z = tables.zeta[i++];
-            for (int j = start; j < start + len; ++j) {
-                const std::uint16_t t = mul(z, f[j + len]);
-                f[j + len] = reduce_once(f[j] + q - t);
-                f[j] = reduce_once(f[j] + t);
-            }
+    ntt_layer<128>(f, 1);
+    ntt_layer<64>(f, 2);
+    ntt_layer<32>(f, 4);
+    ntt_layer<16>(f, 8);
+    ntt_layer<8>(f, 16);
+    ntt_layer<4>(f, 32);
+    ntt_layer<2>(f, 64);
+    for (std::int16_t& c : f) {
+        c = barrett_reduce(c);
+    }
+}
+
+// One layer of FIPS 203 algorithm 10, with the twiddle factors from zeta[i]
+// down.
+template <int len>
+void inverse_ntt_layer(poly& f, int i) noexcept {
+    for (int start = 0; start < n; start += 2 * len) {
+        const std::int16_t z = tables.zeta[i--];
+        for (int j = start; j < start + len; ++j) {
+            const std::int16_t t = f[j];
+            f[j] = barrett_reduce(low16(t + f[j + len]));
+            f[j + len] = mont_mul(z, low16(f[j + len] - t));
         }
     }
 }
 
-// FIPS 203 algorithm 10.
+// FIPS 203 algorithm 10 and its factor 128^-1, for |f| <= q/2 on entry (values
+// stay below 2q). The input carries the factor 2^-16 that multiply_add leaves;
+// the last factor, 1441 = 2^32 / 128 mod q, removes it. The result is in (-q, q).
 void inverse_ntt(poly& f) noexcept {
-    int i = 127;
-    for (int len = 2; len <= 128; len *= 2) {
-        for (int start = 0; start < n; start += 2 * len) {
-            const std::uint32_t z = tables.zeta[i--];
-            for (int j = start; j < start + len; ++j) {
-                const std::uint16_t t = f[j];
-                f[j] = reduce_once(t + f[j + len]);
-                f[j + len] = mul(z, f[j + len] + q - t);
-            }
-        }
-    }
-    for (std::uint16_t& c : f) {
-        c = mul(c, inverse_128);
+    inverse_ntt_layer<2>(f, 127);
+    inverse_ntt_layer<4>(f, 63);
+    inverse_ntt_layer<8>(f, 31);
+    inverse_ntt_layer<16>(f, 15);
+    inverse_ntt_layer<32>(f, 7);
+    inverse_ntt_layer<64>(f, 3);
+    inverse_ntt_layer<128>(f, 1);
+    for (std::int16_t& c : f) {
+        c = mont_mul(c, 1441);
     }
 }
 
-// A sum of products in the NTT domain (FIPS 203 algorithms 11 and 12), kept
-// unreduced: each product term is below 2q^2 < 2^25, and at most four
-// (k <= 4) are added, so a uint32_t cannot overflow.
-struct accumulator {
-    std::array<std::uint32_t, n> c{};
-
-    accumulator() = default;
-    ~accumulator() { OPENSSL_cleanse(c.data(), sizeof(c)); }
-    accumulator(const accumulator&) = delete;
-    accumulator& operator=(const accumulator&) = delete;
-
-    void add_product(const poly& f, const poly& g) noexcept {
-        for (int i = 0; i < n / 2; ++i) {
-            const std::uint32_t a0 = f[2 * i], a1 = f[2 * i + 1];
-            const std::uint32_t b0 = g[2 * i], b1 = g[2 * i + 1];
-            c[2 * i] += a0 * b0 + mul(a1, b1) * std::uint32_t{tables.gamma[i]};
-            c[2 * i + 1] += a0 * b1 + a1 * b0;
-        }
-    }
-
-    void store(poly& out) const noexcept {
-        for (int i = 0; i < n; ++i) {
-            out[i] = reduce(c[i]);
-        }
-    }
+// Polynomial vectors and matrices hold secrets: wiped when they go.
+template <class T>
+struct wiped : T {
+    wiped() : T{} {}
+    ~wiped() { OPENSSL_cleanse(this->data(), sizeof(T)); }
+    wiped(const wiped&) = delete;
+    wiped& operator=(const wiped&) = delete;
 };
 
-void add(poly& f, const poly& g) noexcept {
-    for (int i = 0; i < n; ++i) {
-        f[i] = reduce_once(f[i] + g[i]);
+// acc += f g 2^-16 in the NTT domain (FIPS 203 algorithms 11 and 12), for
+// |f|, |g| < q. Each call adds less than 2q in magnitude, so a sum of k <= 4
+// products starting from zero stays below 8q.
+void multiply_add(poly& acc, const poly& f, const poly& g) noexcept {
+    for (int i = 0; i < n / 2; ++i) {
+        const std::int16_t a0 = f[2 * i], a1 = f[2 * i + 1];
+        const std::int16_t b0 = g[2 * i], b1 = g[2 * i + 1];
+        acc[2 * i] =
+            low16(acc[2 * i] + mont_mul(mont_mul(a1, b1), tables.gamma[i]) + mont_mul(a0, b0));
+        acc[2 * i + 1] = low16(acc[2 * i + 1] + mont_mul(a0, b1) + mont_mul(a1, b0));
     }
 }
 
-// Compress_d (FIPS 203 section 4.2.1): round(2^d x / q) mod 2^d. The rounded
-// quotient is floor((2^d x + (q-1)/2) / q) (q is odd, so there is no tie),
-// found by the Barrett estimate and one branch-free correction: never a
-// division, whose time depends on its operands on many CPUs (KyberSlash).
-inline std::uint16_t compress(std::uint16_t x, int d) noexcept {
-    const std::uint32_t num = (std::uint32_t{x} << d) + (q - 1) / 2;
+// Compress_d (FIPS 203 section 4.2.1) of x in [0, q): round(2^d x / q) mod 2^d.
+// The rounded quotient is floor((2^d x + (q-1)/2) / q) (q is odd, so there is
+// no tie), found by a Barrett estimate with m = floor(2^32 / q), which is the
+// quotient or one less, and one branch-free correction: never a division,
+// whose time depends on its operands on many CPUs (KyberSlash).
+constexpr std::uint64_t barrett_m = (std::uint64_t{1} << 32) / q;
+
+inline std::int16_t compress(std::int16_t x, int d) noexcept {
+    const std::uint32_t num = (static_cast<std::uint32_t>(x) << d) + (q - 1) / 2;
     auto quotient = static_cast<std::uint32_t>((num * barrett_m) >> 32);
     const std::uint32_t rest = num - quotient * q;  // in [0, 2q)
     quotient += (q - 1 - rest) >> 31;               // + 1 when rest >= q
-    return static_cast<std::uint16_t>(quotient & ((1u << d) - 1));
+    return static_cast<std::int16_t>(quotient & ((1u << d) - 1));
 }
 
-// Decompress_d: round(q y / 2^d); the divisor is a public power of two.
-inline std::uint16_t decompress(std::uint32_t y, int d) noexcept {
-    return static_cast<std::uint16_t>((y * q + (1u << (d - 1))) >> d);
+// Decompress_d: round(q y / 2^d), in [0, q); the divisor is a public power of two.
+inline std::int16_t decompress(std::int32_t y, int d) noexcept {
+    return low16((y * q + (1 << (d - 1))) >> d);
 }
 
-// ByteEncode_d (FIPS 203 algorithm 5): 256 values of d bits, least significant
-// bit first, into 32 d bytes.
-void encode(const std::uint16_t* f, int d, std::uint8_t* out) noexcept {
+// ByteEncode_d (FIPS 203 algorithm 5): 256 values in [0, 2^d), least
+// significant bit first, into 32 d bytes.
+void encode(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
     std::uint64_t acc = 0;
     int bits = 0;
     for (int i = 0; i < n; ++i) {
-        acc |= std::uint64_t{f[i]} << bits;
+        acc |= std::uint64_t{static_cast<std::uint16_t>(f[i])} << bits;
         bits += d;
         while (bits >= 8) {
             *out++ = static_cast<std::uint8_t>(acc);
@@ -217,7 +261,7 @@ void encode(const std::uint16_t* f, int d, std::uint8_t* out) noexcept {
 }
 
 // ByteDecode_d (FIPS 203 algorithm 6), without the final reduction mod q.
-void decode(const std::uint8_t* in, int d, std::uint16_t* f) noexcept {
+void decode(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
     std::uint64_t acc = 0;
     int bits = 0;
     const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
@@ -226,7 +270,7 @@ void decode(const std::uint8_t* in, int d, std::uint16_t* f) noexcept {
             acc |= std::uint64_t{*in++} << bits;
             bits += 8;
         }
-        f[i] = static_cast<std::uint16_t>(acc & mask);
+        f[i] = static_cast<std::int16_t>(acc & mask);
         acc >>= d;
         bits -= d;
     }
@@ -235,8 +279,8 @@ void decode(const std::uint8_t* in, int d, std::uint16_t* f) noexcept {
 // ByteDecode_12 with its reduction mod q: a 12-bit value is below 2q.
 void decode12(const std::uint8_t* in, poly& f) noexcept {
     decode(in, 12, f.data());
-    for (std::uint16_t& c : f) {
-        c = reduce_once(c);
+    for (std::int16_t& c : f) {
+        c = to_positive(low16(c - q));
     }
 }
 
@@ -318,18 +362,25 @@ private:
 
 // SampleNTT (FIPS 203 algorithm 7) on a prefix of the XOF stream: false when
 // the prefix ran out before 256 coefficients were accepted. Branches on the
-// stream are fine: it is derived from the public rho.
+// stream are fine: it is derived from the public rho. While two free places
+// are left, both candidates are written and the count advances past the
+// accepted ones, which avoids a hard-to-predict branch per candidate.
 bool sample_ntt_from(const std::uint8_t* stream, std::size_t size, poly& out) noexcept {
     int j = 0;
-    for (std::size_t pos = 0; pos + 3 <= size && j < n; pos += 3) {
-        const std::uint16_t d1 =
-            static_cast<std::uint16_t>(stream[pos] | (stream[pos + 1] & 15) << 8);
-        const std::uint16_t d2 =
-            static_cast<std::uint16_t>(stream[pos + 1] >> 4 | stream[pos + 2] << 4);
+    std::size_t pos = 0;
+    for (; pos + 3 <= size && j < n; pos += 3) {
+        const auto d1 = static_cast<std::int16_t>(stream[pos] | (stream[pos + 1] & 15) << 8);
+        const auto d2 = static_cast<std::int16_t>(stream[pos + 1] >> 4 | stream[pos + 2] << 4);
+        if (j + 2 <= n) {
+            out[j] = d1;
+            j += d1 < q;
+            out[j] = d2;  // j < n: at most one was accepted so far
+            j += d2 < q;
+            continue;
+        }
         if (d1 < q) {
             out[j++] = d1;
-        }
-        if (d2 < q && j < n) {
+        } else if (d2 < q) {
             out[j++] = d2;
         }
     }
@@ -359,7 +410,7 @@ void sample_ntt(keccak& h, const std::uint8_t* rho, std::uint8_t j, std::uint8_t
     }
 }
 
-// Â[i][j] = SampleNTT(rho || j || i) (FIPS 203 algorithm 13, line 4).
+// Â[i][j] = SampleNTT(rho || j || i) (FIPS 203 algorithm 13, line 4), in [0, q).
 using matrix = std::array<std::array<poly, max_k>, max_k>;
 
 void expand_matrix(keccak& h, const std::uint8_t* rho, int k, matrix& a) {
@@ -370,36 +421,46 @@ void expand_matrix(keccak& h, const std::uint8_t* rho, int k, matrix& a) {
     }
 }
 
-// SamplePolyCBD_eta(PRF_eta(seed, nonce)) (FIPS 203 algorithms 8 and 4.3):
-// each coefficient is the difference of two sums of eta bits. The bit
-// positions are public; only the bit values are secret.
+// SamplePolyCBD_eta(PRF_eta(seed, nonce)) (FIPS 203 algorithms 8 and 4.3), in
+// [-eta, eta]: each coefficient is x - y, x and y the sums of eta consecutive
+// bits. Adding a word's bits at each eta-th position to the next eta - 1 bits
+// (masks and shifts) gives every such sum at once, each in its own eta-bit
+// field; the fields' places are public, only their values are secret.
 void sample_cbd(keccak& h, const std::uint8_t* seed, std::uint8_t nonce, int eta, poly& out) {
-    std::array<std::uint8_t, 64 * 3> prf;
+    wiped<std::array<std::uint8_t, 64 * 3>> prf;
     const std::size_t size = 64 * static_cast<std::size_t>(eta);
     h.shake256({byte_view(seed, 32), byte_view(&nonce, 1)}, prf.data(), size);
-    auto bit = [&](int pos) { return std::uint32_t{prf[pos / 8]} >> (pos % 8) & 1; };
-    for (int i = 0; i < n; ++i) {
-        std::uint32_t x = 0;
-        std::uint32_t y = 0;
-        for (int b = 0; b < eta; ++b) {
-            x += bit(2 * i * eta + b);
-            y += bit(2 * i * eta + eta + b);
+    if (eta == 2) {
+        // 8 coefficients from each 32-bit word, in fields of 2 bits: x y x y ...
+        for (int w = 0; w < n / 8; ++w) {
+            const std::uint8_t* b = prf.data() + 4 * w;
+            const std::uint32_t v = std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 |
+                                    std::uint32_t{b[2]} << 16 | std::uint32_t{b[3]} << 24;
+            const std::uint32_t sums = (v & 0x55555555u) + (v >> 1 & 0x55555555u);
+            for (int c = 0; c < 8; ++c) {
+                const auto x = static_cast<std::int32_t>(sums >> 4 * c & 3);
+                const auto y = static_cast<std::int32_t>(sums >> (4 * c + 2) & 3);
+                out[8 * w + c] = low16(x - y);
+            }
         }
-        out[i] = reduce_once(x + q - y);
+        return;
     }
-    OPENSSL_cleanse(prf.data(), prf.size());
+    // eta = 3: 4 coefficients from each 24 bits, in fields of 3 bits.
+    for (int w = 0; w < n / 4; ++w) {
+        const std::uint8_t* b = prf.data() + 3 * w;
+        const std::uint32_t v =
+            std::uint32_t{b[0]} | std::uint32_t{b[1]} << 8 | std::uint32_t{b[2]} << 16;
+        const std::uint32_t sums = (v & 0x249249u) + (v >> 1 & 0x249249u) + (v >> 2 & 0x249249u);
+        for (int c = 0; c < 4; ++c) {
+            const auto x = static_cast<std::int32_t>(sums >> 6 * c & 7);
+            const auto y = static_cast<std::int32_t>(sums >> (6 * c + 3) & 7);
+            out[4 * w + c] = low16(x - y);
+        }
+    }
 }
 
 // ---- K-PKE (FIPS 203 section 5) -------------------------------------------------
 
-// Polynomial vectors and matrices hold secrets: wiped when they go.
-template <class T>
-struct wiped : T {
-    wiped() : T{} {}
-    ~wiped() { OPENSSL_cleanse(this->data(), sizeof(T)); }
-    wiped(const wiped&) = delete;
-    wiped& operator=(const wiped&) = delete;
-};
 using vector = wiped<std::array<poly, max_k>>;
 
 // K-PKE.KeyGen (algorithm 13): ek_pke into ek, dk_pke into dk.
@@ -427,13 +488,15 @@ void pke_keygen(keccak& h, const params& p, const std::uint8_t* d, std::uint8_t*
         ntt(e[i]);
     }
     for (int i = 0; i < p.k; ++i) {
-        accumulator acc;
+        wiped<poly> t;
         for (int j = 0; j < p.k; ++j) {
-            acc.add_product(a[i][j], s[j]);
+            multiply_add(t, a[i][j], s[j]);
         }
-        poly t;
-        acc.store(t);
-        add(t, e[i]);
+        // t-hat = Â s-hat + e-hat: mont_squared takes the sum's 2^-16 away.
+        for (int c = 0; c < n; ++c) {
+            t[c] = freeze(low16(mont_mul(t[c], mont_squared) + e[i][c]));
+            s[i][c] = to_positive(s[i][c]);
+        }
         encode(t.data(), 12, ek + 384 * i);
         encode(s[i].data(), 12, dk + 384 * i);
     }
@@ -465,28 +528,31 @@ void pke_encrypt(keccak& h, const params& p, const std::uint8_t* ek, const std::
     }
     // u = NTT^-1(Â^T y) + e1
     for (int i = 0; i < p.k; ++i) {
-        accumulator acc;
         for (int j = 0; j < p.k; ++j) {
-            acc.add_product(a[j][i], y[j]);
+            multiply_add(u[i], a[j][i], y[j]);
         }
-        acc.store(u[i]);
+        for (std::int16_t& c : u[i]) {
+            c = barrett_reduce(c);
+        }
         inverse_ntt(u[i]);
-        add(u[i], e1[i]);
+        for (int c = 0; c < n; ++c) {
+            u[i][c] = freeze(low16(u[i][c] + e1[i][c]));
+        }
     }
     // v = NTT^-1(t^T y) + e2 + Decompress_1(m)
-    accumulator acc;
     for (int j = 0; j < p.k; ++j) {
-        acc.add_product(t[j], y[j]);
+        multiply_add(v, t[j], y[j]);
     }
-    acc.store(v);
+    for (std::int16_t& c : v) {
+        c = barrett_reduce(c);
+    }
     inverse_ntt(v);
-    add(v, e2);
     for (int i = 0; i < n; ++i) {
-        const std::uint32_t bit = m[i / 8] >> (i % 8) & 1;
-        v[i] = reduce_once(v[i] + ((0u - bit) & (q + 1) / 2));
+        const std::int32_t bit = m[i / 8] >> (i % 8) & 1;
+        v[i] = freeze(low16(v[i] + e2[i] + ((0 - bit) & (q + 1) / 2)));
     }
 
-    wiped<std::array<std::uint16_t, n>> c;
+    wiped<poly> c;
     for (int i = 0; i < p.k; ++i) {
         for (int j = 0; j < n; ++j) {
             c[j] = compress(u[i][j], p.du);
@@ -506,35 +572,36 @@ void pke_decrypt(const params& p, const std::uint8_t* dk_pke, const std::uint8_t
     wiped<poly> v, w;
     for (int i = 0; i < p.k; ++i) {
         decode(ct + 32 * p.du * i, p.du, u[i].data());
-        for (std::uint16_t& c : u[i]) {
+        for (std::int16_t& c : u[i]) {
             c = decompress(c, p.du);
         }
         ntt(u[i]);
         decode12(dk_pke + 384 * i, s[i]);
     }
     decode(ct + 32 * p.du * p.k, p.dv, v.data());
-    for (std::uint16_t& c : v) {
+    for (std::int16_t& c : v) {
         c = decompress(c, p.dv);
     }
-    accumulator acc;
     for (int i = 0; i < p.k; ++i) {
-        acc.add_product(s[i], u[i]);
+        multiply_add(w, s[i], u[i]);
     }
-    acc.store(w);
+    for (std::int16_t& c : w) {
+        c = barrett_reduce(c);
+    }
     inverse_ntt(w);
     for (int i = 0; i < n; ++i) {
-        w[i] = compress(reduce_once(v[i] + q - w[i]), 1);
+        w[i] = compress(freeze(low16(v[i] - w[i])), 1);
     }
     encode(w.data(), 1, m);
 }
 
 bool modulus_ok(const params& p, const std::uint8_t* ek) noexcept {
     std::uint32_t bad = 0;
-    std::array<std::uint16_t, n> t;
+    poly t;
     for (int i = 0; i < p.k; ++i) {
         decode(ek + 384 * i, 12, t.data());
-        for (std::uint16_t c : t) {
-            bad |= (q - 1 - c) >> 31;  // c >= q
+        for (std::int16_t c : t) {
+            bad |= static_cast<std::uint32_t>(q - 1 - c) >> 31;  // c >= q
         }
     }
     return bad == 0;
