@@ -247,6 +247,48 @@ BOOST_AUTO_TEST_CASE(implicit_rejection) {
     }
 }
 
+// The expanded key (dk and the matrix, for keys this process made) gives the
+// same ek and dk as generate_from_seed, and decapsulates every ciphertext,
+// accepted or implicitly rejected, to what decapsulate gives.
+BOOST_AUTO_TEST_CASE(expanded_key_decapsulates_like_dk) {
+    for (parameter_set p :
+         {parameter_set::ml_kem_512, parameter_set::ml_kem_768, parameter_set::ml_kem_1024}) {
+        const mlkem::sizes s = mlkem::sizes_of(p);
+        const std::size_t k = s.encapsulation_key / 384;
+        BOOST_TEST(mlkem::expanded_key_size(p) == s.decapsulation_key + 512 * k * k);
+        bytes seed(64);
+        for (std::size_t i = 0; i < seed.size(); ++i) {
+            seed[i] = static_cast<std::uint8_t>(i * 13 + 5);
+        }
+        bytes ek(s.encapsulation_key), dk(s.decapsulation_key);
+        BOOST_TEST_REQUIRE(mlkem::generate_from_seed(p, seed, ek, dk));
+        bytes ek2(s.encapsulation_key), expanded(mlkem::expanded_key_size(p));
+        BOOST_TEST_REQUIRE(mlkem::generate_expanded(p, seed, ek2, expanded));
+        BOOST_TEST(ek2 == ek, boost::test_tools::per_element());
+        BOOST_TEST(byte_view(expanded).first(dk.size()) == dk, boost::test_tools::per_element());
+
+        bytes ct(s.ciphertext), shared(32);
+        BOOST_TEST_REQUIRE(mlkem::encapsulate(p, ek, bytes(32, 0x3c), ct, shared));
+        for (std::size_t at : {s.ciphertext, std::size_t{0}, s.ciphertext / 3, s.ciphertext - 1}) {
+            bytes c = ct;
+            if (at < c.size()) {
+                c[at] ^= 0x80;
+            }
+            bytes want(32), got(32);
+            BOOST_TEST_REQUIRE(mlkem::decapsulate(p, dk, c, want));
+            BOOST_TEST_REQUIRE(mlkem::decapsulate_expanded(p, expanded, c, got));
+            BOOST_TEST(got == want, boost::test_tools::per_element());
+            BOOST_TEST((got == shared) == (at == s.ciphertext));
+        }
+
+        bytes out(32);
+        BOOST_TEST(!mlkem::decapsulate_expanded(p, dk, ct, out));
+        BOOST_TEST(
+            !mlkem::decapsulate_expanded(p, expanded, byte_view(ct).first(ct.size() - 1), out));
+        BOOST_TEST(!mlkem::generate_expanded(p, seed, ek2, dk));
+    }
+}
+
 // Sizes from FIPS 203 table 3.
 BOOST_AUTO_TEST_CASE(sizes) {
     auto check = [](parameter_set p, std::size_t ek, std::size_t dk, std::size_t ct) {

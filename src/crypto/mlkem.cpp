@@ -465,7 +465,7 @@ using vector = wiped<std::array<poly, max_k>>;
 
 // K-PKE.KeyGen (algorithm 13): ek_pke into ek, dk_pke into dk.
 void pke_keygen(keccak& h, const params& p, const std::uint8_t* d, std::uint8_t* ek,
-                std::uint8_t* dk) {
+                std::uint8_t* dk, matrix& a) {
     wiped<std::array<std::uint8_t, 64>> g;  // rho || sigma
     const std::uint8_t k = static_cast<std::uint8_t>(p.k);
     h.sha3_512({byte_view(d, 32), byte_view(&k, 1)}, g.data());
@@ -473,7 +473,6 @@ void pke_keygen(keccak& h, const params& p, const std::uint8_t* d, std::uint8_t*
     const std::uint8_t* sigma = g.data() + 32;
     TLSIO_DECLASSIFY(rho, 32);  // published as the end of ek
 
-    matrix a;
     expand_matrix(h, rho, p.k, a);
     vector s, e;
     std::uint8_t nonce = 0;
@@ -503,15 +502,14 @@ void pke_keygen(keccak& h, const params& p, const std::uint8_t* d, std::uint8_t*
     std::memcpy(ek + 384 * p.k, rho, 32);
 }
 
-// K-PKE.Encrypt (algorithm 14) of the 32-byte message m with randomness r.
-void pke_encrypt(keccak& h, const params& p, const std::uint8_t* ek, const std::uint8_t* m,
-                 const std::uint8_t* r, std::uint8_t* ct) {
+// K-PKE.Encrypt (algorithm 14) of the 32-byte message m with randomness r,
+// with `a` the matrix expanded from ek's rho.
+void pke_encrypt(keccak& h, const params& p, const std::uint8_t* ek, const matrix& a,
+                 const std::uint8_t* m, const std::uint8_t* r, std::uint8_t* ct) {
     std::array<poly, max_k> t;
     for (int i = 0; i < p.k; ++i) {
         decode12(ek + 384 * i, t[i]);
     }
-    matrix a;
-    expand_matrix(h, ek + 384 * p.k, p.k, a);
 
     vector y, e1, u;
     wiped<poly> e2, v;
@@ -607,6 +605,82 @@ bool modulus_ok(const params& p, const std::uint8_t* ek) noexcept {
     return bad == 0;
 }
 
+// An expanded key is dk followed by Â's k^2 entries, each 256 int16_t in the
+// machine's byte order: it never leaves the process that made it.
+std::size_t matrix_bytes(const params& p) noexcept {
+    return sizeof(poly) * static_cast<std::size_t>(p.k * p.k);
+}
+
+void store_matrix(const params& p, const matrix& a, std::uint8_t* out) noexcept {
+    for (int i = 0; i < p.k; ++i) {
+        for (int j = 0; j < p.k; ++j, out += sizeof(poly)) {
+            std::memcpy(out, a[i][j].data(), sizeof(poly));
+        }
+    }
+}
+
+void load_matrix(const params& p, const std::uint8_t* in, matrix& a) noexcept {
+    for (int i = 0; i < p.k; ++i) {
+        for (int j = 0; j < p.k; ++j, in += sizeof(poly)) {
+            std::memcpy(a[i][j].data(), in, sizeof(poly));
+        }
+    }
+}
+
+// ML-KEM.Decaps_internal (FIPS 203 algorithm 18) with the matrix of dk's ek,
+// after the checks. A ciphertext that does not re-encrypt to itself yields
+// J(z || c), chosen without a branch.
+bool decapsulate_with(const params& p, byte_view dk, const matrix& a, byte_view ct,
+                      mutable_bytes shared) {
+    const std::size_t ek_at = 384 * static_cast<std::size_t>(p.k);
+    const std::uint8_t* ek = dk.data() + ek_at;
+    const std::uint8_t* ek_hash = ek + ek_size(p);
+    const std::uint8_t* z = ek_hash + 32;
+
+    keccak h;
+    wiped<std::array<std::uint8_t, 32>> m;
+    pke_decrypt(p, dk.data(), ct.data(), m.data());
+    wiped<std::array<std::uint8_t, 64>> kr;  // K' || r'
+    h.sha3_512({byte_view(m.data(), 32), byte_view(ek_hash, 32)}, kr.data());
+    wiped<std::array<std::uint8_t, 32>> rejected;  // K-bar = J(z || c)
+    h.shake256({byte_view(z, 32), ct}, rejected.data(), 32);
+    bytes again(ct.size());
+    pke_encrypt(h, p, ek, a, m.data(), kr.data() + 32, again.data());
+
+    // Equal ciphertexts keep K', others take K-bar; the mask is all ones when
+    // they differ, found without a branch or an early exit.
+    std::uint32_t diff = 0;
+    for (std::size_t i = 0; i < ct.size(); ++i) {
+        diff |= std::uint32_t{ct[i]} ^ again[i];
+    }
+    const auto mask = static_cast<std::uint8_t>(0u - ((diff + 0xff) >> 8));
+    for (std::size_t i = 0; i < 32; ++i) {
+        shared[i] = static_cast<std::uint8_t>(kr[i] ^ (mask & (kr[i] ^ rejected[i])));
+    }
+    OPENSSL_cleanse(again.data(), again.size());
+    if (!h.ok()) {
+        OPENSSL_cleanse(shared.data(), shared.size());
+        return false;
+    }
+    return true;
+}
+
+// ML-KEM.KeyGen_internal (FIPS 203 algorithm 16): dk = dk_pke || ek || H(ek) || z,
+// and the matrix into `a`.
+bool generate(const params& p, byte_view seed, mutable_bytes ek, std::uint8_t* dk, matrix& a) {
+    keccak h;
+    pke_keygen(h, p, seed.data(), ek.data(), dk, a);
+    const std::size_t ek_at = 384 * static_cast<std::size_t>(p.k);
+    std::memcpy(dk + ek_at, ek.data(), ek.size());
+    h.sha3_256({ek}, dk + ek_at + ek.size());
+    std::memcpy(dk + ek_at + ek.size() + 32, seed.data() + 32, 32);
+    if (!h.ok()) {
+        OPENSSL_cleanse(dk, dk_size(p));
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 sizes sizes_of(parameter_set p) noexcept {
@@ -619,17 +693,26 @@ bool generate_from_seed(parameter_set ps, byte_view seed, mutable_bytes ek, muta
     if (seed.size() != seed_size || ek.size() != ek_size(p) || dk.size() != dk_size(p)) {
         return false;
     }
-    keccak h;
-    // dk = dk_pke || ek || H(ek) || z (FIPS 203 algorithm 16)
-    pke_keygen(h, p, seed.data(), ek.data(), dk.data());
-    const std::size_t ek_at = 384 * static_cast<std::size_t>(p.k);
-    std::memcpy(dk.data() + ek_at, ek.data(), ek.size());
-    h.sha3_256({ek}, dk.data() + ek_at + ek.size());
-    std::memcpy(dk.data() + ek_at + ek.size() + 32, seed.data() + 32, 32);
-    if (!h.ok()) {
-        OPENSSL_cleanse(dk.data(), dk.size());
+    matrix a;
+    return generate(p, seed, ek, dk.data(), a);
+}
+
+std::size_t expanded_key_size(parameter_set ps) noexcept {
+    const params& p = params_of(ps);
+    return dk_size(p) + matrix_bytes(p);
+}
+
+bool generate_expanded(parameter_set ps, byte_view seed, mutable_bytes ek, mutable_bytes expanded) {
+    const params& p = params_of(ps);
+    if (seed.size() != seed_size || ek.size() != ek_size(p) ||
+        expanded.size() != expanded_key_size(ps)) {
         return false;
     }
+    matrix a;
+    if (!generate(p, seed, ek, expanded.data(), a)) {
+        return false;
+    }
+    store_matrix(p, a, expanded.data() + dk_size(p));
     return true;
 }
 
@@ -663,7 +746,9 @@ bool encapsulate(parameter_set ps, byte_view ek, byte_view m, mutable_bytes ct,
     h.sha3_256({ek}, ek_hash);
     wiped<std::array<std::uint8_t, 64>> kr;
     h.sha3_512({m, byte_view(ek_hash, 32)}, kr.data());
-    pke_encrypt(h, p, ek.data(), m.data(), kr.data() + 32, ct.data());
+    matrix a;
+    expand_matrix(h, ek.data() + 384 * p.k, p.k, a);
+    pke_encrypt(h, p, ek.data(), a, m.data(), kr.data() + 32, ct.data());
     std::memcpy(shared.data(), kr.data(), 32);
     if (!h.ok()) {
         OPENSSL_cleanse(shared.data(), shared.size());
@@ -678,37 +763,22 @@ bool decapsulate(parameter_set ps, byte_view dk, byte_view ct, mutable_bytes sha
         !check_decapsulation_key(ps, dk)) {
         return false;
     }
-    const std::size_t ek_at = 384 * static_cast<std::size_t>(p.k);
-    const std::uint8_t* ek = dk.data() + ek_at;
-    const std::uint8_t* ek_hash = ek + ek_size(p);
-    const std::uint8_t* z = ek_hash + 32;
-
     keccak h;
-    wiped<std::array<std::uint8_t, 32>> m;
-    pke_decrypt(p, dk.data(), ct.data(), m.data());
-    wiped<std::array<std::uint8_t, 64>> kr;  // K' || r'
-    h.sha3_512({byte_view(m.data(), 32), byte_view(ek_hash, 32)}, kr.data());
-    wiped<std::array<std::uint8_t, 32>> rejected;  // K-bar = J(z || c)
-    h.shake256({byte_view(z, 32), ct}, rejected.data(), 32);
-    bytes again(ct.size());
-    pke_encrypt(h, p, ek, m.data(), kr.data() + 32, again.data());
+    matrix a;
+    expand_matrix(h, dk.data() + 768 * p.k, p.k, a);  // rho: the end of the embedded ek
+    return h.ok() && decapsulate_with(p, dk, a, ct, shared);
+}
 
-    // Equal ciphertexts keep K', others take K-bar; the mask is all ones when
-    // they differ, found without a branch or an early exit.
-    std::uint32_t diff = 0;
-    for (std::size_t i = 0; i < ct.size(); ++i) {
-        diff |= std::uint32_t{ct[i]} ^ again[i];
-    }
-    const auto mask = static_cast<std::uint8_t>(0u - ((diff + 0xff) >> 8));
-    for (std::size_t i = 0; i < 32; ++i) {
-        shared[i] = static_cast<std::uint8_t>(kr[i] ^ (mask & (kr[i] ^ rejected[i])));
-    }
-    OPENSSL_cleanse(again.data(), again.size());
-    if (!h.ok()) {
-        OPENSSL_cleanse(shared.data(), shared.size());
+bool decapsulate_expanded(parameter_set ps, byte_view expanded, byte_view ct,
+                          mutable_bytes shared) {
+    const params& p = params_of(ps);
+    if (ct.size() != ct_size(p) || shared.size() != shared_secret_size ||
+        expanded.size() != expanded_key_size(ps)) {
         return false;
     }
-    return true;
+    matrix a;
+    load_matrix(p, expanded.data() + dk_size(p), a);
+    return decapsulate_with(p, expanded.first(dk_size(p)), a, ct, shared);
 }
 
 }  // namespace tlsio::crypto::mlkem
