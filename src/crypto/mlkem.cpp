@@ -410,8 +410,31 @@ inline std::int16_t decompress(std::int32_t y, int d) noexcept {
 }
 
 // ByteEncode_d (FIPS 203 algorithm 5): 256 values in [0, 2^d), least
-// significant bit first, into 32 d bytes.
-void encode(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
+// significant bit first, into 32 d bytes. For a d known at compile time,
+// groups of g values fill whole bytes (g d bits) and are assembled in one
+// 64-bit word; ML-KEM-1024's d = 11 (88-bit groups) takes the bit-by-bit loop.
+template <int d>
+constexpr int group_of = d % 2 != 0   ? 8
+                         : d % 4 != 0 ? 4
+                         : d % 8 != 0 ? 2
+                                      : 1;
+
+template <int d>
+void encode_fixed(const std::int16_t* f, std::uint8_t* out) noexcept {
+    constexpr int g = group_of<d>;
+    static_assert(g * d <= 64);
+    for (int i = 0; i < n; i += g, out += g * d / 8) {
+        std::uint64_t acc = 0;
+        for (int c = 0; c < g; ++c) {
+            acc |= std::uint64_t{static_cast<std::uint16_t>(f[i + c])} << (c * d);
+        }
+        for (int b = 0; b < g * d / 8; ++b) {
+            out[b] = static_cast<std::uint8_t>(acc >> (8 * b));
+        }
+    }
+}
+
+void encode_any(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
     std::uint64_t acc = 0;
     int bits = 0;
     for (int i = 0; i < n; ++i) {
@@ -425,8 +448,42 @@ void encode(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
     }
 }
 
-// ByteDecode_d (FIPS 203 algorithm 6), without the final reduction mod q.
-void decode(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
+void encode(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
+    switch (d) {
+        case 1:
+            return encode_fixed<1>(f, out);
+        case 4:
+            return encode_fixed<4>(f, out);
+        case 5:
+            return encode_fixed<5>(f, out);
+        case 10:
+            return encode_fixed<10>(f, out);
+        case 12:
+            return encode_fixed<12>(f, out);
+        default:
+            return encode_any(f, d, out);
+    }
+}
+
+// ByteDecode_d (FIPS 203 algorithm 6), without the final reduction mod q; in
+// groups as encode_fixed.
+template <int d>
+void decode_fixed(const std::uint8_t* in, std::int16_t* f) noexcept {
+    constexpr int g = group_of<d>;
+    static_assert(g * d <= 64);
+    constexpr std::uint64_t mask = (std::uint64_t{1} << d) - 1;
+    for (int i = 0; i < n; i += g, in += g * d / 8) {
+        std::uint64_t acc = 0;
+        for (int b = 0; b < g * d / 8; ++b) {
+            acc |= std::uint64_t{in[b]} << (8 * b);
+        }
+        for (int c = 0; c < g; ++c) {
+            f[i + c] = static_cast<std::int16_t>(acc >> (c * d) & mask);
+        }
+    }
+}
+
+void decode_any(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
     std::uint64_t acc = 0;
     int bits = 0;
     const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
@@ -438,6 +495,23 @@ void decode(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
         f[i] = static_cast<std::int16_t>(acc & mask);
         acc >>= d;
         bits -= d;
+    }
+}
+
+void decode(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
+    switch (d) {
+        case 1:
+            return decode_fixed<1>(in, f);
+        case 4:
+            return decode_fixed<4>(in, f);
+        case 5:
+            return decode_fixed<5>(in, f);
+        case 10:
+            return decode_fixed<10>(in, f);
+        case 12:
+            return decode_fixed<12>(in, f);
+        default:
+            return decode_any(in, d, f);
     }
 }
 
