@@ -15,6 +15,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <type_traits>
 
 // The NTT's last two layers (distances 4 and 2) mix coefficients within
 // eight-lane vectors, which the compiler does not vectorize on its own: they
@@ -448,23 +449,6 @@ void encode_any(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
     }
 }
 
-void encode(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
-    switch (d) {
-        case 1:
-            return encode_fixed<1>(f, out);
-        case 4:
-            return encode_fixed<4>(f, out);
-        case 5:
-            return encode_fixed<5>(f, out);
-        case 10:
-            return encode_fixed<10>(f, out);
-        case 12:
-            return encode_fixed<12>(f, out);
-        default:
-            return encode_any(f, d, out);
-    }
-}
-
 // ByteDecode_d (FIPS 203 algorithm 6), without the final reduction mod q; in
 // groups as encode_fixed.
 template <int d>
@@ -498,21 +482,34 @@ void decode_any(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
     }
 }
 
-void decode(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
+// Calls fixed(std::integral_constant<int, d>{}) for the widths that have a
+// grouped form, and other() for the rest.
+template <class Fixed, class Other>
+void by_width(int d, Fixed fixed, Other other) {
     switch (d) {
         case 1:
-            return decode_fixed<1>(in, f);
+            return fixed(std::integral_constant<int, 1>{});
         case 4:
-            return decode_fixed<4>(in, f);
+            return fixed(std::integral_constant<int, 4>{});
         case 5:
-            return decode_fixed<5>(in, f);
+            return fixed(std::integral_constant<int, 5>{});
         case 10:
-            return decode_fixed<10>(in, f);
+            return fixed(std::integral_constant<int, 10>{});
         case 12:
-            return decode_fixed<12>(in, f);
+            return fixed(std::integral_constant<int, 12>{});
         default:
-            return decode_any(in, d, f);
+            return other();
     }
+}
+
+void encode(const std::int16_t* f, int d, std::uint8_t* out) noexcept {
+    by_width(
+        d, [&](auto w) { encode_fixed<w()>(f, out); }, [&] { encode_any(f, d, out); });
+}
+
+void decode(const std::uint8_t* in, int d, std::int16_t* f) noexcept {
+    by_width(
+        d, [&](auto w) { decode_fixed<w()>(in, f); }, [&] { decode_any(in, d, f); });
 }
 
 // ByteDecode_12 with its reduction mod q: a 12-bit value is below 2q.
