@@ -332,6 +332,29 @@ void inverse_ntt(poly& f) noexcept {
     }
 }
 
+// Of 16 coefficients x0 || x1, those at even and at odd places, each eight
+// in order (values are int16_t, so the packing does not saturate).
+inline void deinterleave(__m128i x0, __m128i x1, __m128i& even, __m128i& odd) noexcept {
+    even = _mm_packs_epi32(_mm_srai_epi32(_mm_slli_epi32(x0, 16), 16),
+                           _mm_srai_epi32(_mm_slli_epi32(x1, 16), 16));
+    odd = _mm_packs_epi32(_mm_srai_epi32(x0, 16), _mm_srai_epi32(x1, 16));
+}
+
+// multiply_add (bounds as for the portable version below), eight pairs of
+// coefficients at a time.
+void multiply_add(poly& acc, const poly& f, const poly& g) noexcept {
+    for (int at = 0; at < n; at += 16) {
+        __m128i a0, a1, b0, b1;
+        deinterleave(load(&f[at]), load(&f[at + 8]), a0, a1);
+        deinterleave(load(&g[at]), load(&g[at + 8]), b0, b1);
+        const __m128i gamma = load(&tables.gamma[at / 2]);
+        const __m128i c0 = _mm_add_epi16(mont_mul(mont_mul(a1, b1), gamma), mont_mul(a0, b0));
+        const __m128i c1 = _mm_add_epi16(mont_mul(a0, b1), mont_mul(a1, b0));
+        store(&acc[at], _mm_add_epi16(load(&acc[at]), _mm_unpacklo_epi16(c0, c1)));
+        store(&acc[at + 8], _mm_add_epi16(load(&acc[at + 8]), _mm_unpackhi_epi16(c0, c1)));
+    }
+}
+
 #else
 
 // FIPS 203 algorithm 9, for |f| < q on entry. Each of the seven layers grows
@@ -366,17 +389,6 @@ void inverse_ntt(poly& f) noexcept {
     }
 }
 
-#endif
-
-// Polynomial vectors and matrices hold secrets: wiped when they go.
-template <class T>
-struct wiped : T {
-    wiped() : T{} {}
-    ~wiped() { OPENSSL_cleanse(this->data(), sizeof(T)); }
-    wiped(const wiped&) = delete;
-    wiped& operator=(const wiped&) = delete;
-};
-
 // acc += f g 2^-16 in the NTT domain (FIPS 203 algorithms 11 and 12), for
 // |f|, |g| < q. Each call adds less than 2q in magnitude, so a sum of k <= 4
 // products starting from zero stays below 8q.
@@ -389,6 +401,17 @@ void multiply_add(poly& acc, const poly& f, const poly& g) noexcept {
         acc[2 * i + 1] = low16(acc[2 * i + 1] + mont_mul(a0, b1) + mont_mul(a1, b0));
     }
 }
+
+#endif
+
+// Polynomial vectors and matrices hold secrets: wiped when they go.
+template <class T>
+struct wiped : T {
+    wiped() : T{} {}
+    ~wiped() { OPENSSL_cleanse(this->data(), sizeof(T)); }
+    wiped(const wiped&) = delete;
+    wiped& operator=(const wiped&) = delete;
+};
 
 // Compress_d (FIPS 203 section 4.2.1) of x in [0, q): round(2^d x / q) mod 2^d.
 // The rounded quotient is floor((2^d x + (q-1)/2) / q) (q is odd, so there is
