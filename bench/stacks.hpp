@@ -76,54 +76,7 @@ struct asio_ssl_stack {
 
 /// beast::tcp_stream (timeouts, rate policy; no async_wait) with the counters
 /// and lowest_layer() a connection pair uses.
-class counted_tcp_stream {
-public:
-    using next_type = boost::beast::tcp_stream;
-    using executor_type = next_type::executor_type;
-    using lowest_layer_type = socket_type;
-
-    explicit counted_tcp_stream(socket_type&& s) : next_(std::move(s)) {}
-
-    executor_type get_executor() noexcept { return next_.get_executor(); }
-    lowest_layer_type& lowest_layer() noexcept { return next_.socket(); }
-    const lowest_layer_type& lowest_layer() const noexcept { return next_.socket(); }
-    const io_counters& counters() const noexcept { return counters_; }
-
-    template <class Buffers, class Token>
-    auto async_read_some(const Buffers& buffers, Token&& token) {
-        ++counters_.reads;
-        return next_.async_read_some(buffers, std::forward<Token>(token));
-    }
-    template <class Buffers, class Token>
-    auto async_write_some(const Buffers& buffers, Token&& token) {
-        ++counters_.writes;
-        return next_.async_write_some(buffers, std::forward<Token>(token));
-    }
-    template <class Buffers>
-    std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
-        ++counters_.reads;
-        return next_.read_some(buffers, ec);
-    }
-    template <class Buffers>
-    std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
-        ++counters_.writes;
-        return next_.write_some(buffers, ec);
-    }
-    template <class Buffers>
-    std::size_t read_some(const Buffers& buffers) {
-        ++counters_.reads;
-        return next_.read_some(buffers);
-    }
-    template <class Buffers>
-    std::size_t write_some(const Buffers& buffers) {
-        ++counters_.writes;
-        return next_.write_some(buffers);
-    }
-
-private:
-    next_type next_;
-    io_counters counters_;
-};
+using counted_tcp_stream = counting_stream<boost::beast::tcp_stream>;
 
 /// The two stacks over beast::tcp_stream, as Beast's servers use them
 /// (memory_idle_reading_tcp_stream). Same contexts as over a socket.

@@ -10,51 +10,20 @@
 #include <boost/json/src.hpp>
 
 #include "crypto/mlkem.hpp"
-#include "support/testdata.hpp"
+#include "support/wycheproof.hpp"
 
 #include <openssl/evp.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 namespace json = boost::json;
 using namespace tlsio;
 using namespace tlsio::crypto;
 using mlkem::parameter_set;
+using tlsio::test::wycheproof::hex_field;
+using tlsio::test::wycheproof::load;
 
 namespace {
-
-bytes unhex(std::string_view hex) {
-    BOOST_REQUIRE_MESSAGE(hex.size() % 2 == 0, "odd hex length");
-    auto nibble = [](char c) -> std::uint8_t {
-        if (c >= '0' && c <= '9') {
-            return static_cast<std::uint8_t>(c - '0');
-        }
-        if (c >= 'a' && c <= 'f') {
-            return static_cast<std::uint8_t>(c - 'a' + 10);
-        }
-        return static_cast<std::uint8_t>(c - 'A' + 10);
-    };
-    bytes out(hex.size() / 2);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        out[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
-    }
-    return out;
-}
-
-bytes hex_field(const json::object& o, const char* key) {
-    return unhex(std::string_view(o.at(key).as_string()));
-}
-
-json::value load(const std::string& file) {
-    const std::string path = tlsio::test::testdata_dir() + "/wycheproof/" + file;
-    std::ifstream in(path, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in, "cannot open " << path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return json::parse(text.str());
-}
 
 parameter_set set_of(const json::object& group) {
     const std::string name(group.at("parameterSet").as_string());
@@ -244,6 +213,48 @@ BOOST_AUTO_TEST_CASE(implicit_rejection) {
                        boost::test_tools::per_element());
             BOOST_TEST(decapsulated != shared);
         }
+    }
+}
+
+// The expanded key (dk and the matrix, for keys this process made) gives the
+// same ek and dk as generate_from_seed, and decapsulates every ciphertext,
+// accepted or implicitly rejected, to what decapsulate gives.
+BOOST_AUTO_TEST_CASE(expanded_key_decapsulates_like_dk) {
+    for (parameter_set p :
+         {parameter_set::ml_kem_512, parameter_set::ml_kem_768, parameter_set::ml_kem_1024}) {
+        const mlkem::sizes s = mlkem::sizes_of(p);
+        const std::size_t k = s.encapsulation_key / 384;
+        BOOST_TEST(mlkem::expanded_key_size(p) == s.decapsulation_key + 512 * k * k);
+        bytes seed(64);
+        for (std::size_t i = 0; i < seed.size(); ++i) {
+            seed[i] = static_cast<std::uint8_t>(i * 13 + 5);
+        }
+        bytes ek(s.encapsulation_key), dk(s.decapsulation_key);
+        BOOST_TEST_REQUIRE(mlkem::generate_from_seed(p, seed, ek, dk));
+        bytes ek2(s.encapsulation_key), expanded(mlkem::expanded_key_size(p));
+        BOOST_TEST_REQUIRE(mlkem::generate_expanded(p, seed, ek2, expanded));
+        BOOST_TEST(ek2 == ek, boost::test_tools::per_element());
+        BOOST_TEST(byte_view(expanded).first(dk.size()) == dk, boost::test_tools::per_element());
+
+        bytes ct(s.ciphertext), shared(32);
+        BOOST_TEST_REQUIRE(mlkem::encapsulate(p, ek, bytes(32, 0x3c), ct, shared));
+        for (std::size_t at : {s.ciphertext, std::size_t{0}, s.ciphertext / 3, s.ciphertext - 1}) {
+            bytes c = ct;
+            if (at < c.size()) {
+                c[at] ^= 0x80;
+            }
+            bytes want(32), got(32);
+            BOOST_TEST_REQUIRE(mlkem::decapsulate(p, dk, c, want));
+            BOOST_TEST_REQUIRE(mlkem::decapsulate_expanded(p, expanded, c, got));
+            BOOST_TEST(got == want, boost::test_tools::per_element());
+            BOOST_TEST((got == shared) == (at == s.ciphertext));
+        }
+
+        bytes out(32);
+        BOOST_TEST(!mlkem::decapsulate_expanded(p, dk, ct, out));
+        BOOST_TEST(
+            !mlkem::decapsulate_expanded(p, expanded, byte_view(ct).first(ct.size() - 1), out));
+        BOOST_TEST(!mlkem::generate_expanded(p, seed, ek2, dk));
     }
 }
 

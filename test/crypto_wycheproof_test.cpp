@@ -12,52 +12,22 @@
 #include "crypto/hash.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/sig.hpp"
-#include "support/testdata.hpp"
+#include "support/wycheproof.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 #include <string>
 
 namespace json = boost::json;
 using namespace tlsio;
 using namespace tlsio::crypto;
+using tlsio::test::wycheproof::hex_field;
+using tlsio::test::wycheproof::load;
 
 namespace {
 
-bytes unhex(std::string_view hex) {
-    BOOST_REQUIRE_MESSAGE(hex.size() % 2 == 0, "odd hex length");
-    auto nibble = [](char c) -> std::uint8_t {
-        if (c >= '0' && c <= '9') {
-            return static_cast<std::uint8_t>(c - '0');
-        }
-        if (c >= 'a' && c <= 'f') {
-            return static_cast<std::uint8_t>(c - 'a' + 10);
-        }
-        return static_cast<std::uint8_t>(c - 'A' + 10);
-    };
-    bytes out(hex.size() / 2);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        out[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
-    }
-    return out;
-}
-
-bytes hex_field(const json::object& o, const char* key) {
-    return unhex(std::string_view(o.at(key).as_string()));
-}
-
 std::string str_field(const json::object& o, const char* key) {
     return std::string(o.at(key).as_string());
-}
-
-json::value load(const std::string& file) {
-    const std::string path = tlsio::test::testdata_dir() + "/wycheproof/" + file;
-    std::ifstream in(path, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in, "cannot open " << path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return json::parse(text.str());
 }
 
 bool has_flag(const json::object& tc, std::string_view flag) {

@@ -8,6 +8,7 @@
 #define BOOST_TEST_MODULE engine_pq_test
 #include <boost/test/unit_test.hpp>
 
+#include "support/kx_fixtures.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
@@ -20,121 +21,6 @@ using namespace tlsio;
 using namespace tlsio::test;
 
 namespace {
-
-const authority& p256_ca() {
-    static const authority ca = authority::make_root("tlsio pq root p256", key_type::p256);
-    return ca;
-}
-
-const issued& p256_leaf() {
-    static const issued leaf = p256_ca().issue({});
-    return leaf;
-}
-
-context server_context(const issued& leaf = p256_leaf()) {
-    context ctx(context::tlsv13_server);
-    ctx.use_certificate_chain(leaf.chain_pem);
-    ctx.use_private_key(leaf.key_pem);
-    return ctx;
-}
-
-context client_context(const std::string& ca_pem = p256_ca().root_pem()) {
-    context ctx(context::tlsv13_client);
-    ctx.add_certificate_authority(ca_pem);
-    return ctx;
-}
-
-engine_options localhost() {
-    return engine_options{.server_name = "localhost"};
-}
-
-bytes send(engine& from, engine& to, const bytes& data) {
-    auto w = write_all(from, data);
-    BOOST_TEST(w.written == data.size());
-    to.feed(w.output);
-    bytes got;
-    BOOST_TEST(read_available(to, got) != status::error, to.error().message());
-    return got;
-}
-
-// A payload of `size` bytes that is not all one value.
-bytes payload(std::size_t size) {
-    bytes out(size);
-    for (std::size_t i = 0; i < size; ++i) {
-        out[i] = static_cast<std::uint8_t>(i * 31 + 7);
-    }
-    return out;
-}
-
-void require_ok(const pump_result& r, const engine& client, const engine& server) {
-    BOOST_TEST_REQUIRE(r.ok(), "client: " << r.client.error.message() << " ("
-                                          << client.error_message()
-                                          << "), server: " << r.server.error.message() << " ("
-                                          << server.error_message() << ")");
-}
-
-// Two engines with these contexts, handshake done (or the test stops).
-struct connected {
-    engine client;
-    engine server;
-    pump_result r;
-    connected(const context& cctx, const context& sctx)
-        : client(cctx, role::client, localhost()),
-          server(sctx, role::server),
-          r(handshake(client, server)) {}
-};
-
-std::unique_ptr<connected> connect_ok(const context& cctx, const context& sctx) {
-    auto c = std::make_unique<connected>(cctx, sctx);
-    require_ok(c->r, c->client, c->server);
-    return c;
-}
-
-// The i-th ClientHello the client sent, decoded.
-hello client_hello_of(const pump_result& r, std::size_t i = 0) {
-    auto flights = r.flights_from(role::client);
-    BOOST_TEST_REQUIRE(flights.size() > i);
-    // The second ClientHello may follow a compatibility ChangeCipherSpec.
-    auto recs = split_records(flights[i]->data).records;
-    auto it = std::find_if(recs.begin(), recs.end(),
-                           [](const record& rec) { return rec.type == content_type::handshake; });
-    BOOST_TEST_REQUIRE((it != recs.end()));
-    auto h = parse_hello(it->payload);
-    BOOST_TEST_REQUIRE(h.has_value());
-    return *h;
-}
-
-std::uint16_t u16_at(const bytes& b, std::size_t at) {
-    return static_cast<std::uint16_t>(b.at(at) << 8 | b.at(at + 1));
-}
-
-// The groups of a ClientHello's key_share extension, in order, and the size of each share.
-std::vector<std::pair<std::uint16_t, std::size_t>> shares_of(hello ch) {
-    auto* ks = ch.find(ext::key_share);
-    BOOST_TEST_REQUIRE(ks != nullptr);
-    std::vector<std::pair<std::uint16_t, std::size_t>> out;
-    BOOST_TEST_REQUIRE(u16_at(ks->data, 0) + 2u == ks->data.size());
-    for (std::size_t at = 2; at < ks->data.size();) {
-        const std::size_t len = u16_at(ks->data, at + 2);
-        out.emplace_back(u16_at(ks->data, at), len);
-        at += 4 + len;
-    }
-    return out;
-}
-
-std::vector<std::uint16_t> supported_groups_of(hello ch) {
-    auto* sg = ch.find(ext::supported_groups);
-    BOOST_TEST_REQUIRE(sg != nullptr);
-    std::vector<std::uint16_t> out;
-    for (std::size_t at = 2; at + 1 < sg->data.size(); at += 2) {
-        out.push_back(u16_at(sg->data, at));
-    }
-    return out;
-}
-
-std::uint16_t code(named_group g) {
-    return static_cast<std::uint16_t>(g);
-}
 
 struct hybrid {
     named_group group;

@@ -476,9 +476,10 @@ struct kx_functions {
         std::array<std::uint8_t, mlkem::seed_size> seed;
         random(seed);
         bytes ek(sizes.encapsulation_key);
+        // The expanded form keeps the matrix for decapsulation (hybrid_finish).
         cleanse(state.kem_key_);
-        state.kem_key_.assign(sizes.decapsulation_key, 0);
-        const bool ok = mlkem::generate_from_seed(P, seed, ek, state.kem_key_);
+        state.kem_key_.assign(mlkem::expanded_key_size(P), 0);
+        const bool ok = mlkem::generate_expanded(P, seed, ek, state.kem_key_);
         cleanse(seed);
         if (!ok) {
             return kx_status::failed;
@@ -541,7 +542,7 @@ struct kx_functions {
         // Any ciphertext of the right size decapsulates (a modified one to the
         // implicit-rejection secret, which fails the handshake at Finished).
         std::array<std::uint8_t, mlkem::shared_secret_size> kem_secret;
-        const bool ok = mlkem::decapsulate(P, state.kem_key_, ct, kem_secret);
+        const bool ok = mlkem::decapsulate_expanded(P, state.kem_key_, ct, kem_secret);
         if (ok) {
             join(KemFirst, kem_secret, dh_secret, secret);
         }

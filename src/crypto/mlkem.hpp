@@ -30,6 +30,17 @@ inline constexpr std::size_t shared_secret_size = 32;  ///< K
 /// `ek` and `dk` must have the sizes of `p`. Returns false when a size is wrong.
 bool generate_from_seed(parameter_set p, byte_view seed, mutable_bytes ek, mutable_bytes dk);
 
+/// The size of an expanded decapsulation key of `p`: dk followed by the matrix
+/// Â that encapsulation and decapsulation derive from ek's rho (27 SHAKE128
+/// blocks for ML-KEM-768), kept so that decapsulation need not derive it
+/// again. It is an in-memory form for keys this process generated, never to
+/// be sent or stored.
+std::size_t expanded_key_size(parameter_set p) noexcept;
+
+/// generate_from_seed, writing the expanded decapsulation key (of
+/// expanded_key_size(p) bytes) instead of dk. Returns false when a size is wrong.
+bool generate_expanded(parameter_set p, byte_view seed, mutable_bytes ek, mutable_bytes expanded);
+
 /// The encapsulation-key check of FIPS 203 section 7.2: the right length, and
 /// every coefficient of t-hat below q (the modulus check).
 bool check_encapsulation_key(parameter_set p, byte_view ek) noexcept;
@@ -50,6 +61,13 @@ bool encapsulate(parameter_set p, byte_view ek, byte_view m, mutable_bytes ct,
 /// does not re-encrypt to itself yields the implicit-rejection secret J(z || c),
 /// chosen without a branch. Returns false only for a failed check.
 bool decapsulate(parameter_set p, byte_view dk, byte_view ct, mutable_bytes shared);
+
+/// decapsulate with a key from generate_expanded: the same result, without
+/// deriving Â again and without check_decapsulation_key's hash check, which
+/// guards against a dk altered or made elsewhere: this one was made by
+/// generate_expanded in this process and has not left it. Returns false only
+/// for a wrong size (or libcrypto failing).
+bool decapsulate_expanded(parameter_set p, byte_view expanded, byte_view ct, mutable_bytes shared);
 
 }  // namespace tlsio::crypto::mlkem
 
