@@ -28,6 +28,8 @@ std::string to_hex(byte_view b) {
 
 const char* message_name(wire::handshake_type type) noexcept {
     switch (type) {
+        case wire::handshake_type::hello_request:
+            return "HelloRequest";
         case wire::handshake_type::client_hello:
             return "ClientHello";
         case wire::handshake_type::server_hello:
@@ -40,8 +42,14 @@ const char* message_name(wire::handshake_type type) noexcept {
             return "EncryptedExtensions";
         case wire::handshake_type::certificate:
             return "Certificate";
+        case wire::handshake_type::server_key_exchange:
+            return "ServerKeyExchange";
         case wire::handshake_type::certificate_request:
             return "CertificateRequest";
+        case wire::handshake_type::server_hello_done:
+            return "ServerHelloDone";
+        case wire::handshake_type::client_key_exchange:
+            return "ClientKeyExchange";
         case wire::handshake_type::certificate_verify:
             return "CertificateVerify";
         case wire::handshake_type::finished:
