@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Long fuzzing runs in the background, across sessions (not part of CI).
 #
-#   scripts/fuzz_long.sh run [--until HH:MM] [--slice SECONDS] [--build DIR]
-#       Rotates over every fuzz target, one at a time, niced (nice -n 19), each
-#       for SLICE seconds (default 600) per round, rounds repeating until HH:MM
-#       UTC (default: one round). Start it with nohup to let it outlive you:
-#         nohup scripts/fuzz_long.sh run --until 22:15 > /dev/null 2>&1 &
+#   scripts/fuzz_long.sh run [--until TIME] [--slice SECONDS] [--parallel N] [--build DIR]
+#       Rotates over every fuzz target, N at a time (default 1), niced
+#       (nice -n 19), each for SLICE seconds (default 600) per round, rounds
+#       repeating until TIME (anything `date -d` reads, e.g. "22:15" or
+#       "2026-12-08 01:30"; default: one round). Start it with nohup to let it
+#       outlive you:
+#         nohup scripts/fuzz_long.sh run --until 22:15 --parallel 2 > /dev/null 2>&1 &
 #       Touch $TLSIO_FUZZ_ROOT/STOP to stop after the current slice.
 #   scripts/fuzz_long.sh summary
 #       Totals per target from the log: CPU seconds, executions, last cov/ft.
@@ -13,10 +15,11 @@
 #       Merges each working corpus into a fresh minimal one (-merge=1) and
 #       copies it to test/fuzz/corpus/<target>/, which the CI smoke run starts from.
 #
-# Working corpora live outside the repo, under TLSIO_FUZZ_ROOT (default
-# /work/fuzz): <target>/ the corpus, artifacts/ crashes, logs/ libFuzzer's
-# output, bin/ the binaries of the current round (copied, so that rebuilding
-# the tree does not pull them from under a run), log.tsv one line per slice:
+# Working corpora live outside the source tree, under TLSIO_FUZZ_ROOT (default
+# out/fuzz-long, beside the build trees, which git ignores): <target>/ the
+# corpus, artifacts/ crashes, logs/ libFuzzer's output, bin/ the binaries of
+# the current round (copied, so that rebuilding the tree does not pull them
+# from under a run), log.tsv one line per slice:
 #   utc_end target seconds cpu_seconds executions cov ft corpus_files corpus_bytes exit new_artifacts
 # The CPU seconds and executions of a target add up across sessions.
 #
@@ -31,14 +34,15 @@ set -euo pipefail
 # copy of this script run from elsewhere, so that editing the checkout's copy
 # cannot disturb a running one).
 root=${TLSIO_FUZZ_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-fuzz_root=${TLSIO_FUZZ_ROOT:-/work/fuzz}
+fuzz_root=${TLSIO_FUZZ_ROOT:-$root/out/fuzz-long}
 build=$root/out/fuzz
-until_hm=""
+until_time=""
 slice=600
+parallel=1
 targets=(client_handshake server_handshake wire record_layer c_api x509_chain)
 
 usage() {
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -47,21 +51,22 @@ command=$1
 shift
 while [[ $# -gt 0 ]]; do
     case $1 in
-        --until) until_hm=$2; shift 2 ;;
+        --until) until_time=$2; shift 2 ;;
+        --parallel) parallel=$2; shift 2 ;;
         --slice) slice=$2; shift 2 ;;
         --build) build=$(cd "$2" && pwd); shift 2 ;;
         *) usage ;;
     esac
 done
 
-# Seconds left until HH:MM UTC today (0 if past); with no --until, one round.
+# Seconds left until TIME (UTC; 0 if past); with no --until, one round.
 seconds_left() {
-    if [[ -z $until_hm ]]; then
+    if [[ -z $until_time ]]; then
         echo 0
         return
     fi
     local end now
-    end=$(date -u -d "today $until_hm" +%s)
+    end=$(TZ=UTC date -d "$until_time" +%s)
     now=$(date -u +%s)
     echo $((end > now ? end - now : 0))
 }
@@ -118,11 +123,12 @@ run_slice() {
     ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | awk '{print $2}')
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$seconds" "$cpu" \
         "${execs:-0}" "${cov:-0}" "${ft:-0}" "$(corpus_stats "$fuzz_root/$t" | tr ' ' '\t')" \
-        >> "$fuzz_root/log.tsv.tmp"
+        > "$fuzz_root/log.tsv.$t"
     # Two more columns: the exit status and the artifacts this slice left.
-    sed -i "\$s/\$/\t$rc\t$((after - before))/" "$fuzz_root/log.tsv.tmp"
-    cat "$fuzz_root/log.tsv.tmp" >> "$fuzz_root/log.tsv"
-    rm -f "$fuzz_root/log.tsv.tmp"
+    sed -i "\$s/\$/\t$rc\t$((after - before))/" "$fuzz_root/log.tsv.$t"
+    # One short append per slice: parallel slices do not interleave their lines.
+    cat "$fuzz_root/log.tsv.$t" >> "$fuzz_root/log.tsv"
+    rm -f "$fuzz_root/log.tsv.$t"
 }
 
 run() {
@@ -141,18 +147,21 @@ run() {
     while [[ $first == 1 || $(seconds_left) -gt 60 ]]; do
         first=0
         prepare_round
-        local t
-        for t in "${targets[@]}"; do
+        local i j
+        for ((i = 0; i < ${#targets[@]}; i += parallel)); do
             [[ -f $fuzz_root/STOP ]] && return 0
             local s=$slice left
             left=$(seconds_left)
-            if [[ -n $until_hm ]]; then
+            if [[ -n $until_time ]]; then
                 ((left > 60)) || return 0
                 ((left < s)) && s=$left
             fi
-            run_slice "$t" "$s"
+            for ((j = i; j < i + parallel && j < ${#targets[@]}; ++j)); do
+                run_slice "${targets[j]}" "$s" &
+            done
+            wait
         done
-        [[ -n $until_hm ]] || break
+        [[ -n $until_time ]] || break
     done
 }
 

@@ -512,3 +512,189 @@ BOOST_AUTO_TEST_CASE(output_handed_out_does_not_move) {
     BOOST_TEST(l.output().empty());
     BOOST_TEST(l.output_sent() == l.output_made());
 }
+
+// ---- TLS 1.2 epochs -------------------------------------------------------------------------
+
+namespace {
+
+// A TLS 1.2 handshake's key change, both sides: the sender's gathered
+// Finished-to-be leaves in plaintext before its ChangeCipherSpec; the
+// receiver sees the ChangeCipherSpec as an event, then installs keys.
+struct tls12_keyed {
+    layer sender{true};
+    layer receiver{false};
+    bytes key = bytes(32, 0x33);
+    bytes iv;
+    crypto::aead_algorithm aead;
+
+    explicit tls12_keyed(crypto::aead_algorithm a) : aead(a) {
+        iv = bytes(a == crypto::aead_algorithm::chacha20_poly1305 ? 12 : 4, 0x44);
+        key.resize(crypto::aead_key_size(a));
+        // Past the ServerHello, a TLS 1.2 client's records say 0x0303 too.
+        sender.use_tls12_record_version();
+    }
+    record::traffic_key_material keys() const { return {aead, key, iv, record::protocol::tls12}; }
+    // The sender's ClientKeyExchange, ChangeCipherSpec, then Finished under keys.
+    void change_keys() {
+        sender.queue_handshake(handshake_message(16, bytes(33, 5)));
+        sender.write_compat_ccs();
+        BOOST_TEST_REQUIRE(sender.install_write(keys()));
+        sender.queue_handshake(handshake_message(20, bytes(12, 6)));
+        sender.flush_handshake();
+        deliver();
+        receiver.expect_change_cipher_spec();
+        drained d = drain(receiver);
+        BOOST_TEST_REQUIRE(d.messages.size() == 1u);  // ClientKeyExchange
+        BOOST_TEST_REQUIRE(int(d.last.what) == int(event::change_cipher_spec));
+        auto boundary = receiver.at_key_boundary();
+        BOOST_TEST_REQUIRE(boundary.has_value());
+        BOOST_TEST_REQUIRE(receiver.install_read(*boundary, keys()));
+    }
+    void deliver() {
+        auto out = sender.output();
+        receiver.feed(out);
+        sender.consume_output(out.size());
+    }
+};
+
+constexpr crypto::aead_algorithm tls12_aeads[] = {crypto::aead_algorithm::aes_128_gcm,
+                                                  crypto::aead_algorithm::aes_256_gcm,
+                                                  crypto::aead_algorithm::chacha20_poly1305};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tls12_every_record_after_the_ccs_is_protected_and_keeps_its_type) {
+    for (auto a : tls12_aeads) {
+        tls12_keyed k(a);
+        k.sender.queue_handshake(handshake_message(16, bytes(33, 5)));
+        k.sender.write_compat_ccs();
+        BOOST_TEST_REQUIRE(k.sender.install_write(k.keys()));
+        k.sender.queue_handshake(handshake_message(20, bytes(12, 6)));
+        k.sender.write(content_type::application_data, bytes(100, 7));
+        k.sender.send_alert(alert::close_notify);
+        auto split = tlsio::test::split_records(k.sender.output());
+        BOOST_TEST_REQUIRE(split.records.size() == 5u);
+        const std::size_t overhead = a == crypto::aead_algorithm::chacha20_poly1305 ? 16 : 24;
+        BOOST_TEST(int(split.records[0].type) == 22);
+        BOOST_TEST(int(split.records[1].type) == 20);
+        BOOST_TEST((split.records[1].payload == bytes{1}));
+        BOOST_TEST(int(split.records[2].type) == 22);  // the Finished, protected
+        BOOST_TEST(split.records[2].payload.size() == 16 + overhead);
+        BOOST_TEST(int(split.records[3].type) == 23);
+        BOOST_TEST(split.records[3].payload.size() == 100 + overhead);
+        BOOST_TEST(int(split.records[4].type) == 21);
+        BOOST_TEST(split.records[4].payload.size() == 2 + overhead);
+        for (const auto& r : split.records) {
+            BOOST_TEST(int(r.version) == 0x0303);
+        }
+
+        k.deliver();
+        k.receiver.expect_change_cipher_spec();
+        drained d = drain(k.receiver);
+        BOOST_TEST_REQUIRE(int(d.last.what) == int(event::change_cipher_spec));
+        auto boundary = k.receiver.at_key_boundary();
+        BOOST_TEST_REQUIRE(boundary.has_value());
+        BOOST_TEST_REQUIRE(k.receiver.install_read(*boundary, k.keys()));
+        layer::incoming in = k.receiver.read();
+        BOOST_TEST_REQUIRE(int(in.what) == int(event::handshake));
+        BOOST_TEST(int(in.handshake.type) == 20);
+        BOOST_TEST((bytes(in.handshake.body.begin(), in.handshake.body.end()) == bytes(12, 6)));
+        bytes into(100, 0);
+        in = k.receiver.read(into);
+        BOOST_TEST_REQUIRE(int(in.what) == int(event::application_data));
+        BOOST_TEST(in.direct == 100u, "opened straight into the caller's buffer");
+        BOOST_TEST((into == bytes(100, 7)));
+        in = k.receiver.read();
+        BOOST_TEST_REQUIRE(int(in.what) == int(event::alert));
+        BOOST_TEST(int(in.alert) == int(alert::close_notify));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tls12_data_that_does_not_fit_is_kept_in_our_buffer) {
+    tls12_keyed k(crypto::aead_algorithm::aes_128_gcm);
+    k.change_keys();
+    BOOST_TEST_REQUIRE(int(k.receiver.read().what) == int(event::handshake));  // Finished
+    k.sender.write(content_type::application_data, bytes(3000, 9));
+    k.deliver();
+    bytes small(10, 0);
+    layer::incoming in = k.receiver.read(small);
+    BOOST_TEST_REQUIRE(int(in.what) == int(event::application_data));
+    BOOST_TEST(in.direct == 0u);
+    BOOST_TEST(k.receiver.pending() == 3000u);
+    bytes all(3000, 0);
+    BOOST_TEST(k.receiver.take_pending(all) == 3000u);
+    BOOST_TEST((all == bytes(3000, 9)));
+}
+
+BOOST_AUTO_TEST_CASE(tls12_plaintext_records_after_the_ccs_are_bad_record_mac) {
+    for (std::uint8_t type : {std::uint8_t{21}, std::uint8_t{22}, std::uint8_t{23}}) {
+        tls12_keyed k(crypto::aead_algorithm::chacha20_poly1305);
+        k.change_keys();
+        // An unprotected alert, handshake or data record cannot authenticate.
+        k.receiver.feed(plain_record(type, bytes(40, 2)));
+        layer::incoming in = k.receiver.read();
+        if (int(in.what) == int(event::handshake)) {
+            in = k.receiver.read();  // the protected Finished came first
+        }
+        expect_failure(in, error::bad_record_mac);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tls12_a_second_ccs_is_unexpected_message) {
+    tls12_keyed k(crypto::aead_algorithm::aes_256_gcm);
+    k.change_keys();
+    BOOST_TEST_REQUIRE(int(k.receiver.read().what) == int(event::handshake));
+    k.receiver.feed(ccs_record);
+    expect_failure(k.receiver.read(), error::unexpected_message);
+}
+
+BOOST_AUTO_TEST_CASE(tls12_a_record_version_other_than_1_2_is_protocol_version) {
+    tls12_keyed k(crypto::aead_algorithm::aes_128_gcm);
+    k.change_keys();
+    BOOST_TEST_REQUIRE(int(k.receiver.read().what) == int(event::handshake));
+    k.sender.write(content_type::application_data, bytes(5, 1));
+    bytes wire(k.sender.output().begin(), k.sender.output().end());
+    wire[2] = 0x01;  // TLS 1.0 in the header; the AEAD does not cover it
+    k.receiver.feed(wire);
+    expect_failure(k.receiver.read(), error::protocol_version);
+}
+
+BOOST_AUTO_TEST_CASE(tls12_unexpected_or_malformed_ccs) {
+    {
+        layer l(false);  // nothing asked for a CCS: not the compatibility one either
+        l.feed(ccs_record);
+        expect_failure(l.read(), error::unexpected_message);
+    }
+    for (const bytes& payload : {bytes{}, bytes{2}, bytes{1, 1}}) {
+        layer l(false);
+        l.expect_change_cipher_spec();
+        l.feed(plain_record(20, payload));
+        layer::incoming in = l.read();
+        if (payload.empty()) {
+            // An empty CCS record is an empty record of a non-data type.
+            BOOST_TEST(int(in.what) == int(event::failed));
+        } else {
+            expect_failure(in, error::decode_error);
+        }
+    }
+    {
+        // A CCS in the middle of a fragmented handshake message (RFC 5246 7.1:
+        // it may not split a message).
+        layer l(false);
+        l.expect_change_cipher_spec();
+        bytes message = handshake_message(20, bytes(12, 6));
+        l.feed(plain_record(22, bytes(message.begin(), message.begin() + 6)));
+        l.feed(ccs_record);
+        expect_failure(l.read(), error::unexpected_message);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tls12_bytes_after_the_ccs_in_the_same_flight_wait_for_keys) {
+    // The Finished arrives with the CCS: it stays buffered, unread, until the
+    // handshake installs the keys; no message may straddle the change.
+    tls12_keyed k(crypto::aead_algorithm::aes_128_gcm);
+    k.change_keys();
+    layer::incoming in = k.receiver.read();
+    BOOST_TEST_REQUIRE(int(in.what) == int(event::handshake));
+    BOOST_TEST(int(in.handshake.type) == 20);
+}

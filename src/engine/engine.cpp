@@ -32,8 +32,7 @@ struct engine::impl {
     status need_input();
     /// Makes the KeyUpdate reply the peer asked for, if one is pending.
     void send_key_update_reply() {
-        if (hs.key_update_reply_pending_ && !hs.sent_close_notify_ &&
-            hs.is_connected()) {
+        if (hs.key_update_reply_pending_ && !hs.sent_close_notify_ && hs.is_connected()) {
             hs.update_write_keys(false);
         }
         hs.key_update_reply_pending_ = false;
@@ -97,6 +96,11 @@ status engine::impl::process_one(mutable_bytes destination, std::size_t* direct)
             return on_alert(in.alert);
         case record::layer::event::handshake:
             if (tlsio::error e = hs.on_message(in.handshake); e != tlsio::error{}) {
+                return fail(e);
+            }
+            return hs.is_failed() ? status::error : status::done;
+        case record::layer::event::change_cipher_spec:
+            if (tlsio::error e = hs.on_change_cipher_spec(); e != tlsio::error{}) {
                 return fail(e);
             }
             return hs.is_failed() ? status::error : status::done;

@@ -104,6 +104,12 @@ error connection::on_message(const record::handshake_message& m) {
     return e;
 }
 
+error connection::on_change_cipher_spec() {
+    // Only a TLS 1.2 handshake asks the record layer for one; TLS 1.3 never does.
+    error_message_ = "ChangeCipherSpec in a handshake that expects none";
+    return error::unexpected_message;
+}
+
 void connection::fail(error e, std::string message) {
     fail(e, std::move(message), to_alert(e));
 }

@@ -181,6 +181,8 @@ public:
     error start();
     /// Handles one complete handshake message, in the handshake or after it.
     error on_message(const record::handshake_message& m);
+    /// The ChangeCipherSpec the record layer was told to expect (TLS 1.2).
+    error on_change_cipher_spec();
     /// Server: goes on with the ClientHello once the application answered.
     error resume();
     /// Records the failure `e` and sends its alert (unless close_notify was

@@ -187,7 +187,20 @@ layer::incoming layer::read(mutable_bytes destination) {
             type > wire::content_type::application_data) {
             return fail(error::unexpected_message, "record of unknown content type");
         }
-        bool protected_record = read_.active() && type == wire::content_type::application_data;
+        // TLS 1.3 protects application_data records only (the rest is the
+        // compatibility CCS or plaintext before keys); TLS 1.2 every record
+        // after the ChangeCipherSpec, which itself may not come again.
+        const bool tls12_keys = read_.active() && read_.version() == protocol::tls12;
+        if (tls12_keys && type == wire::content_type::change_cipher_spec) {
+            return fail(error::unexpected_message, "ChangeCipherSpec after the key change");
+        }
+        // TLS 1.2 does not authenticate the header's version (the additional
+        // data holds the negotiated one), so it is checked here, as BoringSSL does.
+        if (tls12_keys && wire::load_u16(header + 1) != wire::tls12_version) {
+            return fail(error::protocol_version, "TLS 1.2 record with another record version");
+        }
+        bool protected_record =
+            read_.active() && (tls12_keys || type == wire::content_type::application_data);
         // Without read keys, rejected early data is application_data under keys
         // we never had: sized like protected records, dropped whole.
         const bool skip_unopened =
@@ -224,9 +237,10 @@ layer::incoming layer::read(mutable_bytes destination) {
         } else {
             // Application data is opened straight into the caller's buffer when
             // it fits there, which saves copying it out of ours afterwards.
-            const std::size_t plaintext = protection::plaintext_size(payload.size());
+            const std::size_t plaintext = read_.plaintext_size(payload.size());
             std::uint8_t* out = payload.data();
-            if (!destination.empty() && plaintext <= destination.size()) {
+            if (!destination.empty() && plaintext <= destination.size() &&
+                (!tls12_keys || type == wire::content_type::application_data)) {
                 out = destination.data();
             }
             std::size_t content_size = 0;
@@ -274,6 +288,16 @@ layer::incoming layer::read(mutable_bytes destination) {
 
         switch (type) {
             case wire::content_type::change_cipher_spec:
+                if (ccs_expected_) {
+                    if (content.size() != 1 || content[0] != 1) {
+                        return fail(error::decode_error, "malformed ChangeCipherSpec");
+                    }
+                    ccs_expected_ = false;
+                    empty_records_ = 0;
+                    warning_alerts_ = 0;
+                    in.what = event::change_cipher_spec;
+                    return in;
+                }
                 // Dropped when it is the compatibility CCS: one byte 0x01.
                 if (!ccs_allowed_ || content.size() != 1 || content[0] != 1) {
                     return fail(error::unexpected_message, "unexpected ChangeCipherSpec");
@@ -344,12 +368,12 @@ std::optional<key_boundary> layer::at_key_boundary() const noexcept {
 
 bool layer::install_read(const record::key_boundary&, const traffic_key_material& keys) {
     skipping_early_data_ = false;
-    return read_.install(keys.aead, keys.key, keys.iv);
+    return read_.install(keys.version, keys.aead, keys.key, keys.iv);
 }
 
 bool layer::install_write(const traffic_key_material& keys) {
     flush_handshake();  // what was gathered belongs to the old keys
-    return write_.install(keys.aead, keys.key, keys.iv);
+    return write_.install(keys.version, keys.aead, keys.key, keys.iv);
 }
 
 // ---- Writing ---------------------------------------------------------------------
@@ -409,7 +433,7 @@ bool layer::write(wire::content_type type, std::span<const byte_view> parts) {
             }
         }
         std::size_t at = out.size();
-        out.resize(at + header_size + n + (write_.active() ? seal_overhead : 0));
+        out.resize(at + header_size + n + (write_.active() ? write_.overhead() : 0));
         if (!write_.active()) {
             write_header(out.data() + at, type, n, version);
             std::uint8_t* content = out.data() + at + header_size;

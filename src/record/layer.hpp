@@ -50,7 +50,11 @@ class key_boundary {
 struct traffic_key_material {
     crypto::aead_algorithm aead;
     byte_view key;
+    /// TLS 1.3: 12 bytes. TLS 1.2: the 4-byte implicit salt of AES-GCM
+    /// (RFC 5288) or the 12-byte IV of ChaCha20-Poly1305 (RFC 7905).
     byte_view iv;
+    /// Under a TLS 1.2 epoch every record is protected and keeps its type.
+    protocol version = protocol::tls13;
 };
 
 class layer {
@@ -85,12 +89,13 @@ public:
     // ---- Reading -------------------------------------------------------------
 
     enum class event {
-        handshake,         ///< `message` holds a complete handshake message.
-        alert,             ///< `alert` holds a well-formed alert.
-        application_data,  ///< `direct` bytes were opened into the destination,
-                           ///< or the data is pending() in our buffer.
-        need_input,        ///< No whole record (eof() says if more can come).
-        failed,            ///< `error` and `message` say why; send an alert.
+        handshake,           ///< `message` holds a complete handshake message.
+        alert,               ///< `alert` holds a well-formed alert.
+        application_data,    ///< `direct` bytes were opened into the destination,
+                             ///< or the data is pending() in our buffer.
+        change_cipher_spec,  ///< The TLS 1.2 ChangeCipherSpec the handshake expected.
+        need_input,          ///< No whole record (eof() says if more can come).
+        failed,              ///< `error` and `message` say why; send an alert.
     };
     struct incoming {
         event what = event::need_input;
@@ -133,6 +138,10 @@ public:
     /// the next handshake record; with keys, the records that fail to open,
     /// until one opens. New read keys end it.
     void skip_early_data() noexcept { skipping_early_data_ = true; }
+    /// TLS 1.2: the next ChangeCipherSpec is the real one (RFC 5246 section
+    /// 7.1): read() returns it as event::change_cipher_spec, after which the
+    /// handshake installs the read keys. Any other is unexpected_message.
+    void expect_change_cipher_spec() noexcept { ccs_expected_ = true; }
     /// After a HelloRetryRequest the client's second ClientHello uses 0x0303.
     void use_tls12_record_version() noexcept { initial_version_ = wire::tls12_version; }
 
@@ -144,7 +153,7 @@ public:
     /// Installs the peer's traffic keys for the next record on.
     bool install_read(const record::key_boundary& proof, const traffic_key_material& keys);
     /// Frames the handshake messages gathered so far under the old keys, then
-    /// installs ours.
+    /// installs ours. TLS 1.2 sends its ChangeCipherSpec first (write_compat_ccs).
     bool install_write(const traffic_key_material& keys);
     bool reading_protected() const noexcept { return read_.active(); }
     bool writing_protected() const noexcept { return write_.active(); }
@@ -211,6 +220,7 @@ private:
     protection write_;
     std::uint16_t initial_version_;
     bool ccs_allowed_ = false;
+    bool ccs_expected_ = false;
     bool ccs_pending_ = false;
     bool ccs_sent_ = false;
     bool handshake_done_ = false;

@@ -2,7 +2,8 @@
 // libFuzzer target: the record layer alone (src/record/layer.hpp). The input
 // is a script of operations on one layer:
 //   byte 0           settings: bit 0 client, bits 1-2 the AEAD, bit 3
-//                    compatibility CCS allowed, bit 4 handshake done
+//                    compatibility CCS allowed, bit 4 handshake done, bit 5
+//                    TLS 1.2 protection (AES-CCM then installs no keys)
 //   then, repeated:  an op byte and, for "feed", a 2-byte length and the bytes
 //     op % 5 == 0    feed the bytes as transport input, then read events until
 //                    the layer needs input or fails (reads into a destination
@@ -11,8 +12,9 @@
 //     op % 5 == 1    install read keys, when the layer says it is at a key
 //                    boundary (the key depends on op >> 3, so a seed made with
 //                    the same key decrypts)
-//     op % 5 == 2    skip rejected early data (op & 16), toggle compatibility
-//                    CCS allowed (op & 8) or set handshake done
+//     op % 5 == 2    expect a TLS 1.2 ChangeCipherSpec (op & 32), skip
+//                    rejected early data (op & 16), toggle compatibility CCS
+//                    allowed (op & 8) or set handshake done
 //     op % 5 == 3    write a handshake message, application data or an alert
 //                    and drop the output
 //     op % 5 == 4    end of input (eof)
@@ -54,6 +56,7 @@ void read_events(layer& l, std::size_t destination_size) {
                 }
                 break;
             case layer::event::alert:
+            case layer::event::change_cipher_spec:
                 break;
             case layer::event::need_input:
             case layer::event::failed:
@@ -76,6 +79,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         tlsio::crypto::aead_algorithm::chacha20_poly1305,
         tlsio::crypto::aead_algorithm::aes_128_ccm};
     const auto aead = aeads[(settings >> 1) & 3];
+    const bool tls12 = (settings & 32) != 0;
+    // TLS 1.2 AES-GCM takes a 4-byte salt; ChaCha20-Poly1305 a 12-byte IV.
+    const std::size_t iv_size =
+        tls12 && aead != tlsio::crypto::aead_algorithm::chacha20_poly1305 ? 4 : 12;
     bool ccs_allowed = (settings & 8) != 0;
     l.set_compat_ccs_allowed(ccs_allowed);
     if (settings & 16) {
@@ -104,13 +111,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     const auto key = tlsio_fuzz::fuzz_record_key(op >> 3);
                     tlsio::record::traffic_key_material k{
                         aead, tlsio::byte_view(key.data(), tlsio::crypto::aead_key_size(aead)),
-                        tlsio::byte_view(key.data() + 32, 12)};
+                        tlsio::byte_view(key.data() + 32, iv_size),
+                        tls12 ? tlsio::record::protocol::tls12 : tlsio::record::protocol::tls13};
                     l.install_read(*boundary, k);
                 }
                 break;
             }
             case 2:
-                if (op & 16) {
+                if (op & 32) {
+                    l.expect_change_cipher_spec();
+                } else if (op & 16) {
                     l.skip_early_data();
                 } else if (op & 8) {
                     ccs_allowed = !ccs_allowed;

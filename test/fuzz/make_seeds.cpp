@@ -132,15 +132,24 @@ void add_feed(byte_vector& script, const byte_vector& bytes, std::uint8_t destin
     append(script, bytes);
 }
 
-byte_vector record_layer_script(int aead_index) {
+// TLS 1.3 (or, with `tls12`, TLS 1.2 with its real ChangeCipherSpec) records
+// under the AEAD of `aead_index`.
+byte_vector record_layer_script(int aead_index, bool tls12) {
     static constexpr tlsio::crypto::aead_algorithm aeads[] = {
         tlsio::crypto::aead_algorithm::aes_128_gcm, tlsio::crypto::aead_algorithm::aes_256_gcm,
         tlsio::crypto::aead_algorithm::chacha20_poly1305,
         tlsio::crypto::aead_algorithm::aes_128_ccm};
     const auto aead = aeads[aead_index];
-    // A server layer (settings bit 0 clear) with compatibility CCS allowed.
-    byte_vector script{static_cast<std::uint8_t>((aead_index << 1) | 8)};
+    // A server layer (settings bit 0 clear) with compatibility CCS allowed,
+    // or for TLS 1.2 (bit 5) expecting the real one (op 37: 37 % 5 == 2, & 32).
+    byte_vector script{static_cast<std::uint8_t>((aead_index << 1) | (tls12 ? 32 : 8))};
+    if (tls12) {
+        script.push_back(37);
+    }
     tlsio::record::layer sender(true);
+    if (tls12) {
+        sender.use_tls12_record_version();
+    }
     auto flush = [&sender] {
         auto out = sender.output();
         byte_vector bytes(out.begin(), out.end());
@@ -156,9 +165,12 @@ byte_vector record_layer_script(int aead_index) {
     // Keys (op 1, key 0), then protected records of each type.
     script.push_back(1);
     const auto key = tlsio_fuzz::fuzz_record_key(0);
+    const std::size_t iv_size =
+        tls12 && aead != tlsio::crypto::aead_algorithm::chacha20_poly1305 ? 4 : 12;
     tlsio::record::traffic_key_material k{
         aead, tlsio::byte_view(key.data(), tlsio::crypto::aead_key_size(aead)),
-        tlsio::byte_view(key.data() + 32, 12)};
+        tlsio::byte_view(key.data() + 32, iv_size),
+        tls12 ? tlsio::record::protocol::tls12 : tlsio::record::protocol::tls13};
     if (!sender.install_write(k)) {
         tlsio_fuzz::die("install_write");
     }
@@ -315,7 +327,12 @@ int main(int argc, char** argv) {
     static const char* const aead_names[] = {"aes_128_gcm", "aes_256_gcm", "chacha20_poly1305",
                                              "aes_128_ccm"};
     for (int i = 0; i < 4; ++i) {
-        ok = write_seed(dir / "record_layer" / aead_names[i], record_layer_script(i)) && ok;
+        ok = write_seed(dir / "record_layer" / aead_names[i], record_layer_script(i, false)) && ok;
+    }
+    for (int i = 0; i < 3; ++i) {  // TLS 1.2 has no AES-CCM suite here
+        ok = write_seed(dir / "record_layer" / (std::string("tls12_") + aead_names[i]),
+                        record_layer_script(i, true)) &&
+             ok;
     }
     ok = write_seed(dir / "c_api" / "client", c_api_script(1)) && ok;
     ok = write_seed(dir / "c_api" / "server", c_api_script(2)) && ok;
