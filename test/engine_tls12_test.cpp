@@ -9,10 +9,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "context/test_hooks.hpp"
+#include "handshake/tls12_keys.hpp"
+#include "record/protection.hpp"
 #include "support/pki.hpp"
 #include "support/pump.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,7 +86,7 @@ struct pair {
          const pump_options& po = {})
         : client(cctx, role::client, std::move(co)),
           server(sctx, role::server),
-          r(handshake(client, server, po)) {}
+          r(test::handshake(client, server, po)) {}
     std::string why() const { return describe(r, client, server); }
 };
 
@@ -306,6 +310,465 @@ BOOST_AUTO_TEST_CASE(old_versions_are_refused) {
            }});
     BOOST_TEST(p.server.error() == ec(error::protocol_version), p.why());
     BOOST_TEST(p.client.error() == ec(alert::protocol_version));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// The handshake messages of a plaintext flight (every record a handshake
+// record), edited by `edit`, re-framed one message per record.
+void edit_messages(flight& f, const std::function<void(std::vector<bytes>&)>& edit) {
+    auto split = split_records(f.data);
+    bytes handshake;
+    std::vector<test::record> tail;
+    bool in_tail = false;
+    for (const test::record& r : split.records) {
+        if (r.type != content_type::handshake) {
+            in_tail = true;
+        }
+        if (in_tail) {
+            tail.push_back(r);
+        } else {
+            handshake.insert(handshake.end(), r.payload.begin(), r.payload.end());
+        }
+    }
+    auto messages = split_handshake_messages(handshake);
+    BOOST_TEST_REQUIRE(messages.has_value());
+    edit(*messages);
+    std::vector<test::record> out;
+    for (const bytes& m : *messages) {
+        out.push_back({content_type::handshake, 0x0303, m});
+    }
+    out.insert(out.end(), tail.begin(), tail.end());
+    f.data = join_records(out);
+}
+
+bytes& message_of_type(std::vector<bytes>& messages, std::uint8_t type) {
+    auto it = std::find_if(messages.begin(), messages.end(),
+                           [&](const bytes& m) { return !m.empty() && m[0] == type; });
+    BOOST_TEST_REQUIRE((it != messages.end()), "no message of type " << int(type));
+    return *it;
+}
+
+const bytes ccs_record = {20, 3, 3, 0, 1, 1};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(extensions)
+
+BOOST_AUTO_TEST_CASE(client_without_extended_master_secret_is_refused) {
+    context cctx = client12();
+    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
+        if (type == 1) {
+            std::erase_if(exts, [](const raw_extension& e) { return e.type == 23; });
+        }
+    });
+    pair p(cctx, server12());
+    BOOST_TEST(p.server.error() == ec(error::handshake_failure), p.why());
+    BOOST_TEST(p.server.error_message().find("extended master secret") != std::string::npos);
+    BOOST_TEST(p.client.error() == ec(alert::handshake_failure));
+}
+
+BOOST_AUTO_TEST_CASE(server_without_extended_master_secret_is_refused) {
+    context sctx = server12();
+    testing::set_extension_hook(sctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
+        if (type == 2) {
+            std::erase_if(exts, [](const raw_extension& e) { return e.type == 23; });
+        }
+    });
+    pair p(client12(), sctx);
+    BOOST_TEST(p.client.error() == ec(error::handshake_failure), p.why());
+    BOOST_TEST(p.client.error_message().find("extended master secret") != std::string::npos);
+    BOOST_TEST(p.server.error() == ec(alert::handshake_failure));
+}
+
+BOOST_AUTO_TEST_CASE(renegotiation_info_is_checked) {
+    context sctx = server12();
+    testing::set_extension_hook(sctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
+        if (type == 2) {
+            std::erase_if(exts, [](const raw_extension& e) { return e.type == 0xff01; });
+        }
+    });
+    pair p(client12(), sctx);
+    BOOST_TEST(p.client.error() == ec(error::handshake_failure), p.why());
+
+    context cctx = client12();
+    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
+        for (raw_extension& e : exts) {
+            if (type == 1 && e.type == 0xff01) {
+                e.data = {12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};  // a renegotiation
+            }
+        }
+    });
+    pair q(cctx, server12());
+    BOOST_TEST(q.server.error() == ec(error::handshake_failure), q.why());
+}
+
+BOOST_AUTO_TEST_CASE(point_formats_without_uncompressed_are_refused) {
+    context cctx = client12();
+    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
+        for (raw_extension& e : exts) {
+            if (type == 1 && e.type == 11) {
+                e.data = {1, 1};  // ansiX962_compressed_prime only
+            }
+        }
+    });
+    pair p(cctx, server12());
+    BOOST_TEST(p.server.error() == ec(error::illegal_parameter), p.why());
+}
+
+BOOST_AUTO_TEST_CASE(alpn_and_sni) {
+    context cctx = client12();
+    cctx.set_alpn_protocols({"h2", "http/1.1"});
+    context sctx = server12();
+    sctx.set_alpn_protocols({"http/1.1"});
+    pair p(cctx, sctx);
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    BOOST_TEST(p.client.alpn_protocol() == "http/1.1");
+    BOOST_TEST(p.server.alpn_protocol() == "http/1.1");
+    BOOST_TEST(p.server.server_name() == "localhost");
+
+    sctx.set_alpn_protocols({"spdy/1"});
+    pair q(cctx, sctx);
+    BOOST_TEST(q.server.error() == ec(error::no_application_protocol), q.why());
+    BOOST_TEST(q.client.error() == ec(alert::no_application_protocol));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_certificates)
+
+BOOST_AUTO_TEST_CASE(mutual_authentication) {
+    for (key_type k : {key_type::p256, key_type::rsa2048, key_type::ed25519}) {
+        BOOST_TEST_CONTEXT(name(k)) {
+            context cctx = client12();
+            cctx.use_certificate_chain(leaf(k).chain_pem);
+            cctx.use_private_key(leaf(k).key_pem);
+            context sctx = server12();
+            sctx.add_certificate_authority(ca().root_pem());
+            sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+            pair p(cctx, sctx);
+            BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+            BOOST_TEST(p.server.peer_certificates().size() == 1u);
+            BOOST_TEST(p.client.signature_scheme().has_value());
+            exchange_data(p);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(missing_client_certificate) {
+    context sctx = server12();
+    sctx.add_certificate_authority(ca().root_pem());
+    sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
+    pair p(client12(), sctx);
+    BOOST_TEST(p.server.error() == ec(error::handshake_failure), p.why());
+    BOOST_TEST(p.client.error() == ec(alert::handshake_failure));
+
+    sctx.set_verify_mode(verify_peer);  // asked for, not required
+    pair q(client12(), sctx);
+    BOOST_TEST(q.r.ok(), q.why());
+    BOOST_TEST(q.server.peer_certificates().empty());
+}
+
+BOOST_AUTO_TEST_CASE(untrusted_client_certificate) {
+    const authority other = authority::make_root("another root", key_type::p256);
+    const issued stranger = other.issue({});
+    context cctx = client12();
+    cctx.use_certificate_chain(stranger.chain_pem);
+    cctx.use_private_key(stranger.key_pem);
+    context sctx = server12();
+    sctx.add_certificate_authority(ca().root_pem());
+    sctx.set_verify_mode(verify_peer);
+    pair p(cctx, sctx);
+    BOOST_TEST(p.server.error() == ec(error::certificate_unknown_ca), p.why());
+    BOOST_TEST(p.client.error() == ec(alert::unknown_ca));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(closing)
+
+BOOST_AUTO_TEST_CASE(close_notify) {
+    pair p(client12(), server12());
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    BOOST_TEST(p.client.shutdown() == status::done);
+    p.server.feed(take_output(p.client));
+    bytes got;
+    BOOST_TEST(read_available(p.server, got) == status::closed);
+    BOOST_TEST(p.server.received_close_notify());
+}
+
+BOOST_AUTO_TEST_CASE(truncation) {
+    pair p(client12(), server12());
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    p.server.commit_eof();
+    bytes got;
+    BOOST_TEST(read_available(p.server, got) == status::error);
+    BOOST_TEST(p.server.error() == ec(error::stream_truncated));
+}
+
+BOOST_AUTO_TEST_CASE(key_update_is_tls13_only) {
+    pair p(client12(), server12());
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    BOOST_TEST(p.client.key_update(false) == status::error);
+    exchange_data(p);  // the connection is unharmed
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(bad_input)
+
+BOOST_AUTO_TEST_CASE(server_key_exchange_with_a_bad_signature) {
+    pair p(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   edit_messages(f,
+                                 [](std::vector<bytes>& m) { message_of_type(m, 12).back() ^= 1; });
+               }
+           }});
+    BOOST_TEST(p.client.error() == ec(error::decrypt_error), p.why());
+    BOOST_TEST(p.server.error() == ec(alert::decrypt_error));
+    BOOST_TEST(p.client.error_message() == "ServerKeyExchange signature does not verify");
+}
+
+BOOST_AUTO_TEST_CASE(server_key_exchange_with_an_unoffered_group) {
+    context cctx = client12();
+    cctx.set_groups({named_group::x25519, named_group::secp256r1});
+    context sctx = server12();
+    sctx.set_groups({named_group::x25519});
+    pair p(cctx, sctx, localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   edit_messages(f, [](std::vector<bytes>& m) {
+                       bytes& ske = message_of_type(m, 12);
+                       ske[5] = 0x00;
+                       ske[6] = 0x18;  // secp384r1, which the client did not offer
+                   });
+               }
+           }});
+    BOOST_TEST(p.client.error() == ec(error::illegal_parameter), p.why());
+    BOOST_TEST(p.server.error() == ec(alert::illegal_parameter));
+}
+
+BOOST_AUTO_TEST_CASE(client_point_not_on_the_curve) {
+    context cctx = client12();
+    cctx.set_groups({named_group::secp256r1});
+    pair p(cctx, server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::client && f.index == 1) {
+                   edit_messages(f,
+                                 [](std::vector<bytes>& m) { message_of_type(m, 16).back() ^= 1; });
+               }
+           }});
+    BOOST_TEST(p.server.error() == ec(error::illegal_parameter), p.why());
+    BOOST_TEST(p.client.error() == ec(alert::illegal_parameter));
+}
+
+BOOST_AUTO_TEST_CASE(messages_out_of_order) {
+    // ServerHelloDone where the ServerKeyExchange belongs.
+    pair p(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   edit_messages(f, [](std::vector<bytes>& m) {
+                       std::erase_if(m, [](const bytes& x) { return x[0] == 12; });
+                   });
+               }
+           }});
+    BOOST_TEST(p.client.error() == ec(error::unexpected_message), p.why());
+    BOOST_TEST(p.server.error() == ec(alert::unexpected_message));
+
+    // ClientKeyExchange before the Certificate the server asked for.
+    context sctx = server12();
+    sctx.add_certificate_authority(ca().root_pem());
+    sctx.set_verify_mode(verify_peer);
+    pair q(client12(), sctx, localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::client && f.index == 1) {
+                   edit_messages(f, [](std::vector<bytes>& m) {
+                       std::erase_if(m, [](const bytes& x) { return x[0] == 11; });
+                   });
+               }
+           }});
+    BOOST_TEST(q.server.error() == ec(error::unexpected_message), q.why());
+
+    // A TLS 1.3 message in a TLS 1.2 handshake.
+    pair r(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   edit_messages(f, [](std::vector<bytes>& m) {
+                       m.insert(m.begin() + 1, bytes{8, 0, 0, 2, 0, 0});  // EncryptedExtensions
+                   });
+               }
+           }});
+    BOOST_TEST(r.client.error() == ec(error::unexpected_message), r.why());
+}
+
+BOOST_AUTO_TEST_CASE(change_cipher_spec_in_the_wrong_place) {
+    // Before the ServerHello: a TLS 1.2-only client drops no CCS.
+    pair p(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   f.data.insert(f.data.begin(), ccs_record.begin(), ccs_record.end());
+               }
+           }});
+    BOOST_TEST(p.client.error() == ec(error::unexpected_message), p.why());
+    BOOST_TEST(p.server.error() == ec(alert::unexpected_message));
+
+    // Before the ClientKeyExchange.
+    pair q(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::client && f.index == 1) {
+                   f.data.insert(f.data.begin(), ccs_record.begin(), ccs_record.end());
+               }
+           }});
+    BOOST_TEST(q.server.error() == ec(error::unexpected_message), q.why());
+
+    // Twice: the second is under the new keys' epoch.
+    pair r(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 1) {
+                   f.data.insert(f.data.begin(), ccs_record.begin(), ccs_record.end());
+               }
+           }});
+    BOOST_TEST(r.client.error() == ec(error::unexpected_message), r.why());
+}
+
+BOOST_AUTO_TEST_CASE(empty_server_certificate) {
+    pair p(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   edit_messages(f, [](std::vector<bytes>& m) {
+                       message_of_type(m, 11) = bytes{11, 0, 0, 3, 0, 0, 0};
+                   });
+               }
+           }});
+    BOOST_TEST(p.client.error() == ec(error::decode_error), p.why());
+    BOOST_TEST(p.server.error() == ec(alert::decode_error));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// What a passive observer with the key log knows: the randoms and the master
+// secret, so the tests can open and seal TLS 1.2 records themselves.
+struct observer {
+    bytes client_random;
+    bytes server_random;
+    bytes master;
+    cipher_suite suite{};
+
+    tlsio::record::protection keys(bool client_writes) const {
+        tlsio::handshake::secret m{byte_view(master)};
+        const auto* s = tlsio::handshake::tls12::find_suite(static_cast<std::uint16_t>(suite));
+        tlsio::handshake::tls12::key_block kb;
+        tlsio::handshake::tls12::derive_key_block(*s, m, client_random, server_random, kb);
+        tlsio::record::protection p;
+        BOOST_TEST_REQUIRE(p.install(tlsio::record::protocol::tls12, s->aead, kb.key(client_writes),
+                                     kb.iv(client_writes)));
+        return p;
+    }
+};
+
+bytes random_of(const flight& f) {
+    auto recs = split_records(f.data).records;
+    BOOST_TEST_REQUIRE(!recs.empty());
+    BOOST_TEST_REQUIRE(recs[0].payload.size() >= 38u);
+    return bytes(recs[0].payload.begin() + 6, recs[0].payload.begin() + 38);
+}
+
+void observe(context& cctx, observer& o) {
+    cctx.set_keylog_callback([&o](std::string_view line) {
+        o.master = from_hex(std::string(line.substr(line.rfind(' ') + 1)));
+    });
+}
+
+// Seals `content` as a record of `type` with `p` (its next sequence number).
+bytes seal(tlsio::record::protection& p, std::uint8_t type, const bytes& content) {
+    bytes out(5 + content.size() + p.overhead());
+    std::copy(content.begin(), content.end(), out.begin() + 5);
+    std::size_t n = p.seal(out.data(), content.size(), static_cast<wire::content_type>(type));
+    BOOST_TEST_REQUIRE(n == out.size());
+    return out;
+}
+
+// Opens a whole record with `p`; the content.
+bytes open(tlsio::record::protection& p, const bytes& whole) {
+    bytes copy = whole;
+    wire::content_type type{};
+    std::size_t size = 0;
+    BOOST_TEST_REQUIRE((p.open(copy.data(), mutable_bytes(copy.data() + 5, copy.size() - 5), type,
+                               size) == tlsio::error{}));
+    return bytes(copy.begin() + 5, copy.begin() + 5 + static_cast<std::ptrdiff_t>(size));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(protected_bad_input)
+
+BOOST_AUTO_TEST_CASE(finished_that_does_not_verify) {
+    observer o;
+    context cctx = client12();
+    observe(cctx, o);
+    o.suite = cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256;
+    cctx.set_cipher_suites({o.suite});
+    pair p(cctx, server12(), localhost(), pump_options{.intercept = [&o](flight& f) {
+               if (f.index == 0) {
+                   (f.from == role::client ? o.client_random : o.server_random) = random_of(f);
+               }
+               if (f.from != role::client || f.index != 1) {
+                   return;
+               }
+               // The client's Finished is the record after its ChangeCipherSpec.
+               auto recs = split_records(f.data).records;
+               BOOST_TEST_REQUIRE(recs.size() >= 3u);
+               test::record& fin = recs.back();
+               BOOST_TEST_REQUIRE(recs[recs.size() - 2].type == content_type::change_cipher_spec);
+               tlsio::record::protection opener = o.keys(true);
+               bytes content = open(opener, encode_record(fin));
+               BOOST_TEST_REQUIRE(content.size() == 16u);
+               content.back() ^= 0x80;  // verify_data changed, sealed properly
+               tlsio::record::protection sealer = o.keys(true);
+               bytes sealed = seal(sealer, content_type::handshake, content);
+               fin.payload.assign(sealed.begin() + 5, sealed.end());
+               f.data = join_records(recs);
+           }});
+    BOOST_TEST(p.server.error() == ec(error::decrypt_error), p.why());
+    BOOST_TEST(p.server.error_message() == "Finished does not verify");
+    BOOST_TEST(p.client.error() == ec(alert::decrypt_error));
+}
+
+BOOST_AUTO_TEST_CASE(renegotiation_is_refused_with_a_warning) {
+    observer o;
+    context cctx = client12();
+    observe(cctx, o);
+    o.suite = cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256;
+    cctx.set_cipher_suites({o.suite});
+    pair p(cctx, server12(), localhost(), pump_options{.intercept = [&o](flight& f) {
+               if (f.index == 0) {
+                   (f.from == role::client ? o.client_random : o.server_random) = random_of(f);
+               }
+           }});
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+
+    // The server "sends" a HelloRequest (its Finished used sequence number 0).
+    tlsio::record::protection server_write = o.keys(false);
+    seal(server_write, content_type::handshake, {20});  // sequence number 0, skipped
+    p.client.feed(seal(server_write, content_type::handshake, {0, 0, 0, 0}));
+    bytes got;
+    BOOST_TEST(read_available(p.client, got) == status::want_read, p.client.error_message());
+    BOOST_TEST(!p.client.error());
+    // Its answer: a warning no_renegotiation alert.
+    bytes out = take_output(p.client);
+    BOOST_TEST_REQUIRE(out.size() > 5u);
+    BOOST_TEST(out[0] == content_type::alert);
+    tlsio::record::protection client_write = o.keys(true);
+    seal(client_write, content_type::handshake, {20});  // the client's Finished
+    BOOST_TEST(open(client_write, out) == (bytes{1, 100}), boost::test_tools::per_element());
+
+    // The client "sends" a new ClientHello: the server answers the same way.
+    // (the client's alert above never reached the server: sequence number 1 again)
+    tlsio::record::protection client_write2 = o.keys(true);
+    seal(client_write2, content_type::handshake, {20});
+    p.server.feed(seal(client_write2, content_type::handshake, {1, 0, 0, 2, 3, 3}));
+    BOOST_TEST(read_available(p.server, got) == status::want_read, p.server.error_message());
+    BOOST_TEST(!p.server.error());
+    out = take_output(p.server);
+    BOOST_TEST_REQUIRE(out.size() > 5u);
+    tlsio::record::protection server_write2 = o.keys(false);
+    seal(server_write2, content_type::handshake, {20});
+    BOOST_TEST(open(server_write2, out) == (bytes{1, 100}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

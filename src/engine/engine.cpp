@@ -85,8 +85,7 @@ status engine::impl::on_alert(alert description) {
 }
 
 status engine::impl::process_one(mutable_bytes destination, std::size_t* direct) {
-    // TLS 1.2's ChangeCipherSpec is real: the handshake says when it may come.
-    records.set_compat_ccs_allowed(hs.in_handshake() && !hs.tls12_);
+    records.set_compat_ccs_allowed(hs.compat_ccs_allowed());
     record::layer::incoming in = records.read(destination);
     switch (in.what) {
         case record::layer::event::need_input:

@@ -289,6 +289,12 @@ public:
         return !is_client_start() && !std::holds_alternative<expect_client_hello>(state_) &&
                !is_connected() && !is_failed();
     }
+    /// The compatibility ChangeCipherSpec of TLS 1.3 may be dropped now: in
+    /// the handshake, when TLS 1.3 may still be negotiated. TLS 1.2's
+    /// ChangeCipherSpec is real: the handshake says when it may come.
+    bool compat_ccs_allowed() const noexcept {
+        return in_handshake() && !tls12_ && ctx_->allows(wire::tls13_version);
+    }
     /// Server: the hello waiting for the application's answer, or nullptr.
     expect_application_answer* waiting() noexcept {
         return std::get_if<expect_application_answer>(&state_);
