@@ -82,6 +82,7 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
         alpn_ = sh.alpn;
     }
     tls12_ = true;
+    records_.use_tls12_record_version();  // 0x0301 was for the ClientHello only
     suite12_ = suite;
     suite_id_ = suite->id;
     expect_certificate12 next;

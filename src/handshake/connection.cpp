@@ -382,7 +382,8 @@ error connection::verify_signature(const crypto::certificate& leaf, std::uint16_
     // TLS 1.2 also allows rsa_pkcs1_* (RFC 8446 section 4.2.3 keeps them for 1.2).
     if ((!tls12 && !is_certificate_verify_scheme(scheme)) ||
         std::find(allowed.begin(), allowed.end(), scheme) == allowed.end() ||
-        !crypto::scheme_matches_key(scheme, key.type())) {
+        !(tls12 ? crypto::scheme_matches_key12(scheme, key.type())
+                : crypto::scheme_matches_key(scheme, key.type()))) {
         error_message_ = std::string(what) + " uses a signature scheme that was not offered";
         return error::illegal_parameter;
     }
@@ -392,7 +393,8 @@ error connection::verify_signature(const crypto::certificate& leaf, std::uint16_
             "peer key of " + std::to_string(key.bits()) + " bits is below the security level";
         return error::certificate_too_weak;
     }
-    if (!key.verify(scheme, content, signature)) {
+    if (!(tls12 ? key.verify12(scheme, content, signature)
+                : key.verify(scheme, content, signature))) {
         error_message_ = std::string(what) + " signature does not verify";
         return error::decrypt_error;
     }

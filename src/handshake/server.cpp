@@ -273,8 +273,22 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
 error connection::server_choose_credential(const wire::client_hello& ch,
                                            const server_choice& choice, const tls12::suite* suite12,
                                            const credential*& cred, std::uint16_t& scheme) {
-    // TLS 1.2: the suite names the key type, and rsa_pkcs1_* may sign.
+    // TLS 1.2: the suite names the key type, rsa_pkcs1_* may sign, and an
+    // ECDSA key must be on a curve the client supports (RFC 8422 section 5.3).
     const bool is12 = suite12 != nullptr;
+    auto unfit12 = [&](const credential& c) {
+        if (!suite12) {
+            return false;
+        }
+        if (!tls12::suite_allows_key(*suite12, c.type)) {
+            return true;
+        }
+        const std::uint16_t curve = c.type == crypto::key_type::ec_p256   ? 0x0017
+                                    : c.type == crypto::key_type::ec_p384 ? 0x0018
+                                    : c.type == crypto::key_type::ec_p521 ? 0x0019
+                                                                          : 0;
+        return curve != 0 && ch.has_supported_groups && !contains(ch.supported_groups, curve);
+    };
     cred = nullptr;
     scheme = 0;
     if (ctx_->credentials.empty()) {
@@ -284,7 +298,7 @@ error connection::server_choose_credential(const wire::client_hello& ch,
     if (choice.credential) {
         cred = &ctx_->credentials[*choice.credential];
         scheme = choose_scheme(*cred, ctx_->signature_schemes, ch.signature_algorithms, is12);
-        if (scheme == 0 || (suite12 && !tls12::suite_allows_key(*suite12, cred->type))) {
+        if (scheme == 0 || unfit12(*cred)) {
             error_message_ =
                 "the credential the ClientHello callback chose cannot sign with a scheme the "
                 "client offers";
@@ -301,7 +315,7 @@ error connection::server_choose_credential(const wire::client_hello& ch,
         for (const credential& c : ctx_->credentials) {
             std::uint16_t s =
                 choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms, is12);
-            if (s == 0 || (suite12 && !tls12::suite_allows_key(*suite12, c.type))) {
+            if (s == 0 || unfit12(c)) {
                 continue;
             }
             bool names_host = !server_name_.empty() && c.chain.front().matches_host(server_name_);
