@@ -152,9 +152,12 @@ BOOST_AUTO_TEST_CASE(every_suite_group_and_certificate) {
                 BOOST_TEST_CONTEXT(name(s.suite) << " " << name(g) << " " << name(c.scheme)) {
                     context cctx = client12();
                     cctx.set_cipher_suites({s.suite});
-                    cctx.set_groups({g});
                     cctx.set_signature_schemes({c.scheme});
+                    // The client lists every curve (an ECDSA certificate's
+                    // curve must be among them, RFC 8422 5.3); the server's
+                    // only group decides the key exchange.
                     context sctx = server12(c.key);
+                    sctx.set_groups({g});
                     pair p(cctx, sctx);
                     BOOST_TEST_REQUIRE(p.r.ok(), p.why());
                     for (engine* e : {&p.client, &p.server}) {
@@ -170,6 +173,15 @@ BOOST_AUTO_TEST_CASE(every_suite_group_and_certificate) {
             }
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(certificate_on_a_curve_the_client_lacks) {
+    context cctx = client12();
+    cctx.set_groups({named_group::x25519});
+    pair p(cctx, server12(key_type::p256));
+    BOOST_TEST(p.server.error() == ec(error::handshake_failure), p.why());
+    pair q(cctx, server12(key_type::ed25519));  // Ed25519 is no curve of supported_groups
+    BOOST_TEST(q.r.ok(), q.why());
 }
 
 BOOST_AUTO_TEST_CASE(server_prefers_its_own_suite_order) {
