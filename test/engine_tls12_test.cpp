@@ -69,6 +69,26 @@ error_code ec(alert a) {
     return make_error_code(a);
 }
 
+// Extension hooks: what a peer that does not do as tlsio does would send.
+// `message`: 1 ClientHello, 2 ServerHello.
+void drop_extension(context& ctx, std::uint8_t message, std::uint16_t type) {
+    testing::set_extension_hook(ctx, [=](std::uint8_t m, std::vector<raw_extension>& exts) {
+        if (m == message) {
+            std::erase_if(exts, [=](const raw_extension& e) { return e.type == type; });
+        }
+    });
+}
+
+void replace_extension(context& ctx, std::uint8_t message, std::uint16_t type, bytes data) {
+    testing::set_extension_hook(ctx, [=](std::uint8_t m, std::vector<raw_extension>& exts) {
+        for (raw_extension& e : exts) {
+            if (m == message && e.type == type) {
+                e.data = data;
+            }
+        }
+    });
+}
+
 engine_options localhost() {
     return engine_options{.server_name = "localhost"};
 }
@@ -263,16 +283,7 @@ BOOST_AUTO_TEST_CASE(downgrade_sentinel_is_detected) {
     // whose supported_versions lost TLS 1.3, as an attacker would edit it)
     // marks its random; the 1.3-capable client sees it.
     context cctx = both_versions(client12());
-    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        if (type != 1) {
-            return;
-        }
-        for (raw_extension& e : exts) {
-            if (e.type == 43) {
-                e.data = {2, 0x03, 0x03};  // TLS 1.2 only
-            }
-        }
-    });
+    replace_extension(cctx, 1, 43, {2, 0x03, 0x03});  // supported_versions: TLS 1.2 only
     pair p(cctx, both_versions(server12()));
     BOOST_TEST(!p.r.ok());
     BOOST_TEST(p.client.error() == ec(error::downgrade_detected), p.why());
@@ -283,16 +294,7 @@ BOOST_AUTO_TEST_CASE(downgrade_sentinel_is_detected) {
 BOOST_AUTO_TEST_CASE(tls12_only_server_sets_no_sentinel) {
     // The same edited hello to a TLS 1.2-only server: no sentinel, no failure.
     context cctx = both_versions(client12());
-    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        if (type != 1) {
-            return;
-        }
-        for (raw_extension& e : exts) {
-            if (e.type == 43) {
-                e.data = {2, 0x03, 0x03};
-            }
-        }
-    });
+    replace_extension(cctx, 1, 43, {2, 0x03, 0x03});  // supported_versions: TLS 1.2 only
     pair p(cctx, server12());
     BOOST_TEST(p.r.ok(), p.why());
 }
@@ -371,11 +373,7 @@ BOOST_AUTO_TEST_SUITE(extensions)
 
 BOOST_AUTO_TEST_CASE(client_without_extended_master_secret_is_refused) {
     context cctx = client12();
-    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        if (type == 1) {
-            std::erase_if(exts, [](const raw_extension& e) { return e.type == 23; });
-        }
-    });
+    drop_extension(cctx, 1, 23);
     pair p(cctx, server12());
     BOOST_TEST(p.server.error() == ec(error::handshake_failure), p.why());
     BOOST_TEST(p.server.error_message().find("extended master secret") != std::string::npos);
@@ -384,11 +382,7 @@ BOOST_AUTO_TEST_CASE(client_without_extended_master_secret_is_refused) {
 
 BOOST_AUTO_TEST_CASE(server_without_extended_master_secret_is_refused) {
     context sctx = server12();
-    testing::set_extension_hook(sctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        if (type == 2) {
-            std::erase_if(exts, [](const raw_extension& e) { return e.type == 23; });
-        }
-    });
+    drop_extension(sctx, 2, 23);
     pair p(client12(), sctx);
     BOOST_TEST(p.client.error() == ec(error::handshake_failure), p.why());
     BOOST_TEST(p.client.error_message().find("extended master secret") != std::string::npos);
@@ -397,35 +391,20 @@ BOOST_AUTO_TEST_CASE(server_without_extended_master_secret_is_refused) {
 
 BOOST_AUTO_TEST_CASE(renegotiation_info_is_checked) {
     context sctx = server12();
-    testing::set_extension_hook(sctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        if (type == 2) {
-            std::erase_if(exts, [](const raw_extension& e) { return e.type == 0xff01; });
-        }
-    });
+    drop_extension(sctx, 2, 0xff01);
     pair p(client12(), sctx);
     BOOST_TEST(p.client.error() == ec(error::handshake_failure), p.why());
 
     context cctx = client12();
-    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        for (raw_extension& e : exts) {
-            if (type == 1 && e.type == 0xff01) {
-                e.data = {12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};  // a renegotiation
-            }
-        }
-    });
+    replace_extension(cctx, 1, 0xff01,
+                      {12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});  // a renegotiation
     pair q(cctx, server12());
     BOOST_TEST(q.server.error() == ec(error::handshake_failure), q.why());
 }
 
 BOOST_AUTO_TEST_CASE(point_formats_without_uncompressed_are_refused) {
     context cctx = client12();
-    testing::set_extension_hook(cctx, [](std::uint8_t type, std::vector<raw_extension>& exts) {
-        for (raw_extension& e : exts) {
-            if (type == 1 && e.type == 11) {
-                e.data = {1, 1};  // ansiX962_compressed_prime only
-            }
-        }
-    });
+    replace_extension(cctx, 1, 11, {1, 1});  // ansiX962_compressed_prime only
     pair p(cctx, server12());
     BOOST_TEST(p.server.error() == ec(error::illegal_parameter), p.why());
 }

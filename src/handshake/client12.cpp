@@ -197,43 +197,17 @@ error connection::client12_on_server_hello_done(expect_server_hello_done12& s, b
                 break;
             }
         }
-        bytes certificate;
-        wire::writer w(certificate);
-        std::size_t list = w.begin(3);
-        if (chosen) {
-            for (const crypto::certificate& c : chosen->chain) {
-                w.vec24(c.der());
-            }
-        }
-        w.end(list, 3);
-        bytes m;
-        wire::append_handshake(m, wire::handshake_type::certificate, certificate);
-        t.add(m);
-        records_.queue_handshake(m);
+        send_certificate12(t, chosen);
     }
     bytes cke;
     wire::writer w(cke);
     w.vec8(s.client_point);
-    bytes m;
-    wire::append_handshake(m, wire::handshake_type::client_key_exchange, cke);
-    t.add(m);
-    records_.queue_handshake(m);
+    send12(t, wire::handshake_type::client_key_exchange, cke);
     secret master = enter_master_secret12(t, s.pre_master);
     if (chosen) {
-        // CertificateVerify signs every handshake message so far (RFC 5246 7.4.8).
-        bytes signature;
-        if (error e = sign(*chosen, scheme, t.messages, signature, "CertificateVerify");
-            e != wire::ok) {
+        if (error e = send_certificate_verify12(t, *chosen, scheme); e != wire::ok) {
             return e;
         }
-        bytes cv;
-        wire::writer cw(cv);
-        cw.u16(scheme);
-        cw.vec16(signature);
-        bytes cvm;
-        wire::append_handshake(cvm, wire::handshake_type::certificate_verify, cv);
-        t.add(cvm);
-        records_.queue_handshake(cvm);
     }
     install_write12(t, master);
     if (is_failed()) {

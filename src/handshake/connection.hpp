@@ -400,6 +400,12 @@ private:
     /// Our ChangeCipherSpec, then our keys.
     void install_write12(const transcript12& t, const secret& master);
     void send_finished12(transcript12& t, const secret& master);
+    /// Queues a handshake message and adds it to the TLS 1.2 transcript.
+    void send12(transcript12& t, wire::handshake_type type, byte_view body);
+    /// The TLS 1.2 Certificate: `cred`'s chain, or empty without one.
+    void send_certificate12(transcript12& t, const credential* cred);
+    /// CertificateVerify (RFC 5246 7.4.8), signing every message so far.
+    error send_certificate_verify12(transcript12& t, const credential& cred, std::uint16_t scheme);
     error check_finished12(const transcript12& t, byte_view body, const secret& master);
     /// The master secret from the premaster secret (wiped) and the session
     /// hash, the transcript through ClientKeyExchange (RFC 7627).

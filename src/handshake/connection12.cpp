@@ -90,15 +90,46 @@ void connection::install_write12(const transcript12& t, const secret& master) {
     }
 }
 
+void connection::send12(transcript12& t, wire::handshake_type type, byte_view body) {
+    bytes message;
+    wire::append_handshake(message, type, body);
+    t.add(message);
+    records_.queue_handshake(message);
+}
+
+void connection::send_certificate12(transcript12& t, const credential* cred) {
+    bytes body;
+    wire::writer w(body);
+    std::size_t list = w.begin(3);
+    if (cred) {
+        for (const crypto::certificate& c : cred->chain) {
+            w.vec24(c.der());
+        }
+    }
+    w.end(list, 3);
+    send12(t, wire::handshake_type::certificate, body);
+}
+
+error connection::send_certificate_verify12(transcript12& t, const credential& cred,
+                                            std::uint16_t scheme) {
+    bytes signature;
+    if (error e = sign(cred, scheme, t.messages, signature, "CertificateVerify"); e != wire::ok) {
+        return e;
+    }
+    bytes body;
+    wire::writer w(body);
+    w.u16(scheme);
+    w.vec16(signature);
+    send12(t, wire::handshake_type::certificate_verify, body);
+    return wire::ok;
+}
+
 void connection::send_finished12(transcript12& t, const secret& master) {
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = t.current(hash);
     auto verify_data =
         tls12::finished_verify_data(suite12_->hash, master, role_ == role::client, {hash, n});
-    bytes message;
-    wire::append_handshake(message, wire::handshake_type::finished, verify_data);
-    t.add(message);
-    records_.queue_handshake(message);
+    send12(t, wire::handshake_type::finished, verify_data);
 }
 
 error connection::check_finished12(const transcript12& t, byte_view body, const secret& master) {

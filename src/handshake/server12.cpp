@@ -122,22 +122,9 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
     w.u16(suite->id);
     w.u8(0);
     w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
-    auto send = [&](wire::handshake_type type, const bytes& body) {
-        bytes m;
-        wire::append_handshake(m, type, body);
-        t.add(m);
-        records_.queue_handshake(m);
-    };
-    send(wire::handshake_type::server_hello, sh);
+    send12(t, wire::handshake_type::server_hello, sh);
 
-    bytes certificate;
-    wire::writer cw(certificate);
-    std::size_t list = cw.begin(3);
-    for (const crypto::certificate& c : cred->chain) {
-        cw.vec24(c.der());
-    }
-    cw.end(list, 3);
-    send(wire::handshake_type::certificate, certificate);
+    send_certificate12(t, cred);
 
     next.kx = crypto::find_key_exchange(group);
     bytes point;
@@ -157,7 +144,7 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
     wire::writer sw(ske);
     sw.u16(scheme);
     sw.vec16(signature);
-    send(wire::handshake_type::server_key_exchange, ske);
+    send12(t, wire::handshake_type::server_key_exchange, ske);
 
     next.certificate_expected = (peer_verify_mode() & verify_peer) != 0;
     if (next.certificate_expected) {
@@ -168,9 +155,9 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
         std::erase_if(schemes, [](std::uint16_t s) { return (s >> 8) == 0x02; });  // no SHA-1
         rw.vec16(wire::encode_u16_list(0, schemes));
         rw.u16(0);  // no certificate_authorities
-        send(wire::handshake_type::certificate_request, cr);
+        send12(t, wire::handshake_type::certificate_request, cr);
     }
-    send(wire::handshake_type::server_hello_done, {});
+    send12(t, wire::handshake_type::server_hello_done, {});
     state_ = std::move(next);
     return wire::ok;
 }
