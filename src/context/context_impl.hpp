@@ -49,7 +49,7 @@ struct context::impl {
     /// AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305.
     std::vector<std::uint16_t> cipher_suites12 = {0xc02b, 0xc02c, 0xcca9, 0xc02f, 0xc030, 0xcca8};
     /// The protocol versions to negotiate (wire values), before the no_* options.
-    std::uint16_t min_version = wire::tls13_version;
+    std::uint16_t min_version = wire::tls12_version;
     std::uint16_t max_version = wire::tls13_version;
     std::vector<std::uint16_t> groups = crypto::default_group_codes();
     /// Client: groups to send key shares for; empty means the first of
