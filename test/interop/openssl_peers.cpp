@@ -2,9 +2,9 @@
 
 #include "test_pki.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
