@@ -148,15 +148,11 @@ error connection::client12_on_server_key_exchange(expect_server_key_exchange12& 
     // Our ECDHE share answers the server's: the responder's side of the table.
     expect_server_hello_done12 next;
     bytes shared;
-    switch (kx->respond(random_source_of(*ctx_), ske.point, next.client_point, shared)) {
-        case crypto::kx_status::ok:
-            break;
-        case crypto::kx_status::invalid_share:
-            error_message_ = "server's ECDHE public value is invalid (not on the curve?)";
-            return error::illegal_parameter;
-        case crypto::kx_status::failed:
-            error_message_ = "key exchange failed in libcrypto";
-            return error::internal_error;
+    if (error e =
+            kx_result(kx->respond(random_source_of(*ctx_), ske.point, next.client_point, shared),
+                      "server's ECDHE public value is invalid (not on the curve?)");
+        e != wire::ok) {
+        return e;
     }
     next.pre_master = secret(shared);
     crypto::cleanse(shared);

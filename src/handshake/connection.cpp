@@ -107,21 +107,20 @@ error connection::on_message(const record::handshake_message& m) {
 error connection::on_change_cipher_spec() {
     // Only a TLS 1.2 handshake asks the record layer for one, in the states
     // that wait for it; TLS 1.3 never does.
-    if (auto* s = std::get_if<expect_server_ccs12>(&state_)) {
-        if (error e = install_read12(s->t, s->master); e != wire::ok) {
+    auto take = [this](auto& s, auto next) -> error {
+        if (error e = install_read12(s.t, s.master); e != wire::ok) {
             return e;
         }
-        expect_server_finished12 next{std::move(s->t), s->master};
+        next.t = std::move(s.t);
+        next.master = s.master;
         state_ = std::move(next);
         return wire::ok;
+    };
+    if (auto* s = std::get_if<expect_server_ccs12>(&state_)) {
+        return take(*s, expect_server_finished12{});
     }
     if (auto* s = std::get_if<expect_client_ccs12>(&state_)) {
-        if (error e = install_read12(s->t, s->master); e != wire::ok) {
-            return e;
-        }
-        expect_client_finished12 next{std::move(s->t), s->master};
-        state_ = std::move(next);
-        return wire::ok;
+        return take(*s, expect_client_finished12{});
     }
     error_message_ = "ChangeCipherSpec in a handshake that expects none";
     return error::unexpected_message;
@@ -372,6 +371,20 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
         return static_cast<error>(result.error.value());
     }
     return check_signing_usage();
+}
+
+error connection::kx_result(crypto::kx_status status, const char* invalid) {
+    switch (status) {
+        case crypto::kx_status::ok:
+            return wire::ok;
+        case crypto::kx_status::invalid_share:
+            error_message_ = invalid;
+            return error::illegal_parameter;
+        case crypto::kx_status::failed:
+            break;
+    }
+    error_message_ = "key exchange failed in libcrypto";
+    return error::internal_error;
 }
 
 error connection::verify_signature(const crypto::certificate& leaf, std::uint16_t scheme,

@@ -417,6 +417,9 @@ private:
     error on_post_handshake12(wire::handshake_type type);
 
     // Shared.
+    /// The error for how a key exchange went: ok, illegal_parameter for the
+    /// peer's invalid share (`invalid` says whose), internal_error for ours.
+    error kx_result(crypto::kx_status status, const char* invalid);
     /// Checks `signature` over `content` by the leaf's key with `scheme`, which
     /// must be in `allowed` and (TLS 1.3) allowed in a CertificateVerify.
     error verify_signature(const crypto::certificate& leaf, std::uint16_t scheme, byte_view content,

@@ -410,15 +410,11 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
     const crypto::key_exchange& kx = *crypto::find_key_exchange(share.group);
     bytes our_share;
     bytes shared;
-    switch (kx.respond(random_source_of(*ctx_), share.key_exchange, our_share, shared)) {
-        case crypto::kx_status::ok:
-            break;
-        case crypto::kx_status::invalid_share:
-            error_message_ = "client key share is invalid";
-            return error::illegal_parameter;
-        case crypto::kx_status::failed:
-            error_message_ = "key exchange failed in libcrypto";
-            return error::internal_error;
+    if (error e =
+            kx_result(kx.respond(random_source_of(*ctx_), share.key_exchange, our_share, shared),
+                      "client key share is invalid");
+        e != wire::ok) {
+        return e;
     }
 
     std::vector<raw_extension> exts;

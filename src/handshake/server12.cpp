@@ -199,15 +199,10 @@ error connection::server12_on_client_key_exchange(expect_client_key_exchange12& 
         return e;
     }
     bytes shared;
-    switch (s.kx->finish(s.state, point, shared)) {
-        case crypto::kx_status::ok:
-            break;
-        case crypto::kx_status::invalid_share:
-            error_message_ = "client's ECDHE public value is invalid (not on the curve?)";
-            return error::illegal_parameter;
-        case crypto::kx_status::failed:
-            error_message_ = "key exchange failed in libcrypto";
-            return error::internal_error;
+    if (error e = kx_result(s.kx->finish(s.state, point, shared),
+                            "client's ECDHE public value is invalid (not on the curve?)");
+        e != wire::ok) {
+        return e;
     }
     secret pre_master(shared);
     crypto::cleanse(shared);
