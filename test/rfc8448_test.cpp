@@ -793,7 +793,8 @@ void run_server(const trace_spec& spec, framing f) {
     signer->signature = t["Server_MessageSignature"];
     tlsio::test::keylog_recorder keylog;
 
-    tlsio::context ctx;
+    // The traces' endpoints speak TLS 1.3 only (a TLS 1.2-capable hello differs).
+    tlsio::context ctx(tlsio::context::tlsv13);
     ctx.set_security_level(1);  // the traces' RSA keys have 1024 bits
     ctx.set_random_source(pool_source(pool));
     ctx.set_clock(trace_clock(t, spec.clock_ms));
@@ -950,7 +951,8 @@ void run_client(const trace_spec& spec, framing f) {
     tlsio::test::keylog_recorder keylog;
     std::shared_ptr<signer_state> signer;
 
-    tlsio::context ctx;
+    // The traces' endpoints speak TLS 1.3 only (a TLS 1.2-capable hello differs).
+    tlsio::context ctx(tlsio::context::tlsv13);
     ctx.set_security_level(1);  // the traces' RSA keys have 1024 bits
     ctx.set_random_source(pool_source(pool));
     ctx.set_clock(trace_clock(t));

@@ -1704,3 +1704,219 @@ BOOST_AUTO_TEST_CASE(framing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ==== TLS 1.2 messages and extensions ==========================================
+
+BOOST_AUTO_TEST_SUITE(tls12)
+
+namespace {
+
+bytes p256_point() {
+    bytes p(65, 0x11);
+    p[0] = 4;
+    return p;
+}
+
+bytes ske_body() {
+    return cat({bytes{3}, u16(0x0017), vec8(p256_point()), u16(0x0403), vec16(bytes(70, 0x30))});
+}
+
+error_code ske_error(const bytes& b) {
+    bytes copy(b);
+    wire::server_key_exchange m;
+    return ec(wire::parse_server_key_exchange(copy, m));
+}
+
+error_code cke_error(const bytes& b) {
+    bytes copy(b);
+    byte_view point;
+    return ec(wire::parse_client_key_exchange(copy, point));
+}
+
+error_code cr12_error(const bytes& b) {
+    bytes copy(b);
+    wire::certificate_request12 m;
+    return ec(wire::parse_certificate_request12(copy, m));
+}
+
+error_code cert12_error(const bytes& b) {
+    bytes copy(b);
+    std::vector<byte_view> m;
+    return ec(wire::parse_certificate12(copy, m));
+}
+
+bytes cr12_body() {
+    return cat({vec8({64, 1}), vec16(u16s({0x0403, 0x0804, 0x0401})),
+                vec16(cat({vec16(bytes(20, 0x31)), vec16(bytes(5, 0x32))}))});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(server_key_exchange_fields) {
+    const bytes body = ske_body();
+    wire::server_key_exchange m;
+    BOOST_TEST(ec(wire::parse_server_key_exchange(body, m)) == ec(wire::ok));
+    BOOST_TEST(m.group == 0x0017);
+    BOOST_TEST(bytes(m.point.begin(), m.point.end()) == p256_point(),
+               boost::test_tools::per_element());
+    BOOST_TEST(
+        bytes(m.params.begin(), m.params.end()) == wire::encode_ecdh_params(0x0017, p256_point()),
+        boost::test_tools::per_element());
+    BOOST_TEST(m.scheme == 0x0403);
+    BOOST_TEST(m.signature.size() == 70u);
+}
+
+BOOST_AUTO_TEST_CASE(server_key_exchange_malformed) {
+    expect_truncations_refused(ske_body(), ske_error);
+    expect_trailing_refused(ske_body(), ske_error);
+    // explicit_prime (1) and explicit_char2 (2) curves: illegal_parameter (RFC 8422 5.4).
+    for (int type : {1, 2, 0, 0xff}) {
+        bytes b = ske_body();
+        b[0] = static_cast<std::uint8_t>(type);
+        BOOST_TEST(ske_error(b) == ec(error::illegal_parameter), type);
+    }
+    BOOST_TEST(ske_error(cat({bytes{3}, u16(0x001d), vec8({}), u16(0x0403), vec16({1})})) ==
+               ec(error::decode_error));  // empty point
+    BOOST_TEST(ske_error(cat({bytes{3}, u16(0x001d), vec8({1}), u16(0x0403), vec16({})})) ==
+               ec(error::decode_error));  // empty signature
+}
+
+BOOST_AUTO_TEST_CASE(client_key_exchange) {
+    const bytes body = vec8(x25519_share());
+    bytes copy(body);
+    byte_view point;
+    BOOST_TEST(ec(wire::parse_client_key_exchange(copy, point)) == ec(wire::ok));
+    BOOST_TEST(bytes(point.begin(), point.end()) == x25519_share(),
+               boost::test_tools::per_element());
+    expect_truncations_refused(body, cke_error);
+    expect_trailing_refused(body, cke_error);
+    BOOST_TEST(cke_error({0}) == ec(error::decode_error));  // empty point
+}
+
+BOOST_AUTO_TEST_CASE(server_hello_done_and_hello_request) {
+    BOOST_TEST(ec(wire::parse_empty_message({})) == ec(wire::ok));
+    bytes one{0};
+    BOOST_TEST(ec(wire::parse_empty_message(one)) == ec(error::decode_error));
+}
+
+BOOST_AUTO_TEST_CASE(certificate_request12_fields) {
+    const bytes body = cr12_body();
+    wire::certificate_request12 m;
+    BOOST_TEST(ec(wire::parse_certificate_request12(body, m)) == ec(wire::ok));
+    BOOST_TEST(m.certificate_types.size() == 2u);
+    BOOST_TEST(m.signature_algorithms == (std::vector<std::uint16_t>{0x0403, 0x0804, 0x0401}),
+               boost::test_tools::per_element());
+    BOOST_TEST(m.authorities.size() == 2u);
+    BOOST_TEST(m.authorities[1].size() == 5u);
+    // No authorities at all is fine.
+    const bytes none = cat({vec8({64}), vec16(u16s({0x0403})), vec16({})});
+    BOOST_TEST(ec(wire::parse_certificate_request12(none, m)) == ec(wire::ok));
+    BOOST_TEST(m.authorities.empty());
+}
+
+BOOST_AUTO_TEST_CASE(certificate_request12_malformed) {
+    expect_truncations_refused(cr12_body(), cr12_error);
+    expect_trailing_refused(cr12_body(), cr12_error);
+    // Empty certificate_types, empty or odd signature list, empty DN, a DN past its list.
+    BOOST_TEST(cr12_error(cat({vec8({}), vec16(u16s({0x0403})), vec16({})})) ==
+               ec(error::decode_error));
+    BOOST_TEST(cr12_error(cat({vec8({64}), vec16({}), vec16({})})) == ec(error::decode_error));
+    BOOST_TEST(cr12_error(cat({vec8({64}), vec16({4, 3, 8}), vec16({})})) ==
+               ec(error::decode_error));
+    BOOST_TEST(cr12_error(cat({vec8({64}), vec16(u16s({0x0403})), vec16(vec16({}))})) ==
+               ec(error::decode_error));
+    BOOST_TEST(cr12_error(cat({vec8({64}), vec16(u16s({0x0403})), vec16({0, 5, 1})})) ==
+               ec(error::decode_error));
+}
+
+BOOST_AUTO_TEST_CASE(certificate12) {
+    const bytes body = vec24(cat({vec24(bytes(10, 0x30)), vec24(bytes(3, 0x31))}));
+    bytes copy(body);
+    std::vector<byte_view> chain;
+    BOOST_TEST(ec(wire::parse_certificate12(copy, chain)) == ec(wire::ok));
+    BOOST_TEST(chain.size() == 2u);
+    BOOST_TEST(chain[0].size() == 10u);
+    expect_truncations_refused(body, cert12_error);
+    expect_trailing_refused(body, cert12_error);
+    // The empty list is well-formed (a client without a certificate).
+    BOOST_TEST(cert12_error(vec24({})) == ec(wire::ok));
+    BOOST_TEST(cert12_error(vec24(vec24({}))) == ec(error::decode_error));  // empty ASN.1Cert
+    // A TLS 1.3 Certificate (context byte, per-entry extensions) is not a 1.2 one.
+    BOOST_TEST(cert12_error(cat({vec8({}), vec24(cat({vec24(bytes(4, 1)), vec16({})}))})) ==
+               ec(error::decode_error));
+}
+
+BOOST_AUTO_TEST_CASE(client_hello_tls12_extensions) {
+    ch_builder b;
+    b.set(ext::extended_master_secret, {});
+    b.set(ext::renegotiation_info, vec8({}));
+    b.set(ext::ec_point_formats, vec8({0, 1, 2}));
+    bytes body = b.encode();
+    wire::client_hello ch;
+    BOOST_TEST(ec(wire::parse_client_hello(body, ch)) == ec(wire::ok));
+    BOOST_TEST(ch.has_extended_master_secret);
+    BOOST_TEST(ch.has_renegotiation_info);
+    BOOST_TEST(ch.renegotiated_connection.empty());
+    BOOST_TEST(ch.has_ec_point_formats);
+    BOOST_TEST(ch.ec_point_formats.size() == 3u);
+
+    BOOST_TEST(ch_error(ch_builder{}.set(ext::extended_master_secret, {0}).encode()) ==
+               ec(error::decode_error));
+    BOOST_TEST(ch_error(ch_builder{}.set(ext::renegotiation_info, {}).encode()) ==
+               ec(error::decode_error));
+    BOOST_TEST(ch_error(ch_builder{}.set(ext::renegotiation_info, {2, 1}).encode()) ==
+               ec(error::decode_error));
+    BOOST_TEST(ch_error(ch_builder{}.set(ext::renegotiation_info, {0, 0}).encode()) ==
+               ec(error::decode_error));
+    BOOST_TEST(ch_error(ch_builder{}.set(ext::ec_point_formats, vec8({})).encode()) ==
+               ec(error::decode_error));
+    BOOST_TEST(ch_error(ch_builder{}.set(ext::ec_point_formats, {}).encode()) ==
+               ec(error::decode_error));
+}
+
+BOOST_AUTO_TEST_CASE(server_hello_tls12_extensions) {
+    sh_builder b;
+    b.exts = {{ext::extended_master_secret, {}},
+              {ext::renegotiation_info, vec8({})},
+              {ext::ec_point_formats, vec8({0})},
+              {ext::alpn, vec16(vec8(str("h2")))},
+              {ext::server_name, {}}};
+    bytes body = b.encode();
+    wire::server_hello sh;
+    BOOST_TEST(ec(wire::parse_server_hello(body, sh)) == ec(wire::ok));
+    BOOST_TEST(!sh.has_extended_master_secret);  // left for the TLS 1.2 path
+    BOOST_TEST(ec(wire::decode_tls12_server_extensions(sh)) == ec(wire::ok));
+    BOOST_TEST(sh.selected_version == 0);
+    BOOST_TEST(sh.has_extended_master_secret);
+    BOOST_TEST(sh.has_renegotiation_info);
+    BOOST_TEST(sh.has_ec_point_formats);
+    BOOST_TEST(sh.has_alpn);
+    BOOST_TEST(sh.alpn == "h2");
+    BOOST_TEST(sh.has_server_name);
+
+    auto one = [](std::uint16_t type, bytes data) {
+        sh_builder x;
+        x.exts = {{type, std::move(data)}};
+        bytes copy = x.encode();
+        wire::server_hello m;
+        error e = wire::parse_server_hello(copy, m);
+        return ec(e == wire::ok ? wire::decode_tls12_server_extensions(m) : e);
+    };
+    BOOST_TEST(one(ext::extended_master_secret, {0}) == ec(error::decode_error));
+    BOOST_TEST(one(ext::renegotiation_info, {}) == ec(error::decode_error));
+    BOOST_TEST(one(ext::renegotiation_info, {1}) == ec(error::decode_error));
+    BOOST_TEST(one(ext::ec_point_formats, {0}) == ec(error::decode_error));
+    BOOST_TEST(one(ext::alpn, vec16(cat({vec8(str("h2")), vec8(str("x"))}))) ==
+               ec(error::decode_error));
+    BOOST_TEST(one(ext::server_name, {0}) == ec(error::decode_error));
+}
+
+BOOST_AUTO_TEST_CASE(encoders) {
+    BOOST_TEST(wire::encode_ec_point_formats() == (bytes{1, 0}), boost::test_tools::per_element());
+    BOOST_TEST(wire::encode_renegotiation_info({}) == (bytes{0}), boost::test_tools::per_element());
+    const bytes verify(12, 7);
+    BOOST_TEST(wire::encode_renegotiation_info(verify) == vec8(verify),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -27,12 +27,19 @@ namespace tlsio {
 /// Which end of a connection an engine or stream plays.
 enum class role { client, server };
 
-/// TLS 1.3 cipher suites (RFC 8446 appendix B.4).
+/// Cipher suites: TLS 1.3 (RFC 8446 appendix B.4) and the forward-secret AEAD
+/// suites of TLS 1.2 (RFC 5289, RFC 7905); no CBC, static RSA, DHE, RC4 or 3DES.
 enum class cipher_suite : std::uint16_t {
     aes_128_gcm_sha256 = 0x1301,
     aes_256_gcm_sha384 = 0x1302,
     chacha20_poly1305_sha256 = 0x1303,
     aes_128_ccm_sha256 = 0x1304,  ///< off by default; enable with set_cipher_suites
+    ecdhe_ecdsa_with_aes_128_gcm_sha256 = 0xc02b,        ///< TLS 1.2
+    ecdhe_ecdsa_with_aes_256_gcm_sha384 = 0xc02c,        ///< TLS 1.2
+    ecdhe_rsa_with_aes_128_gcm_sha256 = 0xc02f,          ///< TLS 1.2
+    ecdhe_rsa_with_aes_256_gcm_sha384 = 0xc030,          ///< TLS 1.2
+    ecdhe_rsa_with_chacha20_poly1305_sha256 = 0xcca8,    ///< TLS 1.2
+    ecdhe_ecdsa_with_chacha20_poly1305_sha256 = 0xcca9,  ///< TLS 1.2
 };
 
 /// Key exchange groups (RFC 8446 section 4.2.7; ffdhe: RFC 7919).
@@ -81,6 +88,9 @@ TLSIO_API const char* name(cipher_suite s) noexcept;
 TLSIO_API const char* name(named_group g) noexcept;
 TLSIO_API const char* name(signature_scheme s) noexcept;
 TLSIO_API const char* name(protocol_version v) noexcept;
+/// The name OpenSSL gives a suite (SSL_get_cipher_name): the IANA name for
+/// TLS 1.3 suites, e.g. "ECDHE-ECDSA-AES128-GCM-SHA256" for TLS 1.2 ones.
+TLSIO_API const char* openssl_name(cipher_suite s) noexcept;
 
 /// Verification modes, with the values and meaning of asio::ssl's.
 using verify_mode = int;
@@ -203,10 +213,11 @@ using client_hello_callback =
 /// `ssl::context::pem`, `ssl::context_base::password_purpose`) compiles as is.
 class context_base {
 public:
-    /// The protocol methods of asio. tlsio implements TLS 1.3 only for now:
-    /// `tls`, `tls_client`, `tls_server`, `sslv23`, `sslv23_client`,
-    /// `sslv23_server` (any version) and `tlsv13*` make a TLS 1.3 context;
-    /// the others are refused by the constructor (see context(method)).
+    /// The protocol methods of asio. `tls`, `tls_client`, `tls_server`,
+    /// `sslv23`, `sslv23_client` and `sslv23_server` make a context with the
+    /// default version range; `tlsv12*` a TLS 1.2-only and `tlsv13*` a TLS
+    /// 1.3-only context; the others are refused by the constructor (see
+    /// context(method)).
     enum method {
         sslv2,
         sslv2_client,
@@ -240,13 +251,14 @@ public:
     static constexpr options default_workarounds = 0x80000850L;
     /// Fresh DH keys for each handshake: tlsio's key exchange is always ephemeral.
     static constexpr options single_dh_use = 0;
-    /// The no_* version options: tlsio never speaks these versions anyway.
+    /// The no_* version options: tlsio never speaks SSL 3.0, TLS 1.0 or 1.1
+    /// anyway; no_tlsv1_2 and no_tlsv1_3 take that version out of the range.
     static constexpr options no_sslv2 = 0;
     static constexpr options no_sslv3 = 1L << 25;
     static constexpr options no_tlsv1 = 1L << 26;
     static constexpr options no_tlsv1_1 = 1L << 28;
     static constexpr options no_tlsv1_2 = 1L << 27;
-    /// Refused by set_options: it would leave no version tlsio implements.
+    /// Refused by set_options when it would leave no version to negotiate.
     static constexpr options no_tlsv1_3 = 1L << 29;
     /// TLS 1.3 has no compression: nothing to turn off.
     static constexpr options no_compression = 1L << 17;
@@ -305,9 +317,8 @@ public:
     context();
     /// asio::ssl::context(method).
     /// @throws boost::system::system_error (error::unsupported_version) for the
-    /// methods that allow only versions tlsio does not implement: `tlsv12*`
-    /// ("TLS 1.2 is not supported yet; use tls_client / tlsv13_client") and the
-    /// insecure `sslv2*`, `sslv3*`, `tlsv1*`, `tlsv11*`.
+    /// methods of insecure versions tlsio does not implement: `sslv2*`,
+    /// `sslv3*`, `tlsv1*`, `tlsv11*`.
     explicit context(method m);
     context(const context&);
     context& operator=(const context&);
@@ -323,15 +334,16 @@ public:
     // ---- Options (asio: set_options, clear_options) -------------------------
 
     /// Sets options. `default_workarounds`, `single_dh_use`, `no_compression`
-    /// and the `no_*` options of versions before TLS 1.3 are accepted and have
-    /// nothing to change (documented no-ops).
-    /// @throws boost::system::system_error: error::unsupported_version for
-    /// `no_tlsv1_3` (no version would be left), error::unsupported_option for
-    /// any other bit (nothing is silently ignored).
+    /// and the `no_*` options of versions before TLS 1.2 are accepted and have
+    /// nothing to change (documented no-ops); `no_tlsv1_2` and `no_tlsv1_3`
+    /// take that version out of the range.
+    /// @throws boost::system::system_error: error::unsupported_version when no
+    /// version would be left, error::unsupported_option for any other bit
+    /// (nothing is silently ignored).
     void set_options(options o);
     void set_options(options o, boost::system::error_code& ec);
-    /// Clears options. Clearing a `no_*` option does not enable that version:
-    /// tlsio implements TLS 1.3 only.
+    /// Clears options. Clearing `no_tlsv1_2` / `no_tlsv1_3` puts that version
+    /// back in the range; the other `no_*` versions are never spoken.
     void clear_options(options o);
     void clear_options(options o, boost::system::error_code& ec);
     /// The options set (what set_options accepted, minus what was cleared).
@@ -448,14 +460,19 @@ public:
 
     // ---- Algorithms ------------------------------------------------------
 
-    /// The range of protocol versions to negotiate. tlsio implements TLS 1.3
-    /// only for now, so the range must include it; otherwise this throws (or
-    /// sets `ec` to) error::protocol_version.
+    /// The range of protocol versions to negotiate (TLS 1.2 and 1.3; the
+    /// `no_tlsv1_2` / `no_tlsv1_3` options narrow it further). A client offers
+    /// the versions of the range; a server picks the highest it shares with
+    /// the client. `min` above `max` throws (or sets `ec` to)
+    /// error::protocol_version.
     void set_protocol_versions(protocol_version min, protocol_version max);
     void set_protocol_versions(protocol_version min, protocol_version max,
                                boost::system::error_code& ec);
 
-    /// Cipher suites in preference order (the server uses its own order).
+    /// Cipher suites in preference order (the server uses its own order). The
+    /// TLS 1.3 and TLS 1.2 suites are separate lists: each list is replaced
+    /// only when `suites` names a suite of its version (turn a version off with
+    /// set_protocol_versions).
     void set_cipher_suites(std::vector<cipher_suite> suites);
     /// Groups in preference order; the client sends key shares as
     /// set_key_share_groups says, a server accepts any of them and picks the

@@ -31,7 +31,7 @@ enum class error {
     record_overflow,          ///< A record larger than RFC 8446 section 5 allows.
     bad_record_mac,           ///< A record that fails authentication.
     handshake_failure,        ///< No acceptable set of parameters.
-    protocol_version,         ///< The peer does not speak TLS 1.3.
+    protocol_version,         ///< The peer speaks no version we accept.
     missing_extension,        ///< A required extension is absent.
     unsupported_extension,    ///< An extension the peer was not allowed to send.
     no_application_protocol,  ///< ALPN lists with no protocol in common.
@@ -86,6 +86,11 @@ enum class error {
     /// A blocking handshake stopped because the server's ClientHello callback
     /// answers later: call answer_client_hello, then the handshake again.
     client_hello_pending,
+    /// TLS_FALLBACK_SCSV in a ClientHello of a version below the server's
+    /// highest (RFC 7507): the client fell back for no reason.
+    inappropriate_fallback,
+    /// The peer asked to renegotiate a TLS 1.2 connection, which tlsio refuses.
+    no_renegotiation,
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.
@@ -112,6 +117,7 @@ enum class alert : std::uint8_t {
     internal_error = 80,
     inappropriate_fallback = 86,
     user_canceled = 90,
+    no_renegotiation = 100,
     missing_extension = 109,
     unsupported_extension = 110,
     unrecognized_name = 112,
@@ -130,15 +136,16 @@ enum class alert : std::uint8_t {
 /// |------------------|-------|
 /// | `protocol_error` | `error::unexpected_message` through `error::insufficient_security` (the
 /// first block above), `error::too_many_empty_records`, `error::too_many_warning_alerts`,
-/// `error::too_many_key_updates` | | `verify_failed`  | `error::certificate_verify_failed`,
-/// `certificate_expired`, `certificate_not_yet_valid`, `certificate_unknown_ca`,
-/// `certificate_host_mismatch`, `certificate_bad_key_usage`, `certificate_rejected_by_callback`,
-/// `certificate_too_weak` | | `peer_alert`     | every `tlsio::alert` the peer sent, except
-/// `alert::close_notify` | | none             | `error::certificate_required`, `bad_certificate`,
-/// `unsupported_certificate` (the peer's certificate is missing or unusable, not unverified), the
-/// connection-state and configuration codes (`stream_truncated` ... `key_load_failed`,
-/// `key_password_required` ... `unsupported_option`, `host_name_required`), `client_hello_refused`
-/// and `client_hello_pending` (this side's own decisions) |
+/// `error::too_many_key_updates`, `error::inappropriate_fallback`, `error::no_renegotiation` | |
+/// `verify_failed`  | `error::certificate_verify_failed`, `certificate_expired`,
+/// `certificate_not_yet_valid`, `certificate_unknown_ca`, `certificate_host_mismatch`,
+/// `certificate_bad_key_usage`, `certificate_rejected_by_callback`, `certificate_too_weak` | |
+/// `peer_alert`     | every `tlsio::alert` the peer sent, except `alert::close_notify` | | none |
+/// `error::certificate_required`, `bad_certificate`, `unsupported_certificate` (the peer's
+/// certificate is missing or unusable, not unverified), the connection-state and configuration
+/// codes (`stream_truncated` ... `key_load_failed`, `key_password_required` ...
+/// `unsupported_option`, `host_name_required`), `client_hello_refused` and `client_hello_pending`
+/// (this side's own decisions) |
 ///
 /// engine::error_message() (and the C facade's error queue) says which check
 /// failed; the code's own message() only names the kind of failure.

@@ -1104,10 +1104,16 @@ int tlsio_in_init(const TLSIO* s) {
 }
 
 const char* tlsio_get_version(const TLSIO* s) {
-    return s != nullptr && s->engine && s->engine->handshake_done() ? "TLSv1.3" : "unknown";
+    if (s == nullptr || !s->engine || !s->engine->handshake_done()) {
+        return "unknown";
+    }
+    return s->engine->version() == tlsio::protocol_version::tls12 ? "TLSv1.2" : "TLSv1.3";
 }
 int tlsio_version(const TLSIO* s) {
-    return s != nullptr && s->engine && s->engine->handshake_done() ? 0x0304 : 0x10000;
+    if (s == nullptr || !s->engine || !s->engine->handshake_done()) {
+        return 0x10000;
+    }
+    return static_cast<int>(s->engine->version());
 }
 
 const char* tlsio_libssl_get_version(const TLSIO* s) {
@@ -1121,7 +1127,8 @@ const char* tlsio_get_cipher_name(const TLSIO* s) {
     if (s == nullptr || !s->engine || !s->engine->handshake_done()) {
         return "(NONE)";
     }
-    return tlsio::name(s->engine->cipher_suite());
+    // OpenSSL's names: "ECDHE-ECDSA-AES128-GCM-SHA256" for TLS 1.2 suites.
+    return tlsio::openssl_name(s->engine->cipher_suite());
 }
 
 int tlsio_get_cipher_bits(const TLSIO* s, int* alg_bits) {
@@ -1129,7 +1136,9 @@ int tlsio_get_cipher_bits(const TLSIO* s, int* alg_bits) {
     if (s != nullptr && s->engine && s->engine->handshake_done()) {
         const tlsio::cipher_suite suite = s->engine->cipher_suite();
         bits = suite == tlsio::cipher_suite::aes_128_gcm_sha256 ||
-                       suite == tlsio::cipher_suite::aes_128_ccm_sha256
+                       suite == tlsio::cipher_suite::aes_128_ccm_sha256 ||
+                       suite == tlsio::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256 ||
+                       suite == tlsio::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256
                    ? 128
                    : 256;
     }

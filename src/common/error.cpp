@@ -98,6 +98,10 @@ const char* error_text(error e) noexcept {
             return "the server application refused the ClientHello";
         case error::client_hello_pending:
             return "the server application has not answered the ClientHello yet";
+        case error::inappropriate_fallback:
+            return "inappropriate fallback: the client fell back to a lower version";
+        case error::no_renegotiation:
+            return "renegotiation refused";
     }
     return "unknown tlsio error";
 }
@@ -114,7 +118,8 @@ public:
             return make_error_condition(condition::verify_failed);
         }
         if (e <= error::insufficient_security ||
-            (e >= error::too_many_empty_records && e <= error::too_many_key_updates)) {
+            (e >= error::too_many_empty_records && e <= error::too_many_key_updates) ||
+            e == error::inappropriate_fallback || e == error::no_renegotiation) {
             return make_error_condition(condition::protocol_error);
         }
         return {ev, *this};
@@ -259,6 +264,11 @@ alert to_alert(error e) noexcept {
             return alert::unknown_ca;
         case error::certificate_rejected_by_callback:
             return alert::certificate_unknown;
+        // RFC 7507 section 3 and RFC 5746 section 4.
+        case error::inappropriate_fallback:
+            return alert::inappropriate_fallback;
+        case error::no_renegotiation:
+            return alert::no_renegotiation;
         // Our own failures (libcrypto, broken invariants) and anything that is
         // not the peer's fault.
         default:
@@ -308,6 +318,8 @@ const char* alert_name(alert a) noexcept {
             return "inappropriate_fallback";
         case alert::user_canceled:
             return "user_canceled";
+        case alert::no_renegotiation:
+            return "no_renegotiation";
         case alert::missing_extension:
             return "missing_extension";
         case alert::unsupported_extension:

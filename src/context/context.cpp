@@ -93,20 +93,22 @@ context::context(method m) : context() {
         case sslv23:
         case sslv23_client:
         case sslv23_server:
-        case tlsv13:
-        case tlsv13_client:
-        case tlsv13_server:
         case tls:
         case tls_client:
         case tls_server:
             return;
+        case tlsv13:
+        case tlsv13_client:
+        case tlsv13_server:
+            writable().min_version = wire::tls13_version;
+            writable().max_version = wire::tls13_version;
+            return;
         case tlsv12:
         case tlsv12_client:
         case tlsv12_server:
-            throw boost::system::system_error(
-                error::unsupported_version,
-                "context: TLS 1.2 is not supported yet; use tls_client / tlsv13_client "
-                "(or tls_server / tlsv13_server)");
+            writable().min_version = wire::tls12_version;
+            writable().max_version = wire::tls12_version;
+            return;
         default:
             throw boost::system::system_error(
                 error::unsupported_version,
@@ -142,13 +144,17 @@ void context::set_options(options o, boost::system::error_code& ec) {
     ec.clear();
     constexpr options no_ops = default_workarounds | single_dh_use | no_sslv2 | no_sslv3 |
                                no_tlsv1 | no_tlsv1_1 | no_tlsv1_2 | no_compression;
-    if ((o & no_tlsv1_3) != 0) {
-        ec = error::unsupported_version;
-    } else if ((o & ~no_ops) != 0) {
+    if ((o & ~(no_ops | no_tlsv1_3)) != 0) {
         ec = error::unsupported_option;
-    } else {
-        writable().options |= o;
+        return;
     }
+    impl after = *impl_;
+    after.options |= o;
+    if (after.highest_version() == 0) {
+        ec = error::unsupported_version;  // no version would be left
+        return;
+    }
+    writable().options |= o;
 }
 
 void context::set_options(options o) {
@@ -156,7 +162,7 @@ void context::set_options(options o) {
     set_options(o, ec);
     if (ec == error::unsupported_version) {
         throw boost::system::system_error(
-            ec, "set_options: no_tlsv1_3 leaves no version tlsio implements (TLS 1.3 only)");
+            ec, "set_options: the no_tlsv1_* options would leave no version to negotiate");
     }
     throw_if(ec,
              "set_options: tlsio implements default_workarounds, single_dh_use, "
@@ -504,22 +510,35 @@ bool host_name_verification::operator()(bool preverified, verify_context& ctx) c
 void context::set_protocol_versions(protocol_version min, protocol_version max,
                                     boost::system::error_code& ec) {
     ec.clear();
-    if (min > protocol_version::tls13 || max < protocol_version::tls13 || min > max) {
+    if (min > max) {
         ec = error::protocol_version;
+        return;
     }
+    impl& state = writable();
+    state.min_version = static_cast<std::uint16_t>(min);
+    state.max_version = static_cast<std::uint16_t>(max);
 }
 
 void context::set_protocol_versions(protocol_version min, protocol_version max) {
     boost::system::error_code ec;
     set_protocol_versions(min, max, ec);
-    throw_if(ec, "set_protocol_versions: tlsio implements TLS 1.3 only");
+    throw_if(ec, "set_protocol_versions: min is above max");
 }
 
 void context::set_cipher_suites(std::vector<cipher_suite> suites) {
-    std::vector<std::uint16_t> ids;
-    for (cipher_suite s : suites)
-        ids.push_back(static_cast<std::uint16_t>(s));
-    writable().cipher_suites = std::move(ids);
+    std::vector<std::uint16_t> ids13;
+    std::vector<std::uint16_t> ids12;
+    for (cipher_suite s : suites) {
+        auto id = static_cast<std::uint16_t>(s);
+        ((id >> 8) == 0x13 ? ids13 : ids12).push_back(id);
+    }
+    impl& state = writable();
+    if (!ids13.empty() || ids12.empty()) {
+        state.cipher_suites = std::move(ids13);
+    }
+    if (!ids12.empty()) {
+        state.cipher_suites12 = std::move(ids12);
+    }
 }
 
 namespace {
@@ -616,8 +635,39 @@ const char* name(cipher_suite s) noexcept {
             return "TLS_CHACHA20_POLY1305_SHA256";
         case cipher_suite::aes_128_ccm_sha256:
             return "TLS_AES_128_CCM_SHA256";
+        case cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256:
+            return "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+        case cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384:
+            return "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+        case cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256:
+            return "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+        case cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384:
+            return "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+        case cipher_suite::ecdhe_rsa_with_chacha20_poly1305_sha256:
+            return "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256";
+        case cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256:
+            return "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
     }
     return "unknown";
+}
+
+const char* openssl_name(cipher_suite s) noexcept {
+    switch (s) {
+        case cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256:
+            return "ECDHE-ECDSA-AES128-GCM-SHA256";
+        case cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384:
+            return "ECDHE-ECDSA-AES256-GCM-SHA384";
+        case cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256:
+            return "ECDHE-RSA-AES128-GCM-SHA256";
+        case cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384:
+            return "ECDHE-RSA-AES256-GCM-SHA384";
+        case cipher_suite::ecdhe_rsa_with_chacha20_poly1305_sha256:
+            return "ECDHE-RSA-CHACHA20-POLY1305";
+        case cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256:
+            return "ECDHE-ECDSA-CHACHA20-POLY1305";
+        default:
+            return name(s);
+    }
 }
 
 const char* name(named_group g) noexcept {

@@ -45,6 +45,12 @@ struct context::impl {
     context::options options = 0;
 
     std::vector<std::uint16_t> cipher_suites = {0x1301, 0x1302, 0x1303};
+    /// TLS 1.2 suites, server preference first: ECDSA before RSA, and each as
+    /// AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305.
+    std::vector<std::uint16_t> cipher_suites12 = {0xc02b, 0xc02c, 0xcca9, 0xc02f, 0xc030, 0xcca8};
+    /// The protocol versions to negotiate (wire values), before the no_* options.
+    std::uint16_t min_version = wire::tls12_version;
+    std::uint16_t max_version = wire::tls13_version;
     std::vector<std::uint16_t> groups = crypto::default_group_codes();
     /// Client: groups to send key shares for; empty means the first of
     /// `groups`. By default X25519MLKEM768 and x25519, as browsers send.
@@ -70,6 +76,21 @@ struct context::impl {
     /// limit of 2^24.5 records (RFC 8446 section 5.5).
     static constexpr std::uint64_t max_records_per_key = std::uint64_t{1} << 24;
     std::uint64_t key_update_interval = max_records_per_key;
+
+    /// True when `version` (wire value) may be negotiated.
+    bool allows(std::uint16_t version) const noexcept {
+        if (version < min_version || version > max_version) {
+            return false;
+        }
+        return !(version == wire::tls12_version && (options & context::no_tlsv1_2) != 0) &&
+               !(version == wire::tls13_version && (options & context::no_tlsv1_3) != 0);
+    }
+    /// The highest version allowed (0 when none is).
+    std::uint16_t highest_version() const noexcept {
+        return allows(wire::tls13_version)   ? wire::tls13_version
+               : allows(wire::tls12_version) ? wire::tls12_version
+                                             : std::uint16_t{0};
+    }
 
     void fill_random(mutable_bytes out) const;
     std::chrono::system_clock::time_point now() const;

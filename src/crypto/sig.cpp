@@ -193,6 +193,11 @@ bool scheme_matches_key(std::uint16_t s, key_type k) noexcept {
     }
 }
 
+bool scheme_matches_key12(std::uint16_t s, key_type k) noexcept {
+    const bool ec = k == key_type::ec_p256 || k == key_type::ec_p384 || k == key_type::ec_p521;
+    return is_ecdsa(s) ? ec : scheme_matches_key(s, k);
+}
+
 // public_key
 
 void public_key::deleter::operator()(evp_pkey_st* p) const noexcept {
@@ -248,7 +253,11 @@ int public_key::bits() const noexcept {
 }
 
 bool public_key::verify(std::uint16_t s, byte_view message, byte_view signature) const {
-    if (key_ == nullptr || !scheme_matches_key(s, type_) ||
+    return scheme_matches_key(s, type_) && verify12(s, message, signature);
+}
+
+bool public_key::verify12(std::uint16_t s, byte_view message, byte_view signature) const {
+    if (key_ == nullptr || !scheme_matches_key12(s, type_) ||
         (is_ecdsa(s) && !strict_der_ecdsa(signature))) {
         return false;
     }

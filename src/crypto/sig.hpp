@@ -36,6 +36,9 @@ inline constexpr std::uint16_t rsa_pss_pss_sha512 = 0x080b;
 /// True when a key of type `k` can produce signatures of `scheme`
 /// (e.g. ecdsa_secp256r1_sha256 needs a P-256 key; rsa_pss_rsae_* an rsaEncryption key).
 bool scheme_matches_key(std::uint16_t scheme, key_type k) noexcept;
+/// The same in TLS 1.2, where an ecdsa_* scheme names only the hash (RFC 5246
+/// 7.4.1.4.1): a key on any of the NIST curves may sign with it.
+bool scheme_matches_key12(std::uint16_t scheme, key_type k) noexcept;
 
 /// A public key (from a certificate or SubjectPublicKeyInfo).
 class public_key {
@@ -61,6 +64,8 @@ public:
     /// does not fit the key type, the signature does not verify, or it is not a
     /// strict encoding (ECDSA: DER with no trailing bytes; Ed25519: canonical).
     bool verify(std::uint16_t scheme, byte_view message, byte_view signature) const;
+    /// verify() with TLS 1.2's reading of the scheme (scheme_matches_key12).
+    bool verify12(std::uint16_t scheme, byte_view message, byte_view signature) const;
 
 private:
     struct deleter {

@@ -85,7 +85,7 @@ status engine::impl::on_alert(alert description) {
 }
 
 status engine::impl::process_one(mutable_bytes destination, std::size_t* direct) {
-    records.set_compat_ccs_allowed(hs.in_handshake());
+    records.set_compat_ccs_allowed(hs.compat_ccs_allowed());
     record::layer::incoming in = records.read(destination);
     switch (in.what) {
         case record::layer::event::need_input:
@@ -224,7 +224,7 @@ status engine::impl::write(std::span<const byte_view> buffers, std::size_t& byte
         return status::error;
     }
     send_key_update_reply();  // RFC 8446 4.6.3: before our next application data
-    if (records.write_sequence() >= hs.ctx_->key_update_interval) {
+    if (!hs.tls12_ && records.write_sequence() >= hs.ctx_->key_update_interval) {
         hs.update_write_keys(false);
     }
     if (hs.is_failed()) {
@@ -263,6 +263,11 @@ status engine::impl::key_update(bool request_peer) {
     if (hs.sent_close_notify_) {
         hs.error_ = tlsio::error::closed;
         hs.error_message_ = "KeyUpdate asked for after close_notify was sent";
+        return status::error;
+    }
+    if (hs.tls12_) {
+        hs.error_ = tlsio::error::invalid_argument;
+        hs.error_message_ = "KeyUpdate is TLS 1.3 only; this connection is TLS 1.2";
         return status::error;
     }
     if (request_peer) {
@@ -385,7 +390,7 @@ role engine::get_role() const noexcept {
 }
 
 protocol_version engine::version() const noexcept {
-    return protocol_version::tls13;
+    return impl_->hs.tls12_ ? protocol_version::tls12 : protocol_version::tls13;
 }
 tlsio::cipher_suite engine::cipher_suite() const noexcept {
     return static_cast<tlsio::cipher_suite>(impl_->hs.suite_id_);

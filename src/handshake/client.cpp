@@ -73,10 +73,6 @@ bool matches_sentinel(byte_view random, const std::array<std::uint8_t, 8>& senti
 
 error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
                                     crypto::hash_context* transcript, bytes* message_out) {
-    if (ctx_->groups.empty() || ctx_->cipher_suites.empty()) {
-        error_message_ = "the context enables no group or no cipher suite";
-        return error::invalid_argument;
-    }
     // Names a peer would refuse as malformed are refused here, with a clear error.
     if (!valid_alpn_protocols(options_.alpn_protocols) || server_name_.size() > 255 ||
         server_name_.find('\0') != std::string::npos) {
@@ -87,17 +83,27 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
     // the suite's hash.
     const bool retry = transcript != nullptr;
     if (!retry) {
+        hello.offered13 = ctx_->allows(wire::tls13_version) && !ctx_->cipher_suites.empty();
+        hello.offered12 = ctx_->allows(wire::tls12_version) && !ctx_->cipher_suites12.empty() &&
+                          std::any_of(ctx_->groups.begin(), ctx_->groups.end(), is_tls12_group);
+    }
+    if (ctx_->groups.empty() || (!hello.offered13 && !hello.offered12)) {
+        error_message_ = "the context enables no group, or no cipher suite of an enabled version";
+        return error::invalid_argument;
+    }
+    if (!retry) {
         // The second ClientHello keeps the random and session id of the first;
         // only the key share (chosen by the HelloRetryRequest) changes.
         ctx_->fill_random(hello.random);
         hello.shares.clear();
-        for (std::uint16_t g : key_share_groups(*ctx_)) {
+        for (std::uint16_t g :
+             hello.offered13 ? key_share_groups(*ctx_) : std::vector<std::uint16_t>{}) {
             if (error e = add_key_share(*ctx_, g, hello.shares); e != wire::ok) {
                 error_message_ = "cannot make a key share for the configured groups";
                 return e;
             }
         }
-        if (ctx_->middlebox_compat) {
+        if (ctx_->middlebox_compat && hello.offered13) {
             hello.session_id.resize(32);
             ctx_->fill_random(hello.session_id);
         }
@@ -109,8 +115,15 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
     w.raw(hello.random);
     w.vec8(hello.session_id);
     std::size_t suites = w.begin(2);
-    for (std::uint16_t s : ctx_->cipher_suites) {
-        w.u16(s);
+    if (hello.offered13) {
+        for (std::uint16_t s : ctx_->cipher_suites) {
+            w.u16(s);
+        }
+    }
+    if (hello.offered12) {
+        for (std::uint16_t s : ctx_->cipher_suites12) {
+            w.u16(s);
+        }
     }
     w.end(suites, 2);
     w.u8(1);
@@ -121,23 +134,38 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         exts.push_back({wire::ext::server_name, wire::encode_server_name(server_name_)});
         hello.sent_sni = true;
     }
-    exts.push_back({wire::ext::supported_groups, wire::encode_u16_list(2, ctx_->groups)});
+    std::vector<std::uint16_t> groups = ctx_->groups;
+    if (!hello.offered13) {
+        // TLS 1.2 has no KEM: only the ECDHE groups.
+        std::erase_if(groups, [](std::uint16_t g) { return !is_tls12_group(g); });
+    }
+    exts.push_back({wire::ext::supported_groups, wire::encode_u16_list(2, groups)});
     exts.push_back(
         {wire::ext::signature_algorithms, wire::encode_u16_list(2, ctx_->signature_schemes)});
     if (!options_.alpn_protocols.empty()) {
         exts.push_back({wire::ext::alpn, wire::encode_alpn(options_.alpn_protocols)});
     }
-    bytes share;
-    wire::writer sw(share);
-    std::size_t shares = sw.begin(2);
-    for (const offered_share& s : hello.shares) {
-        sw.u16(s.kx->code);
-        sw.vec16(s.share);
+    if (hello.offered12) {
+        exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
+        exts.push_back({wire::ext::extended_master_secret, {}});
+        exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
     }
-    sw.end(shares, 2);
-    exts.push_back({wire::ext::key_share, std::move(share)});
-    exts.push_back(
-        {wire::ext::supported_versions, wire::encode_u16_list(1, {wire::tls13_version})});
+    if (hello.offered13) {
+        bytes share;
+        wire::writer sw(share);
+        std::size_t shares = sw.begin(2);
+        for (const offered_share& s : hello.shares) {
+            sw.u16(s.kx->code);
+            sw.vec16(s.share);
+        }
+        sw.end(shares, 2);
+        exts.push_back({wire::ext::key_share, std::move(share)});
+        std::vector<std::uint16_t> versions{wire::tls13_version};
+        if (hello.offered12) {
+            versions.push_back(wire::tls12_version);
+        }
+        exts.push_back({wire::ext::supported_versions, wire::encode_u16_list(1, versions)});
+    }
     if (!cookie.empty()) {
         bytes cookie_ext;
         wire::writer cw(cookie_ext);
@@ -181,11 +209,21 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         }
         return client_on_hello_retry(hello, *first_hello, sh, message);
     }
-    if (sh.selected_version != wire::tls13_version) {
-        if (matches_sentinel(sh.random, wire::downgrade_tls12_sentinel) ||
-            matches_sentinel(sh.random, wire::downgrade_tls11_sentinel)) {
-            error_message_ = "ServerHello random carries a downgrade sentinel";
+    if (sh.selected_version != wire::tls13_version || !hello.offered13) {
+        if (hello.offered13 && (matches_sentinel(sh.random, wire::downgrade_tls12_sentinel) ||
+                                matches_sentinel(sh.random, wire::downgrade_tls11_sentinel))) {
+            error_message_ =
+                "ServerHello random carries a downgrade sentinel: a TLS 1.3 server was made to "
+                "negotiate an older version (RFC 8446 4.1.3)";
             return error::downgrade_detected;
+        }
+        if (sh.selected_version == 0 && !after_hrr && hello.offered12 &&
+            sh.legacy_version == wire::tls12_version) {
+            return client12_on_server_hello(hello, *first_hello, sh, message);
+        }
+        if (sh.selected_version == 0 && sh.legacy_version < wire::tls12_version) {
+            error_message_ = "server selected SSL 3.0, TLS 1.0 or TLS 1.1, which tlsio refuses";
+            return error::protocol_version;
         }
         if (sh.selected_version == 0 && after_hrr) {
             // The HelloRetryRequest chose TLS 1.3, and the ServerHello must
@@ -194,7 +232,8 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
             return error::illegal_parameter;
         }
         if (sh.selected_version == 0) {
-            error_message_ = "server does not support TLS 1.3";
+            error_message_ = hello.offered12 ? "server selected a version that was not offered"
+                                             : "server does not support TLS 1.3";
             return error::protocol_version;
         }
         error_message_ = "server selected a version that was not offered";
@@ -270,7 +309,7 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
 error connection::client_on_hello_retry(sent_client_hello& hello, const bytes& first_hello,
                                         const wire::server_hello& hrr, byte_view message) {
     const suite_info* suite = find_suite(hrr.cipher_suite);
-    if (hrr.selected_version != wire::tls13_version) {
+    if (hrr.selected_version != wire::tls13_version || !hello.offered13) {
         error_message_ = hrr.selected_version == 0
                              ? "HelloRetryRequest lacks supported_versions"
                              : "HelloRetryRequest selected a version that was not offered";

@@ -28,6 +28,8 @@ std::string to_hex(byte_view b) {
 
 const char* message_name(wire::handshake_type type) noexcept {
     switch (type) {
+        case wire::handshake_type::hello_request:
+            return "HelloRequest";
         case wire::handshake_type::client_hello:
             return "ClientHello";
         case wire::handshake_type::server_hello:
@@ -40,8 +42,14 @@ const char* message_name(wire::handshake_type type) noexcept {
             return "EncryptedExtensions";
         case wire::handshake_type::certificate:
             return "Certificate";
+        case wire::handshake_type::server_key_exchange:
+            return "ServerKeyExchange";
         case wire::handshake_type::certificate_request:
             return "CertificateRequest";
+        case wire::handshake_type::server_hello_done:
+            return "ServerHelloDone";
+        case wire::handshake_type::client_key_exchange:
+            return "ClientKeyExchange";
         case wire::handshake_type::certificate_verify:
             return "CertificateVerify";
         case wire::handshake_type::finished:
@@ -97,7 +105,23 @@ error connection::on_message(const record::handshake_message& m) {
 }
 
 error connection::on_change_cipher_spec() {
-    // Only a TLS 1.2 handshake asks the record layer for one; TLS 1.3 never does.
+    // Only a TLS 1.2 handshake asks the record layer for one, in the states
+    // that wait for it; TLS 1.3 never does.
+    auto take = [this](auto& s, auto next) -> error {
+        if (error e = install_read12(s.t, s.master); e != wire::ok) {
+            return e;
+        }
+        next.t = std::move(s.t);
+        next.master = s.master;
+        state_ = std::move(next);
+        return wire::ok;
+    };
+    if (auto* s = std::get_if<expect_server_ccs12>(&state_)) {
+        return take(*s, expect_server_finished12{});
+    }
+    if (auto* s = std::get_if<expect_client_ccs12>(&state_)) {
+        return take(*s, expect_client_finished12{});
+    }
     error_message_ = "ChangeCipherSpec in a handshake that expects none";
     return error::unexpected_message;
 }
@@ -198,13 +222,14 @@ void connection::queue_compat_ccs(byte_view session_id) noexcept {
     }
 }
 
-void connection::log_secret(const transcript_state& t, const char* label, const secret& s) const {
+void connection::log_secret(const std::array<std::uint8_t, wire::random_size>& client_random,
+                            const char* label, const secret& s) const {
     if (!ctx_->keylog) {
         return;
     }
     std::string line = label;
     line += ' ';
-    line += to_hex(t.client_random);
+    line += to_hex(client_random);
     line += ' ';
     line += to_hex(s.view());
     ctx_->keylog(line);
@@ -217,8 +242,8 @@ handshake_keys connection::enter_handshake_secrets(const transcript_state& t, by
     std::size_t n = t.current(hash);
     secret client = stage.client_handshake_traffic(byte_view(hash, n));
     secret server = stage.server_handshake_traffic(byte_view(hash, n));
-    log_secret(t, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client);
-    log_secret(t, "SERVER_HANDSHAKE_TRAFFIC_SECRET", server);
+    log_secret(t.client_random, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", client);
+    log_secret(t.client_random, "SERVER_HANDSHAKE_TRAFFIC_SECRET", server);
     return {std::move(stage), client, server};
 }
 
@@ -229,10 +254,10 @@ std::pair<secret, secret> connection::enter_application_secrets(const transcript
     std::size_t n = t.current(hash);
     secret client = master.client_application_traffic(byte_view(hash, n));
     secret server = master.server_application_traffic(byte_view(hash, n));
-    log_secret(t, "CLIENT_TRAFFIC_SECRET_0", client);
-    log_secret(t, "SERVER_TRAFFIC_SECRET_0", server);
+    log_secret(t.client_random, "CLIENT_TRAFFIC_SECRET_0", client);
+    log_secret(t.client_random, "SERVER_TRAFFIC_SECRET_0", server);
     if (ctx_->keylog) {
-        log_secret(t, "EXPORTER_SECRET", master.exporter_master(byte_view(hash, n)));
+        log_secret(t.client_random, "EXPORTER_SECRET", master.exporter_master(byte_view(hash, n)));
     }
     return {client, server};
 }
@@ -348,6 +373,61 @@ error connection::verify_peer_chain(const wire::certificate_msg& msg, crypto::pe
     return check_signing_usage();
 }
 
+error connection::kx_result(crypto::kx_status status, const char* invalid) {
+    switch (status) {
+        case crypto::kx_status::ok:
+            return wire::ok;
+        case crypto::kx_status::invalid_share:
+            error_message_ = invalid;
+            return error::illegal_parameter;
+        case crypto::kx_status::failed:
+            break;
+    }
+    error_message_ = "key exchange failed in libcrypto";
+    return error::internal_error;
+}
+
+error connection::verify_signature(const crypto::certificate& leaf, std::uint16_t scheme,
+                                   byte_view content, byte_view signature,
+                                   const std::vector<std::uint16_t>& allowed, bool tls12,
+                                   const char* what) {
+    const crypto::public_key key = leaf.key();
+    // TLS 1.2 also allows rsa_pkcs1_* (RFC 8446 section 4.2.3 keeps them for 1.2).
+    if ((!tls12 && !is_certificate_verify_scheme(scheme)) ||
+        std::find(allowed.begin(), allowed.end(), scheme) == allowed.end() ||
+        !(tls12 ? crypto::scheme_matches_key12(scheme, key.type())
+                : crypto::scheme_matches_key(scheme, key.type()))) {
+        error_message_ = std::string(what) + " uses a signature scheme that was not offered";
+        return error::illegal_parameter;
+    }
+    // Also when the chain was not verified (verify_none), as path validation would.
+    if (!crypto::meets_security_level(key, ctx_->security_level)) {
+        error_message_ =
+            "peer key of " + std::to_string(key.bits()) + " bits is below the security level";
+        return error::certificate_too_weak;
+    }
+    if (!(tls12 ? key.verify12(scheme, content, signature)
+                : key.verify(scheme, content, signature))) {
+        error_message_ = std::string(what) + " signature does not verify";
+        return error::decrypt_error;
+    }
+    peer_scheme_ = scheme;
+    return wire::ok;
+}
+
+error connection::sign(const credential& cred, std::uint16_t scheme, byte_view content,
+                       bytes& signature, const char* what) {
+    bool signed_ok = cred.signer
+                         ? cred.signer(static_cast<signature_scheme>(scheme), content, signature)
+                         : cred.key->sign(scheme, content, signature);
+    if (!signed_ok || signature.empty()) {
+        error_message_ = std::string("signing ") + what + " failed";
+        return error::internal_error;
+    }
+    own_scheme_ = scheme;
+    return wire::ok;
+}
+
 error connection::check_certificate_verify(transcript_state& t, const crypto::certificate& leaf,
                                            byte_view body, byte_view message,
                                            const char* context_string,
@@ -357,26 +437,14 @@ error connection::check_certificate_verify(transcript_state& t, const crypto::ce
         error_message_ = "CertificateVerify does not parse";
         return e;
     }
-    const crypto::public_key key = leaf.key();
-    if (!is_certificate_verify_scheme(cv.scheme) ||
-        std::find(allowed.begin(), allowed.end(), cv.scheme) == allowed.end() ||
-        !crypto::scheme_matches_key(cv.scheme, key.type())) {
-        error_message_ = "CertificateVerify uses a signature scheme that was not offered";
-        return error::illegal_parameter;
-    }
-    // Also when the chain was not verified (verify_none), as path validation would.
-    if (!crypto::meets_security_level(key, ctx_->security_level)) {
-        error_message_ =
-            "peer key of " + std::to_string(key.bits()) + " bits is below the security level";
-        return error::certificate_too_weak;
-    }
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = t.current(hash);
-    if (!key.verify(cv.scheme, signed_content(context_string, byte_view(hash, n)), cv.signature)) {
-        error_message_ = "CertificateVerify signature does not verify";
-        return error::decrypt_error;
+    if (error e =
+            verify_signature(leaf, cv.scheme, signed_content(context_string, byte_view(hash, n)),
+                             cv.signature, allowed, false, "CertificateVerify");
+        e != wire::ok) {
+        return e;
     }
-    peer_scheme_ = cv.scheme;
     t.hash.update(message);
     return wire::ok;
 }
@@ -401,21 +469,17 @@ error connection::send_certificate_verify(transcript_state& t, const credential&
                                           std::uint16_t scheme, const char* context_string) {
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = t.current(hash);
-    bytes content = signed_content(context_string, byte_view(hash, n));
     bytes signature;
-    bool signed_ok = cred.signer
-                         ? cred.signer(static_cast<signature_scheme>(scheme), content, signature)
-                         : cred.key->sign(scheme, content, signature);
-    if (!signed_ok || signature.empty()) {
-        error_message_ = "signing CertificateVerify failed";
-        return error::internal_error;
+    if (error e = sign(cred, scheme, signed_content(context_string, byte_view(hash, n)), signature,
+                       "CertificateVerify");
+        e != wire::ok) {
+        return e;
     }
     bytes body;
     wire::writer w(body);
     w.u16(scheme);
     w.vec16(signature);
     send_handshake(wire::handshake_type::certificate_verify, body, &t.hash);
-    own_scheme_ = scheme;
     return wire::ok;
 }
 
@@ -444,6 +508,9 @@ error connection::check_finished(const transcript_state& t, byte_view body,
 }
 
 error connection::on_post_handshake(wire::handshake_type type, byte_view body) {
+    if (tls12_) {
+        return on_post_handshake12(type);
+    }
     switch (type) {
         case wire::handshake_type::key_update: {
             bool update_requested = false;
@@ -530,6 +597,31 @@ error connection::dispatch(wire::handshake_type type, byte_view body, byte_view 
         } else if constexpr (std::is_same_v<S, expect_client_finished>) {
             if (type == handshake_type::finished)
                 return server_on_finished(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_certificate12>) {
+            if (type == handshake_type::certificate)
+                return client12_on_certificate(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_server_key_exchange12>) {
+            if (type == handshake_type::server_key_exchange)
+                return client12_on_server_key_exchange(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_server_hello_done12>) {
+            if (type == handshake_type::certificate_request && !s.requested_schemes)
+                return client12_on_certificate_request(s, body, message);
+            if (type == handshake_type::server_hello_done)
+                return client12_on_server_hello_done(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_server_finished12>) {
+            if (type == handshake_type::finished)
+                return client12_on_finished(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_client_key_exchange12>) {
+            if (type == handshake_type::certificate && s.certificate_expected)
+                return server12_on_certificate(s, body, message);
+            if (type == handshake_type::client_key_exchange && !s.certificate_expected)
+                return server12_on_client_key_exchange(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_client_certificate_verify12>) {
+            if (type == handshake_type::certificate_verify)
+                return server12_on_certificate_verify(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_client_finished12>) {
+            if (type == handshake_type::finished)
+                return server12_on_finished(s, body, message);
         }
         return std::nullopt;
     };

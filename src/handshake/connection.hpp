@@ -1,5 +1,6 @@
-// The TLS 1.3 handshake of one connection: the client and server state
-// machines and post-handshake messages. Records go through record::layer.
+// The TLS 1.3 and TLS 1.2 handshakes of one connection: the client and
+// server state machines and post-handshake messages. Records go through
+// record::layer.
 //
 // Each handshake state is a type that carries only what is valid in it (as
 // rustls' Expect* states); the connection holds one of them in a variant,
@@ -14,6 +15,7 @@
 #include "crypto/kx.hpp"
 #include "crypto/x509.hpp"
 #include "handshake/key_schedule.hpp"
+#include "handshake/tls12_keys.hpp"
 #include "record/layer.hpp"
 #include "wire/messages.hpp"
 
@@ -60,6 +62,8 @@ struct sent_client_hello {
     /// answer these.
     std::vector<std::uint16_t> offered_extensions;
     bool sent_sni = false;
+    bool offered13 = false;  ///< TLS 1.3 was offered (supported_versions)
+    bool offered12 = false;  ///< TLS 1.2 was offered (its suites and extensions)
 };
 
 /// Before start().
@@ -157,6 +161,81 @@ struct expect_client_finished {
     server_keys k;
 };
 
+// ---- TLS 1.2 states (client12.cpp, server12.cpp) ----------------------------------
+
+/// The TLS 1.2 transcript: its hash, both randoms, and the messages
+/// themselves, which a CertificateVerify signs whole with its scheme's hash
+/// (RFC 5246 section 7.4.8). Nothing secret.
+struct transcript12 {
+    crypto::hash_context hash;
+    bytes messages;
+    std::array<std::uint8_t, wire::random_size> client_random{};
+    std::array<std::uint8_t, wire::random_size> server_random{};
+
+    void add(byte_view message) {
+        hash.update(message);
+        messages.insert(messages.end(), message.begin(), message.end());
+    }
+    std::size_t current(std::uint8_t* out) const { return hash.peek({out, 64}); }
+};
+
+// Client.
+struct expect_certificate12 {
+    transcript12 t;
+};
+
+struct expect_server_key_exchange12 {
+    transcript12 t;
+    std::vector<crypto::certificate> chain;
+};
+
+/// After ServerKeyExchange: our ECDHE share is made and the premaster secret
+/// known; a CertificateRequest may come before ServerHelloDone.
+struct expect_server_hello_done12 {
+    transcript12 t;
+    bytes client_point;
+    secret pre_master;
+    std::optional<std::vector<std::uint16_t>> requested_schemes;
+};
+
+/// Our flight is out; the server's ChangeCipherSpec, then its Finished.
+struct expect_server_ccs12 {
+    transcript12 t;
+    secret master;
+};
+
+struct expect_server_finished12 {
+    transcript12 t;
+    secret master;
+};
+
+// Server.
+/// ServerHelloDone is out: the client's Certificate (when asked for) or
+/// ClientKeyExchange comes next.
+struct expect_client_key_exchange12 {
+    transcript12 t;
+    const crypto::key_exchange* kx = nullptr;
+    crypto::kx_state state;
+    bool certificate_expected = false;       ///< a CertificateRequest was sent
+    std::vector<crypto::certificate> chain;  ///< the client's, once received
+};
+
+struct expect_client_certificate_verify12 {
+    transcript12 t;
+    secret master;
+    std::vector<crypto::certificate> chain;
+};
+
+struct expect_client_ccs12 {
+    transcript12 t;
+    secret master;
+};
+
+struct expect_client_finished12 {
+    transcript12 t;
+    secret master;
+};
+
 // ---- Both ---------------------------------------------------------------------------
 
 struct connected {};
@@ -167,7 +246,11 @@ using state =
                  expect_encrypted_extensions, expect_certificate_or_request, expect_certificate,
                  expect_certificate_verify, expect_finished, expect_client_hello,
                  expect_application_answer, expect_second_client_hello, expect_client_certificate,
-                 expect_client_certificate_verify, expect_client_finished, connected, failed>;
+                 expect_client_certificate_verify, expect_client_finished, expect_certificate12,
+                 expect_server_key_exchange12, expect_server_hello_done12, expect_server_ccs12,
+                 expect_server_finished12, expect_client_key_exchange12,
+                 expect_client_certificate_verify12, expect_client_ccs12, expect_client_finished12,
+                 connected, failed>;
 
 class connection {
 public:
@@ -206,6 +289,12 @@ public:
         return !is_client_start() && !std::holds_alternative<expect_client_hello>(state_) &&
                !is_connected() && !is_failed();
     }
+    /// The compatibility ChangeCipherSpec of TLS 1.3 may be dropped now: in
+    /// the handshake, when TLS 1.3 may still be negotiated. TLS 1.2's
+    /// ChangeCipherSpec is real: the handshake says when it may come.
+    bool compat_ccs_allowed() const noexcept {
+        return in_handshake() && !tls12_ && ctx_->allows(wire::tls13_version);
+    }
     /// Server: the hello waiting for the application's answer, or nullptr.
     expect_application_answer* waiting() noexcept {
         return std::get_if<expect_application_answer>(&state_);
@@ -228,6 +317,7 @@ public:
     /// endpoint that only reads makes the reply at its next read.
     bool key_update_reply_due_ = false;
     bool hello_retry_ = false;  ///< a HelloRetryRequest was sent or received
+    bool tls12_ = false;        ///< TLS 1.2 was negotiated
     std::uint16_t suite_id_ = 0;
     std::uint16_t group_ = 0;
     std::uint16_t peer_scheme_ = 0;
@@ -281,7 +371,70 @@ private:
                                        byte_view message);
     error server_on_finished(expect_client_finished& s, byte_view body, byte_view message);
 
+    // TLS 1.2 client (client12.cpp).
+    error client12_on_server_hello(sent_client_hello& hello, const bytes& first_hello,
+                                   wire::server_hello& sh, byte_view message);
+    error client12_on_certificate(expect_certificate12& s, byte_view body, byte_view message);
+    error client12_on_server_key_exchange(expect_server_key_exchange12& s, byte_view body,
+                                          byte_view message);
+    error client12_on_certificate_request(expect_server_hello_done12& s, byte_view body,
+                                          byte_view message);
+    error client12_on_server_hello_done(expect_server_hello_done12& s, byte_view body,
+                                        byte_view message);
+    error client12_on_finished(expect_server_finished12& s, byte_view body, byte_view message);
+
+    // TLS 1.2 server (server12.cpp).
+    error server12_on_client_hello(const wire::client_hello& ch, byte_view message,
+                                   const server_choice& choice);
+    error server12_on_certificate(expect_client_key_exchange12& s, byte_view body,
+                                  byte_view message);
+    error server12_on_client_key_exchange(expect_client_key_exchange12& s, byte_view body,
+                                          byte_view message);
+    error server12_on_certificate_verify(expect_client_certificate_verify12& s, byte_view body,
+                                         byte_view message);
+    error server12_on_finished(expect_client_finished12& s, byte_view body, byte_view message);
+
+    // TLS 1.2, both roles.
+    /// The ChangeCipherSpec arrived: the peer's keys from the master secret.
+    error install_read12(const transcript12& t, const secret& master);
+    /// Our ChangeCipherSpec, then our keys.
+    void install_write12(const transcript12& t, const secret& master);
+    void send_finished12(transcript12& t, const secret& master);
+    /// Queues a handshake message and adds it to the TLS 1.2 transcript.
+    void send12(transcript12& t, wire::handshake_type type, byte_view body);
+    /// The TLS 1.2 Certificate: `cred`'s chain, or empty without one.
+    void send_certificate12(transcript12& t, const credential* cred);
+    /// CertificateVerify (RFC 5246 7.4.8), signing every message so far.
+    error send_certificate_verify12(transcript12& t, const credential& cred, std::uint16_t scheme);
+    error check_finished12(const transcript12& t, byte_view body, const secret& master);
+    /// The master secret from the premaster secret (wiped) and the session
+    /// hash, the transcript through ClientKeyExchange (RFC 7627).
+    secret enter_master_secret12(const transcript12& t, secret& pre_master);
+    /// The version a server negotiates for `ch` (protocol_version when none,
+    /// inappropriate_fallback for an unneeded TLS_FALLBACK_SCSV).
+    error choose_version(const wire::client_hello& ch, std::uint16_t& chosen);
+    /// Post-handshake messages of a TLS 1.2 connection.
+    error on_post_handshake12(wire::handshake_type type);
+
     // Shared.
+    /// The error for how a key exchange went: ok, illegal_parameter for the
+    /// peer's invalid share (`invalid` says whose), internal_error for ours.
+    error kx_result(crypto::kx_status status, const char* invalid);
+    /// Checks `signature` over `content` by the leaf's key with `scheme`, which
+    /// must be in `allowed` and (TLS 1.3) allowed in a CertificateVerify.
+    error verify_signature(const crypto::certificate& leaf, std::uint16_t scheme, byte_view content,
+                           byte_view signature, const std::vector<std::uint16_t>& allowed,
+                           bool tls12, const char* what);
+    /// Signs `content` with `cred` and `scheme`.
+    error sign(const credential& cred, std::uint16_t scheme, byte_view content, bytes& signature,
+               const char* what);
+    /// The credential and signature scheme a server signs with: the one the
+    /// callback chose, or the best fit for the client (TLS 1.2: for `suite12`).
+    error server_choose_credential(const wire::client_hello& ch, const server_choice& choice,
+                                   const tls12::suite* suite12, const credential*& cred,
+                                   std::uint16_t& scheme);
+    /// The ALPN protocol a server selects (or the callback chose) into alpn_.
+    error server_choose_alpn(const wire::client_hello& ch, const server_choice& choice);
     error verify_peer_chain(const wire::certificate_msg& msg, crypto::peer_role peer,
                             const std::vector<std::uint16_t>& offered_extensions,
                             std::vector<crypto::certificate>& chain);
@@ -301,7 +454,8 @@ private:
     /// The compatibility ChangeCipherSpec, when we are in middlebox
     /// compatibility mode (a non-empty legacy_session_id).
     void queue_compat_ccs(byte_view session_id) noexcept;
-    void log_secret(const transcript_state& t, const char* label, const secret& s) const;
+    void log_secret(const std::array<std::uint8_t, wire::random_size>& client_random,
+                    const char* label, const secret& s) const;
     /// Enters the connected state: the handshake state (and every secret in
     /// it) goes away.
     void finish_handshake();
@@ -322,6 +476,8 @@ private:
     state state_;
     /// The negotiated suite, from ServerHello on (KeyUpdate needs its hash).
     const suite_info* suite_ = nullptr;
+    /// The negotiated TLS 1.2 suite.
+    const tls12::suite* suite12_ = nullptr;
 
     // Traffic secrets of the current epochs (the next KeyUpdate derives from them).
     secret read_secret_;

@@ -48,10 +48,23 @@ bool fits_key_size(std::uint16_t scheme, const credential& cred) {
 
 }  // namespace
 
+bool is_tls12_group(std::uint16_t group) noexcept {
+    switch (group) {
+        case 0x001d:  // x25519
+        case 0x001e:  // x448
+        case 0x0017:  // secp256r1
+        case 0x0018:  // secp384r1
+            return true;
+        default:
+            return false;
+    }
+}
+
 std::uint16_t choose_scheme(const credential& cred, const std::vector<std::uint16_t>& preference,
-                            const std::vector<std::uint16_t>& allowed) {
+                            const std::vector<std::uint16_t>& allowed, bool tls12) {
+    const auto sha1 = [](std::uint16_t s) { return (s >> 8) == 0x02; };
     for (std::uint16_t s : preference) {
-        if (is_certificate_verify_scheme(s) &&
+        if ((tls12 ? !sha1(s) : is_certificate_verify_scheme(s)) &&
             std::find(allowed.begin(), allowed.end(), s) != allowed.end() &&
             crypto::scheme_matches_key(s, cred.type) && fits_key_size(s, cred)) {
             return s;

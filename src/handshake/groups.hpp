@@ -19,10 +19,15 @@ inline auto random_source_of(const context::impl& ctx) {
 bool is_certificate_verify_scheme(std::uint16_t scheme) noexcept;
 
 /// The first scheme of `preference` that `allowed` contains, that may sign a
-/// CertificateVerify, and that `cred`'s key can produce (its type, and for
-/// RSA-PSS a modulus large enough for the hash); 0 if none.
+/// CertificateVerify (in TLS 1.2 also rsa_pkcs1_*), and that `cred`'s key can
+/// produce (its type, and for RSA-PSS a modulus large enough for the hash); 0
+/// if none.
 std::uint16_t choose_scheme(const credential& cred, const std::vector<std::uint16_t>& preference,
-                            const std::vector<std::uint16_t>& allowed);
+                            const std::vector<std::uint16_t>& allowed, bool tls12 = false);
+
+/// True for the groups TLS 1.2 ECDHE can use (RFC 8422 and RFC 7748 curves
+/// whose shared secret fits handshake::secret); not the KEM hybrids or ffdhe.
+bool is_tls12_group(std::uint16_t group) noexcept;
 
 }  // namespace tlsio::handshake
 

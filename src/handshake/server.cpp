@@ -61,9 +61,9 @@ error connection::server_on_first_client_hello(byte_view body, byte_view message
         error_message_ = "ClientHello does not parse";
         return e;
     }
-    if (!ch.has_supported_versions || !contains(ch.supported_versions, wire::tls13_version)) {
-        error_message_ = "client does not offer TLS 1.3";
-        return error::protocol_version;
+    std::uint16_t version = 0;
+    if (error e = choose_version(ch, version); e != wire::ok) {
+        return e;
     }
     if (ch.legacy_compression_methods.size() != 1 || ch.legacy_compression_methods[0] != 0) {
         error_message_ = "ClientHello offers compression methods other than null";
@@ -161,6 +161,16 @@ error connection::server_apply_answer(const wire::client_hello& ch,
 error connection::server_on_client_hello(const wire::client_hello& ch, byte_view message,
                                          const server_choice& choice,
                                          expect_second_client_hello* after_hrr) {
+    if (!after_hrr) {
+        // The context may have changed (SNI or ClientHello callback): choose again.
+        std::uint16_t version = 0;
+        if (error e = choose_version(ch, version); e != wire::ok) {
+            return e;
+        }
+        if (version == wire::tls12_version) {
+            return server12_on_client_hello(ch, message, choice);
+        }
+    }
     if (after_hrr) {
         if (!ch.has_supported_versions || !contains(ch.supported_versions, wire::tls13_version)) {
             error_message_ = "second ClientHello does not offer TLS 1.3";
@@ -220,67 +230,14 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
         return error::handshake_failure;
     }
 
-    if (ctx_->credentials.empty()) {
-        error_message_ = "no certificate configured";
-        return error::handshake_failure;
-    }
     const credential* cred = nullptr;
     std::uint16_t scheme = 0;
-    if (choice.credential) {
-        cred = &ctx_->credentials[*choice.credential];
-        scheme = choose_scheme(*cred, ctx_->signature_schemes, ch.signature_algorithms);
-        if (scheme == 0) {
-            error_message_ =
-                "the credential the ClientHello callback chose cannot sign with a scheme the "
-                "client offers";
-            return error::handshake_failure;
-        }
-    } else {
-        // Among the credentials that can sign with a scheme the client accepts,
-        // prefer one whose leaf names the SNI host, then one whose chain is signed
-        // with algorithms the client accepts in certificates; ties go to the first.
-        const std::vector<std::uint16_t>& cert_schemes = ch.has_signature_algorithms_cert
-                                                             ? ch.signature_algorithms_cert
-                                                             : ch.signature_algorithms;
-        int best_score = -1;
-        for (const credential& c : ctx_->credentials) {
-            std::uint16_t s = choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms);
-            if (s == 0) {
-                continue;
-            }
-            bool names_host = !server_name_.empty() && c.chain.front().matches_host(server_name_);
-            bool chain_accepted = std::all_of(
-                c.chain.begin(), c.chain.end(),
-                [&](const auto& cert) { return contains(cert_schemes, cert.signature_scheme()); });
-            int score = (names_host ? 2 : 0) + (chain_accepted ? 1 : 0);
-            if (score > best_score) {
-                best_score = score;
-                cred = &c;
-                scheme = s;
-            }
-        }
-        if (!cred) {
-            error_message_ = "no certificate fits the client's signature algorithms";
-            return error::handshake_failure;
-        }
+    if (error e = server_choose_credential(ch, choice, nullptr, cred, scheme); e != wire::ok) {
+        return e;
     }
 
-    if (choice.alpn) {
-        alpn_ = *choice.alpn;
-    } else {
-        const std::vector<std::string>& server_alpn =
-            options_.alpn_protocols.empty() ? ctx_->alpn : options_.alpn_protocols;
-        if (!server_alpn.empty() && ch.has_alpn) {
-            auto it =
-                std::find_if(server_alpn.begin(), server_alpn.end(), [&](const std::string& p) {
-                    return std::find(ch.alpn.begin(), ch.alpn.end(), p) != ch.alpn.end();
-                });
-            if (it == server_alpn.end()) {
-                error_message_ = "no application protocol in common";
-                return error::no_application_protocol;
-            }
-            alpn_ = *it;
-        }
+    if (error e = server_choose_alpn(ch, choice); e != wire::ok) {
+        return e;
     }
     if (error e = key_change_boundary(); e != wire::ok) {
         return e;
@@ -311,6 +268,95 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
     transcript.hash.update(message);
     std::copy(ch.random.begin(), ch.random.end(), transcript.client_random.begin());
     return server_send_flight(std::move(transcript), ch, *share, *cred, scheme);
+}
+
+error connection::server_choose_credential(const wire::client_hello& ch,
+                                           const server_choice& choice, const tls12::suite* suite12,
+                                           const credential*& cred, std::uint16_t& scheme) {
+    // TLS 1.2: the suite names the key type, rsa_pkcs1_* may sign, and an
+    // ECDSA key must be on a curve the client supports (RFC 8422 section 5.3).
+    const bool is12 = suite12 != nullptr;
+    auto unfit12 = [&](const credential& c) {
+        if (!suite12) {
+            return false;
+        }
+        if (!tls12::suite_allows_key(*suite12, c.type)) {
+            return true;
+        }
+        const std::uint16_t curve = c.type == crypto::key_type::ec_p256   ? 0x0017
+                                    : c.type == crypto::key_type::ec_p384 ? 0x0018
+                                    : c.type == crypto::key_type::ec_p521 ? 0x0019
+                                                                          : 0;
+        return curve != 0 && ch.has_supported_groups && !contains(ch.supported_groups, curve);
+    };
+    cred = nullptr;
+    scheme = 0;
+    if (ctx_->credentials.empty()) {
+        error_message_ = "no certificate configured";
+        return error::handshake_failure;
+    }
+    if (choice.credential) {
+        cred = &ctx_->credentials[*choice.credential];
+        scheme = choose_scheme(*cred, ctx_->signature_schemes, ch.signature_algorithms, is12);
+        if (scheme == 0 || unfit12(*cred)) {
+            error_message_ =
+                "the credential the ClientHello callback chose cannot sign with a scheme the "
+                "client offers";
+            return error::handshake_failure;
+        }
+    } else {
+        // Among the credentials that can sign with a scheme the client accepts,
+        // prefer one whose leaf names the SNI host, then one whose chain is signed
+        // with algorithms the client accepts in certificates; ties go to the first.
+        const std::vector<std::uint16_t>& cert_schemes = ch.has_signature_algorithms_cert
+                                                             ? ch.signature_algorithms_cert
+                                                             : ch.signature_algorithms;
+        int best_score = -1;
+        for (const credential& c : ctx_->credentials) {
+            std::uint16_t s =
+                choose_scheme(c, ctx_->signature_schemes, ch.signature_algorithms, is12);
+            if (s == 0 || unfit12(c)) {
+                continue;
+            }
+            bool names_host = !server_name_.empty() && c.chain.front().matches_host(server_name_);
+            bool chain_accepted = std::all_of(
+                c.chain.begin(), c.chain.end(),
+                [&](const auto& cert) { return contains(cert_schemes, cert.signature_scheme()); });
+            int score = (names_host ? 2 : 0) + (chain_accepted ? 1 : 0);
+            if (score > best_score) {
+                best_score = score;
+                cred = &c;
+                scheme = s;
+            }
+        }
+        if (!cred) {
+            error_message_ = "no certificate fits the client's signature algorithms";
+            return error::handshake_failure;
+        }
+    }
+
+    return wire::ok;
+}
+
+error connection::server_choose_alpn(const wire::client_hello& ch, const server_choice& choice) {
+    if (choice.alpn) {
+        alpn_ = *choice.alpn;
+    } else {
+        const std::vector<std::string>& server_alpn =
+            options_.alpn_protocols.empty() ? ctx_->alpn : options_.alpn_protocols;
+        if (!server_alpn.empty() && ch.has_alpn) {
+            auto it =
+                std::find_if(server_alpn.begin(), server_alpn.end(), [&](const std::string& p) {
+                    return std::find(ch.alpn.begin(), ch.alpn.end(), p) != ch.alpn.end();
+                });
+            if (it == server_alpn.end()) {
+                error_message_ = "no application protocol in common";
+                return error::no_application_protocol;
+            }
+            alpn_ = *it;
+        }
+    }
+    return wire::ok;
 }
 
 error connection::server_send_hello_retry(const wire::client_hello& ch, byte_view message,
@@ -364,15 +410,11 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
     const crypto::key_exchange& kx = *crypto::find_key_exchange(share.group);
     bytes our_share;
     bytes shared;
-    switch (kx.respond(random_source_of(*ctx_), share.key_exchange, our_share, shared)) {
-        case crypto::kx_status::ok:
-            break;
-        case crypto::kx_status::invalid_share:
-            error_message_ = "client key share is invalid";
-            return error::illegal_parameter;
-        case crypto::kx_status::failed:
-            error_message_ = "key exchange failed in libcrypto";
-            return error::internal_error;
+    if (error e =
+            kx_result(kx.respond(random_source_of(*ctx_), share.key_exchange, our_share, shared),
+                      "client key share is invalid");
+        e != wire::ok) {
+        return e;
     }
 
     std::vector<raw_extension> exts;

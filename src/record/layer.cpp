@@ -469,7 +469,9 @@ void layer::write_change_cipher_spec() {
 }
 
 bool layer::send_alert(tlsio::alert a) {
-    bool warning = a == tlsio::alert::close_notify || a == tlsio::alert::user_canceled;
+    // no_renegotiation is always a warning (RFC 5246 section 7.2.2).
+    bool warning = a == tlsio::alert::close_notify || a == tlsio::alert::user_canceled ||
+                   a == tlsio::alert::no_renegotiation;
     std::uint8_t body[2] = {static_cast<std::uint8_t>(warning ? 1 : 2),
                             static_cast<std::uint8_t>(a)};
     return write(wire::content_type::alert, byte_view(body, 2));

@@ -121,6 +121,20 @@ bool parse_alpn_list(byte_view data, std::vector<std::string>& out) {
     return true;
 }
 
+// renegotiation_info (RFC 5746 section 3.2): one vector<0..255>.
+bool parse_renegotiation_info(byte_view data, byte_view& out) {
+    reader r(data);
+    out = r.vec8();
+    return r.done();
+}
+
+// ec_point_formats (RFC 8422 section 5.1.2): a non-empty vector<1..255>.
+bool parse_point_formats(byte_view data, byte_view& out) {
+    reader r(data);
+    out = r.vec8();
+    return r.done() && !out.empty();
+}
+
 bool parse_client_key_shares(byte_view data, std::vector<key_share_entry>& out) {
     reader r(data);
     reader list(r.vec16());
@@ -188,6 +202,17 @@ error decode_client_extension(const extension& e, client_hello& ch) {
         case ext::pre_shared_key:
             ch.has_pre_shared_key = true;
             return ok;
+        case ext::extended_master_secret:
+            ch.has_extended_master_secret = true;
+            return e.data.empty() ? ok : error::decode_error;
+        case ext::renegotiation_info:
+            ch.has_renegotiation_info = true;
+            return parse_renegotiation_info(e.data, ch.renegotiated_connection)
+                       ? ok
+                       : error::decode_error;
+        case ext::ec_point_formats:
+            ch.has_ec_point_formats = true;
+            return parse_point_formats(e.data, ch.ec_point_formats) ? ok : error::decode_error;
         case ext::psk_key_exchange_modes: {
             reader r(e.data);
             byte_view modes = r.vec8();
@@ -328,6 +353,50 @@ error parse_server_hello(byte_view body, server_hello& out) {
     return ok;
 }
 
+error decode_tls12_server_extensions(server_hello& sh) {
+    for (const extension& e : sh.extensions) {
+        switch (e.type) {
+            case ext::extended_master_secret:
+                sh.has_extended_master_secret = true;
+                if (!e.data.empty()) {
+                    return error::decode_error;
+                }
+                break;
+            case ext::server_name:
+                sh.has_server_name = true;
+                if (!e.data.empty()) {
+                    return error::decode_error;
+                }
+                break;
+            case ext::renegotiation_info:
+                sh.has_renegotiation_info = true;
+                if (!parse_renegotiation_info(e.data, sh.renegotiated_connection)) {
+                    return error::decode_error;
+                }
+                break;
+            case ext::ec_point_formats:
+                sh.has_ec_point_formats = true;
+                if (!parse_point_formats(e.data, sh.ec_point_formats)) {
+                    return error::decode_error;
+                }
+                break;
+            case ext::alpn: {
+                std::vector<std::string> names;
+                // The server names exactly one protocol (RFC 7301 section 3.1).
+                if (!parse_alpn_list(e.data, names) || names.size() != 1) {
+                    return error::decode_error;
+                }
+                sh.alpn = names.front();
+                sh.has_alpn = true;
+                break;
+            }
+            default:
+                break;  // judged by the handshake layer, which knows what was offered
+        }
+    }
+    return ok;
+}
+
 error parse_encrypted_extensions(byte_view body, encrypted_extensions& out) {
     out = {};  // a reused struct keeps nothing of the previous message
     reader r(body);
@@ -439,6 +508,82 @@ error parse_key_update(byte_view body, bool& update_requested) {
     return ok;
 }
 
+error parse_server_key_exchange(byte_view body, server_key_exchange& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
+    reader r(body);
+    const std::uint8_t curve_type = r.u8();
+    out.group = r.u16();
+    out.point = r.vec8();
+    if (!r.ok()) {
+        return error::decode_error;
+    }
+    if (curve_type != curve_type_named_curve) {
+        return error::illegal_parameter;
+    }
+    out.params = body.first(4 + out.point.size());
+    out.scheme = r.u16();
+    out.signature = r.vec16();
+    return r.done() && !out.point.empty() && !out.signature.empty() ? ok : error::decode_error;
+}
+
+bytes encode_ecdh_params(std::uint16_t group, byte_view point) {
+    bytes out;
+    writer w(out);
+    w.u8(curve_type_named_curve);
+    w.u16(group);
+    w.vec8(point);
+    return out;
+}
+
+error parse_client_key_exchange(byte_view body, byte_view& point) {
+    reader r(body);
+    point = r.vec8();
+    return r.done() && !point.empty() ? ok : error::decode_error;
+}
+
+error parse_empty_message(byte_view body) {
+    return body.empty() ? ok : error::decode_error;
+}
+
+error parse_certificate_request12(byte_view body, certificate_request12& out) {
+    out = {};  // a reused struct keeps nothing of the previous message
+    reader r(body);
+    out.certificate_types = r.vec8();
+    if (!r.ok() || out.certificate_types.empty() ||
+        !parse_u16_list(r, 2, out.signature_algorithms)) {
+        return error::decode_error;
+    }
+    reader names(r.vec16());
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    while (!names.empty()) {
+        byte_view name = names.vec16();
+        if (!names.ok() || name.empty()) {
+            return error::decode_error;
+        }
+        out.authorities.push_back(name);
+    }
+    return ok;
+}
+
+error parse_certificate12(byte_view body, std::vector<byte_view>& out) {
+    out.clear();
+    reader r(body);
+    reader list(r.vec24());
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    while (!list.empty()) {
+        byte_view cert = list.vec24();
+        if (!list.ok() || cert.empty()) {
+            return error::decode_error;
+        }
+        out.push_back(cert);
+    }
+    return ok;
+}
+
 void append_handshake(bytes& out, handshake_type type, byte_view body) {
     writer w(out);
     w.u8(static_cast<std::uint8_t>(type));
@@ -485,6 +630,17 @@ bytes encode_alpn(const std::vector<std::string>& protocols) {
         w.raw(p);
     }
     w.end(at, 2);
+    return out;
+}
+
+bytes encode_ec_point_formats() {
+    return bytes{1, point_format_uncompressed};
+}
+
+bytes encode_renegotiation_info(byte_view renegotiated_connection) {
+    bytes out;
+    writer w(out);
+    w.vec8(renegotiated_connection);
     return out;
 }
 

@@ -1,4 +1,4 @@
-// TLS 1.3 handshake messages and extensions: parsing and encoding.
+// TLS 1.3 and TLS 1.2 handshake messages and extensions: parsing and encoding.
 //
 // Parsed messages hold views into the bytes they were parsed from, which must
 // outlive them. A parser accepts a message only when every byte of it was
@@ -41,14 +41,18 @@ namespace tlsio::wire {
 inline constexpr error ok{};
 
 enum class handshake_type : std::uint8_t {
+    hello_request = 0,  ///< TLS 1.2 only
     client_hello = 1,
     server_hello = 2,
     new_session_ticket = 4,
     end_of_early_data = 5,
     encrypted_extensions = 8,
     certificate = 11,
+    server_key_exchange = 12,  ///< TLS 1.2 only
     certificate_request = 13,
+    server_hello_done = 14,  ///< TLS 1.2 only
     certificate_verify = 15,
+    client_key_exchange = 16,  ///< TLS 1.2 only
     finished = 20,
     key_update = 24,
     message_hash = 254,
@@ -66,8 +70,10 @@ namespace ext {
 inline constexpr std::uint16_t server_name = 0;
 inline constexpr std::uint16_t status_request = 5;
 inline constexpr std::uint16_t supported_groups = 10;
+inline constexpr std::uint16_t ec_point_formats = 11;  ///< RFC 8422, TLS 1.2
 inline constexpr std::uint16_t signature_algorithms = 13;
 inline constexpr std::uint16_t alpn = 16;
+inline constexpr std::uint16_t extended_master_secret = 23;  ///< RFC 7627, TLS 1.2
 inline constexpr std::uint16_t record_size_limit = 28;
 inline constexpr std::uint16_t pre_shared_key = 41;
 inline constexpr std::uint16_t early_data = 42;
@@ -78,8 +84,20 @@ inline constexpr std::uint16_t certificate_authorities = 47;
 inline constexpr std::uint16_t post_handshake_auth = 49;
 inline constexpr std::uint16_t signature_algorithms_cert = 50;
 inline constexpr std::uint16_t key_share = 51;
+inline constexpr std::uint16_t renegotiation_info = 0xff01;  ///< RFC 5746, TLS 1.2
 }  // namespace ext
 
+/// Signalling cipher suite values: RFC 5746 section 3.3 and RFC 7507.
+inline constexpr std::uint16_t empty_renegotiation_info_scsv = 0x00ff;
+inline constexpr std::uint16_t fallback_scsv = 0x5600;
+
+/// ECPointFormat uncompressed and ECCurveType named_curve (RFC 8422 section 5.1.2, 5.4).
+inline constexpr std::uint8_t point_format_uncompressed = 0;
+inline constexpr std::uint8_t curve_type_named_curve = 3;
+
+inline constexpr std::uint16_t ssl30_version = 0x0300;
+inline constexpr std::uint16_t tls10_version = 0x0301;
+inline constexpr std::uint16_t tls11_version = 0x0302;
 inline constexpr std::uint16_t tls12_version = 0x0303;
 inline constexpr std::uint16_t tls13_version = 0x0304;
 inline constexpr std::size_t random_size = 32;
@@ -132,6 +150,12 @@ struct client_hello {
     bool has_early_data = false;
     bool has_pre_shared_key = false;
     std::vector<std::uint8_t> psk_modes;
+    // TLS 1.2 extensions.
+    bool has_extended_master_secret = false;
+    bool has_renegotiation_info = false;
+    byte_view renegotiated_connection;  ///< renegotiation_info's content
+    bool has_ec_point_formats = false;
+    byte_view ec_point_formats;
 };
 
 error parse_client_hello(byte_view body, client_hello& out);
@@ -155,9 +179,21 @@ struct server_hello {
     std::optional<std::uint16_t> selected_group;  ///< HelloRetryRequest
     byte_view cookie;
     bool has_cookie = false;
+    // TLS 1.2 extensions: set by decode_tls12_server_extensions.
+    bool has_extended_master_secret = false;
+    bool has_renegotiation_info = false;
+    byte_view renegotiated_connection;
+    bool has_ec_point_formats = false;
+    byte_view ec_point_formats;
+    std::string alpn;  ///< the one protocol a TLS 1.2 ServerHello selects
+    bool has_alpn = false;
+    bool has_server_name = false;  ///< must be empty
 };
 
 error parse_server_hello(byte_view body, server_hello& out);
+/// Decodes the extensions of a TLS 1.2 ServerHello that parse_server_hello
+/// leaves alone (a TLS 1.3 ServerHello may not carry them at all).
+error decode_tls12_server_extensions(server_hello& sh);
 
 struct encrypted_extensions {
     std::vector<extension> extensions;
@@ -209,6 +245,43 @@ error parse_new_session_ticket(byte_view body, new_session_ticket& out);
 /// KeyUpdate: returns the request_update value (0 or 1) in `update_requested`.
 error parse_key_update(byte_view body, bool& update_requested);
 
+// ---- TLS 1.2 messages ----------------------------------------------------------
+
+/// ServerKeyExchange for ECDHE (RFC 8422 section 5.4, with the TLS 1.2
+/// signature of RFC 5246 7.4.3): ServerECDHParams then a DigitallySigned.
+struct server_key_exchange {
+    std::uint16_t group = 0;
+    byte_view point;   ///< the server's ephemeral public value
+    byte_view params;  ///< the ServerECDHParams bytes, as the signature covers them
+    std::uint16_t scheme = 0;
+    byte_view signature;
+};
+
+/// decode_error for bad framing; illegal_parameter for a curve_type other than
+/// named_curve (explicit curves are deprecated by RFC 8422 section 5.4).
+error parse_server_key_exchange(byte_view body, server_key_exchange& out);
+/// The ServerECDHParams bytes for `group` and `point`.
+bytes encode_ecdh_params(std::uint16_t group, byte_view point);
+
+/// ClientKeyExchange for ECDHE: the client's public value (RFC 8422 5.7).
+error parse_client_key_exchange(byte_view body, byte_view& point);
+
+/// ServerHelloDone and HelloRequest: an empty body.
+error parse_empty_message(byte_view body);
+
+/// The TLS 1.2 CertificateRequest (RFC 5246 section 7.4.4).
+struct certificate_request12 {
+    byte_view certificate_types;
+    std::vector<std::uint16_t> signature_algorithms;
+    std::vector<byte_view> authorities;  ///< DER DistinguishedNames
+};
+
+error parse_certificate_request12(byte_view body, certificate_request12& out);
+
+/// The TLS 1.2 Certificate (RFC 5246 section 7.4.2): no request context and
+/// no per-entry extensions. `out` gets the DER certificates, leaf first.
+error parse_certificate12(byte_view body, std::vector<byte_view>& out);
+
 // ---- Encoding ---------------------------------------------------------------
 
 /// Writes a handshake message header (type, 24-bit length) around `body`.
@@ -221,6 +294,10 @@ void append_extensions(writer& w, const std::vector<raw_extension>& extensions);
 bytes encode_u16_list(std::size_t prefix, const std::vector<std::uint16_t>& values);
 bytes encode_server_name(std::string_view host);
 bytes encode_alpn(const std::vector<std::string>& protocols);
+/// ec_point_formats offering only uncompressed points (RFC 8422 5.1.2).
+bytes encode_ec_point_formats();
+/// renegotiation_info with `renegotiated_connection` (empty in an initial handshake).
+bytes encode_renegotiation_info(byte_view renegotiated_connection);
 
 }  // namespace tlsio::wire
 

@@ -623,6 +623,8 @@ const char* error_name(tlsio::error e) {
         case error::certificate_too_weak: return "certificate_too_weak";
         case error::client_hello_refused: return "client_hello_refused";
         case error::client_hello_pending: return "client_hello_pending";
+        case error::inappropriate_fallback: return "inappropriate_fallback";
+        case error::no_renegotiation: return "no_renegotiation";
             // clang-format on
     }
     return "unknown_error";

@@ -2,6 +2,7 @@
 
 #include "test_pki.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <fstream>
@@ -67,11 +68,23 @@ std::size_t count_messages(const std::vector<trace_message>& messages, bool sent
     return n;
 }
 
+namespace {
+
+// openssl takes one protocol flag: a -tls1_2 in `args` replaces the fixed -tls1_3.
+void use_version_flag(std::vector<std::string>& argv, const std::vector<std::string>& args) {
+    if (std::find(args.begin(), args.end(), "-tls1_2") != args.end()) {
+        argv.erase(std::find(argv.begin(), argv.end(), "-tls1_3"));
+    }
+}
+
+}  // namespace
+
 openssl_server::openssl_server(const std::string& openssl, const std::string& work_dir,
                                std::vector<std::string> args)
     : trace_path_(unique_path(work_dir, "s_server-trace")) {
     std::vector<std::string> argv = {openssl,    "s_server", "-tls1_3", "-accept",  "127.0.0.1:0",
                                      "-naccept", "1",        "-trace",  "-msgfile", trace_path_};
+    use_version_flag(argv, args);
     argv.insert(argv.end(), args.begin(), args.end());
     process_ = std::make_unique<child_process>(std::move(argv));
 
@@ -100,6 +113,7 @@ openssl_client::openssl_client(const std::string& openssl, const std::string& wo
     std::vector<std::string> argv = {
         openssl,  "s_client", "-tls1_3",  "-connect", "127.0.0.1:" + std::to_string(port),
         "-trace", "-msgfile", trace_path_};
+    use_version_flag(argv, args);
     argv.insert(argv.end(), args.begin(), args.end());
     process_ = std::make_unique<child_process>(std::move(argv));
 }

@@ -550,8 +550,9 @@ const EVP_CIPHER* suite_cipher(cipher_suite s) {
             return EVP_chacha20_poly1305();
         case cipher_suite::aes_128_ccm_sha256:
             return nullptr;  // CCM needs its own call sequence; the helpers do not decrypt it
+        default:
+            return nullptr;  // TLS 1.2 suites: these helpers speak TLS 1.3 records
     }
-    return nullptr;
 }
 
 std::size_t suite_key_size(cipher_suite s) {

@@ -1,0 +1,257 @@
+// The server's TLS 1.2 handshake states (RFC 5246 section 7.3, ECDHE with
+// RFC 8422, the extended master secret of RFC 7627, RFC 5746's
+// renegotiation_info). A full handshake only: no session resumption.
+#include "handshake/connection.hpp"
+#include "handshake/groups.hpp"
+
+#include <algorithm>
+
+namespace tlsio::handshake {
+namespace {
+
+bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+/// ClientCertificateType values of RFC 5246 7.4.4 and RFC 8422 5.5.
+constexpr std::uint8_t rsa_sign = 1;
+constexpr std::uint8_t ecdsa_sign = 64;
+
+}  // namespace
+
+error connection::server12_on_client_hello(const wire::client_hello& ch, byte_view message,
+                                           const server_choice& choice) {
+    if (!ch.has_extended_master_secret) {
+        error_message_ =
+            "client does not support the extended master secret (RFC 7627), which tlsio "
+            "requires for TLS 1.2";
+        return error::handshake_failure;
+    }
+    // RFC 5746 3.6: an initial ClientHello carries an empty renegotiation_info
+    // (or the SCSV instead); anything else is a renegotiation we know nothing of.
+    if (ch.has_renegotiation_info && !ch.renegotiated_connection.empty()) {
+        error_message_ = "ClientHello renegotiation_info is not empty in an initial handshake";
+        return error::handshake_failure;
+    }
+    if (ch.has_ec_point_formats &&
+        std::find(ch.ec_point_formats.begin(), ch.ec_point_formats.end(),
+                  wire::point_format_uncompressed) == ch.ec_point_formats.end()) {
+        error_message_ = "ClientHello ec_point_formats lacks the uncompressed format (RFC 8422)";
+        return error::illegal_parameter;
+    }
+    if (!ch.has_signature_algorithms) {
+        // Without it, RFC 5246 7.4.1.4.1 means SHA-1, which tlsio does not sign with.
+        error_message_ = "TLS 1.2 ClientHello lacks signature_algorithms (SHA-1 is refused)";
+        return error::handshake_failure;
+    }
+    // A group both sides have, for ECDHE: ours in order of preference. Without
+    // supported_groups a client accepts any curve (RFC 8422 4); P-256 is the
+    // one every TLS 1.2 client has.
+    std::uint16_t group = 0;
+    for (std::uint16_t g : ctx_->groups) {
+        const bool offered =
+            ch.has_supported_groups ? contains(ch.supported_groups, g) : g == 0x0017;
+        if (is_tls12_group(g) && offered && crypto::find_key_exchange(g) != nullptr) {
+            group = g;
+            break;
+        }
+    }
+    if (group == 0) {
+        error_message_ = "no ECDHE group in common for TLS 1.2";
+        return error::handshake_failure;
+    }
+    // Server preference: our first suite the client offers and a credential can sign for.
+    const tls12::suite* suite = nullptr;
+    const credential* cred = nullptr;
+    std::uint16_t scheme = 0;
+    for (std::uint16_t id : ctx_->cipher_suites12) {
+        const tls12::suite* s = tls12::find_suite(id);
+        if (!s || !contains(ch.cipher_suites, id)) {
+            continue;
+        }
+        if (server_choose_credential(ch, choice, s, cred, scheme) == wire::ok) {
+            suite = s;
+            break;
+        }
+    }
+    if (!suite) {
+        error_message_ = ctx_->credentials.empty()
+                             ? "no certificate configured"
+                             : "no TLS 1.2 cipher suite in common that a certificate can sign for";
+        return error::handshake_failure;
+    }
+    if (error e = server_choose_alpn(ch, choice); e != wire::ok) {
+        return e;
+    }
+    error_message_.clear();
+    tls12_ = true;
+    suite12_ = suite;
+    suite_id_ = suite->id;
+    group_ = group;
+
+    expect_client_key_exchange12 next;
+    transcript12& t = next.t;
+    t.hash = crypto::hash_context(suite->hash);
+    std::copy(ch.random.begin(), ch.random.end(), t.client_random.begin());
+    ctx_->fill_random(t.server_random);
+    if (ctx_->allows(wire::tls13_version)) {
+        // RFC 8446 4.1.3: a TLS 1.3 server negotiating TLS 1.2 says so in its
+        // random, so a TLS 1.3 client sees a downgrade an attacker forced.
+        std::copy(wire::downgrade_tls12_sentinel.begin(), wire::downgrade_tls12_sentinel.end(),
+                  t.server_random.end() - 8);
+    }
+    t.add(message);
+
+    std::vector<raw_extension> exts;
+    if (ch.has_server_name) {
+        exts.push_back({wire::ext::server_name, {}});
+    }
+    exts.push_back({wire::ext::extended_master_secret, {}});
+    exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+    if (ch.has_ec_point_formats) {
+        exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
+    }
+    if (!alpn_.empty()) {
+        exts.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
+    }
+    bytes sh;
+    wire::writer w(sh);
+    w.u16(wire::tls12_version);
+    w.raw(t.server_random);
+    w.u8(0);  // no session id: sessions are not resumed
+    w.u16(suite->id);
+    w.u8(0);
+    w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
+    send12(t, wire::handshake_type::server_hello, sh);
+
+    send_certificate12(t, cred);
+
+    next.kx = crypto::find_key_exchange(group);
+    bytes point;
+    if (next.kx->generate(random_source_of(*ctx_), next.state, point) != crypto::kx_status::ok) {
+        error_message_ = "key exchange failed in libcrypto";
+        return error::internal_error;
+    }
+    bytes params = wire::encode_ecdh_params(group, point);
+    bytes content(t.client_random.begin(), t.client_random.end());
+    content.insert(content.end(), t.server_random.begin(), t.server_random.end());
+    content.insert(content.end(), params.begin(), params.end());
+    bytes signature;
+    if (error e = sign(*cred, scheme, content, signature, "ServerKeyExchange"); e != wire::ok) {
+        return e;
+    }
+    bytes ske = params;
+    wire::writer sw(ske);
+    sw.u16(scheme);
+    sw.vec16(signature);
+    send12(t, wire::handshake_type::server_key_exchange, ske);
+
+    next.certificate_expected = (peer_verify_mode() & verify_peer) != 0;
+    if (next.certificate_expected) {
+        bytes cr;
+        wire::writer rw(cr);
+        rw.vec8(bytes{rsa_sign, ecdsa_sign});
+        std::vector<std::uint16_t> schemes = ctx_->signature_schemes;
+        std::erase_if(schemes, [](std::uint16_t s) { return (s >> 8) == 0x02; });  // no SHA-1
+        rw.vec16(wire::encode_u16_list(0, schemes));
+        rw.u16(0);  // no certificate_authorities
+        send12(t, wire::handshake_type::certificate_request, cr);
+    }
+    send12(t, wire::handshake_type::server_hello_done, {});
+    state_ = std::move(next);
+    return wire::ok;
+}
+
+error connection::server12_on_certificate(expect_client_key_exchange12& s, byte_view body,
+                                          byte_view message) {
+    std::vector<byte_view> certs;
+    if (error e = wire::parse_certificate12(body, certs); e != wire::ok) {
+        error_message_ = "client Certificate does not parse";
+        return e;
+    }
+    s.certificate_expected = false;
+    if (certs.empty()) {
+        if (peer_verify_mode() & verify_fail_if_no_peer_cert) {
+            // TLS 1.2 has no certificate_required alert (RFC 5246 7.4.6).
+            error_message_ = "client sent no certificate but one is required";
+            return error::handshake_failure;
+        }
+        s.t.add(message);
+        return wire::ok;
+    }
+    wire::certificate_msg msg;
+    for (byte_view c : certs) {
+        msg.entries.push_back({c, {}});
+    }
+    static const std::vector<std::uint16_t> none;
+    if (error e = verify_peer_chain(msg, crypto::peer_role::client, none, s.chain); e != wire::ok) {
+        return e;
+    }
+    s.t.add(message);
+    return wire::ok;
+}
+
+error connection::server12_on_client_key_exchange(expect_client_key_exchange12& s, byte_view body,
+                                                  byte_view message) {
+    byte_view point;
+    if (error e = wire::parse_client_key_exchange(body, point); e != wire::ok) {
+        error_message_ = "ClientKeyExchange does not parse";
+        return e;
+    }
+    bytes shared;
+    if (error e = kx_result(s.kx->finish(s.state, point, shared),
+                            "client's ECDHE public value is invalid (not on the curve?)");
+        e != wire::ok) {
+        return e;
+    }
+    secret pre_master(shared);
+    crypto::cleanse(shared);
+    s.t.add(message);
+    secret master = enter_master_secret12(s.t, pre_master);
+    if (!s.chain.empty()) {
+        expect_client_certificate_verify12 next{std::move(s.t), master, std::move(s.chain)};
+        state_ = std::move(next);
+        return wire::ok;
+    }
+    records_.expect_change_cipher_spec();
+    expect_client_ccs12 next{std::move(s.t), master};
+    state_ = std::move(next);
+    return wire::ok;
+}
+
+error connection::server12_on_certificate_verify(expect_client_certificate_verify12& s,
+                                                 byte_view body, byte_view message) {
+    wire::certificate_verify cv;
+    if (error e = wire::parse_certificate_verify(body, cv); e != wire::ok) {
+        error_message_ = "CertificateVerify does not parse";
+        return e;
+    }
+    // It signs every handshake message before it (RFC 5246 7.4.8).
+    if (error e = verify_signature(s.chain.front(), cv.scheme, s.t.messages, cv.signature,
+                                   ctx_->signature_schemes, true, "CertificateVerify");
+        e != wire::ok) {
+        return e;
+    }
+    s.t.add(message);
+    records_.expect_change_cipher_spec();
+    expect_client_ccs12 next{std::move(s.t), s.master};
+    state_ = std::move(next);
+    return wire::ok;
+}
+
+error connection::server12_on_finished(expect_client_finished12& s, byte_view body,
+                                       byte_view message) {
+    if (error e = check_finished12(s.t, body, s.master); e != wire::ok) {
+        return e;
+    }
+    s.t.add(message);
+    install_write12(s.t, s.master);
+    if (is_failed()) {
+        return error::internal_error;
+    }
+    send_finished12(s.t, s.master);
+    finish_handshake();
+    return wire::ok;
+}
+
+}  // namespace tlsio::handshake
