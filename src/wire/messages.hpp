@@ -104,6 +104,12 @@ struct key_share_entry {
 /// and bad framing (decode_error).
 error parse_extensions(byte_view block, std::vector<extension>& out);
 
+/// One offered PSK of a ClientHello's pre_shared_key (RFC 8446 section 4.2.11).
+struct psk_identity {
+    byte_view identity;
+    std::uint32_t obfuscated_ticket_age = 0;
+};
+
 struct client_hello {
     std::uint16_t legacy_version = 0;
     byte_view random;
@@ -131,7 +137,13 @@ struct client_hello {
     bool has_cookie = false;
     bool has_early_data = false;
     bool has_pre_shared_key = false;
+    std::vector<psk_identity> psk_identities;
+    std::vector<byte_view> psk_binders;
+    /// Bytes of the body before the binders list: the partial ClientHello the
+    /// binders are computed over is the header and this much of the body.
+    std::size_t binders_offset = 0;
     std::vector<std::uint8_t> psk_modes;
+    bool has_psk_modes = false;
 };
 
 error parse_client_hello(byte_view body, client_hello& out);
@@ -155,6 +167,7 @@ struct server_hello {
     std::optional<std::uint16_t> selected_group;  ///< HelloRetryRequest
     byte_view cookie;
     bool has_cookie = false;
+    std::optional<std::uint16_t> selected_psk;  ///< ServerHello's pre_shared_key
 };
 
 error parse_server_hello(byte_view body, server_hello& out);
@@ -202,6 +215,8 @@ struct new_session_ticket {
     byte_view nonce;
     byte_view ticket;
     std::vector<extension> extensions;
+    /// The early_data extension's max_early_data_size; 0 when absent.
+    std::uint32_t max_early_data = 0;
 };
 
 error parse_new_session_ticket(byte_view body, new_session_ticket& out);
@@ -221,6 +236,15 @@ void append_extensions(writer& w, const std::vector<raw_extension>& extensions);
 bytes encode_u16_list(std::size_t prefix, const std::vector<std::uint16_t>& values);
 bytes encode_server_name(std::string_view host);
 bytes encode_alpn(const std::vector<std::string>& protocols);
+/// A ClientHello's pre_shared_key with zeroed binders of the given sizes, to
+/// be filled in once the partial ClientHello is hashed (they end the message).
+bytes encode_offered_psks(const std::vector<psk_identity>& identities,
+                          const std::vector<std::size_t>& binder_sizes);
+/// Bytes the binders list takes at the end of a ClientHello.
+std::size_t binders_list_size(const std::vector<std::size_t>& binder_sizes);
+/// A NewSessionTicket body; `max_early_data` > 0 adds the early_data extension.
+bytes encode_new_session_ticket(std::uint32_t lifetime, std::uint32_t age_add, byte_view nonce,
+                                byte_view ticket, std::uint32_t max_early_data);
 
 }  // namespace tlsio::wire
 
