@@ -591,6 +591,52 @@ void context::set_key_update_interval(std::uint64_t records) {
         std::clamp<std::uint64_t>(records, 1, impl::max_records_per_key);
 }
 
+void context::set_num_tickets(std::size_t count) {
+    writable().num_tickets = count;
+}
+
+void context::set_ticket_lifetime(std::chrono::seconds lifetime) {
+    if (lifetime <= std::chrono::seconds::zero() || lifetime > std::chrono::hours(24 * 7)) {
+        throw_if(make_error_code(error::invalid_argument), "set_ticket_lifetime");
+    }
+    impl& w = writable();
+    w.ticket_lifetime = lifetime;
+    if (!w.ticket_keys->manual()) {
+        // A keyring of its own: a copy's settings do not reach the original's.
+        auto ring = std::make_shared<ticket_keyring>();
+        ring->set_schedule(w.ticket_key_rotation, lifetime);
+        w.ticket_keys = std::move(ring);
+    }
+}
+
+void context::set_ticket_key_rotation(std::chrono::seconds interval) {
+    if (interval <= std::chrono::seconds::zero()) {
+        throw_if(make_error_code(error::invalid_argument), "set_ticket_key_rotation");
+    }
+    impl& w = writable();
+    w.ticket_key_rotation = interval;
+    auto ring = std::make_shared<ticket_keyring>();
+    ring->set_schedule(interval, w.ticket_lifetime);
+    w.ticket_keys = std::move(ring);
+}
+
+void context::set_ticket_keys(const std::vector<ticket_key>& keys) {
+    std::vector<ticket_key_bytes> copied;
+    for (const ticket_key& k : keys) {
+        copied.push_back({k.name, k.key});
+    }
+    auto ring = std::make_shared<ticket_keyring>();
+    ring->set_keys(copied);
+    for (ticket_key_bytes& k : copied) {
+        crypto::cleanse(k.key);
+    }
+    writable().ticket_keys = std::move(ring);
+}
+
+void context::set_session_cache_size(std::size_t servers) {
+    writable().sessions = std::make_shared<session_cache>(servers);
+}
+
 void context::set_middlebox_compatibility(bool enabled) {
     writable().middlebox_compat = enabled;
 }

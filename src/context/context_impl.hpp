@@ -2,6 +2,8 @@
 #ifndef TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 #define TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 
+#include "context/session_cache.hpp"
+#include "context/ticket_keys.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/sig.hpp"
 #include "crypto/x509.hpp"
@@ -70,6 +72,14 @@ struct context::impl {
     /// limit of 2^24.5 records (RFC 8446 section 5.5).
     static constexpr std::uint64_t max_records_per_key = std::uint64_t{1} << 24;
     std::uint64_t key_update_interval = max_records_per_key;
+
+    // Resumption. The keyring and the cache are shared by the engines (and by
+    // copies of this state until a setter replaces them for the copy alone).
+    std::size_t num_tickets = 2;
+    std::chrono::seconds ticket_lifetime{std::chrono::hours(2)};
+    std::chrono::seconds ticket_key_rotation{std::chrono::hours(12)};
+    std::shared_ptr<ticket_keyring> ticket_keys = std::make_shared<ticket_keyring>();
+    std::shared_ptr<session_cache> sessions = std::make_shared<session_cache>();
 
     void fill_random(mutable_bytes out) const;
     std::chrono::system_clock::time_point now() const;

@@ -52,6 +52,11 @@ void session_cache::set_capacity(std::size_t servers) {
     evict_to(capacity_);
 }
 
+std::size_t session_cache::capacity() {
+    std::lock_guard lock(mutex_);
+    return capacity_;
+}
+
 std::size_t session_cache::size() {
     std::lock_guard lock(mutex_);
     return servers_.size();

@@ -31,6 +31,7 @@ public:
     /// Takes the newest ticket for `key` out (it is not offered twice).
     std::optional<session_state> take(const std::string& key);
     void set_capacity(std::size_t servers);
+    std::size_t capacity();
     std::size_t size();
     void clear();
 

@@ -123,6 +123,11 @@ std::optional<bytes> ticket_keyring::open(byte_view ticket, clock::time_point no
     return plaintext;
 }
 
+bool ticket_keyring::manual() {
+    std::lock_guard lock(mutex_);
+    return manual_;
+}
+
 std::size_t ticket_keyring::key_count() {
     std::lock_guard lock(mutex_);
     return keys_.size();

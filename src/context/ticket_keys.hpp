@@ -48,6 +48,8 @@ public:
     /// expired key name, tampering, or not a ticket at all.
     std::optional<bytes> open(byte_view ticket, clock::time_point now);
 
+    /// True once set_keys installed the application's keys.
+    bool manual();
     /// Keys held now (for tests: rotation drops expired ones).
     std::size_t key_count();
 
