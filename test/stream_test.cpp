@@ -1073,6 +1073,68 @@ BOOST_FIXTURE_TEST_CASE(cancel_read_while_it_sends_a_key_update_reply, memory_st
     BOOST_TEST(client_got == "pong");
 }
 
+// The read that sends the KeyUpdate reply may also have copied data into the
+// caller's buffer (the next record was already in): a cancellation during the
+// reply's write must not report operation_aborted with 0 bytes, which would
+// lose that data for good.
+BOOST_FIXTURE_TEST_CASE(cancel_read_that_sends_a_reply_keeps_the_data_it_copied, memory_streams) {
+    cli.next_layer().state().write_delay = 20;
+    handshake_both(io, cli, srv);
+
+    std::array<char, 64> sbuf{};
+    srv.key_update(true);
+    srv.async_write_some(asio::buffer("x", 1), [](error_code, std::size_t) {});
+    run_bounded(io);
+    srv.async_write_some(asio::buffer("y", 1), [](error_code, std::size_t) {});
+    run_bounded(io);
+    // Both records are in before the client reads: one byte at a time.
+    char one = 0;
+    std::string first;
+    cli.async_read_some(asio::buffer(&one, 1), [&](error_code ec, std::size_t n) {
+        BOOST_TEST(!ec, ec.message());
+        first = std::string(&one, n);
+    });
+    run_bounded(io);
+    BOOST_TEST_REQUIRE(first == "x");
+
+    auto& client_writes = cli.next_layer().state().writes;
+    asio::cancellation_signal signal;
+    error_code rec = asio::error::would_block;
+    std::size_t rn = 0;
+    bool read_done = false;
+    cli.async_read_some(
+        asio::buffer(&one, 1),
+        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, std::size_t n) {
+            rec = ec;
+            rn = n;
+            read_done = true;
+        }));
+    io.restart();
+    for (int i = 0; i < 1000 && client_writes.in_flight == 0; ++i) {
+        io.poll_one();
+    }
+    BOOST_TEST_REQUIRE(client_writes.in_flight == 1u);  // the reply, sent by this read
+    BOOST_TEST_REQUIRE(!read_done);
+    signal.emit(asio::cancellation_type::terminal);
+    io.restart();
+    io.run_for(2s);
+    BOOST_TEST_REQUIRE(read_done);
+    BOOST_TEST(!rec, rec.message());
+    BOOST_TEST(rn == 1u);
+    BOOST_TEST(one == 'y');
+
+    // The server got the reply: its next data arrives under the new keys.
+    std::string server_got;
+    srv.async_read_some(asio::buffer(sbuf), [&](error_code ec, std::size_t n) {
+        BOOST_TEST(!ec, ec.message());
+        server_got = std::string(sbuf.data(), n);
+    });
+    cli.async_write_some(asio::buffer("ping", 4),
+                         [&](error_code ec, std::size_t) { BOOST_TEST(!ec, ec.message()); });
+    run_bounded(io, 10s);
+    BOOST_TEST(server_got == "ping");
+}
+
 BOOST_AUTO_TEST_CASE(cancel_pending_handshake_leaves_stream_unusable) {
     asio::io_context io;
     auto [cs, ss] = tcp_pair(io);

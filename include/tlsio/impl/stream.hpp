@@ -176,7 +176,11 @@ public:
                     return finish(self, ec);
                 }
                 core_.engine->consume_output(n);
-                if (cancelled(self)) {
+                // A read that has already copied data into the caller's buffer
+                // completes with it: reporting operation_aborted would lose
+                // bytes the engine no longer holds.
+                if (cancelled(self) &&
+                    !(Operation::read_side && status_ == status::done && bytes_ > 0)) {
                     return finish(self, boost::asio::error::operation_aborted);
                 }
                 break;
