@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(a_second_connection_resumes_from_the_cache) {
     BOOST_TEST(second.server_reused);
     BOOST_TEST(server_flight_size(second.result) + 400 < server_flight_size(first.result),
                "no certificate when resuming: " << server_flight_size(second.result) << " vs "
-                                                 << server_flight_size(first.result));
+                                                << server_flight_size(first.result));
     BOOST_TEST((second.client_saw_chain == first.client_saw_chain),
                "the resumed connection reports the original chain");
     BOOST_TEST(!second.ticket.empty(), "a resumed connection gets new tickets");
@@ -153,13 +153,18 @@ BOOST_AUTO_TEST_CASE(no_tickets_no_resumption) {
     BOOST_TEST(!second.client_reused);
 }
 
-BOOST_AUTO_TEST_CASE(a_client_without_a_cache_gets_no_tickets_unless_it_offers_one) {
+BOOST_AUTO_TEST_CASE(a_client_without_a_cache_gets_tickets_but_resumes_only_when_told) {
     context server_ctx = make_server();
     context client_ctx = make_client();
     client_ctx.set_session_cache_size(0);
     outcome first = connect(client_ctx, server_ctx);
     BOOST_TEST_REQUIRE(first.result.ok());
-    BOOST_TEST(first.ticket.empty(), "no psk_key_exchange_modes, so no tickets");
+    BOOST_TEST(!first.ticket.empty());
+    outcome second = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(second.result.ok());
+    BOOST_TEST(!second.client_reused, "nothing kept, nothing offered");
+    outcome third = connect(client_ctx, server_ctx, {.session = first.ticket});
+    BOOST_TEST(third.client_reused);
 }
 
 BOOST_AUTO_TEST_CASE(a_saved_session_resumes_from_its_bytes) {

@@ -81,9 +81,8 @@ void connection::client_choose_session(sent_client_hello& hello) {
 
 void connection::client_add_psk_extensions(const sent_client_hello& hello,
                                            std::vector<raw_extension>& exts) const {
-    if (!hello.offered_session && ctx_->sessions->capacity() == 0) {
-        return;  // nothing to offer and no ticket wanted
-    }
+    // Sent always, as browsers and OpenSSL do: it is what lets the server
+    // send tickets, which engine::session() hands out even without a cache.
     exts.push_back({wire::ext::psk_key_exchange_modes, bytes{1, psk_dhe_ke}});
     if (!hello.offered_session) {
         return;
