@@ -19,6 +19,7 @@
 #include <string>
 
 using namespace tlsio;
+using namespace tlsio::resumption;
 using namespace std::chrono_literals;
 using tlsio::test::to_hex;
 

@@ -17,7 +17,9 @@
 
 namespace tlsio {
 
+namespace resumption {
 struct session_state;
+}
 
 /// A session a client can resume: the server's ticket and the secret that goes
 /// with it (RFC 8446 section 4.6.1), as SSL_SESSION holds them for OpenSSL.
@@ -57,12 +59,14 @@ public:
     static session from_bytes(std::span<const std::uint8_t> data, boost::system::error_code& ec);
 
     /// For the library: wraps internal state.
-    explicit session(std::shared_ptr<const session_state> state) noexcept
+    explicit session(std::shared_ptr<const resumption::session_state> state) noexcept
         : state_(std::move(state)) {}
-    const std::shared_ptr<const session_state>& state() const noexcept { return state_; }
+    const std::shared_ptr<const resumption::session_state>& state() const noexcept {
+        return state_;
+    }
 
 private:
-    std::shared_ptr<const session_state> state_;
+    std::shared_ptr<const resumption::session_state> state_;
 };
 
 }  // namespace tlsio

@@ -78,9 +78,14 @@ struct context::impl {
     std::size_t num_tickets = 2;
     std::chrono::seconds ticket_lifetime{std::chrono::hours(2)};
     std::chrono::seconds ticket_key_rotation{std::chrono::hours(12)};
-    std::shared_ptr<ticket_keyring> ticket_keys = std::make_shared<ticket_keyring>();
-    std::shared_ptr<session_cache> sessions = std::make_shared<session_cache>();
+    std::shared_ptr<resumption::ticket_keyring> ticket_keys =
+        std::make_shared<resumption::ticket_keyring>();
+    std::shared_ptr<resumption::session_cache> sessions =
+        std::make_shared<resumption::session_cache>();
 
+    /// Replaces the session cache and generated ticket keys with new ones when
+    /// another context shares them (see context.cpp).
+    void forget_shared_sessions();
     void fill_random(mutable_bytes out) const;
     std::chrono::system_clock::time_point now() const;
     verify_mode effective_verify_mode(role r) const noexcept {

@@ -33,18 +33,18 @@ const std::vector<std::vector<std::uint8_t>>& session::peer_certificates() const
 }
 
 std::vector<std::uint8_t> session::to_bytes() const {
-    return state_ ? encode_session(*state_) : std::vector<std::uint8_t>{};
+    return state_ ? resumption::encode_session(*state_) : std::vector<std::uint8_t>{};
 }
 
 session session::from_bytes(std::span<const std::uint8_t> data, boost::system::error_code& ec) {
-    std::optional<session_state> s = decode_session(data);
+    std::optional<resumption::session_state> s = resumption::decode_session(data);
     // A client session always has its ticket; a server's sealed state never does.
     if (!s || s->ticket.empty()) {
         ec = make_error_code(error::invalid_argument);
         return session();
     }
     ec = {};
-    return session(std::make_shared<const session_state>(std::move(*s)));
+    return session(std::make_shared<const resumption::session_state>(std::move(*s)));
 }
 
 }  // namespace tlsio

@@ -1,6 +1,6 @@
 #include "context/session_cache.hpp"
 
-namespace tlsio {
+namespace tlsio::resumption {
 
 void session_cache::evict_to(std::size_t servers) {
     while (servers_.size() > servers) {
@@ -68,4 +68,4 @@ void session_cache::clear() {
     lru_.clear();
 }
 
-}  // namespace tlsio
+}  // namespace tlsio::resumption

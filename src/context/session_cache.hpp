@@ -14,7 +14,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace tlsio {
+namespace tlsio::resumption {
 
 /// Thread-safe: the engines of one context share it.
 class session_cache {
@@ -48,6 +48,6 @@ private:
     std::list<std::string> lru_;  ///< most recently used first
 };
 
-}  // namespace tlsio
+}  // namespace tlsio::resumption
 
 #endif

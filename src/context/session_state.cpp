@@ -3,7 +3,7 @@
 #include "crypto/hash.hpp"
 #include "wire/codec.hpp"
 
-namespace tlsio {
+namespace tlsio::resumption {
 namespace {
 
 /// Bumped when the layout changes: an old ticket or saved session then
@@ -88,4 +88,4 @@ std::optional<session_state> decode_session(byte_view data) {
     return s;
 }
 
-}  // namespace tlsio
+}  // namespace tlsio::resumption

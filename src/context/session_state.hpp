@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace tlsio {
+namespace tlsio::resumption {
 
 /// A session as both ends keep it. Secrets are wiped when it goes away.
 struct session_state {
@@ -45,6 +45,6 @@ bytes encode_session(const session_state& s);
 /// Parses encode_session's output; nothing for anything else.
 std::optional<session_state> decode_session(byte_view data);
 
-}  // namespace tlsio
+}  // namespace tlsio::resumption
 
 #endif

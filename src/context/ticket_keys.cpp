@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace tlsio {
+namespace tlsio::resumption {
 namespace {
 
 constexpr std::size_t name_size = 16;
@@ -133,4 +133,4 @@ std::size_t ticket_keyring::key_count() {
     return keys_.size();
 }
 
-}  // namespace tlsio
+}  // namespace tlsio::resumption

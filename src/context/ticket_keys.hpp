@@ -16,7 +16,7 @@
 #include <optional>
 #include <vector>
 
-namespace tlsio {
+namespace tlsio::resumption {
 
 /// One ticket key: its public name and its secret AES-256-GCM key.
 struct ticket_key_bytes {
@@ -68,6 +68,6 @@ private:
     std::chrono::seconds lifetime_{std::chrono::hours(2)};
 };
 
-}  // namespace tlsio
+}  // namespace tlsio::resumption
 
 #endif

@@ -232,7 +232,7 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         error_message_ = "ServerHello lacks key_share";
         return error::missing_extension;
     }
-    const session_state* resumed = nullptr;
+    const resumption::session_state* resumed = nullptr;
     if (sh.selected_psk) {
         // One PSK was offered; it needs a suite of its own hash (RFC 8446 4.2.11).
         const suite_info* psk_suite = find_suite(hello.offered_session->cipher_suite);

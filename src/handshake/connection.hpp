@@ -62,7 +62,7 @@ struct sent_client_hello {
     std::vector<std::uint16_t> offered_extensions;
     bool sent_sni = false;
     /// The session offered in pre_shared_key, if any.
-    std::optional<session_state> offered_session;
+    std::optional<resumption::session_state> offered_session;
 };
 
 /// Before start().
@@ -153,7 +153,7 @@ struct server_keys {
 /// Server: the ticket the server resumes, found in the ClientHello.
 struct accepted_psk {
     std::uint16_t index = 0;  ///< selected_identity
-    session_state session;
+    resumption::session_state session;
 };
 
 struct expect_client_certificate {
@@ -251,7 +251,7 @@ public:
     /// The handshake resumed a session (RFC 8446 section 2.2).
     bool session_reused_ = false;
     /// Client: the newest session a server's ticket gave.
-    std::shared_ptr<const session_state> last_session_;
+    std::shared_ptr<const resumption::session_state> last_session_;
     std::shared_ptr<const context::impl> ctx_;
 
 private:

@@ -51,7 +51,7 @@ secret compute_binder(crypto::hash_algorithm h, byte_view psk, const crypto::has
 
 void connection::client_choose_session(sent_client_hello& hello) {
     hello.offered_session.reset();
-    std::optional<session_state> s;
+    std::optional<resumption::session_state> s;
     if (options_.session) {
         s = *options_.session.state();
     } else if (!server_name_.empty()) {
@@ -87,7 +87,7 @@ void connection::client_add_psk_extensions(const sent_client_hello& hello,
     if (!hello.offered_session) {
         return;
     }
-    const session_state& s = *hello.offered_session;
+    const resumption::session_state& s = *hello.offered_session;
     const std::uint64_t age_ms = unix_milliseconds(ctx_->now()) - s.received_at_ms;
     wire::psk_identity id;
     id.identity = s.ticket;
@@ -100,7 +100,7 @@ void connection::client_add_psk_extensions(const sent_client_hello& hello,
 
 void connection::client_write_binder(const sent_client_hello& hello, bytes& body,
                                      const crypto::hash_context* transcript) const {
-    const session_state& s = *hello.offered_session;
+    const resumption::session_state& s = *hello.offered_session;
     const suite_info* suite = find_suite(s.cipher_suite);
     const std::size_t binder_size = crypto::digest_size(suite->hash);
     const std::size_t binders = wire::binders_list_size({binder_size});
@@ -126,7 +126,7 @@ error connection::client_on_new_session_ticket(byte_view body) {
     if (nst.lifetime == 0 || resumption_master_.size() == 0) {
         return wire::ok;
     }
-    session_state s;
+    resumption::session_state s;
     s.version = wire::tls13_version;
     s.cipher_suite = suite_id_;
     s.secret = ticket_psk(suite_->hash, resumption_master_, nst.nonce);
@@ -142,7 +142,7 @@ error connection::client_on_new_session_ticket(byte_view body) {
     if (!server_name_.empty()) {
         ctx_->sessions->put(server_name_, s);
     }
-    last_session_ = std::make_shared<const session_state>(std::move(s));
+    last_session_ = std::make_shared<const resumption::session_state>(std::move(s));
     return wire::ok;
 }
 
@@ -166,7 +166,7 @@ error connection::server_find_psk(const wire::client_hello& ch, byte_view messag
         if (!plain) {
             continue;  // not ours, or its key expired: a full handshake
         }
-        std::optional<session_state> s = decode_session(*plain);
+        std::optional<resumption::session_state> s = resumption::decode_session(*plain);
         crypto::cleanse(*plain);
         if (!s) {
             continue;
@@ -207,7 +207,7 @@ void connection::server_send_tickets(const secret& resumption_master) {
     for (std::size_t i = 0; i < ctx_->num_tickets && i < 256; ++i) {
         // Each ticket has its own nonce, so its own PSK (section 4.6.1).
         const std::uint8_t nonce[1] = {static_cast<std::uint8_t>(i)};
-        session_state s;
+        resumption::session_state s;
         s.version = wire::tls13_version;
         s.cipher_suite = suite_id_;
         s.secret = ticket_psk(suite_->hash, resumption_master, nonce);
@@ -221,7 +221,7 @@ void connection::server_send_tickets(const secret& resumption_master) {
         s.alpn = alpn_;
         s.peer_chain = peer_certificates_;
         s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
-        bytes plain = encode_session(s);
+        bytes plain = resumption::encode_session(s);
         bytes ticket = ctx_->ticket_keys->seal(plain, now, random);
         crypto::cleanse(plain);
         if (ticket.empty()) {
