@@ -60,6 +60,7 @@ struct outcome {
     session ticket;  ///< the newest session the client got
     std::vector<bytes> client_saw_chain;
     std::vector<bytes> server_saw_chain;
+    long server_verify_result = -1;
 };
 
 // One connection: the handshake, then data both ways so the client reads the
@@ -89,6 +90,7 @@ outcome connect(context& client_ctx, context& server_ctx, engine_options client_
     for (const auto& c : server.peer_certificates()) {
         o.server_saw_chain.push_back(c);
     }
+    o.server_verify_result = server.verify_result();
     return o;
 }
 
@@ -290,6 +292,21 @@ BOOST_AUTO_TEST_CASE(client_certificates_survive_resumption) {
     BOOST_TEST_REQUIRE(second.result.ok());
     BOOST_TEST(second.server_reused);
     BOOST_TEST((second.server_saw_chain == first.server_saw_chain));
+}
+
+// BoGo's NoClientCertificate-Server-TLS13: a resumed session reports the
+// original's verify result, which is X509_V_OK when the client sent no
+// certificate; it was reported as a failure (1).
+BOOST_AUTO_TEST_CASE(a_session_without_a_client_certificate_resumes_with_verify_result_ok) {
+    context server_ctx = make_server();
+    context client_ctx = make_client();
+    outcome first = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(first.result.ok());
+    BOOST_TEST(first.server_verify_result == 0);
+    outcome second = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(second.result.ok());
+    BOOST_TEST_REQUIRE(second.server_reused);
+    BOOST_TEST(second.server_verify_result == 0);
 }
 
 // ---- Bad offers ---------------------------------------------------------------------

@@ -417,7 +417,7 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
         // verdict stand (RFC 8446 section 2.2).
         session_reused_ = true;
         peer_certificates_ = psk->session.peer_chain;
-        verify_result_ = psk->session.peer_verified ? 0 : 1;
+        verify_result_ = psk->session.verify_result;
         psk.reset();
     }
     install_write(keys.server);
