@@ -367,6 +367,40 @@ BOOST_AUTO_TEST_CASE(a_psk_not_last_is_illegal_parameter) {
     BOOST_TEST(o.result.server.error == make_error_code(error::illegal_parameter));
 }
 
+// BoGo's Resume-Server-OmitPSKsOnSecondClientHello: a second ClientHello may
+// drop only PSKs that do not fit the server's suite (RFC 8446 4.1.2); the
+// server took one that dropped a PSK it would resume for a full handshake.
+BOOST_AUTO_TEST_CASE(a_second_client_hello_dropping_the_psk_is_illegal_parameter) {
+    context server_ctx = make_server();
+    server_ctx.set_groups({named_group::secp384r1});
+    context client_ctx = make_client();
+    client_ctx.set_groups({named_group::x25519, named_group::secp384r1});
+    BOOST_TEST_REQUIRE(connect(client_ctx, server_ctx).result.ok());
+    pump_options p;
+    p.intercept = [](flight& f) {
+        if (f.from != role::client || f.index != 1) {
+            return;
+        }
+        auto split = split_records(f.data);
+        bytes out;
+        for (auto& r : split.records) {
+            if (r.type == content_type::handshake) {
+                auto h = parse_hello(r.payload);
+                BOOST_TEST_REQUIRE(h.has_value());
+                BOOST_TEST_REQUIRE(h->find(41) != nullptr, "the second ClientHello offers the PSK");
+                h->remove(41);
+                r.payload = encode_hello(*h);
+            }
+            bytes rec = encode_record(r);
+            out.insert(out.end(), rec.begin(), rec.end());
+        }
+        f.data = out;
+    };
+    outcome o = connect(client_ctx, server_ctx, {}, p);
+    BOOST_TEST(o.result.server.error == make_error_code(error::illegal_parameter));
+    BOOST_TEST(!o.server_reused);
+}
+
 BOOST_AUTO_TEST_CASE(a_server_selecting_an_identity_not_offered_is_illegal_parameter) {
     context server_ctx = make_server();
     context client_ctx = make_client();
