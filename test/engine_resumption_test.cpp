@@ -60,6 +60,7 @@ struct outcome {
     session ticket;  ///< the newest session the client got
     std::vector<bytes> client_saw_chain;
     std::vector<bytes> server_saw_chain;
+    long server_verify_result = -1;
 };
 
 // One connection: the handshake, then data both ways so the client reads the
@@ -89,6 +90,7 @@ outcome connect(context& client_ctx, context& server_ctx, engine_options client_
     for (const auto& c : server.peer_certificates()) {
         o.server_saw_chain.push_back(c);
     }
+    o.server_verify_result = server.verify_result();
     return o;
 }
 
@@ -292,26 +294,56 @@ BOOST_AUTO_TEST_CASE(client_certificates_survive_resumption) {
     BOOST_TEST((second.server_saw_chain == first.server_saw_chain));
 }
 
+// BoGo's NoClientCertificate-Server-TLS13: a resumed session reports the
+// original's verify result, which is X509_V_OK when the client sent no
+// certificate; it was reported as a failure (1).
+BOOST_AUTO_TEST_CASE(a_session_without_a_client_certificate_resumes_with_verify_result_ok) {
+    context server_ctx = make_server();
+    context client_ctx = make_client();
+    outcome first = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(first.result.ok());
+    BOOST_TEST(first.server_verify_result == 0);
+    outcome second = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(second.result.ok());
+    BOOST_TEST_REQUIRE(second.server_reused);
+    BOOST_TEST(second.server_verify_result == 0);
+}
+
 // ---- Bad offers ---------------------------------------------------------------------
 
 namespace {
 
-// Edits the client's first flight (its ClientHello) with `edit`.
-pump_options edit_client_hello(std::function<void(hello&)> edit) {
+// Edits the hello (ClientHello or ServerHello) of flight `index` from `from`
+// with `edit`: the flight's first handshake record, which holds it alone.
+pump_options edit_hello(role from, std::size_t index, std::function<void(hello&)> edit) {
     pump_options p;
-    p.intercept = [edit](flight& f) {
-        if (f.from != role::client || f.index != 0) {
+    p.intercept = [from, index, edit](flight& f) {
+        if (f.from != from || f.index != index) {
             return;
         }
         auto split = split_records(f.data);
-        BOOST_TEST_REQUIRE(split.records.size() == 1u);
-        auto h = parse_hello(split.records[0].payload);
-        BOOST_TEST_REQUIRE(h.has_value());
-        edit(*h);
-        bytes message = encode_hello(*h);
-        f.data = encode_record({content_type::handshake, 0x0301, message});
+        bool edited = false;
+        bytes out;
+        for (auto& r : split.records) {
+            if (r.type == content_type::handshake && !edited) {
+                auto h = parse_hello(r.payload);
+                BOOST_TEST_REQUIRE(h.has_value());
+                edit(*h);
+                r.payload = encode_hello(*h);
+                edited = true;
+            }
+            bytes rec = encode_record(r);
+            out.insert(out.end(), rec.begin(), rec.end());
+        }
+        BOOST_TEST_REQUIRE(edited);
+        f.data = out;
     };
     return p;
+}
+
+// Edits the client's first flight (its ClientHello) with `edit`.
+pump_options edit_client_hello(std::function<void(hello&)> edit) {
+    return edit_hello(role::client, 0, std::move(edit));
 }
 
 }  // namespace
@@ -350,30 +382,35 @@ BOOST_AUTO_TEST_CASE(a_psk_not_last_is_illegal_parameter) {
     BOOST_TEST(o.result.server.error == make_error_code(error::illegal_parameter));
 }
 
+// BoGo's Resume-Server-OmitPSKsOnSecondClientHello: a second ClientHello may
+// drop only PSKs that do not fit the server's suite (RFC 8446 4.1.2); the
+// server took one that dropped a PSK it would resume for a full handshake.
+BOOST_AUTO_TEST_CASE(a_second_client_hello_dropping_the_psk_is_illegal_parameter) {
+    context server_ctx = make_server();
+    server_ctx.set_groups({named_group::secp384r1});
+    context client_ctx = make_client();
+    client_ctx.set_groups({named_group::x25519, named_group::secp384r1});
+    BOOST_TEST_REQUIRE(connect(client_ctx, server_ctx).result.ok());
+    // The client's second flight: the second ClientHello (after a
+    // compatibility ChangeCipherSpec).
+    pump_options p = edit_hello(role::client, 1, [](hello& h) {
+        BOOST_TEST_REQUIRE(h.find(41) != nullptr, "the second ClientHello offers the PSK");
+        h.remove(41);
+    });
+    outcome o = connect(client_ctx, server_ctx, {}, p);
+    BOOST_TEST(o.result.server.error == make_error_code(error::illegal_parameter));
+    BOOST_TEST(!o.server_reused);
+}
+
 BOOST_AUTO_TEST_CASE(a_server_selecting_an_identity_not_offered_is_illegal_parameter) {
     context server_ctx = make_server();
     context client_ctx = make_client();
     BOOST_TEST_REQUIRE(connect(client_ctx, server_ctx).result.ok());
-    pump_options p;
-    p.intercept = [](flight& f) {
-        if (f.from != role::server || f.index != 0) {
-            return;
-        }
-        auto split = split_records(f.data);
-        BOOST_TEST_REQUIRE(!split.records.empty());
-        auto h = parse_hello(split.records[0].payload);
-        BOOST_TEST_REQUIRE(h.has_value());
-        extension* psk = h->find(41);
+    pump_options p = edit_hello(role::server, 0, [](hello& h) {
+        extension* psk = h.find(41);
         BOOST_TEST_REQUIRE(psk != nullptr, "the server accepted the PSK");
         psk->data = {0, 1};
-        split.records[0].payload = encode_hello(*h);
-        bytes out;
-        for (const auto& r : split.records) {
-            bytes rec = encode_record(r);
-            out.insert(out.end(), rec.begin(), rec.end());
-        }
-        f.data = out;
-    };
+    });
     outcome o = connect(client_ctx, server_ctx, {}, p);
     BOOST_TEST(o.result.client.error == make_error_code(error::illegal_parameter));
 }

@@ -46,6 +46,7 @@ session_state sample_session() {
     s.alpn = "h2";
     s.peer_chain = {bytes(300, 1), bytes(200, 2)};
     s.peer_verified = true;
+    s.verify_result = 20;  // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
     s.ticket = bytes(100, 7);
     s.received_at_ms = 1'700'000'000'123;
     return s;
@@ -223,6 +224,7 @@ BOOST_AUTO_TEST_CASE(round_trip) {
     BOOST_TEST(d->alpn == s.alpn);
     BOOST_TEST((d->peer_chain == s.peer_chain));
     BOOST_TEST(d->peer_verified);
+    BOOST_TEST(d->verify_result == s.verify_result);
     BOOST_TEST((d->ticket == s.ticket));
     BOOST_TEST(d->received_at_ms == s.received_at_ms);
     BOOST_TEST((encode_session(*d) == b));
@@ -237,7 +239,7 @@ BOOST_AUTO_TEST_CASE(anything_else_decodes_to_nothing) {
     longer.push_back(0);
     BOOST_TEST(!decode_session(longer).has_value());
     bytes other_format = b;
-    other_format[0] = 2;
+    other_format[0] = static_cast<std::uint8_t>(b[0] + 1);  // a later layout
     BOOST_TEST(!decode_session(other_format).has_value());
     session_state no_secret = sample_session();
     no_secret.secret.clear();

@@ -8,7 +8,7 @@ namespace {
 
 /// Bumped when the layout changes: an old ticket or saved session then
 /// decodes to nothing and costs a full handshake, never a misread.
-constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t format_version = 2;
 
 void put_u64(wire::writer& w, std::uint64_t v) {
     w.u32(static_cast<std::uint32_t>(v >> 32));
@@ -46,6 +46,7 @@ bytes encode_session(const session_state& s) {
     }
     w.end(chain, 3);
     w.u8(s.peer_verified ? 1 : 0);
+    w.u32(s.verify_result);
     w.vec16(s.ticket);
     put_u64(w, s.received_at_ms);
     return out;
@@ -78,6 +79,7 @@ std::optional<session_state> decode_session(byte_view data) {
         s.peer_chain.emplace_back(cert.begin(), cert.end());
     }
     const std::uint8_t verified = r.u8();
+    s.verify_result = r.u32();
     byte_view ticket = r.vec16();
     s.ticket.assign(ticket.begin(), ticket.end());
     s.received_at_ms = get_u64(r);

@@ -27,6 +27,9 @@ struct session_state {
     /// so a resumed connection reports what the original one did.
     std::vector<bytes> peer_chain;
     bool peer_verified = false;
+    /// The X509_V_* result the original connection reported (0 also when
+    /// the peer sent no certificate), reported again on resumption.
+    std::uint32_t verify_result = 0;
     /// Client side: the ticket, and when it arrived (client's clock, ms).
     bytes ticket;
     std::uint64_t received_at_ms = 0;

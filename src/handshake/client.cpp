@@ -288,7 +288,7 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         // chain and verdict stand (RFC 8446 section 2.2).
         session_reused_ = true;
         peer_certificates_ = resumed->peer_chain;
-        verify_result_ = resumed->peer_verified ? 0 : 1;
+        verify_result_ = resumed->verify_result;
     }
 
     // The key shares' private keys, the first ClientHello and the offered

@@ -139,6 +139,9 @@ struct expect_second_client_hello {
     std::uint16_t group = 0;  ///< the group the HelloRetryRequest asked for
     bytes cookie;             ///< the cookie it carried (test hook), if any
     server_choice choice;
+    /// The first ClientHello offered a PSK this server would resume, which
+    /// the second must offer again (RFC 8446 section 4.1.2).
+    bool psk_acceptable = false;
 };
 
 /// What every server state after its flight carries.

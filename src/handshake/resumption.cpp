@@ -137,6 +137,7 @@ error connection::client_on_new_session_ticket(byte_view body) {
     s.alpn = alpn_;
     s.peer_chain = peer_certificates_;
     s.peer_verified = verify_result_ == 0 && (peer_verify_mode() & verify_peer) != 0;
+    s.verify_result = static_cast<std::uint32_t>(verify_result_);
     s.ticket.assign(nst.ticket.begin(), nst.ticket.end());
     s.received_at_ms = unix_milliseconds(ctx_->now());
     if (!server_name_.empty()) {
@@ -221,6 +222,7 @@ void connection::server_send_tickets(const secret& resumption_master) {
         s.alpn = alpn_;
         s.peer_chain = peer_certificates_;
         s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
+        s.verify_result = static_cast<std::uint32_t>(verify_result_);
         bytes plain = resumption::encode_session(s);
         bytes ticket = ctx_->ticket_keys->seal(plain, now, random);
         crypto::cleanse(plain);

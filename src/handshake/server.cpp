@@ -317,9 +317,23 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
             error_message_ = "second ClientHello does not echo the cookie";
             return error::illegal_parameter;
         }
+        // RFC 8446 4.1.2: the second ClientHello may drop only PSKs that do
+        // not fit the suite; one this server would resume must come again.
+        if (after_hrr->psk_acceptable && !ch.has_pre_shared_key) {
+            error_message_ = "second ClientHello drops the PSK of the first";
+            return error::illegal_parameter;
+        }
         transcript = std::move(after_hrr->transcript);
     } else if (share == ch.key_shares.end()) {
-        return server_send_hello_retry(ch, message, *suite, group, choice);
+        std::optional<accepted_psk> first;
+        if (error e = server_find_psk(ch, message, *suite, nullptr, first); e != wire::ok) {
+            return e;
+        }
+        if (error e = server_send_hello_retry(ch, message, *suite, group, choice); e != wire::ok) {
+            return e;
+        }
+        std::get<expect_second_client_hello>(state_).psk_acceptable = first.has_value();
+        return wire::ok;
     } else {
         suite_ = suite;
         suite_id_ = suite->id;
@@ -417,7 +431,7 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
         // verdict stand (RFC 8446 section 2.2).
         session_reused_ = true;
         peer_certificates_ = psk->session.peer_chain;
-        verify_result_ = psk->session.peer_verified ? 0 : 1;
+        verify_result_ = psk->session.verify_result;
         psk.reset();
     }
     install_write(keys.server);
