@@ -9,6 +9,7 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -541,6 +542,41 @@ public:
     void set_security_level(int level);
     /// The level set by set_security_level (2 unless changed).
     int security_level() const noexcept;
+
+    // ---- Session resumption (RFC 8446 section 2.2) -------------------------
+
+    /// Server: NewSessionTicket messages sent after each full handshake (2
+    /// by default, as SSL_CTX_set_num_tickets; 0 sends none). Tickets are
+    /// stateless: the session is sealed into the ticket with the context's
+    /// ticket keys, so the server keeps nothing per client.
+    void set_num_tickets(std::size_t count);
+    /// Server: how long a ticket may be used, announced in it and enforced
+    /// when it comes back (2 hours by default; at most 7 days, RFC 8446 4.6.1).
+    /// @throws boost::system::system_error (invalid_argument) above 7 days or at 0.
+    void set_ticket_lifetime(std::chrono::seconds lifetime);
+    /// Server: a new ticket key every `interval` (12 hours by default); each
+    /// key goes on opening the tickets it sealed for the ticket lifetime
+    /// after it stopped sealing, then is wiped. Replaces keys installed with
+    /// set_ticket_keys.
+    /// @throws boost::system::system_error (invalid_argument) at 0.
+    void set_ticket_key_rotation(std::chrono::seconds interval);
+    /// One ticket key: a public name, sent in each ticket so the key can be
+    /// found again, and a secret AES-256-GCM key.
+    struct ticket_key {
+        std::array<std::uint8_t, 16> name{};
+        std::array<std::uint8_t, 32> key{};
+    };
+    /// Server: use these keys instead of generated ones, so that servers
+    /// sharing them resume each other's sessions. The first seals new
+    /// tickets; all of them open tickets. To rotate, call again with the new
+    /// key first and the old ones after it for as long as their tickets may
+    /// come back. An empty list sends no tickets and resumes nothing.
+    void set_ticket_keys(const std::vector<ticket_key>& keys);
+    /// Client: servers whose tickets are kept (256 by default, a few tickets
+    /// each), least recently used out first. Engines and streams with a
+    /// server name offer a ticket for that name by themselves, each ticket
+    /// once. 0 keeps none (engine_options::session still offers one).
+    void set_session_cache_size(std::size_t servers);
 
     /// The state engines are made from.
     const std::shared_ptr<const impl>& state() const noexcept;

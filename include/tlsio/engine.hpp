@@ -159,7 +159,16 @@ public:
     const std::vector<std::vector<std::uint8_t>>& peer_certificates() const noexcept;
     bool used_hello_retry_request() const noexcept;
     /// X509_V_* result of verifying the peer (0 = ok), as SSL_get_verify_result.
+    /// A resumed session reports the original connection's result.
     long verify_result() const noexcept;
+    /// True when the handshake resumed a session (SSL_session_reused): no
+    /// certificate was sent, and peer_certificates() are the original's.
+    bool session_reused() const noexcept;
+    /// Client: the newest session the server's tickets gave on this
+    /// connection (they come after the handshake, with the first reads), or
+    /// an empty one. The context's session cache has it already; this is for
+    /// keeping it elsewhere (session::to_bytes) or offering it explicitly.
+    tlsio::session session() const;
 
     struct TLSIO_LOCAL impl;
 

@@ -5,6 +5,7 @@
 #define TLSIO_ENGINE_OPTIONS_HPP
 
 #include <tlsio/context.hpp>
+#include <tlsio/session.hpp>
 
 #include <optional>
 #include <string>
@@ -37,6 +38,12 @@ struct engine_options {
     /// Overrides the context's verify depth (context::set_verify_depth) for
     /// this connection when set.
     std::optional<int> peer_verify_depth{};
+    /// Client: offer this session (from engine::session() or
+    /// session::from_bytes) instead of one from the context's session cache.
+    /// It is offered only if it fits: same server_name, not expired, a cipher
+    /// suite the context enables, and a verified server if this connection
+    /// verifies; otherwise the handshake is a full one.
+    tlsio::session session{};
 };
 
 }  // namespace tlsio

@@ -55,6 +55,7 @@ extern "C" {
 typedef struct ssl_ctx_st TLSIO_CTX;
 typedef struct ssl_st TLSIO;
 typedef struct tlsio_method_st TLSIO_METHOD;
+typedef struct tlsio_session_st TLSIO_SESSION;
 
 /* ---- Constants: OpenSSL's numeric values ------------------------------- */
 
@@ -344,6 +345,52 @@ STACK_OF(X509) * tlsio_get1_peer_cert_chain(const TLSIO* ssl);
 const char* tlsio_error_name(int error);
 /* The libcrypto error library number tlsio's errors are queued under. */
 int tlsio_err_library(void);
+
+/* ---- Sessions (resumption with TLS 1.3 tickets) -------------------------- */
+
+/* Client: the newest session the server's tickets gave this connection, with
+   a reference for the caller to free (SSL_get1_session); NULL when none came
+   yet. Tickets arrive after the handshake, with the first reads. As with
+   libssl, a client resumes only a session given back with tlsio_set_session:
+   nothing is looked up by itself. */
+TLSIO_SESSION* tlsio_get1_session(TLSIO* ssl);
+/* The same without a reference (SSL_get_session): valid until the connection
+   is freed or gets a newer ticket. */
+TLSIO_SESSION* tlsio_get_session(const TLSIO* ssl);
+/* Client, before the handshake: offer `session` (SSL_set_session; the
+   connection takes its own reference; NULL offers none). A session that does
+   not fit this connection (another server name, expired) is not offered and
+   the handshake is a full one. 1 / 0. */
+int tlsio_set_session(TLSIO* ssl, TLSIO_SESSION* session);
+/* 1 when the handshake resumed a session (SSL_session_reused). */
+int tlsio_session_reused(const TLSIO* ssl);
+int tlsio_SESSION_up_ref(TLSIO_SESSION* session);
+void tlsio_SESSION_free(TLSIO_SESSION* session);
+/* i2d_SSL_SESSION / d2i_SSL_SESSION: the session as bytes, which hold the
+   resumption secret (keep them as secret as a private key). i2d returns the
+   length and, when pp is not NULL, writes there (allocating with
+   OPENSSL_malloc when *pp is NULL) and moves *pp on. d2i reads `length`
+   bytes, moves *pp on and returns a new session (also stored in *a when a is
+   not NULL, freeing the one there), or NULL. */
+int tlsio_i2d_SSL_SESSION(const TLSIO_SESSION* in, unsigned char** pp);
+TLSIO_SESSION* tlsio_d2i_SSL_SESSION(TLSIO_SESSION** a, const unsigned char** pp, long length);
+/* Server: NewSessionTicket messages after each full handshake (default 2). 1. */
+int tlsio_CTX_set_num_tickets(TLSIO_CTX* ctx, size_t num_tickets);
+size_t tlsio_CTX_get_num_tickets(const TLSIO_CTX* ctx);
+/* SSL_CTX_set_session_cache_mode: records the mode, returns the previous one.
+   tlsio's tickets are stateless, so a server keeps no cache in any mode, and
+   a client looks nothing up by itself (libssl's client does not either). */
+#define TLSIO_SESS_CACHE_OFF 0x0000
+#define TLSIO_SESS_CACHE_CLIENT 0x0001
+#define TLSIO_SESS_CACHE_SERVER 0x0002
+#define TLSIO_SESS_CACHE_BOTH (TLSIO_SESS_CACHE_CLIENT | TLSIO_SESS_CACHE_SERVER)
+long tlsio_CTX_set_session_cache_mode(TLSIO_CTX* ctx, long mode);
+long tlsio_CTX_get_session_cache_mode(TLSIO_CTX* ctx);
+/* Client: called for each session a ticket gives (SSL_CTX_sess_set_new_cb),
+   during the read that received it. Return 1 to keep the reference passed
+   (free it with tlsio_SESSION_free), 0 to let the library drop it. */
+typedef int (*tlsio_new_session_cb)(TLSIO* ssl, TLSIO_SESSION* session);
+void tlsio_CTX_sess_set_new_cb(TLSIO_CTX* ctx, tlsio_new_session_cb callback);
 
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop

@@ -159,6 +159,12 @@ public:
     void set_verify_callback(verify_callback callback);
     /// Overrides the context's ALPN list for this stream.
     void set_alpn_protocols(std::vector<std::string> protocols);
+    /// Client: offers `s` (from session() of an earlier stream, or
+    /// session::from_bytes) instead of a ticket from the context's session
+    /// cache, which a stream with a host name uses by itself
+    /// (SSL_set_session). A session that does not fit (another host name,
+    /// expired) is not offered: the handshake is then a full one.
+    void set_session(tlsio::session s);
 
     // ---- Server: the ClientHello callback ---------------------------------------
 
@@ -296,6 +302,14 @@ public:
     /// Queues a KeyUpdate (asking the peer to update too when `request_peer`);
     /// it leaves with the next read or write operation.
     void key_update(bool request_peer = false);
+
+    /// True when the handshake resumed a session (SSL_session_reused); false
+    /// before the handshake.
+    bool session_reused() const noexcept;
+    /// Client: the newest session the server's tickets gave this connection
+    /// (SSL_get1_session), or an empty one. Tickets come after the handshake,
+    /// with the first reads; the context's session cache has them already.
+    tlsio::session session() const;
 
     /// The engine, for negotiated parameters (cipher_suite(), alpn_protocol(),
     /// peer_certificates(), ...). Exists once a handshake has started.

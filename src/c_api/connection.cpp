@@ -310,6 +310,7 @@ int make_engine(ssl_st* s, const char* func) {
             o.verify_host = false;  // VERIFY_NONE and no name: nothing to check
         }
         o.alpn_protocols = s->alpn ? *s->alpn : ctx->alpn;
+        o.session = s->offered_session;
         // A client always verifies, as libssl does; with VERIFY_NONE the result
         // is only recorded (tlsio_get_verify_result).
         v.record_in = s->verify_none ? s : nullptr;
@@ -411,7 +412,18 @@ int do_handshake(ssl_st* s, const char* func) {
 }
 
 // 1 with *got set, or the value to return (0 after close_notify, -1 otherwise).
+int read_records(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const char* func);
+
 int do_read(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const char* func) {
+    int r = read_records(s, buf, num, got, func);
+    if (s != nullptr && s->engine) {
+        // Tickets come in with the reads: hand their sessions over now.
+        tlsio::c_api::note_new_session(s);
+    }
+    return r;
+}
+
+int read_records(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const char* func) {
     *got = 0;
     if (enter(s, func) <= 0) {
         return -1;
@@ -631,6 +643,7 @@ void tlsio_free(TLSIO* s) {
     }
     set0_rbio(s, nullptr);
     set0_wbio(s, nullptr);
+    tlsio_SESSION_free(s->current_session);
     TLSIO_CTX* ctx = s->ctx;
     delete s;
     tlsio_CTX_free(ctx);

@@ -292,6 +292,8 @@ TLSIO_CTX* tlsio_CTX_new(const TLSIO_METHOD* method) {
         ctx->context.set_cipher_suites({tlsio::cipher_suite::aes_256_gcm_sha384,
                                         tlsio::cipher_suite::chacha20_poly1305_sha256,
                                         tlsio::cipher_suite::aes_128_gcm_sha256});
+        // libssl's client offers only the session given to SSL_set_session.
+        ctx->context.set_session_cache_size(0);
         return ctx;
     } catch (const std::exception& e) {
         push(make_error_code(tlsio::error::internal_error), "tlsio_CTX_new", e.what());

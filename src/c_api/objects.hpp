@@ -72,6 +72,19 @@ private:
 
 }  // namespace tlsio::c_api
 
+struct tlsio_session_st {
+    std::atomic<int> references{1};
+    tlsio::session session;
+};
+
+struct ssl_st;
+
+namespace tlsio::c_api {
+/// Client: makes the session of a ticket that arrived since the last call the
+/// connection's current one, and hands it to the new-session callback.
+void note_new_session(ssl_st* s);
+}  // namespace tlsio::c_api
+
 struct tlsio_method_st {
     int role;  // 0: either (TLS_method), 1: client, 2: server
 };
@@ -99,6 +112,9 @@ struct ssl_ctx_st {
     std::optional<tlsio::c_api::secret_string> pending_chain;
     std::optional<tlsio::c_api::secret_string> pending_key;
     bool has_credential = false;
+    long session_cache_mode = TLSIO_SESS_CACHE_SERVER;  // libssl's default
+    std::size_t num_tickets = 2;
+    tlsio_new_session_cb new_session = nullptr;
 };
 
 struct ssl_st {
@@ -118,6 +134,10 @@ struct ssl_st {
     std::optional<std::vector<std::string>> alpn;
     long mode = 0;
     std::uint64_t options = 0;
+    tlsio::session offered_session;  // SSL_set_session
+
+    // The session of the newest ticket (one reference), SSL_get_session's.
+    tlsio_session_st* current_session = nullptr;
 
     // Transport: each slot owns one reference.
     BIO* rbio = nullptr;

@@ -409,9 +409,25 @@ context::impl& context::writable_trust() {
         s.trust = std::make_shared<crypto::trust_store>();
     } else if (!owns_trust_) {
         s.trust = std::make_shared<crypto::trust_store>(s.trust->clone());
+        s.forget_shared_sessions();
     }
     owns_trust_ = true;
     return s;
+}
+
+// A session verified under one context's trust and verify settings must not
+// be resumed, unverified, under another's: a copy that changes them (or the
+// original, once a copy shares its cache) gets a cache and ticket keys of its
+// own. Those shared with nobody stay, with what they hold.
+void context::impl::forget_shared_sessions() {
+    if (sessions.use_count() > 1) {
+        sessions = std::make_shared<resumption::session_cache>(sessions->capacity());
+    }
+    if (ticket_keys.use_count() > 1 && !ticket_keys->manual()) {
+        auto ring = std::make_shared<resumption::ticket_keyring>();
+        ring->set_schedule(ticket_key_rotation, ticket_lifetime);
+        ticket_keys = std::move(ring);
+    }
 }
 
 void context::load_verify_file(const std::string& path, boost::system::error_code& ec) {
@@ -476,14 +492,18 @@ void context::set_default_verify_paths() {
 }
 
 void context::set_verify_mode(verify_mode mode) {
-    writable().mode = mode;
+    impl& w = writable();
+    w.mode = mode;
+    w.forget_shared_sessions();
 }
 void context::set_verify_mode(verify_mode mode, boost::system::error_code& ec) {
     ec.clear();
     set_verify_mode(mode);
 }
 void context::set_verify_callback(verify_callback callback) {
-    writable().verify = std::move(callback);
+    impl& w = writable();
+    w.verify = std::move(callback);
+    w.forget_shared_sessions();
 }
 void context::set_verify_callback(verify_callback callback, boost::system::error_code& ec) {
     ec.clear();
@@ -495,7 +515,9 @@ void context::set_verify_depth(int depth, boost::system::error_code& ec) {
         ec = error::invalid_argument;
         return;
     }
-    writable().verify_depth = depth;
+    impl& w = writable();
+    w.verify_depth = depth;
+    w.forget_shared_sessions();
 }
 void context::set_verify_depth(int depth) {
     boost::system::error_code ec;
@@ -610,6 +632,52 @@ void context::set_key_update_interval(std::uint64_t records) {
         std::clamp<std::uint64_t>(records, 1, impl::max_records_per_key);
 }
 
+void context::set_num_tickets(std::size_t count) {
+    writable().num_tickets = count;
+}
+
+void context::set_ticket_lifetime(std::chrono::seconds lifetime) {
+    if (lifetime <= std::chrono::seconds::zero() || lifetime > std::chrono::hours(24 * 7)) {
+        throw_if(make_error_code(error::invalid_argument), "set_ticket_lifetime");
+    }
+    impl& w = writable();
+    w.ticket_lifetime = lifetime;
+    if (!w.ticket_keys->manual()) {
+        // A keyring of its own: a copy's settings do not reach the original's.
+        auto ring = std::make_shared<resumption::ticket_keyring>();
+        ring->set_schedule(w.ticket_key_rotation, lifetime);
+        w.ticket_keys = std::move(ring);
+    }
+}
+
+void context::set_ticket_key_rotation(std::chrono::seconds interval) {
+    if (interval <= std::chrono::seconds::zero()) {
+        throw_if(make_error_code(error::invalid_argument), "set_ticket_key_rotation");
+    }
+    impl& w = writable();
+    w.ticket_key_rotation = interval;
+    auto ring = std::make_shared<resumption::ticket_keyring>();
+    ring->set_schedule(interval, w.ticket_lifetime);
+    w.ticket_keys = std::move(ring);
+}
+
+void context::set_ticket_keys(const std::vector<ticket_key>& keys) {
+    std::vector<resumption::ticket_key_bytes> copied;
+    for (const ticket_key& k : keys) {
+        copied.push_back({k.name, k.key});
+    }
+    auto ring = std::make_shared<resumption::ticket_keyring>();
+    ring->set_keys(copied);
+    for (ticket_key_bytes& k : copied) {
+        crypto::cleanse(k.key);
+    }
+    writable().ticket_keys = std::move(ring);
+}
+
+void context::set_session_cache_size(std::size_t servers) {
+    writable().sessions = std::make_shared<resumption::session_cache>(servers);
+}
+
 void context::set_middlebox_compatibility(bool enabled) {
     writable().middlebox_compat = enabled;
 }
@@ -618,7 +686,9 @@ void context::set_security_level(int level) {
     if (level < 0 || level > 5) {
         throw_if(make_error_code(error::invalid_argument), "set_security_level");
     }
-    writable().security_level = level;
+    impl& w = writable();
+    w.security_level = level;
+    w.forget_shared_sessions();
 }
 
 int context::security_level() const noexcept {

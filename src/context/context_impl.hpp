@@ -2,6 +2,8 @@
 #ifndef TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 #define TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 
+#include "context/session_cache.hpp"
+#include "context/ticket_keys.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/sig.hpp"
 #include "crypto/x509.hpp"
@@ -92,6 +94,19 @@ struct context::impl {
                                              : std::uint16_t{0};
     }
 
+    // Resumption. The keyring and the cache are shared by the engines (and by
+    // copies of this state until a setter replaces them for the copy alone).
+    std::size_t num_tickets = 2;
+    std::chrono::seconds ticket_lifetime{std::chrono::hours(2)};
+    std::chrono::seconds ticket_key_rotation{std::chrono::hours(12)};
+    std::shared_ptr<resumption::ticket_keyring> ticket_keys =
+        std::make_shared<resumption::ticket_keyring>();
+    std::shared_ptr<resumption::session_cache> sessions =
+        std::make_shared<resumption::session_cache>();
+
+    /// Replaces the session cache and generated ticket keys with new ones when
+    /// another context shares them (see context.cpp).
+    void forget_shared_sessions();
     void fill_random(mutable_bytes out) const;
     std::chrono::system_clock::time_point now() const;
     verify_mode effective_verify_mode(role r) const noexcept {

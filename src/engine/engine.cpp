@@ -423,4 +423,12 @@ long engine::verify_result() const noexcept {
     return impl_->hs.verify_result_;
 }
 
+bool engine::session_reused() const noexcept {
+    return impl_->hs.session_reused_;
+}
+
+tlsio::session engine::session() const {
+    return tlsio::session(impl_->hs.last_session_);
+}
+
 }  // namespace tlsio

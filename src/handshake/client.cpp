@@ -107,6 +107,13 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
             hello.session_id.resize(32);
             ctx_->fill_random(hello.session_id);
         }
+        client_choose_session(hello);
+    } else if (hello.offered_session) {
+        // The PSK goes on only with a suite of its hash (RFC 8446 4.1.4).
+        const suite_info* s = find_suite(hello.offered_session->cipher_suite);
+        if (!s || !suite_ || s->hash != suite_->hash) {
+            hello.offered_session.reset();
+        }
     }
 
     bytes body;
@@ -172,6 +179,7 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         cw.vec16(cookie);
         exts.push_back({wire::ext::cookie, std::move(cookie_ext)});
     }
+    client_add_psk_extensions(hello, exts);
     bytes block =
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::client_hello), exts);
     hello.offered_extensions.clear();
@@ -179,6 +187,9 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         hello.offered_extensions.push_back(e.type);
     }
     w.raw(block);
+    if (hello.offered_session) {
+        client_write_binder(hello, body, transcript);
+    }
 
     if (message_out) {
         message_out->clear();
@@ -249,7 +260,8 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         return error::illegal_parameter;
     }
     for (const wire::extension& e : sh.extensions) {
-        if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions) {
+        if (e.type != wire::ext::key_share && e.type != wire::ext::supported_versions &&
+            !(e.type == wire::ext::pre_shared_key && hello.offered_session)) {
             error_message_ = "ServerHello carries extension " + std::to_string(e.type) +
                              ", which it may not carry or which was not offered";
             return misplaced_extension(hello.offered_extensions, e.type);
@@ -258,6 +270,18 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
     if (!sh.key_share) {
         error_message_ = "ServerHello lacks key_share";
         return error::missing_extension;
+    }
+    const resumption::session_state* resumed = nullptr;
+    if (sh.selected_psk) {
+        // One PSK was offered; it needs a suite of its own hash (RFC 8446 4.2.11).
+        const suite_info* psk_suite = find_suite(hello.offered_session->cipher_suite);
+        if (*sh.selected_psk != 0 || !psk_suite || psk_suite->hash != suite->hash) {
+            error_message_ =
+                "ServerHello selects a PSK that was not offered, or with a suite "
+                "of another hash";
+            return error::illegal_parameter;
+        }
+        resumed = &*hello.offered_session;
     }
     auto offered =
         std::find_if(hello.shares.begin(), hello.shares.end(),
@@ -290,18 +314,27 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         transcript.hash.update(*first_hello);
     }
     transcript.hash.update(message);
-    handshake_keys keys = enter_handshake_secrets(transcript, shared);
+    handshake_keys keys = enter_handshake_secrets(
+        transcript, shared, resumed ? byte_view(resumed->secret) : byte_view());
     if (error e = install_read(keys.server); e != wire::ok) {
         return e;
     }
     install_write(keys.client);
     queue_compat_ccs(hello.session_id);
     group_ = sh.key_share->group;
+    if (resumed) {
+        // The server is not authenticated again: the original connection's
+        // chain and verdict stand (RFC 8446 section 2.2).
+        session_reused_ = true;
+        peer_certificates_ = resumed->peer_chain;
+        verify_result_ = resumed->verify_result;
+    }
 
-    // The key shares' private keys and the first ClientHello end here.
-    expect_encrypted_extensions next{
-        {std::move(transcript), std::move(keys), std::move(hello.offered_extensions)},
-        hello.sent_sni};
+    // The key shares' private keys, the first ClientHello and the offered
+    // session end here.
+    expect_encrypted_extensions next{{std::move(transcript), std::move(keys),
+                                      std::move(hello.offered_extensions), resumed != nullptr},
+                                     hello.sent_sni};
     state_ = std::move(next);
     return wire::ok;
 }
@@ -426,6 +459,13 @@ error connection::client_on_encrypted_extensions(expect_encrypted_extensions& s,
         }
     }
     s.k.transcript.hash.update(message);
+    if (s.k.resumed) {
+        // With a PSK the server sends no CertificateRequest or Certificate
+        // (RFC 8446 section 4.3.2): its Finished comes next.
+        expect_finished next{std::move(s.k), std::nullopt};
+        state_ = std::move(next);
+        return wire::ok;
+    }
     expect_certificate_or_request next{std::move(s.k)};
     state_ = std::move(next);
     return wire::ok;
@@ -498,8 +538,8 @@ error connection::client_on_finished(expect_finished& s, byte_view body, byte_vi
         return e;
     }
     t.hash.update(message);
-    auto [client_ap, server_ap] = enter_application_secrets(t, std::move(s.k.keys.stage));
-    if (error e = install_read(server_ap); e != wire::ok) {
+    application_secrets app = enter_application_secrets(t, std::move(s.k.keys.stage));
+    if (error e = install_read(app.server); e != wire::ok) {
         return e;
     }
 
@@ -523,10 +563,13 @@ error connection::client_on_finished(expect_finished& s, byte_view body, byte_vi
         }
     }
     send_finished(t, s.k.keys.client);
-    install_write(client_ap);
+    install_write(app.client);
     if (is_failed()) {
         return error::internal_error;
     }
+    std::uint8_t hash[crypto::max_digest_size];
+    std::size_t n = t.current(hash);
+    resumption_master_ = app.master.resumption_master(byte_view(hash, n));
     finish_handshake();
     return wire::ok;
 }

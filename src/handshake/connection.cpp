@@ -235,8 +235,11 @@ void connection::log_secret(const std::array<std::uint8_t, wire::random_size>& c
     ctx_->keylog(line);
 }
 
-handshake_keys connection::enter_handshake_secrets(const transcript_state& t, bytes& shared) {
-    handshake_secret stage = early_secret::without_psk(t.hash.algorithm()).into_handshake(shared);
+handshake_keys connection::enter_handshake_secrets(const transcript_state& t, bytes& shared,
+                                                   byte_view psk) {
+    early_secret early = psk.empty() ? early_secret::without_psk(t.hash.algorithm())
+                                     : early_secret::with_psk(t.hash.algorithm(), psk);
+    handshake_secret stage = std::move(early).into_handshake(shared);
     crypto::cleanse(shared);
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = t.current(hash);
@@ -247,8 +250,8 @@ handshake_keys connection::enter_handshake_secrets(const transcript_state& t, by
     return {std::move(stage), client, server};
 }
 
-std::pair<secret, secret> connection::enter_application_secrets(const transcript_state& t,
-                                                                handshake_secret stage) {
+connection::application_secrets connection::enter_application_secrets(const transcript_state& t,
+                                                                      handshake_secret stage) {
     master_secret master = std::move(stage).into_master();
     std::uint8_t hash[crypto::max_digest_size];
     std::size_t n = t.current(hash);
@@ -259,7 +262,7 @@ std::pair<secret, secret> connection::enter_application_secrets(const transcript
     if (ctx_->keylog) {
         log_secret(t.client_random, "EXPORTER_SECRET", master.exporter_master(byte_view(hash, n)));
     }
-    return {client, server};
+    return {client, server, std::move(master)};
 }
 
 void connection::finish_handshake() {
@@ -537,9 +540,7 @@ error connection::on_post_handshake(wire::handshake_type type, byte_view body) {
             if (role_ != role::client) {
                 return error::unexpected_message;
             }
-            // Checked for form; tickets are kept once resumption exists.
-            wire::new_session_ticket ticket;
-            return wire::parse_new_session_ticket(body, ticket);
+            return client_on_new_session_ticket(body);
         }
         default:
             // Post-handshake authentication was not offered, so CertificateRequest

@@ -11,6 +11,7 @@
 #define TLSIO_SRC_HANDSHAKE_CONNECTION_HPP
 
 #include "context/context_impl.hpp"
+#include "context/session_state.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/kx.hpp"
 #include "crypto/x509.hpp"
@@ -64,6 +65,8 @@ struct sent_client_hello {
     bool sent_sni = false;
     bool offered13 = false;  ///< TLS 1.3 was offered (supported_versions)
     bool offered12 = false;  ///< TLS 1.2 was offered (its suites and extensions)
+    /// The session offered in pre_shared_key, if any.
+    std::optional<resumption::session_state> offered_session;
 };
 
 /// Before start().
@@ -86,6 +89,7 @@ struct client_keys {
     transcript_state transcript;
     handshake_keys keys;
     std::vector<std::uint16_t> offered_extensions;
+    bool resumed = false;  ///< the server took our PSK: no certificate follows
 };
 
 struct expect_encrypted_extensions {
@@ -139,6 +143,9 @@ struct expect_second_client_hello {
     std::uint16_t group = 0;  ///< the group the HelloRetryRequest asked for
     bytes cookie;             ///< the cookie it carried (test hook), if any
     server_choice choice;
+    /// The first ClientHello offered a PSK this server would resume, which
+    /// the second must offer again (RFC 8446 section 4.1.2).
+    bool psk_acceptable = false;
 };
 
 /// What every server state after its flight carries.
@@ -146,6 +153,14 @@ struct server_keys {
     transcript_state transcript;
     secret client_handshake;    ///< checks the client's Finished
     secret client_application;  ///< read keys once that Finished is in
+    /// Makes the resumption secret once the client's Finished is in.
+    std::optional<master_secret> master;
+};
+
+/// Server: the ticket the server resumes, found in the ClientHello.
+struct accepted_psk {
+    std::uint16_t index = 0;  ///< selected_identity
+    resumption::session_state session;
 };
 
 struct expect_client_certificate {
@@ -326,6 +341,10 @@ public:
     std::string server_name_;
     std::vector<bytes> peer_certificates_;
     long verify_result_ = 0;
+    /// The handshake resumed a session (RFC 8446 section 2.2).
+    bool session_reused_ = false;
+    /// Client: the newest session a server's ticket gave.
+    std::shared_ptr<const resumption::session_state> last_session_;
     std::shared_ptr<const context::impl> ctx_;
 
 private:
@@ -365,7 +384,7 @@ private:
                                   const server_choice& choice);
     error server_send_flight(transcript_state transcript, const wire::client_hello& ch,
                              const wire::key_share_entry& share, const credential& cred,
-                             std::uint16_t scheme);
+                             std::uint16_t scheme, std::optional<accepted_psk> psk);
     error server_on_certificate(expect_client_certificate& s, byte_view body, byte_view message);
     error server_on_certificate_verify(expect_client_certificate_verify& s, byte_view body,
                                        byte_view message);
@@ -416,6 +435,27 @@ private:
     /// Post-handshake messages of a TLS 1.2 connection.
     error on_post_handshake12(wire::handshake_type type);
 
+    // Resumption (resumption.cpp).
+    /// Client: the session to offer (engine_options::session, else the
+    /// context's cache), if one fits this connection.
+    void client_choose_session(sent_client_hello& hello);
+    /// Client: psk_key_exchange_modes, and pre_shared_key (last) when a
+    /// session is offered, with its binder still zero.
+    void client_add_psk_extensions(const sent_client_hello& hello,
+                                   std::vector<raw_extension>& exts) const;
+    /// Client: writes the binder at the end of `body` (the whole ClientHello
+    /// body), over the transcript so far (after a HelloRetryRequest) and the
+    /// hello up to its binders.
+    void client_write_binder(const sent_client_hello& hello, bytes& body,
+                             const crypto::hash_context* transcript) const;
+    error client_on_new_session_ticket(byte_view body);
+    /// Server: the offered ticket this server can resume, if any; an error
+    /// when its binder does not verify. `before` is the transcript before
+    /// this ClientHello (after a HelloRetryRequest), or nullptr.
+    error server_find_psk(const wire::client_hello& ch, byte_view message, const suite_info& suite,
+                          const crypto::hash_context* before, std::optional<accepted_psk>& out);
+    void server_send_tickets(const secret& resumption_master);
+
     // Shared.
     /// The error for how a key exchange went: ok, illegal_parameter for the
     /// peer's invalid share (`invalid` says whose), internal_error for ours.
@@ -459,13 +499,20 @@ private:
     /// Enters the connected state: the handshake state (and every secret in
     /// it) goes away.
     void finish_handshake();
-    /// The Handshake Secret stage from the (EC)DHE secret (which it wipes),
-    /// and both handshake traffic secrets for the transcript so far.
-    handshake_keys enter_handshake_secrets(const transcript_state& t, bytes& shared);
+    /// The Handshake Secret stage from the (EC)DHE secret (which it wipes)
+    /// and the PSK's early secret (none: a string of zeros), and both
+    /// handshake traffic secrets for the transcript so far.
+    handshake_keys enter_handshake_secrets(const transcript_state& t, bytes& shared,
+                                           byte_view psk = {});
+    struct application_secrets {
+        secret client;
+        secret server;
+        master_secret master;  ///< for the resumption secret, after the client's Finished
+    };
     /// The Master Secret's application traffic secrets for the transcript
-    /// through the server's Finished; the stage itself ends here.
-    std::pair<secret, secret> enter_application_secrets(const transcript_state& t,
-                                                        handshake_secret stage);
+    /// through the server's Finished.
+    application_secrets enter_application_secrets(const transcript_state& t,
+                                                  handshake_secret stage);
     verify_mode peer_verify_mode() const noexcept {
         return options_.peer_verify_mode ? *options_.peer_verify_mode
                                          : ctx_->effective_verify_mode(role_);
@@ -482,6 +529,11 @@ private:
     // Traffic secrets of the current epochs (the next KeyUpdate derives from them).
     secret read_secret_;
     secret write_secret_;
+    /// Client: resumption_master_secret, for the tickets that come after the
+    /// handshake (RFC 8446 section 4.6.1).
+    secret resumption_master_;
+    /// Server: the client offered psk_dhe_ke, so tickets are worth sending.
+    bool offers_psk_dhe_ke_ = false;
     int key_updates_in_a_row_ = 0;
 };
 

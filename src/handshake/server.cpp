@@ -11,6 +11,9 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
     return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+/// PskKeyExchangeMode psk_dhe_ke (RFC 8446 section 4.2.9).
+constexpr std::uint8_t psk_dhe_ke = 1;
+
 /// The pseudo message type the extension hook sees for a HelloRetryRequest
 /// (hello_retry_request_RESERVED in RFC 8446's registry).
 constexpr std::uint8_t hello_retry_request_hook_type = 6;
@@ -245,6 +248,20 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
 
     auto share = std::find_if(ch.key_shares.begin(), ch.key_shares.end(),
                               [&](const wire::key_share_entry& k) { return k.group == group; });
+    if (ch.has_pre_shared_key && !ch.has_psk_modes) {
+        error_message_ = "ClientHello offers a PSK without psk_key_exchange_modes";
+        return error::missing_extension;
+    }
+    offers_psk_dhe_ke_ = ch.has_psk_modes && std::find(ch.psk_modes.begin(), ch.psk_modes.end(),
+                                                       psk_dhe_ke) != ch.psk_modes.end();
+    std::optional<accepted_psk> psk;
+    if (share != ch.key_shares.end()) {
+        if (error e = server_find_psk(ch, message, *suite,
+                                      after_hrr ? &after_hrr->transcript.hash : nullptr, psk);
+            e != wire::ok) {
+            return e;
+        }
+    }
     transcript_state transcript;
     if (after_hrr) {
         if (share == ch.key_shares.end() || group != after_hrr->group) {
@@ -257,9 +274,23 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
             error_message_ = "second ClientHello does not echo the cookie";
             return error::illegal_parameter;
         }
+        // RFC 8446 4.1.2: the second ClientHello may drop only PSKs that do
+        // not fit the suite; one this server would resume must come again.
+        if (after_hrr->psk_acceptable && !ch.has_pre_shared_key) {
+            error_message_ = "second ClientHello drops the PSK of the first";
+            return error::illegal_parameter;
+        }
         transcript = std::move(after_hrr->transcript);
     } else if (share == ch.key_shares.end()) {
-        return server_send_hello_retry(ch, message, *suite, group, choice);
+        std::optional<accepted_psk> first;
+        if (error e = server_find_psk(ch, message, *suite, nullptr, first); e != wire::ok) {
+            return e;
+        }
+        if (error e = server_send_hello_retry(ch, message, *suite, group, choice); e != wire::ok) {
+            return e;
+        }
+        std::get<expect_second_client_hello>(state_).psk_acceptable = first.has_value();
+        return wire::ok;
     } else {
         suite_ = suite;
         suite_id_ = suite->id;
@@ -267,7 +298,7 @@ error connection::server_on_client_hello(const wire::client_hello& ch, byte_view
     }
     transcript.hash.update(message);
     std::copy(ch.random.begin(), ch.random.end(), transcript.client_random.begin());
-    return server_send_flight(std::move(transcript), ch, *share, *cred, scheme);
+    return server_send_flight(std::move(transcript), ch, *share, *cred, scheme, std::move(psk));
 }
 
 error connection::server_choose_credential(const wire::client_hello& ch,
@@ -403,7 +434,7 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
 
 error connection::server_send_flight(transcript_state t, const wire::client_hello& ch,
                                      const wire::key_share_entry& share, const credential& cred,
-                                     std::uint16_t scheme) {
+                                     std::uint16_t scheme, std::optional<accepted_psk> psk) {
     std::array<std::uint8_t, wire::random_size> random;
     ctx_->fill_random(random);
     // The group was chosen from the table, so it is there.
@@ -425,6 +456,9 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
     exts.push_back({wire::ext::key_share, std::move(key_share)});
     exts.push_back(
         {wire::ext::supported_versions, wire::encode_u16_list(0, {wire::tls13_version})});
+    if (psk) {
+        exts.push_back({wire::ext::pre_shared_key, wire::encode_u16_list(0, {psk->index})});
+    }
     bytes block =
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts);
     send_handshake(wire::handshake_type::server_hello,
@@ -432,7 +466,16 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
     queue_compat_ccs(ch.legacy_session_id);
     group_ = share.group;
 
-    handshake_keys keys = enter_handshake_secrets(t, shared);
+    handshake_keys keys =
+        enter_handshake_secrets(t, shared, psk ? byte_view(psk->session.secret) : byte_view());
+    if (psk) {
+        // The client is not authenticated again: its original chain and
+        // verdict stand (RFC 8446 section 2.2).
+        session_reused_ = true;
+        peer_certificates_ = psk->session.peer_chain;
+        verify_result_ = psk->session.verify_result;
+        psk.reset();
+    }
     install_write(keys.server);
     if (error e = install_read(keys.client); e != wire::ok) {
         return e;
@@ -453,7 +496,8 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
         edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::encrypted_extensions), ee),
         &t.hash);
 
-    const bool request_certificate = (peer_verify_mode() & verify_peer) != 0;
+    // With a PSK neither side sends a certificate (RFC 8446 section 4.3.2).
+    const bool request_certificate = !session_reused_ && (peer_verify_mode() & verify_peer) != 0;
     if (request_certificate) {
         std::vector<raw_extension> cr;
         cr.push_back(
@@ -464,19 +508,21 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
         body.insert(body.end(), cr_block.begin(), cr_block.end());
         send_handshake(wire::handshake_type::certificate_request, body, &t.hash);
     }
-    send_certificate(t, &cred, {});
-    if (error e = send_certificate_verify(t, cred, scheme, "TLS 1.3, server CertificateVerify");
-        e != wire::ok) {
-        return e;
+    if (!session_reused_) {
+        send_certificate(t, &cred, {});
+        if (error e = send_certificate_verify(t, cred, scheme, "TLS 1.3, server CertificateVerify");
+            e != wire::ok) {
+            return e;
+        }
     }
     send_finished(t, keys.server);
 
-    auto [client_ap, server_ap] = enter_application_secrets(t, std::move(keys.stage));
-    install_write(server_ap);
+    application_secrets app = enter_application_secrets(t, std::move(keys.stage));
+    install_write(app.server);
     if (is_failed()) {
         return error::internal_error;
     }
-    server_keys k{std::move(t), keys.client, client_ap};
+    server_keys k{std::move(t), keys.client, app.client, std::move(app.master)};
     if (request_certificate) {
         state_ = expect_client_certificate{std::move(k)};
     } else {
@@ -541,6 +587,11 @@ error connection::server_on_finished(expect_client_finished& s, byte_view body, 
     s.k.transcript.hash.update(message);
     if (error e = install_read(s.k.client_application); e != wire::ok) {
         return e;
+    }
+    if (s.k.master && ctx_->num_tickets > 0 && offers_psk_dhe_ke_) {
+        std::uint8_t hash[crypto::max_digest_size];
+        std::size_t n = s.k.transcript.current(hash);
+        server_send_tickets(s.k.master->resumption_master(byte_view(hash, n)));
     }
     finish_handshake();
     return wire::ok;

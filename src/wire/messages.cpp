@@ -153,6 +153,40 @@ bool parse_client_key_shares(byte_view data, std::vector<key_share_entry>& out) 
     return true;
 }
 
+// OfferedPsks (RFC 8446 section 4.2.11): identities, then as many binders.
+error parse_offered_psks(byte_view data, client_hello& ch) {
+    reader r(data);
+    reader identities(r.vec16());
+    byte_view binders_block = r.vec16();
+    if (!r.done()) {
+        return error::decode_error;
+    }
+    while (!identities.empty()) {
+        psk_identity id;
+        id.identity = identities.vec16();
+        id.obfuscated_ticket_age = identities.u32();
+        if (!identities.ok() || id.identity.empty()) {
+            return error::decode_error;
+        }
+        ch.psk_identities.push_back(id);
+    }
+    reader binders(binders_block);
+    while (!binders.empty()) {
+        byte_view binder = binders.vec8();
+        if (!binders.ok() || binder.size() < 32) {
+            return error::decode_error;
+        }
+        ch.psk_binders.push_back(binder);
+    }
+    if (ch.psk_identities.empty() || ch.psk_binders.empty()) {
+        return error::decode_error;
+    }
+    if (ch.psk_identities.size() != ch.psk_binders.size()) {
+        return error::illegal_parameter;
+    }
+    return ok;
+}
+
 error decode_client_extension(const extension& e, client_hello& ch) {
     switch (e.type) {
         case ext::supported_versions:
@@ -201,7 +235,7 @@ error decode_client_extension(const extension& e, client_hello& ch) {
             return e.data.empty() ? ok : error::decode_error;
         case ext::pre_shared_key:
             ch.has_pre_shared_key = true;
-            return ok;
+            return parse_offered_psks(e.data, ch);
         case ext::extended_master_secret:
             ch.has_extended_master_secret = true;
             return e.data.empty() ? ok : error::decode_error;
@@ -220,6 +254,7 @@ error decode_client_extension(const extension& e, client_hello& ch) {
                 return error::decode_error;
             }
             ch.psk_modes.assign(modes.begin(), modes.end());
+            ch.has_psk_modes = true;
             return ok;
         }
         default:
@@ -290,6 +325,14 @@ error parse_client_hello(byte_view body, client_hello& out) {
             return err;
         }
     }
+    if (out.has_pre_shared_key) {
+        // The binders list ends the extension, which ends the message.
+        std::size_t binders_size = 2;
+        for (byte_view b : out.psk_binders) {
+            binders_size += 1 + b.size();
+        }
+        out.binders_offset = body.size() - binders_size;
+    }
     return ok;
 }
 
@@ -341,6 +384,9 @@ error parse_server_hello(byte_view body, server_hello& out) {
                 if (out.cookie.empty()) {
                     x.fail();
                 }
+                break;
+            case ext::pre_shared_key:
+                out.selected_psk = x.u16();
                 break;
             default:
                 x.rest();  // Judged by the handshake layer, which knows what was offered.
@@ -492,7 +538,19 @@ error parse_new_session_ticket(byte_view body, new_session_ticket& out) {
     if (!r.done() || out.ticket.empty()) {
         return error::decode_error;
     }
-    return parse_extensions(block, out.extensions);
+    if (error e = parse_extensions(block, out.extensions); e != ok) {
+        return e;
+    }
+    for (const extension& e : out.extensions) {
+        if (e.type == ext::early_data) {
+            reader x(e.data);
+            out.max_early_data = x.u32();
+            if (!x.done()) {
+                return error::decode_error;
+            }
+        }
+    }
+    return ok;
 }
 
 error parse_key_update(byte_view body, bool& update_requested) {
@@ -641,6 +699,51 @@ bytes encode_renegotiation_info(byte_view renegotiated_connection) {
     bytes out;
     writer w(out);
     w.vec8(renegotiated_connection);
+    return out;
+}
+
+bytes encode_offered_psks(const std::vector<psk_identity>& identities,
+                          const std::vector<std::size_t>& binder_sizes) {
+    bytes out;
+    writer w(out);
+    std::size_t list = w.begin(2);
+    for (const psk_identity& id : identities) {
+        w.vec16(id.identity);
+        w.u32(id.obfuscated_ticket_age);
+    }
+    w.end(list, 2);
+    std::size_t binders = w.begin(2);
+    for (std::size_t size : binder_sizes) {
+        w.u8(static_cast<std::uint8_t>(size));
+        out.resize(out.size() + size);
+    }
+    w.end(binders, 2);
+    return out;
+}
+
+std::size_t binders_list_size(const std::vector<std::size_t>& binder_sizes) {
+    std::size_t n = 2;
+    for (std::size_t size : binder_sizes) {
+        n += 1 + size;
+    }
+    return n;
+}
+
+bytes encode_new_session_ticket(std::uint32_t lifetime, std::uint32_t age_add, byte_view nonce,
+                                byte_view ticket, std::uint32_t max_early_data) {
+    bytes out;
+    writer w(out);
+    w.u32(lifetime);
+    w.u32(age_add);
+    w.vec8(nonce);
+    w.vec16(ticket);
+    std::size_t extensions = w.begin(2);
+    if (max_early_data > 0) {
+        w.u16(ext::early_data);
+        w.u16(4);
+        w.u32(max_early_data);
+    }
+    w.end(extensions, 2);
     return out;
 }
 

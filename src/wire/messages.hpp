@@ -122,6 +122,12 @@ struct key_share_entry {
 /// and bad framing (decode_error).
 error parse_extensions(byte_view block, std::vector<extension>& out);
 
+/// One offered PSK of a ClientHello's pre_shared_key (RFC 8446 section 4.2.11).
+struct psk_identity {
+    byte_view identity;
+    std::uint32_t obfuscated_ticket_age = 0;
+};
+
 struct client_hello {
     std::uint16_t legacy_version = 0;
     byte_view random;
@@ -149,6 +155,11 @@ struct client_hello {
     bool has_cookie = false;
     bool has_early_data = false;
     bool has_pre_shared_key = false;
+    std::vector<psk_identity> psk_identities;
+    std::vector<byte_view> psk_binders;
+    /// Bytes of the body before the binders list: the partial ClientHello the
+    /// binders are computed over is the header and this much of the body.
+    std::size_t binders_offset = 0;
     std::vector<std::uint8_t> psk_modes;
     // TLS 1.2 extensions.
     bool has_extended_master_secret = false;
@@ -156,6 +167,7 @@ struct client_hello {
     byte_view renegotiated_connection;  ///< renegotiation_info's content
     bool has_ec_point_formats = false;
     byte_view ec_point_formats;
+    bool has_psk_modes = false;
 };
 
 error parse_client_hello(byte_view body, client_hello& out);
@@ -188,6 +200,7 @@ struct server_hello {
     std::string alpn;  ///< the one protocol a TLS 1.2 ServerHello selects
     bool has_alpn = false;
     bool has_server_name = false;  ///< must be empty
+    std::optional<std::uint16_t> selected_psk;  ///< ServerHello's pre_shared_key
 };
 
 error parse_server_hello(byte_view body, server_hello& out);
@@ -238,6 +251,8 @@ struct new_session_ticket {
     byte_view nonce;
     byte_view ticket;
     std::vector<extension> extensions;
+    /// The early_data extension's max_early_data_size; 0 when absent.
+    std::uint32_t max_early_data = 0;
 };
 
 error parse_new_session_ticket(byte_view body, new_session_ticket& out);
@@ -298,6 +313,15 @@ bytes encode_alpn(const std::vector<std::string>& protocols);
 bytes encode_ec_point_formats();
 /// renegotiation_info with `renegotiated_connection` (empty in an initial handshake).
 bytes encode_renegotiation_info(byte_view renegotiated_connection);
+/// A ClientHello's pre_shared_key with zeroed binders of the given sizes, to
+/// be filled in once the partial ClientHello is hashed (they end the message).
+bytes encode_offered_psks(const std::vector<psk_identity>& identities,
+                          const std::vector<std::size_t>& binder_sizes);
+/// Bytes the binders list takes at the end of a ClientHello.
+std::size_t binders_list_size(const std::vector<std::size_t>& binder_sizes);
+/// A NewSessionTicket body; `max_early_data` > 0 adds the early_data extension.
+bytes encode_new_session_ticket(std::uint32_t lifetime, std::uint32_t age_add, byte_view nonce,
+                                byte_view ticket, std::uint32_t max_early_data);
 
 }  // namespace tlsio::wire
 

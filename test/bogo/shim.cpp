@@ -7,6 +7,9 @@
 // little-endian integer, then runs one TLS connection with tlsio::engine on
 // that blocking socket: handshake, the -expect-* checks, then it echoes what
 // the runner sends, each byte XORed with 0xff, until the runner closes.
+// With -resume-count N it then connects N more times, each connection
+// resuming the session of the one before (flags prefixed -on-initial- apply
+// to the first connection only, -on-resume- to the others).
 //
 // Exit status: 0 the connection behaved as the flags asked; 1 it did not (a
 // line on stderr names the error, ":<tlsio error>:" or ":received_<alert>:",
@@ -21,6 +24,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -56,8 +60,11 @@ constexpr std::uint16_t tls13 = 0x0304;
     std::exit(exit_unimplemented);
 }
 
+// " (connection N)" in a test with resumptions, to say which one failed.
+std::string connection_label;
+
 [[noreturn]] void fail(const std::string& what) {
-    std::fprintf(stderr, "%s\n", what.c_str());
+    std::fprintf(stderr, "%s%s\n", what.c_str(), connection_label.c_str());
     std::exit(exit_failed);
 }
 
@@ -254,7 +261,9 @@ const std::set<std::string_view> supported = {
     "-shim-id",
     "-ipv6",
     "-server",
-    "-resume-count",  // 0 only
+    "-resume-count",
+    "-expect-session-miss",
+    "-ticket-key",
     "-is-handshaker-supported",
     "-min-version",  // a range including TLS 1.3 only
     "-max-version",
@@ -291,8 +300,8 @@ const std::set<std::string_view> supported = {
     "-expect-alpn",
     "-expect-hrr",
     "-expect-no-hrr",
-    "-no-ticket",           // tlsio issues no session tickets
-    "-expect-no-session",   // tlsio makes no sessions to resume
+    "-no-ticket",
+    "-expect-no-session",
     "-partial-write",       // the shim writes everything whatever the API allows
     "-async",               // the shim then reads and writes one byte at a time
     "-implicit-handshake",  // the first read or write runs the handshake
@@ -311,6 +320,12 @@ struct config {
     std::uint64_t shim_id = 0;
     bool server = false;
     int resume_count = 0;
+    bool expect_session_miss = false;
+    bool no_ticket = false;
+    bool expect_no_session = false;
+    std::string ticket_key;  // base64 of 48 bytes, BoringSSL's ticket-key layout
+    // The first flag of this connection that the shim does not implement.
+    std::string unsupported;
     int min_version = 0;
     int max_version = 0;
     int expect_version = 0;
@@ -366,6 +381,10 @@ void set_flag(config& c, std::string_view name, const std::string& v) {
     else if (name == "-ipv6") c.ipv6 = true;
     else if (name == "-server") c.server = true;
     else if (name == "-resume-count") c.resume_count = i();
+    else if (name == "-expect-session-miss") c.expect_session_miss = true;
+    else if (name == "-no-ticket") c.no_ticket = true;
+    else if (name == "-expect-no-session") c.expect_no_session = true;
+    else if (name == "-ticket-key") c.ticket_key = v;
     else if (name == "-min-version") c.min_version = i();
     else if (name == "-max-version") c.max_version = i();
     else if (name == "-expect-version") c.expect_version = i();
@@ -415,69 +434,90 @@ bool remove_prefix(std::string_view& name, std::string_view prefix) {
     return false;
 }
 
-config parse(int argc, char** argv) {
-    config c;
+// The first connection's flags and the resuming connections' flags.
+struct configs {
+    config initial;
+    config resume;
+};
+
+configs parse(int argc, char** argv) {
+    configs out;
     for (int k = 1; k < argc; ++k) {
         std::string_view name = argv[k];
         // -on-shim-X applies here; -on-handshaker-X to a split-handshake
         // helper, which tlsio has none of. -on-initial-X applies to the first
-        // connection, -on-resume-X and -on-retry-X to resumptions and 0-RTT
-        // retries, which only tests with -resume-count > 0 make.
-        bool applies = true;
+        // connection, -on-resume-X to the resuming ones, -on-retry-X to a
+        // connection retried after rejected 0-RTT, which tlsio never sends.
+        bool to_initial = true;
+        bool to_resume = true;
         if (remove_prefix(name, "-on-shim")) {
         } else if (remove_prefix(name, "-on-handshaker")) {
-            applies = false;
+            to_initial = to_resume = false;
         }
         if (remove_prefix(name, "-on-initial")) {
-        } else if (remove_prefix(name, "-on-resume") || remove_prefix(name, "-on-retry")) {
-            applies = false;
+            to_resume = false;
+        } else if (remove_prefix(name, "-on-resume")) {
+            to_initial = false;
+        } else if (remove_prefix(name, "-on-retry")) {
+            to_initial = to_resume = false;
         }
         bool has_value = flags_with_value.count(name) != 0;
         if (!has_value && flags_without_value.count(name) == 0) {
             unimplemented("unknown flag " + std::string(argv[k]));
         }
+        const std::string flag = argv[k];
         std::string value;
         if (has_value) {
             if (k + 1 >= argc) {
-                fail("missing value for " + std::string(argv[k]));
+                fail("missing value for " + flag);
             }
             value = argv[++k];
         }
-        if (!applies) {
-            continue;
+        for (config* c : {to_initial ? &out.initial : nullptr, to_resume ? &out.resume : nullptr}) {
+            if (c == nullptr) {
+                continue;
+            }
+            if (supported.count(name) == 0) {
+                if (c->unsupported.empty()) {
+                    c->unsupported = "flag " + flag;
+                }
+                continue;
+            }
+            set_flag(*c, name, value);
         }
-        if (supported.count(name) == 0) {
-            unimplemented("flag " + std::string(argv[k - (has_value ? 1 : 0)]));
-        }
-        set_flag(c, name, value);
     }
-    return c;
+    return out;
 }
 
 // ---- Checks of what the flags ask for, before connecting ---------------------
 
 bool known_group(int g);
 
-// Feature checks the runner can only learn from the exit status 89.
-void check_supported(const config& c) {
+// Feature checks the runner can only learn from the exit status 89: why a
+// connection with these flags cannot run, or nothing.
+std::string unsupported_reason(const config& c) {
+    if (!c.unsupported.empty()) {
+        return c.unsupported;
+    }
     if ((c.max_version != 0 && c.max_version < tls13) ||
         (c.min_version != 0 && c.min_version > tls13)) {
-        unimplemented("protocol versions other than TLS 1.3");
+        return "protocol versions other than TLS 1.3";
     }
     if (c.expect_curve_id != 0 && !known_group(c.expect_curve_id)) {
-        unimplemented("group " + std::to_string(c.expect_curve_id));
+        return "group " + std::to_string(c.expect_curve_id);
     }
     if (c.expect_version != 0 && c.expect_version != tls13) {
-        unimplemented("protocol versions other than TLS 1.3");
+        return "protocol versions other than TLS 1.3";
     }
     if (!c.server && c.verify_fail && !c.verify_peer) {
         // BoringSSL's client verifies by default and only records a failure;
         // a tlsio client either verifies (and fails) or does not verify.
-        unimplemented("soft-fail certificate verification");
+        return "soft-fail certificate verification";
     }
     if (!c.signing_prefs.empty() && !c.verify_prefs.empty() && c.signing_prefs != c.verify_prefs) {
-        unimplemented("separate signing and verifying signature schemes");
+        return "separate signing and verifying signature schemes";
     }
+    return {};
 }
 
 bool known_group(int g) {
@@ -531,6 +571,37 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+// Base64 to bytes; characters outside the alphabet (line breaks, '='
+// padding) are skipped.
+std::vector<std::uint8_t> base64_decode(std::string_view text) {
+    std::vector<std::uint8_t> out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char ch : text) {
+        int v;
+        if (ch >= 'A' && ch <= 'Z') {
+            v = ch - 'A';
+        } else if (ch >= 'a' && ch <= 'z') {
+            v = ch - 'a' + 26;
+        } else if (ch >= '0' && ch <= '9') {
+            v = ch - '0' + 52;
+        } else if (ch == '+') {
+            v = 62;
+        } else if (ch == '/') {
+            v = 63;
+        } else {
+            continue;
+        }
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<std::uint8_t>(acc >> bits));
+        }
+    }
+    return out;
+}
+
 // The DER certificates of a PEM file, in order.
 std::vector<std::vector<std::uint8_t>> pem_certificates(const std::string& pem) {
     static constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----";
@@ -541,33 +612,8 @@ std::vector<std::vector<std::uint8_t>> pem_certificates(const std::string& pem) 
         if (stop == std::string::npos) {
             fail("truncated PEM certificate");
         }
-        std::vector<std::uint8_t> der;
-        std::uint32_t acc = 0;
-        int bits = 0;
-        for (std::size_t i = at + begin.size(); i < stop; ++i) {
-            char ch = pem[i];
-            int v;
-            if (ch >= 'A' && ch <= 'Z') {
-                v = ch - 'A';
-            } else if (ch >= 'a' && ch <= 'z') {
-                v = ch - 'a' + 26;
-            } else if (ch >= '0' && ch <= '9') {
-                v = ch - '0' + 52;
-            } else if (ch == '+') {
-                v = 62;
-            } else if (ch == '/') {
-                v = 63;
-            } else {
-                continue;  // line breaks and '=' padding
-            }
-            acc = (acc << 6) | static_cast<std::uint32_t>(v);
-            bits += 6;
-            if (bits >= 8) {
-                bits -= 8;
-                der.push_back(static_cast<std::uint8_t>(acc >> bits));
-            }
-        }
-        out.push_back(std::move(der));
+        std::string_view body(pem);
+        out.push_back(base64_decode(body.substr(at + begin.size(), stop - at - begin.size())));
         at = stop + end.size();
     }
     return out;
@@ -869,7 +915,7 @@ std::vector<tlsio::signature_scheme> signature_schemes(const config& c) {
         0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
     };
     if (!c.signing_prefs.empty() && !c.verify_prefs.empty()) {
-        return to_schemes(c.signing_prefs);  // equal, see check_supported()
+        return to_schemes(c.signing_prefs);  // equal, see unsupported_reason()
     }
     std::set<int> mine;
     if (!c.key_file.empty()) {
@@ -887,7 +933,10 @@ std::vector<tlsio::signature_scheme> signature_schemes(const config& c) {
     return to_schemes(list);
 }
 
-tlsio::context make_context(const config& c) {
+// `ticket_key`: the server's, the same for every connection of the test so
+// that each one opens the tickets of the one before (BoringSSL's shim copies
+// its keys from one SSL_CTX to the next).
+tlsio::context make_context(const config& c, const tlsio::context::ticket_key& ticket_key) {
     tlsio::context ctx;
     boost::system::error_code ec;
     if (!c.cert_file.empty() || !c.key_file.empty()) {
@@ -939,7 +988,34 @@ tlsio::context make_context(const config& c) {
     if (!c.signing_prefs.empty() || !c.verify_prefs.empty()) {
         ctx.set_signature_schemes(signature_schemes(c));
     }
+    if (c.server) {
+        // -no-ticket (SSL_OP_NO_TICKET): no tickets sent and none accepted;
+        // a context without ticket keys does both.
+        ctx.set_ticket_keys(c.no_ticket ? std::vector<tlsio::context::ticket_key>{}
+                                        : std::vector<tlsio::context::ticket_key>{ticket_key});
+    }
     return ctx;
+}
+
+// -ticket-key: BoringSSL's 48 bytes (a 16-byte name, then 32 bytes of key
+// material, which tlsio uses as its AES-256-GCM key); a random key without it.
+tlsio::context::ticket_key make_ticket_key(const config& c) {
+    tlsio::context::ticket_key key;
+    if (c.ticket_key.empty()) {
+        if (RAND_bytes(key.name.data(), static_cast<int>(key.name.size())) != 1 ||
+            RAND_bytes(key.key.data(), static_cast<int>(key.key.size())) != 1) {
+            fail("RAND_bytes failed");
+        }
+        return key;
+    }
+    std::vector<std::uint8_t> raw = base64_decode(c.ticket_key);
+    if (raw.size() != key.name.size() + key.key.size()) {
+        fail("invalid -ticket-key: " + std::to_string(raw.size()) + " bytes, wanted 48");
+    }
+    std::copy_n(raw.begin(), key.name.size(), key.name.begin());
+    std::copy_n(raw.begin() + static_cast<std::ptrdiff_t>(key.name.size()), key.key.size(),
+                key.key.begin());
+    return key;
 }
 
 // The -expect-* checks on a finished handshake; a failure ends the program.
@@ -965,7 +1041,10 @@ void check_handshake(const config& c, const tlsio::engine& e) {
     if (c.expect_curve_id != 0 && static_cast<int>(e.group()) != c.expect_curve_id) {
         fail("curve mismatch: got " + hex(static_cast<unsigned>(e.group())));
     }
-    if (c.expect_peer_signature_algorithm != 0 &&
+    // A resumption has no CertificateVerify: tlsio reports no scheme where
+    // BoringSSL repeats the original connection's, so only a full handshake
+    // is checked.
+    if (c.expect_peer_signature_algorithm != 0 && !e.session_reused() &&
         static_cast<int>(e.peer_signature_scheme()) != c.expect_peer_signature_algorithm) {
         fail("peer signature algorithm mismatch: got " +
              hex(static_cast<unsigned>(e.peer_signature_scheme())));
@@ -993,17 +1072,11 @@ void check_handshake(const config& c, const tlsio::engine& e) {
     }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    if (argc == 2 && std::string_view(argv[1]) == "-is-handshaker-supported") {
-        std::printf("No\n");  // no split handshake in tlsio
-        return exit_ok;
-    }
-    config c = parse(argc, argv);
-    check_supported(c);
-    tlsio::context ctx = make_context(c);
-
+// One connection to the runner with the flags of `c`: handshake, checks,
+// echo, close. A client offers `offer` (the session of the connection
+// before, on a resumption) and returns the session the server's tickets gave.
+tlsio::session run_connection(const config& c, tlsio::context& ctx, bool is_resume,
+                              const tlsio::session& offer) {
     tlsio::engine_options options;
     if (!c.server) {
         options.server_name = c.host_name;
@@ -1011,6 +1084,7 @@ int main(int argc, char** argv) {
         // certificates name none of the hosts its tests use.
         options.verify_host = false;
         options.alpn_protocols = parse_alpn_list(c.advertise_alpn);
+        options.session = offer;
     } else if (!c.select_alpn.empty() && !c.decline_alpn) {
         options.alpn_protocols = {c.select_alpn};
     }
@@ -1018,10 +1092,20 @@ int main(int argc, char** argv) {
 
     int fd = connect_to_runner(c);
     connection conn(fd, e, c.async);
+    // As BoringSSL's shim: a resumption is expected on every connection but
+    // the first, unless -expect-session-miss says the server declines it.
+    auto check = [&] {
+        check_handshake(c, e);
+        const bool expect_resume = is_resume && !c.expect_session_miss;
+        if (e.session_reused() != expect_resume) {
+            fail(std::string("session unexpectedly was") + (e.session_reused() ? "" : " not") +
+                 " reused");
+        }
+    };
 
     if (!c.implicit_handshake) {
         conn.handshake();
-        check_handshake(c, e);
+        check();
         if (c.handshake_twice || c.no_op_extra_handshake) {
             conn.handshake();
         }
@@ -1037,12 +1121,30 @@ int main(int argc, char** argv) {
         conn.write_all({reinterpret_cast<const std::uint8_t*>(hello.data()), hello.size()});
     }
 
+    // The session the tickets gave, taken (as BoringSSL's shim does) before
+    // shutting down: TLS 1.3 tickets come after the handshake, with the
+    // reads, so a client that read until the end has one unless the test
+    // says the server sends none, and one that shuts down first has none.
+    auto take_session = [&] {
+        if (c.server) {
+            return tlsio::session();
+        }
+        tlsio::session s = e.session();
+        const bool expect_new_session = !c.expect_no_session && !c.shim_shuts_down;
+        if (expect_new_session != !s.empty()) {
+            fail(std::string("new session was") + (s.empty() ? " not" : "") +
+                 " cached, but we expected the opposite");
+        }
+        return s;
+    };
+    tlsio::session got;
     bool checked = !c.implicit_handshake;
     if (c.shim_shuts_down) {
         if (!checked) {
             conn.handshake();
-            check_handshake(c, e);
+            check();
         }
+        got = take_session();
         conn.shutdown();
         if (c.check_close_notify) {
             // Wait for the peer's close_notify; data before it is an error.
@@ -1060,7 +1162,7 @@ int main(int argc, char** argv) {
             // As BoringSSL's shim, stop at a clean or an unclean end.
             std::size_t n = conn.read(buffer, true);
             if (!checked) {
-                check_handshake(c, e);
+                check();
                 checked = true;
             }
             if (n == 0) {
@@ -1071,16 +1173,47 @@ int main(int argc, char** argv) {
             }
             conn.write_all({buffer.data(), n});
         }
+        got = take_session();
         if (c.check_close_notify) {
             conn.shutdown();
         }
     }
     ::close(fd);
-    // A test with resumptions wants more connections that resume this one,
-    // which tlsio cannot. Its first connection has run all the same, so a
-    // failure there is still seen (exit 1 above).
-    if (c.resume_count > 0) {
-        unimplemented("session resumption (-resume-count)");
+    return got;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && std::string_view(argv[1]) == "-is-handshaker-supported") {
+        std::printf("No\n");  // no split handshake in tlsio
+        return exit_ok;
+    }
+    configs all = parse(argc, argv);
+    if (std::string why = unsupported_reason(all.initial); !why.empty()) {
+        unimplemented(why);
+    }
+    const tlsio::context::ticket_key ticket_key = make_ticket_key(all.initial);
+
+    tlsio::session session;
+    for (int i = 0; i <= all.initial.resume_count; ++i) {
+        const bool is_resume = i > 0;
+        const config& c = is_resume ? all.resume : all.initial;
+        if (all.initial.resume_count > 0) {
+            connection_label = " (connection " + std::to_string(i + 1) + ")";
+        }
+        // A resuming connection that asks for what tlsio lacks ends the test
+        // here, after the first connection ran: a failure there still shows.
+        if (std::string why = unsupported_reason(c); is_resume && !why.empty()) {
+            unimplemented(why);
+        }
+        if (is_resume && !c.server && session.empty()) {
+            fail("no session to offer");
+        }
+        // A context per connection, as BoringSSL's shim: -on-resume- flags
+        // may change its settings.
+        tlsio::context ctx = make_context(c, ticket_key);
+        session = run_connection(c, ctx, is_resume, session);
     }
     return exit_ok;
 }

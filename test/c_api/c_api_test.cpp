@@ -1097,3 +1097,120 @@ BOOST_FIXTURE_TEST_CASE(servername_callback_refuses_with_its_alert, connections)
     BOOST_TEST(e.find("ClientHello callback refused the connection with alert access_denied") !=
                std::string::npos);
 }
+
+// ---- Sessions -------------------------------------------------------------------------------
+
+namespace {
+
+int new_session_calls = 0;
+TLSIO_SESSION* kept_by_callback = nullptr;
+
+int keep_new_session(TLSIO*, TLSIO_SESSION* session) {
+    ++new_session_calls;
+    tlsio_SESSION_free(kept_by_callback);
+    kept_by_callback = session;
+    return 1;  // the reference is ours
+}
+
+// One client connection on `cctx` to a server on `sctx`, offering `offer`
+// (may be NULL); reads the server's tickets. Returns the client's newest
+// session (a reference) and whether both sides resumed.
+struct session_run {
+    TLSIO_SESSION* session = nullptr;
+    int client_reused = -1;
+    int server_reused = -1;
+};
+
+session_run run_session(TLSIO_CTX* cctx, TLSIO_CTX* sctx, TLSIO_SESSION* offer) {
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    if (offer != nullptr) {
+        BOOST_REQUIRE_EQUAL(tlsio_set_session(c, offer), 1);
+    }
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(rc, 1);
+    BOOST_REQUIRE_EQUAL(rs, 1);
+    BOOST_TEST(tlsio_get_session(c) == nullptr, "no ticket read yet");
+    BOOST_REQUIRE_EQUAL(tlsio_write(s, "x", 1), 1);
+    char buf[8];
+    BOOST_REQUIRE_EQUAL(tlsio_read(c, buf, sizeof buf), 1);
+    session_run out;
+    out.session = tlsio_get1_session(c);
+    out.client_reused = tlsio_session_reused(c);
+    out.server_reused = tlsio_session_reused(s);
+    BOOST_TEST(tlsio_get1_session(s) == nullptr, "a server has no client session");
+    return out;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(sessions_get_set_serialize_and_callback, error_queue_cleared) {
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    tlsio_CTX_sess_set_new_cb(cctx, keep_new_session);
+    BOOST_TEST(tlsio_CTX_get_num_tickets(sctx) == 2u);
+    BOOST_TEST(tlsio_CTX_get_session_cache_mode(sctx) == TLSIO_SESS_CACHE_SERVER);
+    BOOST_TEST(tlsio_CTX_set_session_cache_mode(sctx, TLSIO_SESS_CACHE_BOTH) ==
+               TLSIO_SESS_CACHE_SERVER);
+
+    session_run first = run_session(cctx, sctx, nullptr);
+    BOOST_REQUIRE(first.session != nullptr);
+    BOOST_TEST(first.client_reused == 0);
+    BOOST_TEST(new_session_calls == 2, "one call per ticket");
+    BOOST_REQUIRE(kept_by_callback != nullptr);
+
+    // Without tlsio_set_session the client does a full handshake, as libssl's.
+    session_run plain = run_session(cctx, sctx, nullptr);
+    BOOST_TEST(plain.client_reused == 0);
+    tlsio_SESSION_free(plain.session);
+
+    session_run resumed = run_session(cctx, sctx, first.session);
+    BOOST_TEST(resumed.client_reused == 1);
+    BOOST_TEST(resumed.server_reused == 1);
+    tlsio_SESSION_free(resumed.session);
+
+    // i2d / d2i: the bytes resume too.
+    int length = tlsio_i2d_SSL_SESSION(kept_by_callback, nullptr);
+    BOOST_REQUIRE(length > 0);
+    std::vector<unsigned char> der(static_cast<std::size_t>(length));
+    unsigned char* w = der.data();
+    BOOST_TEST(tlsio_i2d_SSL_SESSION(kept_by_callback, &w) == length);
+    BOOST_TEST(w == der.data() + length);
+    const unsigned char* r = der.data();
+    TLSIO_SESSION* decoded = tlsio_d2i_SSL_SESSION(nullptr, &r, length);
+    BOOST_REQUIRE(decoded != nullptr);
+    BOOST_TEST(r == der.data() + length);
+    session_run from_bytes = run_session(cctx, sctx, decoded);
+    BOOST_TEST(from_bytes.client_reused == 1);
+    tlsio_SESSION_free(from_bytes.session);
+    tlsio_SESSION_free(decoded);
+
+    der[0] ^= 0xff;
+    r = der.data();
+    BOOST_TEST(tlsio_d2i_SSL_SESSION(nullptr, &r, length) == nullptr);
+    BOOST_TEST(r == der.data(), "nothing consumed on failure");
+    BOOST_TEST(!errors().empty());
+
+    // No tickets from a server told to send none.
+    BOOST_TEST(tlsio_CTX_set_num_tickets(sctx, 0) == 1);
+    ctx_ptr quiet_server(make_server_ctx());
+    BOOST_TEST(tlsio_CTX_set_num_tickets(quiet_server, 0) == 1);
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(quiet_server));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_REQUIRE_EQUAL(rc, 1);
+    BOOST_REQUIRE_EQUAL(rs, 1);
+    BOOST_REQUIRE_EQUAL(tlsio_write(s, "x", 1), 1);
+    char buf[8];
+    BOOST_REQUIRE_EQUAL(tlsio_read(c, buf, sizeof buf), 1);
+    BOOST_TEST(tlsio_get_session(c) == nullptr);
+
+    tlsio_SESSION_free(first.session);
+    tlsio_SESSION_free(kept_by_callback);
+    kept_by_callback = nullptr;
+}

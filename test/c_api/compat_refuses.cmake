@@ -9,7 +9,7 @@ set(flags -fsyntax-only -Wall -Wextra -Werror -I${INCLUDE}/tlsio/compat -I${INCL
 
 # One from each source: the reasoned list, the generated list (common ones
 # that used to be implicit declarations in C), and a macro of libssl's tls1.h.
-set(refused SSL_get_session SSL_CTX_set_verify_depth SSL_CTX_get_cert_store
+set(refused SSL_CTX_set_session_id_context SSL_CTX_set_verify_depth SSL_CTX_get_cert_store
             SSL_CIPHER_get_name SSL_set_cipher_list SSL_get_verify_mode SSL_CTX_add_extra_chain_cert
             SSL_state_string_long SSL_alert_desc_string_long SSL_CTX_set_timeout SSL_set_app_data
             SSL_get_app_data SSL_CTX_get_tlsext_status_cb SSL_CTX_set_ecdh_auto)
@@ -52,7 +52,12 @@ int use(SSL_CTX* ctx, SSL* s) {
     SSL_CTX_set_default_passwd_cb_userdata(ctx, 0);
     SSL_set_shutdown(s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_set_tlsext_host_name(s, "example.com");
-    return SSL_up_ref(s) + SSL_get_shutdown(s) + (int)SSL_get_version(s)[0] +
+    SSL_SESSION* session = SSL_get1_session(s);
+    SSL_set_session(s, session);
+    SSL_SESSION_free(session);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+    SSL_CTX_set_num_tickets(ctx, 1);
+    return SSL_up_ref(s) + SSL_get_shutdown(s) + (int)SSL_get_version(s)[0] + SSL_session_reused(s) +
            (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED);
 }
 ]=])

@@ -2,7 +2,8 @@
 # the same objects as libtlsio + libtlsio_c, linked as one shared library).
 #   cmake -DSHARED=lib.so -DSTATIC="libtlsio.a;libtlsio_c.a" -P check_exports.cmake
 # Both directions:
-#   - nothing of the internal layers (record, handshake, crypto, wire, c_api)
+#   - nothing of the internal layers (record, handshake, crypto, wire, c_api,
+#     and the context layer's resumption)
 #     and nothing outside tlsio is exported;
 #   - every public symbol the static libraries define (namespace tlsio outside
 #     those layers, and the C facade's tlsio_* functions) is exported, so a
@@ -29,7 +30,7 @@ function(symbols out)
     set(${out} "${names}" PARENT_SCOPE)
 endfunction()
 
-set(internal "^tlsio::(record|handshake|crypto|wire|c_api|testing)::|^tlsio::[a-z_:]*::impl::|\\(anonymous namespace\\)")
+set(internal "^tlsio::(record|handshake|crypto|wire|c_api|testing|resumption)::|^tlsio::[a-z_:]*::impl::|\\(anonymous namespace\\)")
 
 function(is_public name out)
     set(result FALSE)

@@ -336,6 +336,37 @@ case_cli_server_vs_openssl_s_client() {
     say "ok"
 }
 
+case_cli_server_resumes_openssl_s_client() {
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www
+    say "tlsio server --www on port $port"
+    # The first connection saves the server's ticket, the second offers it.
+    printf 'GET /first HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -verify_return_error -sess_out session.pem -ign_eof \
+            > first.out 2> first.err || fail "s_client (first) exited $?"
+    expect first.out '^New, TLSv1\.3, Cipher is TLS_'
+    expect_line first.out "Resumed: no"
+    grep -q 'BEGIN SSL SESSION PARAMETERS' session.pem || fail "s_client saved no session"
+    printf 'GET /second HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -verify_return_error -sess_in session.pem -ign_eof \
+            > second.out 2> second.err || fail "s_client (second) exited $?"
+    expect second.out '^Reused, TLSv1\.3, Cipher is TLS_'
+    expect_line second.out "Resumed: yes"
+    expect_line second.out "Request: GET /second HTTP/1.1"
+    # A ticket the server cannot open (another server process, other keys):
+    # a full handshake, no error.
+    start_tlsio_server other --cert server.pem --key server.key --www
+    printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -verify_return_error -sess_in session.pem -ign_eof \
+            > third.out 2> third.err || fail "s_client (other server) exited $?"
+    expect third.out '^New, TLSv1\.3, Cipher is TLS_'
+    expect_line third.out "Resumed: no"
+    say "ok"
+}
+
 case_cli_server_vs_curl() {
     command -v curl > /dev/null || fail "curl is not installed (scripts/setup.sh installs it)"
     make_cert server localhost

@@ -237,7 +237,8 @@ void print_parameters(std::ostream& out, const tlsio::engine& e) {
     }
     out << "ALPN: " << (e.alpn_protocol().empty() ? "none" : e.alpn_protocol()) << '\n'
         << "SNI: " << (e.server_name().empty() ? "none" : e.server_name()) << '\n'
-        << "HelloRetryRequest: " << (e.used_hello_retry_request() ? "yes" : "no") << '\n';
+        << "HelloRetryRequest: " << (e.used_hello_retry_request() ? "yes" : "no") << '\n'
+        << "Resumed: " << (e.session_reused() ? "yes" : "no") << '\n';
 }
 
 std::string verify_result_text(long result) {

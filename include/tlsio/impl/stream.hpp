@@ -507,6 +507,21 @@ void stream<NextLayer>::set_alpn_protocols(std::vector<std::string> protocols) {
 }
 
 template <class NextLayer>
+void stream<NextLayer>::set_session(tlsio::session s) {
+    options_.session = std::move(s);
+}
+
+template <class NextLayer>
+bool stream<NextLayer>::session_reused() const noexcept {
+    return core_->engine && core_->engine->session_reused();
+}
+
+template <class NextLayer>
+tlsio::session stream<NextLayer>::session() const {
+    return core_->engine ? core_->engine->session() : tlsio::session();
+}
+
+template <class NextLayer>
 void stream<NextLayer>::set_client_hello_callback(client_hello_callback callback) {
     options_.client_hello = std::move(callback);
 }

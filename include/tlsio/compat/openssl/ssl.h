@@ -256,6 +256,24 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_want_write tlsio_want_write
 #define SSL_key_update tlsio_key_update
 
+#define SSL_get_session tlsio_get_session
+#define SSL_get1_session tlsio_get1_session
+#define SSL_set_session tlsio_set_session
+#define SSL_session_reused tlsio_session_reused
+#define SSL_SESSION_up_ref tlsio_SESSION_up_ref
+#define SSL_SESSION_free tlsio_SESSION_free
+#define i2d_SSL_SESSION tlsio_i2d_SSL_SESSION
+#define d2i_SSL_SESSION tlsio_d2i_SSL_SESSION
+#define SSL_CTX_set_num_tickets tlsio_CTX_set_num_tickets
+#define SSL_CTX_get_num_tickets tlsio_CTX_get_num_tickets
+#define SSL_SESS_CACHE_OFF TLSIO_SESS_CACHE_OFF
+#define SSL_SESS_CACHE_CLIENT TLSIO_SESS_CACHE_CLIENT
+#define SSL_SESS_CACHE_SERVER TLSIO_SESS_CACHE_SERVER
+#define SSL_SESS_CACHE_BOTH TLSIO_SESS_CACHE_BOTH
+#define SSL_CTX_set_session_cache_mode tlsio_CTX_set_session_cache_mode
+#define SSL_CTX_get_session_cache_mode tlsio_CTX_get_session_cache_mode
+#define SSL_CTX_sess_set_new_cb tlsio_CTX_sess_set_new_cb
+
 #define SSL_is_init_finished tlsio_is_init_finished
 #define SSL_in_init tlsio_in_init
 #define SSL_get_version tlsio_libssl_get_version
@@ -280,13 +298,6 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_renegotiate_abbreviated(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_renegotiate_abbreviated)
 #define SSL_peek(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_peek)
 #define SSL_peek_ex(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_peek_ex)
-#define SSL_get_session(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_get_session(session resumption))
-#define SSL_get1_session(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_get1_session(session resumption))
-#define SSL_set_session(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_set_session(session resumption))
-#define SSL_SESSION_free(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_SESSION_free(session resumption))
-#define SSL_CTX_set_session_cache_mode(...) \
-    TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_session_cache_mode)
-#define SSL_CTX_sess_set_new_cb(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_sess_set_new_cb)
 #define SSL_CTX_set_session_id_context(...) \
     TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_session_id_context)
 #define SSL_write_early_data(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_write_early_data(0 - RTT))
