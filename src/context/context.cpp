@@ -668,7 +668,7 @@ void context::set_ticket_keys(const std::vector<ticket_key>& keys) {
     }
     auto ring = std::make_shared<resumption::ticket_keyring>();
     ring->set_keys(copied);
-    for (ticket_key_bytes& k : copied) {
+    for (resumption::ticket_key_bytes& k : copied) {
         crypto::cleanse(k.key);
     }
     writable().ticket_keys = std::move(ring);
