@@ -386,9 +386,11 @@ size_t tlsio_CTX_get_num_tickets(const TLSIO_CTX* ctx);
 #define TLSIO_SESS_CACHE_BOTH (TLSIO_SESS_CACHE_CLIENT | TLSIO_SESS_CACHE_SERVER)
 long tlsio_CTX_set_session_cache_mode(TLSIO_CTX* ctx, long mode);
 long tlsio_CTX_get_session_cache_mode(TLSIO_CTX* ctx);
-/* Client: called for each session a ticket gives (SSL_CTX_sess_set_new_cb),
-   during the read that received it. Return 1 to keep the reference passed
-   (free it with tlsio_SESSION_free), 0 to let the library drop it. */
+/* Client: called with the newest session when a read brought tickets
+   (SSL_CTX_sess_set_new_cb). Unlike libssl, which calls once per ticket, two
+   tickets that arrive in one read make one call, with the newer. Return 1 to
+   keep the reference passed (free it with tlsio_SESSION_free), 0 to let the
+   library drop it. */
 typedef int (*tlsio_new_session_cb)(TLSIO* ssl, TLSIO_SESSION* session);
 void tlsio_CTX_sess_set_new_cb(TLSIO_CTX* ctx, tlsio_new_session_cb callback);
 
