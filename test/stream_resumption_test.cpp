@@ -10,10 +10,10 @@
 #include "support/pki.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <string>
 

@@ -1572,9 +1572,8 @@ BOOST_FIXTURE_TEST_CASE(idle_read_over_a_socket_waits_before_reading, checked_tc
     std::string got;
     // The server's session tickets follow its handshake: one exchange first
     // takes them in, so the reads below start on an idle connection.
-    srv.async_write_some(asio::buffer("warm", 4), [](error_code ec, std::size_t) {
-        BOOST_TEST(!ec);
-    });
+    srv.async_write_some(asio::buffer("warm", 4),
+                         [](error_code ec, std::size_t) { BOOST_TEST(!ec); });
     cli.async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t n) {
         BOOST_TEST(!ec, ec.message());
         got.assign(buf.data(), n);

@@ -199,7 +199,7 @@ struct server_hello {
     byte_view ec_point_formats;
     std::string alpn;  ///< the one protocol a TLS 1.2 ServerHello selects
     bool has_alpn = false;
-    bool has_server_name = false;  ///< must be empty
+    bool has_server_name = false;               ///< must be empty
     std::optional<std::uint16_t> selected_psk;  ///< ServerHello's pre_shared_key
 };
 
