@@ -19,9 +19,14 @@ void check(long ok, const char* what) {
 std::unique_ptr<tlsio_stack::contexts> tlsio_stack::make_contexts(const credential& cred) {
     auto c = std::make_unique<contexts>();
     for (tlsio::context* ctx : {&c->client, &c->server}) {
+        // TLS 1.3 only, one suite, one group: as the asio::ssl contexts below.
+        ctx->set_protocol_versions(tlsio::protocol_version::tls13, tlsio::protocol_version::tls13);
         ctx->set_cipher_suites({tlsio::cipher_suite::aes_128_gcm_sha256});
         ctx->set_groups({tlsio::named_group::x25519});
     }
+    // Every handshake a full one: asio::ssl's client resumes only when told
+    // (SSL_set_session), tlsio's would resume from its cache by itself.
+    c->client.set_session_cache_size(0);
     c->client.add_certificate_authority(cred.ca_pem);
     c->client.set_verify_mode(tlsio::verify_peer);
     c->server.use_certificate_chain(cred.chain_pem);
@@ -56,9 +61,7 @@ std::unique_ptr<asio_ssl_stack::contexts> asio_ssl_stack::make_contexts(const cr
     c->client.set_verify_mode(ssl::verify_peer);
     c->server.use_certificate_chain(boost::asio::buffer(cred.chain_pem));
     c->server.use_private_key(boost::asio::buffer(cred.key_pem), ssl::context::pem);
-    // tlsio issues no session tickets yet; without this OpenSSL's server would
-    // also build and send two NewSessionTickets per handshake.
-    check(SSL_CTX_set_num_tickets(c->server.native_handle(), 0), "num_tickets");
+    // Both servers send their default two NewSessionTickets per handshake.
     if (cred.kind == key_kind::rsa2048) {
         check(SSL_CTX_set1_sigalgs_list(c->server.native_handle(), "rsa_pss_rsae_sha256"),
               "sigalgs");
