@@ -424,10 +424,16 @@ void context::impl::forget_shared_sessions() {
         sessions = std::make_shared<resumption::session_cache>(sessions->capacity());
     }
     if (ticket_keys.use_count() > 1 && !ticket_keys->manual()) {
-        auto ring = std::make_shared<resumption::ticket_keyring>();
-        ring->set_schedule(ticket_key_rotation, ticket_lifetime);
-        ticket_keys = std::move(ring);
+        renew_ticket_keys();
     }
+}
+
+// A keyring of its own, on this state's schedule: a copy's settings never
+// reach the keys the original (or its engines) use.
+void context::impl::renew_ticket_keys() {
+    auto ring = std::make_shared<resumption::ticket_keyring>();
+    ring->set_schedule(ticket_key_rotation, ticket_lifetime);
+    ticket_keys = std::move(ring);
 }
 
 void context::load_verify_file(const std::string& path, boost::system::error_code& ec) {
@@ -643,10 +649,7 @@ void context::set_ticket_lifetime(std::chrono::seconds lifetime) {
     impl& w = writable();
     w.ticket_lifetime = lifetime;
     if (!w.ticket_keys->manual()) {
-        // A keyring of its own: a copy's settings do not reach the original's.
-        auto ring = std::make_shared<resumption::ticket_keyring>();
-        ring->set_schedule(w.ticket_key_rotation, lifetime);
-        w.ticket_keys = std::move(ring);
+        w.renew_ticket_keys();
     }
 }
 
@@ -656,9 +659,7 @@ void context::set_ticket_key_rotation(std::chrono::seconds interval) {
     }
     impl& w = writable();
     w.ticket_key_rotation = interval;
-    auto ring = std::make_shared<resumption::ticket_keyring>();
-    ring->set_schedule(interval, w.ticket_lifetime);
-    w.ticket_keys = std::move(ring);
+    w.renew_ticket_keys();
 }
 
 void context::set_ticket_keys(const std::vector<ticket_key>& keys) {

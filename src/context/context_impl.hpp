@@ -107,6 +107,9 @@ struct context::impl {
     /// Replaces the session cache and generated ticket keys with new ones when
     /// another context shares them (see context.cpp).
     void forget_shared_sessions();
+    /// Generated ticket keys on this state's rotation and lifetime, in a
+    /// keyring of their own.
+    void renew_ticket_keys();
     void fill_random(mutable_bytes out) const;
     std::chrono::system_clock::time_point now() const;
     verify_mode effective_verify_mode(role r) const noexcept {

@@ -9,7 +9,7 @@ void session_cache::evict_to(std::size_t servers) {
     }
 }
 
-void session_cache::put(const std::string& key, session_state s) {
+void session_cache::put(const std::string& key, const session_state& s) {
     std::lock_guard lock(mutex_);
     if (capacity_ == 0) {
         return;
@@ -22,7 +22,7 @@ void session_cache::put(const std::string& key, session_state s) {
         lru_.splice(lru_.begin(), lru_, it->second.lru);
     }
     auto& tickets = it->second.tickets;
-    tickets.push_back(std::move(s));
+    tickets.push_back(s);  // copied only when kept
     if (tickets.size() > tickets_per_server) {
         tickets.pop_front();
     }

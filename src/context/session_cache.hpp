@@ -27,7 +27,7 @@ public:
     /// Keeps `s` for `key`; the oldest ticket of that server goes when it has
     /// tickets_per_server, the least recently used server when there are
     /// too many. A capacity of 0 keeps nothing.
-    void put(const std::string& key, session_state s);
+    void put(const std::string& key, const session_state& s);
     /// Takes the newest ticket for `key` out (it is not offered twice).
     std::optional<session_state> take(const std::string& key);
     void set_capacity(std::size_t servers);

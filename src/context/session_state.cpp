@@ -10,16 +10,6 @@ namespace {
 /// decodes to nothing and costs a full handshake, never a misread.
 constexpr std::uint8_t format_version = 2;
 
-void put_u64(wire::writer& w, std::uint64_t v) {
-    w.u32(static_cast<std::uint32_t>(v >> 32));
-    w.u32(static_cast<std::uint32_t>(v));
-}
-
-std::uint64_t get_u64(wire::reader& r) {
-    std::uint64_t high = r.u32();
-    return (high << 32) | r.u32();
-}
-
 }  // namespace
 
 session_state::~session_state() {
@@ -33,7 +23,7 @@ bytes encode_session(const session_state& s) {
     w.u16(s.version);
     w.u16(s.cipher_suite);
     w.vec8(s.secret);
-    put_u64(w, s.issued_at);
+    w.u64(s.issued_at);
     w.u32(s.lifetime);
     w.u32(s.age_add);
     w.u32(s.max_early_data);
@@ -48,7 +38,7 @@ bytes encode_session(const session_state& s) {
     w.u8(s.peer_verified ? 1 : 0);
     w.u32(s.verify_result);
     w.vec16(s.ticket);
-    put_u64(w, s.received_at_ms);
+    w.u64(s.received_at_ms);
     return out;
 }
 
@@ -62,7 +52,7 @@ std::optional<session_state> decode_session(byte_view data) {
     s.cipher_suite = r.u16();
     byte_view secret = r.vec8();
     s.secret.assign(secret.begin(), secret.end());
-    s.issued_at = get_u64(r);
+    s.issued_at = r.u64();
     s.lifetime = r.u32();
     s.age_add = r.u32();
     s.max_early_data = r.u32();
@@ -82,7 +72,7 @@ std::optional<session_state> decode_session(byte_view data) {
     s.verify_result = r.u32();
     byte_view ticket = r.vec16();
     s.ticket.assign(ticket.begin(), ticket.end());
-    s.received_at_ms = get_u64(r);
+    s.received_at_ms = r.u64();
     if (!r.done() || !chain.ok() || verified > 1 || s.secret.empty()) {
         return std::nullopt;
     }

@@ -455,6 +455,11 @@ private:
     error server_find_psk(const wire::client_hello& ch, byte_view message, const suite_info& suite,
                           const crypto::hash_context* before, std::optional<accepted_psk>& out);
     void server_send_tickets(const secret& resumption_master);
+    /// What both ends keep of this connection for the ticket `nonce` names,
+    /// its PSK included; each end adds its own fields.
+    resumption::session_state session_of_ticket(const secret& resumption_master, byte_view nonce,
+                                                std::uint32_t lifetime,
+                                                std::uint32_t age_add) const;
 
     // Shared.
     /// The error for how a key exchange went: ok, illegal_parameter for the

@@ -132,18 +132,10 @@ error connection::client_on_new_session_ticket(byte_view body) {
     if (nst.lifetime == 0 || resumption_master_.size() == 0) {
         return wire::ok;
     }
-    resumption::session_state s;
-    s.version = wire::tls13_version;
-    s.cipher_suite = suite_id_;
-    s.secret = ticket_psk(suite_->hash, resumption_master_, nst.nonce);
-    s.lifetime = std::min(nst.lifetime, max_ticket_lifetime);
-    s.age_add = nst.age_add;
+    resumption::session_state s = session_of_ticket(
+        resumption_master_, nst.nonce, std::min(nst.lifetime, max_ticket_lifetime), nst.age_add);
     s.max_early_data = nst.max_early_data;
-    s.server_name = server_name_;
-    s.alpn = alpn_;
-    s.peer_chain = peer_certificates_;
     s.peer_verified = verify_result_ == 0 && (peer_verify_mode() & verify_peer) != 0;
-    s.verify_result = static_cast<std::uint32_t>(verify_result_);
     s.ticket.assign(nst.ticket.begin(), nst.ticket.end());
     s.received_at_ms = unix_milliseconds(ctx_->now());
     if (!server_name_.empty()) {
@@ -151,6 +143,22 @@ error connection::client_on_new_session_ticket(byte_view body) {
     }
     last_session_ = std::make_shared<const resumption::session_state>(std::move(s));
     return wire::ok;
+}
+
+resumption::session_state connection::session_of_ticket(const secret& resumption_master,
+                                                        byte_view nonce, std::uint32_t lifetime,
+                                                        std::uint32_t age_add) const {
+    resumption::session_state s;
+    s.version = wire::tls13_version;
+    s.cipher_suite = suite_id_;
+    s.secret = ticket_psk(suite_->hash, resumption_master, nonce);
+    s.lifetime = lifetime;
+    s.age_add = age_add;
+    s.server_name = server_name_;
+    s.alpn = alpn_;
+    s.peer_chain = peer_certificates_;
+    s.verify_result = static_cast<std::uint32_t>(verify_result_);
+    return s;
 }
 
 // ---- Server -----------------------------------------------------------------------
@@ -214,21 +222,12 @@ void connection::server_send_tickets(const secret& resumption_master) {
     for (std::size_t i = 0; i < ctx_->num_tickets && i < 256; ++i) {
         // Each ticket has its own nonce, so its own PSK (section 4.6.1).
         const std::uint8_t nonce[1] = {static_cast<std::uint8_t>(i)};
-        resumption::session_state s;
-        s.version = wire::tls13_version;
-        s.cipher_suite = suite_id_;
-        s.secret = ticket_psk(suite_->hash, resumption_master, nonce);
-        s.issued_at = unix_seconds(now);
-        s.lifetime = lifetime;
         std::uint8_t age_add[4];
         ctx_->fill_random(age_add);
-        s.age_add = (std::uint32_t{age_add[0]} << 24) | (std::uint32_t{age_add[1]} << 16) |
-                    (std::uint32_t{age_add[2]} << 8) | age_add[3];
-        s.server_name = server_name_;
-        s.alpn = alpn_;
-        s.peer_chain = peer_certificates_;
+        resumption::session_state s =
+            session_of_ticket(resumption_master, nonce, lifetime, wire::reader(age_add).u32());
+        s.issued_at = unix_seconds(now);
         s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
-        s.verify_result = static_cast<std::uint32_t>(verify_result_);
         bytes plain = resumption::encode_session(s);
         bytes ticket = ctx_->ticket_keys->seal(plain, now, random);
         crypto::cleanse(plain);

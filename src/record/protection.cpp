@@ -22,12 +22,6 @@ constexpr std::size_t tls12_additional_data_size = 13;
 /// 6.1): the last one is never used.
 constexpr std::uint64_t last_sequence = std::numeric_limits<std::uint64_t>::max();
 
-void store_u64(std::uint8_t* out, std::uint64_t v) noexcept {
-    for (std::size_t i = 0; i < 8; ++i) {
-        out[7 - i] = static_cast<std::uint8_t>(v >> (8 * i));
-    }
-}
-
 }  // namespace
 
 bool protection::install(protocol version, crypto::aead_algorithm aead, byte_view key,
@@ -60,7 +54,7 @@ void protection::nonce(std::uint8_t* out) const noexcept {
     std::copy(iv_.begin(), iv_.end(), out);
     if (explicit_nonce()) {
         // RFC 5288: the salt, then the explicit part, which is ours to choose.
-        store_u64(out + tls12_salt_size, sequence_);
+        wire::store_u64(out + tls12_salt_size, sequence_);
         return;
     }
     // The 64-bit sequence number, left-padded to the IV size, XORed with the IV.
@@ -71,7 +65,7 @@ void protection::nonce(std::uint8_t* out) const noexcept {
 
 void protection::additional_data(std::uint8_t* out, wire::content_type type,
                                  std::size_t length) const noexcept {
-    store_u64(out, sequence_);
+    wire::store_u64(out, sequence_);
     out[8] = static_cast<std::uint8_t>(type);
     wire::store_u16(out + 9, wire::tls12_version);
     wire::store_u16(out + 11, static_cast<std::uint16_t>(length));

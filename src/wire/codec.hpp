@@ -28,6 +28,7 @@ public:
     std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(uint(2)); }
     std::uint32_t u24() noexcept { return static_cast<std::uint32_t>(uint(3)); }
     std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(uint(4)); }
+    std::uint64_t u64() noexcept { return uint(8); }
 
     byte_view take(std::size_t n) noexcept {
         if (!ok_ || data_.size() - pos_ < n) {
@@ -69,6 +70,7 @@ public:
     void u16(std::uint16_t v) { put(v, 2); }
     void u24(std::uint32_t v) { put(v, 3); }
     void u32(std::uint32_t v) { put(v, 4); }
+    void u64(std::uint64_t v) { put(v, 8); }
     void raw(byte_view b) { append(b.data(), b.size()); }
     void raw(std::string_view s) { append(s.data(), s.size()); }
 
@@ -104,7 +106,7 @@ private:
         std::memcpy(out_.data() + at, p, n);
     }
 
-    void put(std::uint32_t v, std::size_t n) {
+    void put(std::uint64_t v, std::size_t n) {
         for (std::size_t i = n; i-- > 0;) {
             out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
         }
@@ -116,6 +118,12 @@ private:
 inline void store_u16(std::uint8_t* p, std::uint16_t v) noexcept {
     p[0] = static_cast<std::uint8_t>(v >> 8);
     p[1] = static_cast<std::uint8_t>(v);
+}
+
+inline void store_u64(std::uint8_t* p, std::uint64_t v) noexcept {
+    for (std::size_t i = 0; i < 8; ++i) {
+        p[7 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+    }
 }
 
 inline std::uint16_t load_u16(const std::uint8_t* p) noexcept {
