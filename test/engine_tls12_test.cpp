@@ -89,6 +89,14 @@ void replace_extension(context& ctx, std::uint8_t message, std::uint16_t type, b
     });
 }
 
+void add_extension(context& ctx, std::uint8_t message, std::uint16_t type, bytes data) {
+    testing::set_extension_hook(ctx, [=](std::uint8_t m, std::vector<raw_extension>& exts) {
+        if (m == message) {
+            exts.push_back({type, data});
+        }
+    });
+}
+
 engine_options localhost() {
     return engine_options{.server_name = "localhost"};
 }
@@ -202,6 +210,28 @@ BOOST_AUTO_TEST_CASE(certificate_on_a_curve_the_client_lacks) {
     BOOST_TEST(p.server.error() == ec(error::handshake_failure), p.why());
     pair q(cctx, server12(key_type::ed25519));  // Ed25519 is no curve of supported_groups
     BOOST_TEST(q.r.ok(), q.why());
+}
+
+BOOST_AUTO_TEST_CASE(secp521r1_key_exchange) {
+    // The client offers secp521r1 (for TLS 1.3 too); a TLS 1.2 server may pick it.
+    context sctx = server12();
+    sctx.set_groups({named_group::secp521r1});
+    pair p(both_versions(client12()), sctx);
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    BOOST_TEST(p.client.group() == named_group::secp521r1);
+    exchange_data(p);
+}
+
+BOOST_AUTO_TEST_CASE(server_certificate_on_a_curve_not_offered) {
+    // The server believes the client offered P-256 (the ClientHello says so);
+    // the client's own groups lack it, so its ECDSA certificate is refused.
+    context cctx = client12();
+    cctx.set_groups({named_group::x25519});
+    replace_extension(cctx, 1, 10, {0, 4, 0, 0x1d, 0, 0x17});
+    pair p(cctx, server12(key_type::p256));
+    BOOST_TEST(p.client.error() == ec(error::illegal_parameter), p.why());
+    BOOST_TEST(p.client.error_message().find("curve that was not offered") != std::string::npos);
+    BOOST_TEST(p.server.error() == ec(alert::illegal_parameter));
 }
 
 BOOST_AUTO_TEST_CASE(server_prefers_its_own_suite_order) {
@@ -402,6 +432,55 @@ BOOST_AUTO_TEST_CASE(renegotiation_info_is_checked) {
     BOOST_TEST(q.server.error() == ec(error::handshake_failure), q.why());
 }
 
+BOOST_AUTO_TEST_CASE(renegotiation_info_is_answered_only_when_asked) {
+    auto server_hello_has_it = [](const pair& p) {
+        const flight* f = p.r.flights_from(role::server).at(0);
+        auto recs = split_records(f->data).records;
+        auto messages = split_handshake_messages(recs.at(0).payload);
+        BOOST_TEST_REQUIRE(messages.has_value());
+        auto sh = parse_hello(messages->at(0));
+        BOOST_TEST_REQUIRE(sh.has_value());
+        return sh->find(0xff01) != nullptr;
+    };
+    // Neither the extension nor the SCSV (RFC 5746 3.6): no answer, which
+    // tlsio's own client then refuses.
+    context cctx = client12();
+    drop_extension(cctx, 1, 0xff01);
+    pair p(cctx, server12());
+    BOOST_TEST(!server_hello_has_it(p));
+    BOOST_TEST(p.client.error() == ec(error::handshake_failure), p.why());
+    // The SCSV instead of the extension.
+    cctx.set_cipher_suites(
+        {cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, static_cast<cipher_suite>(0x00ff)});
+    pair q(cctx, server12());
+    BOOST_TEST(server_hello_has_it(q));
+    BOOST_TEST(q.r.ok(), q.why());
+}
+
+BOOST_AUTO_TEST_CASE(supported_groups_in_the_server_hello_is_ignored) {
+    // RFC 8422 servers do not send it, some do (the client offered it).
+    context sctx = server12();
+    add_extension(sctx, 2, 10, {0, 2, 0, 0x1d});
+    pair p(client12(), sctx);
+    BOOST_TEST(p.r.ok(), p.why());
+}
+
+BOOST_AUTO_TEST_CASE(tls12_extensions_in_tls13_encrypted_extensions) {
+    // Offered for TLS 1.2, recognized, but not for EncryptedExtensions
+    // (RFC 8446 4.2).
+    for (std::uint16_t type : std::vector<std::uint16_t>{23, 0xff01, 11}) {
+        BOOST_TEST_CONTEXT("extension " << type) {
+            context sctx = both_versions(server12());
+            add_extension(sctx, 8, type,
+                          type == 0xff01 ? bytes{0}
+                          : type == 11   ? bytes{1, 0}
+                                         : bytes{});
+            pair p(both_versions(client12()), sctx);
+            BOOST_TEST(p.client.error() == ec(error::illegal_parameter), p.why());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(point_formats_without_uncompressed_are_refused) {
     context cctx = client12();
     replace_extension(cctx, 1, 11, {1, 1});  // ansiX962_compressed_prime only
@@ -453,7 +532,9 @@ BOOST_AUTO_TEST_CASE(missing_client_certificate) {
     sctx.add_certificate_authority(ca().root_pem());
     sctx.set_verify_mode(verify_peer | verify_fail_if_no_peer_cert);
     pair p(client12(), sctx);
-    BOOST_TEST(p.server.error() == ec(error::handshake_failure), p.why());
+    // TLS 1.2 has no certificate_required alert: handshake_failure goes out,
+    // the error is the one TLS 1.3 reports.
+    BOOST_TEST(p.server.error() == ec(error::certificate_required), p.why());
     BOOST_TEST(p.client.error() == ec(alert::handshake_failure));
 
     sctx.set_verify_mode(verify_peer);  // asked for, not required
@@ -551,6 +632,47 @@ BOOST_AUTO_TEST_CASE(client_point_not_on_the_curve) {
            }});
     BOOST_TEST(p.server.error() == ec(error::illegal_parameter), p.why());
     BOOST_TEST(p.client.error() == ec(alert::illegal_parameter));
+}
+
+BOOST_AUTO_TEST_CASE(compression_methods) {
+    auto with_methods = [](bytes methods) {
+        return pump_options{.intercept = [methods](flight& f) {
+            if (f.from == role::client && f.index == 0) {
+                edit_messages(f, [&](std::vector<bytes>& m) {
+                    auto ch = parse_hello(m.at(0));
+                    BOOST_TEST_REQUIRE(ch.has_value());
+                    ch->compression = methods;
+                    m.at(0) = encode_hello(*ch);
+                });
+            }
+        }};
+    };
+    // More than null is fine in TLS 1.2 (RFC 5246 7.4.1.2): the server goes
+    // on, and only the client's protected Finished fails (the extended
+    // master secret covers the altered ClientHello, so the keys differ).
+    pair p(client12(), server12(), localhost(), with_methods({1, 0, 2}));
+    BOOST_TEST(p.server.error() == ec(error::bad_record_mac), p.why());
+    // Without null it is refused.
+    pair q(client12(), server12(), localhost(), with_methods({1, 2}));
+    BOOST_TEST(q.server.error() == ec(error::illegal_parameter), q.why());
+    BOOST_TEST(q.client.error() == ec(alert::illegal_parameter));
+}
+
+BOOST_AUTO_TEST_CASE(handshake_data_after_the_client_hello) {
+    // The start of a ClientKeyExchange in the ClientHello's record: the
+    // client cannot have made it before our ServerHello.
+    pair p(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
+               if (f.from == role::client && f.index == 0) {
+                   auto recs = split_records(f.data).records;
+                   BOOST_TEST_REQUIRE(recs.size() == 1u);
+                   bytes& payload = recs[0].payload;
+                   payload.insert(payload.end(), {16, 0, 0, 33, 32});
+                   f.data = join_records(recs);
+               }
+           }});
+    BOOST_TEST(p.server.error() == ec(error::unexpected_message), p.why());
+    BOOST_TEST(p.server.error_message() == "handshake data follows the TLS 1.2 ClientHello");
+    BOOST_TEST(p.client.error() == ec(alert::unexpected_message));
 }
 
 BOOST_AUTO_TEST_CASE(messages_out_of_order) {
@@ -720,6 +842,44 @@ BOOST_AUTO_TEST_CASE(finished_that_does_not_verify) {
     BOOST_TEST(p.client.error() == ec(alert::decrypt_error));
 }
 
+BOOST_AUTO_TEST_CASE(warning_alerts_are_dropped) {
+    // Before the ServerHello (a TLS 1.2 server's unrecognized_name, RFC 6066 3).
+    const bytes warning = {21, 3, 3, 0, 2, 1, 112};
+    pair w(client12(), server12(), localhost(), pump_options{.intercept = [&](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   f.data.insert(f.data.begin(), warning.begin(), warning.end());
+               }
+           }});
+    BOOST_TEST(w.r.ok(), w.why());
+
+    // After the handshake, protected: up to max_warning_alerts in a row.
+    observer o;
+    context cctx = client12();
+    observe(cctx, o);
+    o.suite = cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384;
+    cctx.set_cipher_suites({o.suite});
+    pair p(cctx, server12(), localhost(), pump_options{.intercept = [&o](flight& f) {
+               if (f.index == 0) {
+                   (f.from == role::client ? o.client_random : o.server_random) = random_of(f);
+               }
+           }});
+    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    tlsio::record::protection server_write = o.keys(false);
+    seal(server_write, content_type::handshake, {20});  // the server's Finished
+    bytes got;
+    for (int i = 0; i < 4; ++i) {
+        p.client.feed(seal(server_write, content_type::alert, {1, 112}));
+    }
+    p.client.feed(seal(server_write, content_type::application_data, {'x'}));
+    BOOST_TEST(read_available(p.client, got) != status::error, p.client.error_message());
+    BOOST_TEST(got == bytes{'x'}, boost::test_tools::per_element());
+    for (int i = 0; i < 5; ++i) {
+        p.client.feed(seal(server_write, content_type::alert, {1, 112}));
+    }
+    BOOST_TEST(read_available(p.client, got) == status::error);
+    BOOST_TEST(p.client.error() == ec(error::too_many_warning_alerts), p.client.error_message());
+}
+
 BOOST_AUTO_TEST_CASE(renegotiation_is_refused_with_a_warning) {
     observer o;
     context cctx = client12();
@@ -760,6 +920,13 @@ BOOST_AUTO_TEST_CASE(renegotiation_is_refused_with_a_warning) {
     tlsio::record::protection server_write2 = o.keys(false);
     seal(server_write2, content_type::handshake, {20});
     BOOST_TEST(open(server_write2, out) == (bytes{1, 100}), boost::test_tools::per_element());
+
+    // After the client's close_notify it sends nothing more, not even that.
+    BOOST_TEST(p.client.shutdown() == status::done);
+    take_output(p.client);
+    p.client.feed(seal(server_write, content_type::handshake, {0, 0, 0, 0}));
+    BOOST_TEST(read_available(p.client, got) == status::want_read, p.client.error_message());
+    BOOST_TEST(take_output(p.client).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

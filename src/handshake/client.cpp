@@ -213,6 +213,9 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         error_message_ = "ServerHello does not parse";
         return e;
     }
+    if (sh.is_hello_retry_request || sh.selected_version == wire::tls13_version) {
+        records_.drop_warning_alerts(false);  // no warning alerts in TLS 1.3
+    }
     if (sh.is_hello_retry_request) {
         if (after_hrr) {
             error_message_ = "second HelloRetryRequest";
@@ -447,6 +450,10 @@ error connection::client_on_encrypted_extensions(expect_encrypted_extensions& s,
             case wire::ext::pre_shared_key:
             case wire::ext::psk_key_exchange_modes:
             case wire::ext::cookie:
+            // Offered for TLS 1.2 only (RFC 8446 4.2: recognized, not for here).
+            case wire::ext::extended_master_secret:
+            case wire::ext::renegotiation_info:
+            case wire::ext::ec_point_formats:
                 error_message_ = "EncryptedExtensions carries an extension not allowed there";
                 return error::illegal_parameter;
             default:

@@ -46,8 +46,10 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
         return error::illegal_parameter;
     }
     for (const wire::extension& e : sh.extensions) {
+        // supported_groups was offered, so it is no unsolicited extension; RFC
+        // 8422 has servers not echo it, but some (BIG-IP) do: it is ignored.
         const bool answers_offer =
-            e.type == wire::ext::extended_master_secret ||
+            e.type == wire::ext::extended_master_secret || e.type == wire::ext::supported_groups ||
             e.type == wire::ext::renegotiation_info || e.type == wire::ext::ec_point_formats ||
             (e.type == wire::ext::alpn && !options_.alpn_protocols.empty()) ||
             (e.type == wire::ext::server_name && hello.sent_sni);
@@ -83,6 +85,7 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
     }
     tls12_ = true;
     records_.use_tls12_record_version();  // 0x0301 was for the ClientHello only
+    records_.drop_warning_alerts(true);
     suite12_ = suite;
     suite_id_ = suite->id;
     expect_certificate12 next;
@@ -116,9 +119,16 @@ error connection::client12_on_certificate(expect_certificate12& s, byte_view bod
     if (error e = verify_peer_chain(msg, crypto::peer_role::server, none, chain); e != wire::ok) {
         return e;
     }
-    if (!tls12::suite_allows_key(*suite12_, chain.front().key().type())) {
+    const crypto::key_type key = chain.front().key().type();
+    if (!tls12::suite_allows_key(*suite12_, key)) {
         error_message_ =
             std::string("server certificate's key does not fit ") + suite12_->openssl_name;
+        return error::illegal_parameter;
+    }
+    // In TLS 1.2 supported_groups also names the curves we verify ECDSA on
+    // (RFC 8422 5.3), so the server must not use another.
+    if (std::uint16_t curve = ecdsa_curve(key); curve != 0 && !contains(ctx_->groups, curve)) {
+        error_message_ = "server certificate's ECDSA key is on a curve that was not offered";
         return error::illegal_parameter;
     }
     s.t.add(message);

@@ -89,6 +89,9 @@ error connection::start() {
     if (error e = client_send_hello(next.hello, {}, nullptr, &next.client_hello); e != wire::ok) {
         return e;
     }
+    // A TLS 1.2 server may warn before its ServerHello (unrecognized_name,
+    // RFC 6066 3); the ServerHello decides for the rest of the connection.
+    records_.drop_warning_alerts(next.hello.offered12);
     state_ = std::move(next);
     return wire::ok;
 }

@@ -156,7 +156,10 @@ error connection::on_post_handshake12(wire::handshake_type type) {
         (role_ == role::client && type == wire::handshake_type::hello_request) ||
         (role_ == role::server && type == wire::handshake_type::client_hello);
     if (renegotiation) {
-        records_.send_alert(alert::no_renegotiation);
+        // After our close_notify nothing more goes out (RFC 5246 7.2.1).
+        if (!sent_close_notify_) {
+            records_.send_alert(alert::no_renegotiation);
+        }
         return wire::ok;
     }
     error_message_ = "unexpected handshake message after the TLS 1.2 handshake";

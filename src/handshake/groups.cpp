@@ -54,9 +54,23 @@ bool is_tls12_group(std::uint16_t group) noexcept {
         case 0x001e:  // x448
         case 0x0017:  // secp256r1
         case 0x0018:  // secp384r1
+        case 0x0019:  // secp521r1
             return true;
         default:
             return false;
+    }
+}
+
+std::uint16_t ecdsa_curve(crypto::key_type key) noexcept {
+    switch (key) {
+        case crypto::key_type::ec_p256:
+            return 0x0017;
+        case crypto::key_type::ec_p384:
+            return 0x0018;
+        case crypto::key_type::ec_p521:
+            return 0x0019;
+        default:
+            return 0;
     }
 }
 

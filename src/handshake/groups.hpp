@@ -29,6 +29,10 @@ std::uint16_t choose_scheme(const credential& cred, const std::vector<std::uint1
 /// whose shared secret fits handshake::secret); not the KEM hybrids or ffdhe.
 bool is_tls12_group(std::uint16_t group) noexcept;
 
+/// The supported_groups code point of an ECDSA key's curve (P-256, P-384,
+/// P-521); 0 for other keys. TLS 1.2 negotiates ECDSA curves with it.
+std::uint16_t ecdsa_curve(crypto::key_type key) noexcept;
+
 }  // namespace tlsio::handshake
 
 #endif

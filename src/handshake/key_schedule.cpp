@@ -2,6 +2,7 @@
 
 #include "wire/codec.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace tlsio::handshake {
@@ -25,8 +26,8 @@ const suite_info* find_suite(std::uint16_t id) noexcept {
     return nullptr;
 }
 
-secret::secret(byte_view b) noexcept : size_(b.size()) {
-    std::copy(b.begin(), b.end(), bytes_.begin());
+secret::secret(byte_view b) noexcept : size_(std::min(b.size(), max_secret_size)) {
+    std::copy_n(b.begin(), size_, bytes_.begin());
 }
 
 secret::~secret() {

@@ -21,7 +21,11 @@ struct suite_info {
 /// The suite's description, or nullptr for a suite tlsio does not implement.
 const suite_info* find_suite(std::uint16_t id) noexcept;
 
-/// A secret of up to 64 bytes that wipes itself when it goes away.
+/// Bytes a secret holds at most: a hash output, or a TLS 1.2 premaster
+/// secret (an ECDHE shared secret, 66 bytes for secp521r1).
+inline constexpr std::size_t max_secret_size = 66;
+
+/// A secret of up to max_secret_size bytes that wipes itself when it goes away.
 class secret {
 public:
     secret() = default;
@@ -38,7 +42,7 @@ public:
     mutable_bytes span() noexcept { return {bytes_.data(), size_}; }
 
 private:
-    std::array<std::uint8_t, crypto::max_digest_size> bytes_{};
+    std::array<std::uint8_t, max_secret_size> bytes_{};
     std::size_t size_ = 0;
 };
 

@@ -68,8 +68,15 @@ error connection::server_on_first_client_hello(byte_view body, byte_view message
     if (error e = choose_version(ch, version); e != wire::ok) {
         return e;
     }
-    if (ch.legacy_compression_methods.size() != 1 || ch.legacy_compression_methods[0] != 0) {
-        error_message_ = "ClientHello offers compression methods other than null";
+    // TLS 1.3 wants exactly null (RFC 8446 4.1.2); a TLS 1.2 client may offer
+    // more, but null among them (RFC 5246 7.4.1.2), and null is what it gets.
+    const auto& methods = ch.legacy_compression_methods;
+    if (version == wire::tls13_version
+            ? methods.size() != 1 || methods[0] != 0
+            : std::find(methods.begin(), methods.end(), 0) == methods.end()) {
+        error_message_ = version == wire::tls13_version
+                             ? "ClientHello offers compression methods other than null"
+                             : "ClientHello does not offer the null compression method";
         return error::illegal_parameter;
     }
     if (ch.has_server_name) {
@@ -314,10 +321,7 @@ error connection::server_choose_credential(const wire::client_hello& ch,
         if (!tls12::suite_allows_key(*suite12, c.type)) {
             return true;
         }
-        const std::uint16_t curve = c.type == crypto::key_type::ec_p256   ? 0x0017
-                                    : c.type == crypto::key_type::ec_p384 ? 0x0018
-                                    : c.type == crypto::key_type::ec_p521 ? 0x0019
-                                                                          : 0;
+        const std::uint16_t curve = ecdsa_curve(c.type);
         return curve != 0 && ch.has_supported_groups && !contains(ch.supported_groups, curve);
     };
     cred = nullptr;

@@ -83,8 +83,15 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
     if (error e = server_choose_alpn(ch, choice); e != wire::ok) {
         return e;
     }
+    // The client waits for our flight before it sends more; handshake bytes
+    // after its ClientHello cannot be an honest ClientKeyExchange.
+    if (!records_.at_key_boundary()) {
+        error_message_ = "handshake data follows the TLS 1.2 ClientHello";
+        return error::unexpected_message;
+    }
     error_message_.clear();
     tls12_ = true;
+    records_.drop_warning_alerts(true);
     suite12_ = suite;
     suite_id_ = suite->id;
     group_ = group;
@@ -107,7 +114,12 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
         exts.push_back({wire::ext::server_name, {}});
     }
     exts.push_back({wire::ext::extended_master_secret, {}});
-    exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+    // RFC 5746 3.6: answered only when asked, by the extension or the SCSV
+    // (an extension the client did not offer would be unsolicited).
+    if (ch.has_renegotiation_info ||
+        contains(ch.cipher_suites, wire::empty_renegotiation_info_scsv)) {
+        exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+    }
     if (ch.has_ec_point_formats) {
         exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
     }
@@ -172,9 +184,11 @@ error connection::server12_on_certificate(expect_client_key_exchange12& s, byte_
     s.certificate_expected = false;
     if (certs.empty()) {
         if (peer_verify_mode() & verify_fail_if_no_peer_cert) {
-            // TLS 1.2 has no certificate_required alert (RFC 5246 7.4.6).
-            error_message_ = "client sent no certificate but one is required";
-            return error::handshake_failure;
+            // TLS 1.2 has no certificate_required alert: handshake_failure
+            // says it (RFC 5246 7.4.6), the error is the same as in TLS 1.3.
+            fail(error::certificate_required, "client sent no certificate but one is required",
+                 alert::handshake_failure);
+            return error::certificate_required;
         }
         s.t.add(message);
         return wire::ok;

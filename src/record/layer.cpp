@@ -312,12 +312,16 @@ layer::incoming layer::read(mutable_bytes destination) {
                 if (content.size() != 2) {
                     return fail(error::decode_error, "malformed alert");
                 }
-                // Every alert but user_canceled ends reading, so this counts
-                // the warnings that are dropped.
+                // Every alert but user_canceled (and TLS 1.2's warnings) ends
+                // reading, so this counts the warnings that are dropped.
                 if (++warning_alerts_ > max_warning_alerts) {
                     return fail(error::too_many_warning_alerts,
                                 "more than " + std::to_string(max_warning_alerts) +
                                     " warning alerts in a row");
+                }
+                if (drop_warnings_ && content[0] == 1 &&
+                    content[1] != static_cast<std::uint8_t>(tlsio::alert::close_notify)) {
+                    continue;
                 }
                 in.what = event::alert;
                 in.alert_level = content[0];

@@ -21,7 +21,7 @@ namespace tlsio::record {
 /// ChangeCipherSpec) accepted in a row before the peer is cut off, as
 /// BoringSSL does; without a cap a peer could keep us busy for free.
 inline constexpr int max_empty_records = 32;
-/// Warning alerts (user_canceled) accepted in a row.
+/// Warning alerts (user_canceled; in TLS 1.2 any but close_notify) accepted in a row.
 inline constexpr int max_warning_alerts = 4;
 /// Early data a server that did not accept 0-RTT skips before it gives up, in
 /// record bytes (headers included), as BoringSSL counts it: tlsio never
@@ -144,6 +144,11 @@ public:
     void expect_change_cipher_spec() noexcept { ccs_expected_ = true; }
     /// After a HelloRetryRequest the client's second ClientHello uses 0x0303.
     void use_tls12_record_version() noexcept { initial_version_ = wire::tls12_version; }
+    /// In TLS 1.2 (and on a client that offered it, until the ServerHello
+    /// says which version) warning alerts other than close_notify are
+    /// dropped here, up to max_warning_alerts in a row: RFC 5246 section 7.2
+    /// leaves them to the receiver, TLS 1.3 has none but user_canceled.
+    void drop_warning_alerts(bool drop) noexcept { drop_warnings_ = drop; }
 
     // ---- Keys ----------------------------------------------------------------
 
@@ -227,6 +232,7 @@ private:
     bool failed_ = false;
     int empty_records_ = 0;
     int warning_alerts_ = 0;
+    bool drop_warnings_ = false;
     bool skipping_early_data_ = false;
     std::size_t early_data_skipped_ = 0;
 };
