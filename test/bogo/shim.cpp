@@ -9,7 +9,10 @@
 // the runner sends, each byte XORed with 0xff, until the runner closes.
 // With -resume-count N it then connects N more times, each connection
 // resuming the session of the one before (flags prefixed -on-initial- apply
-// to the first connection only, -on-resume- to the others).
+// to the first connection only, -on-resume- to the others). The connection
+// offers or accepts TLS 1.2 and 1.3 unless the version flags narrow that;
+// a TLS 1.2 connection has nothing to resume (issue #12), so a test that
+// would resume one ends after it with status 89.
 //
 // Exit status: 0 the connection behaved as the flags asked; 1 it did not (a
 // line on stderr names the error, ":<tlsio error>:" or ":received_<alert>:",
@@ -45,6 +48,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -53,7 +57,8 @@ constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_unimplemented = 89;
 
-constexpr std::uint16_t tls13 = 0x0304;
+constexpr int tls12 = 0x0303;
+constexpr int tls13 = 0x0304;
 
 [[noreturn]] void unimplemented(const std::string& what) {
     std::fprintf(stderr, "tlsio_bogo_shim: unimplemented: %s\n", what.c_str());
@@ -265,13 +270,17 @@ const std::set<std::string_view> supported = {
     "-expect-session-miss",
     "-ticket-key",
     "-is-handshaker-supported",
-    "-min-version",  // a range including TLS 1.3 only
+    "-min-version",  // TLS 1.2 and 1.3; see version_range()
     "-max-version",
     "-expect-version",
-    "-no-tls12",  // tlsio speaks only TLS 1.3: nothing to turn off
-    "-no-tls11",
+    "-no-tls13",
+    "-no-tls12",
+    "-no-tls11",  // tlsio never speaks TLS 1.1 or 1.0: nothing to turn off
     "-no-tls1",
-    "-cipher",  // BoringSSL's cipher string configures TLS 1.2 and older only
+    "-cipher",  // the TLS 1.2 suites, see tls12_suites()
+    // A TLS 1.2 handshake of tlsio always has the extended master secret
+    // (RFC 7627), and TLS 1.3 has it built in, as BoringSSL reports it.
+    "-expect-extended-master-secret",
     "-key-file",
     "-cert-file",
     "-trust-cert",
@@ -328,6 +337,9 @@ struct config {
     std::string unsupported;
     int min_version = 0;
     int max_version = 0;
+    bool no_tls13 = false;
+    bool no_tls12 = false;
+    std::string cipher;
     int expect_version = 0;
     std::string key_file;
     std::string cert_file;
@@ -388,6 +400,9 @@ void set_flag(config& c, std::string_view name, const std::string& v) {
     else if (name == "-min-version") c.min_version = i();
     else if (name == "-max-version") c.max_version = i();
     else if (name == "-expect-version") c.expect_version = i();
+    else if (name == "-no-tls13") c.no_tls13 = true;
+    else if (name == "-no-tls12") c.no_tls12 = true;
+    else if (name == "-cipher") c.cipher = v;
     else if (name == "-key-file") c.key_file = v;
     else if (name == "-cert-file") c.cert_file = v;
     else if (name == "-trust-cert") c.trust_cert = v;
@@ -493,21 +508,108 @@ configs parse(int argc, char** argv) {
 
 bool known_group(int g);
 
+// The versions the flags leave, as BoringSSL's min/max version and
+// SSL_OP_NO_TLSv1_x would, narrowed to TLS 1.2 and 1.3: a minimum below
+// TLS 1.2 is TLS 1.2 (tests that need the older versions to succeed are
+// disabled by name in config.json). Nothing if no TLS 1.2 or 1.3 is left.
+std::optional<std::pair<int, int>> version_range(const config& c) {
+    int lo = std::max(c.min_version, tls12);
+    int hi = c.max_version == 0 ? tls13 : c.max_version;
+    if (c.no_tls13) {
+        hi = std::min(hi, tls12);
+    }
+    if (c.no_tls12) {
+        lo = std::max(lo, tls13);
+    }
+    if (lo > hi || hi > tls13) {  // DTLS versions are above 0x0304 too
+        return std::nullopt;
+    }
+    return std::pair{lo, hi};
+}
+
+// BoringSSL's cipher string (SSL_CTX_set_strict_cipher_list), which sets the
+// TLS 1.2 suites only, as far as the runner uses it: suite names (IANA or
+// OpenSSL), ALL / DEFAULT, keywords that name a part of the OpenSSL name
+// (AES128, CHACHA20, ECDSA; AES for both AES sizes), and "!" or "-" before
+// one to remove what it names. Nothing, with `why` set, for what tlsio cannot
+// express: equal-preference groups "[a|b]", or a list of suites tlsio lacks.
+std::optional<std::vector<tlsio::cipher_suite>> tls12_suites(const std::string& text,
+                                                             std::string& why) {
+    using tlsio::cipher_suite;
+    static constexpr cipher_suite all[] = {
+        cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256,
+        cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384,
+        cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256,
+        cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256,
+        cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384,
+        cipher_suite::ecdhe_rsa_with_chacha20_poly1305_sha256,
+    };
+    auto matches = [](cipher_suite s, std::string_view word) {
+        if (word == "ALL" || word == "DEFAULT" || word == tlsio::name(s) ||
+            word == tlsio::openssl_name(s)) {
+            return true;
+        }
+        std::string_view n = tlsio::openssl_name(s);
+        for (std::size_t at = 0; at <= n.size();) {
+            std::size_t dash = std::min(n.find('-', at), n.size());
+            std::string_view part = n.substr(at, dash - at);
+            if (part == word || (word == "AES" && part.substr(0, 3) == "AES")) {
+                return true;
+            }
+            at = dash + 1;
+        }
+        return false;
+    };
+    if (text.find('[') != std::string::npos) {
+        why = "equal-preference cipher groups (tlsio's server uses one order)";
+        return std::nullopt;
+    }
+    std::vector<cipher_suite> out;
+    std::set<cipher_suite> removed;
+    std::stringstream items(text);
+    for (std::string item; std::getline(items, item, ':');) {
+        const bool remove = !item.empty() && (item[0] == '!' || item[0] == '-');
+        std::string_view word = std::string_view(item).substr(remove ? 1 : 0);
+        for (cipher_suite s : all) {
+            if (!matches(s, word)) {
+                continue;
+            }
+            if (remove) {
+                std::erase(out, s);
+                if (item[0] == '!') {
+                    removed.insert(s);
+                }
+            } else if (removed.count(s) == 0 && std::find(out.begin(), out.end(), s) == out.end()) {
+                out.push_back(s);
+            }
+        }
+    }
+    if (out.empty()) {
+        why = "cipher string '" + text +
+              "' names no TLS 1.2 suite tlsio has (no CBC, 3DES, "
+              "static RSA or PSK)";
+        return std::nullopt;
+    }
+    return out;
+}
+
 // Feature checks the runner can only learn from the exit status 89: why a
 // connection with these flags cannot run, or nothing.
 std::string unsupported_reason(const config& c) {
     if (!c.unsupported.empty()) {
         return c.unsupported;
     }
-    if ((c.max_version != 0 && c.max_version < tls13) ||
-        (c.min_version != 0 && c.min_version > tls13)) {
-        return "protocol versions other than TLS 1.3";
+    if (!version_range(c)) {
+        return "a version range without TLS 1.2 or 1.3 (tlsio speaks no other)";
+    }
+    if (c.expect_version != 0 && c.expect_version != tls12 && c.expect_version != tls13) {
+        return "protocol versions other than TLS 1.2 and 1.3";
     }
     if (c.expect_curve_id != 0 && !known_group(c.expect_curve_id)) {
         return "group " + std::to_string(c.expect_curve_id);
     }
-    if (c.expect_version != 0 && c.expect_version != tls13) {
-        return "protocol versions other than TLS 1.3";
+    if (std::string why; !c.cipher.empty() && !tls12_suites(c.cipher, why)) {
+        return why;
     }
     if (!c.server && c.verify_fail && !c.verify_peer) {
         // BoringSSL's client verifies by default and only records a failure;
@@ -938,9 +1040,12 @@ std::vector<tlsio::signature_scheme> signature_schemes(const config& c) {
 // its keys from one SSL_CTX to the next).
 tlsio::context make_context(const config& c, const tlsio::context::ticket_key& ticket_key) {
     tlsio::context ctx;
-    // TLS 1.3 only: TLS 1.2 is not run through BoGo yet (config.json), and a
-    // -min-version of TLS 1.3 must refuse the runner's TLS 1.2 peer.
-    ctx.set_protocol_versions(tlsio::protocol_version::tls13, tlsio::protocol_version::tls13);
+    auto [lo, hi] = *version_range(c);  // unsupported_reason() checked it
+    ctx.set_protocol_versions(static_cast<tlsio::protocol_version>(lo),
+                              static_cast<tlsio::protocol_version>(hi));
+    if (std::string why; !c.cipher.empty()) {
+        ctx.set_cipher_suites(*tls12_suites(c.cipher, why));
+    }
     boost::system::error_code ec;
     if (!c.cert_file.empty() || !c.key_file.empty()) {
         if (c.cert_file.empty() || c.key_file.empty()) {
@@ -1078,8 +1183,13 @@ void check_handshake(const config& c, const tlsio::engine& e) {
 // One connection to the runner with the flags of `c`: handshake, checks,
 // echo, close. A client offers `offer` (the session of the connection
 // before, on a resumption) and returns the session the server's tickets gave.
-tlsio::session run_connection(const config& c, tlsio::context& ctx, bool is_resume,
-                              const tlsio::session& offer) {
+struct connection_result {
+    tlsio::session session;  // the client's, from the server's tickets
+    tlsio::protocol_version version = tlsio::protocol_version::tls13;
+};
+
+connection_result run_connection(const config& c, tlsio::context& ctx, bool is_resume,
+                                 const tlsio::session& offer) {
     tlsio::engine_options options;
     if (!c.server) {
         options.server_name = c.host_name;
@@ -1129,7 +1239,9 @@ tlsio::session run_connection(const config& c, tlsio::context& ctx, bool is_resu
     // reads, so a client that read until the end has one unless the test
     // says the server sends none, and one that shuts down first has none.
     auto take_session = [&] {
-        if (c.server) {
+        // tlsio has no TLS 1.2 sessions yet (issue #12): no session ID, no
+        // ticket, so nothing to expect; main() ends a test that would resume.
+        if (c.server || e.version() == tlsio::protocol_version::tls12) {
             return tlsio::session();
         }
         tlsio::session s = e.session();
@@ -1182,7 +1294,7 @@ tlsio::session run_connection(const config& c, tlsio::context& ctx, bool is_resu
         }
     }
     ::close(fd);
-    return got;
+    return {got, e.version()};
 }
 
 }  // namespace
@@ -1198,7 +1310,7 @@ int main(int argc, char** argv) {
     }
     const tlsio::context::ticket_key ticket_key = make_ticket_key(all.initial);
 
-    tlsio::session session;
+    connection_result last;
     for (int i = 0; i <= all.initial.resume_count; ++i) {
         const bool is_resume = i > 0;
         const config& c = is_resume ? all.resume : all.initial;
@@ -1210,13 +1322,16 @@ int main(int argc, char** argv) {
         if (std::string why = unsupported_reason(c); is_resume && !why.empty()) {
             unimplemented(why);
         }
-        if (is_resume && !c.server && session.empty()) {
+        if (is_resume && last.version == tlsio::protocol_version::tls12) {
+            unimplemented("TLS 1.2 resumption: issue #12");
+        }
+        if (is_resume && !c.server && last.session.empty()) {
             fail("no session to offer");
         }
         // A context per connection, as BoringSSL's shim: -on-resume- flags
         // may change its settings.
         tlsio::context ctx = make_context(c, ticket_key);
-        session = run_connection(c, ctx, is_resume, session);
+        last = run_connection(c, ctx, is_resume, last.session);
     }
     return exit_ok;
 }
