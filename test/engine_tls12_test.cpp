@@ -711,6 +711,27 @@ BOOST_AUTO_TEST_CASE(messages_out_of_order) {
     BOOST_TEST(r.client.error() == ec(error::unexpected_message), r.why());
 }
 
+BOOST_AUTO_TEST_CASE(hello_request_during_the_handshake) {
+    // RFC 5246 7.4.1.1 lets a client ignore it while it negotiates; tlsio,
+    // as BoringSSL, refuses it: the server has no reason to send one then.
+    // Before each message of the server's first flight (ServerHello,
+    // Certificate, ServerKeyExchange, ServerHelloDone).
+    for (std::size_t at : {0, 1, 2, 3}) {
+        BOOST_TEST_CONTEXT("HelloRequest before message " << at) {
+            pair p(client12(), server12(), localhost(), pump_options{.intercept = [at](flight& f) {
+                       if (f.from == role::server && f.index == 0) {
+                           edit_messages(f, [at](std::vector<bytes>& m) {
+                               m.insert(m.begin() + static_cast<std::ptrdiff_t>(at),
+                                        bytes{0, 0, 0, 0});
+                           });
+                       }
+                   }});
+            BOOST_TEST(p.client.error() == ec(error::unexpected_message), p.why());
+            BOOST_TEST(p.server.error() == ec(alert::unexpected_message));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(change_cipher_spec_in_the_wrong_place) {
     // Before the ServerHello: a TLS 1.2-only client drops no CCS.
     pair p(client12(), server12(), localhost(), pump_options{.intercept = [](flight& f) {
