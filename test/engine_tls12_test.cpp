@@ -827,6 +827,23 @@ bytes open(tlsio::record::protection& p, const bytes& whole) {
     return bytes(copy.begin() + 5, copy.begin() + 5 + static_cast<std::ptrdiff_t>(size));
 }
 
+// A TLS 1.2 handshake with `suite` that `o` watched: it can then seal and
+// open the records that follow.
+std::unique_ptr<pair> observed_handshake(observer& o, cipher_suite suite) {
+    context cctx = client12();
+    observe(cctx, o);
+    o.suite = suite;
+    cctx.set_cipher_suites({suite});
+    auto p = std::make_unique<pair>(
+        cctx, server12(), localhost(), pump_options{.intercept = [&o](flight& f) {
+            if (f.index == 0) {
+                (f.from == role::client ? o.client_random : o.server_random) = random_of(f);
+            }
+        }});
+    BOOST_TEST_REQUIRE(p->r.ok(), p->why());
+    return p;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(protected_bad_input)
@@ -875,16 +892,8 @@ BOOST_AUTO_TEST_CASE(warning_alerts_are_dropped) {
 
     // After the handshake, protected: up to max_warning_alerts in a row.
     observer o;
-    context cctx = client12();
-    observe(cctx, o);
-    o.suite = cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384;
-    cctx.set_cipher_suites({o.suite});
-    pair p(cctx, server12(), localhost(), pump_options{.intercept = [&o](flight& f) {
-               if (f.index == 0) {
-                   (f.from == role::client ? o.client_random : o.server_random) = random_of(f);
-               }
-           }});
-    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    auto handshake = observed_handshake(o, cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384);
+    pair& p = *handshake;
     tlsio::record::protection server_write = o.keys(false);
     seal(server_write, content_type::handshake, {20});  // the server's Finished
     bytes got;
@@ -903,16 +912,8 @@ BOOST_AUTO_TEST_CASE(warning_alerts_are_dropped) {
 
 BOOST_AUTO_TEST_CASE(renegotiation_is_refused_with_a_warning) {
     observer o;
-    context cctx = client12();
-    observe(cctx, o);
-    o.suite = cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256;
-    cctx.set_cipher_suites({o.suite});
-    pair p(cctx, server12(), localhost(), pump_options{.intercept = [&o](flight& f) {
-               if (f.index == 0) {
-                   (f.from == role::client ? o.client_random : o.server_random) = random_of(f);
-               }
-           }});
-    BOOST_TEST_REQUIRE(p.r.ok(), p.why());
+    auto handshake = observed_handshake(o, cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256);
+    pair& p = *handshake;
 
     // The server "sends" a HelloRequest (its Finished used sequence number 0).
     tlsio::record::protection server_write = o.keys(false);
