@@ -890,6 +890,24 @@ BOOST_AUTO_TEST_CASE(warning_alerts_are_dropped) {
            }});
     BOOST_TEST(w.r.ok(), w.why());
 
+    // Not inside a fragmented handshake message, though (RFC 8446 5.1's rule,
+    // which tlsio keeps for TLS 1.2): the ServerHello in two records, the
+    // warning between them.
+    pair x(client12(), server12(), localhost(), pump_options{.intercept = [&](flight& f) {
+               if (f.from == role::server && f.index == 0) {
+                   auto recs = split_records(f.data).records;
+                   bytes& hello = recs.at(0).payload;
+                   test::record rest{content_type::handshake, 0x0303,
+                                     bytes(hello.begin() + 10, hello.end())};
+                   hello.resize(10);
+                   recs.insert(recs.begin() + 1, rest);
+                   f.data = join_records(recs);
+                   f.data.insert(f.data.begin() + 15, warning.begin(), warning.end());
+               }
+           }});
+    BOOST_TEST(x.client.error() == ec(error::unexpected_message), x.why());
+    BOOST_TEST(x.client.error_message() == "an alert inside a fragmented handshake message");
+
     // After the handshake, protected: up to max_warning_alerts in a row.
     observer o;
     auto handshake = observed_handshake(o, cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384);

@@ -321,6 +321,12 @@ layer::incoming layer::read(mutable_bytes destination) {
                 }
                 if (drop_warnings_ && content[0] == 1 &&
                     content[1] != static_cast<std::uint8_t>(tlsio::alert::close_notify)) {
+                    // Dropped, it would not end the connection: inside a
+                    // fragmented message it is the interleaving refused above.
+                    if (!hs_.empty()) {
+                        return fail(error::unexpected_message,
+                                    "an alert inside a fragmented handshake message");
+                    }
                     continue;
                 }
                 in.what = event::alert;
