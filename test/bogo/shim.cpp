@@ -309,6 +309,8 @@ const std::set<std::string_view> supported = {
     "-expect-alpn",
     "-expect-hrr",
     "-expect-no-hrr",
+    "-expect-advertised-alpn",   // a server's, from its ClientHello callback
+    "-expect-peer-verify-pref",  // likewise
     "-no-ticket",
     "-expect-no-session",
     "-partial-write",       // the shim writes everything whatever the API allows
@@ -362,6 +364,8 @@ struct config {
     std::string select_alpn;
     bool decline_alpn = false;
     std::string expect_alpn;
+    std::string expect_advertised_alpn;         // wire format, as -advertise-alpn
+    std::vector<int> expect_peer_verify_prefs;  // the ClientHello's signature_algorithms
     bool expect_hrr = false;
     bool expect_no_hrr = false;
     bool async = false;
@@ -424,6 +428,8 @@ void set_flag(config& c, std::string_view name, const std::string& v) {
     else if (name == "-select-alpn") c.select_alpn = v;
     else if (name == "-decline-alpn") c.decline_alpn = true;
     else if (name == "-expect-alpn") c.expect_alpn = v;
+    else if (name == "-expect-advertised-alpn") c.expect_advertised_alpn = v;
+    else if (name == "-expect-peer-verify-pref") c.expect_peer_verify_prefs.push_back(i());
     else if (name == "-expect-hrr") c.expect_hrr = true;
     else if (name == "-expect-no-hrr") c.expect_no_hrr = true;
     else if (name == "-async") c.async = true;
@@ -618,6 +624,10 @@ std::string unsupported_reason(const config& c) {
     }
     if (!c.signing_prefs.empty() && !c.verify_prefs.empty() && c.signing_prefs != c.verify_prefs) {
         return "separate signing and verifying signature schemes";
+    }
+    if (!c.server && (!c.expect_advertised_alpn.empty() || !c.expect_peer_verify_prefs.empty())) {
+        // tlsio reports what a ClientHello offers, not a CertificateRequest.
+        return "-expect-advertised-alpn or -expect-peer-verify-pref on a client";
     }
     return {};
 }
@@ -1180,6 +1190,29 @@ void check_handshake(const config& c, const tlsio::engine& e) {
     }
 }
 
+// A server's checks of what the client offered (nullopt: no callback ran).
+void check_offered(const config& c, const std::optional<tlsio::client_hello_info>& offered) {
+    if (c.expect_advertised_alpn.empty() && c.expect_peer_verify_prefs.empty()) {
+        return;
+    }
+    if (!offered) {
+        fail("the ClientHello callback did not run");
+    }
+    if (!c.expect_advertised_alpn.empty() &&
+        offered->alpn_protocols != parse_alpn_list(c.expect_advertised_alpn)) {
+        fail("advertised ALPN protocols differ from -expect-advertised-alpn");
+    }
+    if (!c.expect_peer_verify_prefs.empty()) {
+        std::vector<int> got;
+        for (tlsio::signature_scheme s : offered->signature_schemes) {
+            got.push_back(static_cast<int>(s));
+        }
+        if (got != c.expect_peer_verify_prefs) {
+            fail("peer signature algorithms differ from -expect-peer-verify-pref");
+        }
+    }
+}
+
 // One connection to the runner with the flags of `c`: handshake, checks,
 // echo, close. A client offers `offer` (the session of the connection
 // before, on a resumption) and returns the session the server's tickets gave.
@@ -1201,6 +1234,15 @@ connection_result run_connection(const config& c, tlsio::context& ctx, bool is_r
     } else if (!c.select_alpn.empty() && !c.decline_alpn) {
         options.alpn_protocols = {c.select_alpn};
     }
+    // What the ClientHello offered, for the server's -expect-advertised-alpn
+    // and -expect-peer-verify-pref.
+    std::optional<tlsio::client_hello_info> offered;
+    if (c.server && (!c.expect_advertised_alpn.empty() || !c.expect_peer_verify_prefs.empty())) {
+        options.client_hello = [&offered](const tlsio::client_hello_info& hello) {
+            offered = hello;
+            return std::optional<tlsio::client_hello_answer>(tlsio::client_hello_answer{});
+        };
+    }
     tlsio::engine e(ctx, c.server ? tlsio::role::server : tlsio::role::client, options);
 
     int fd = connect_to_runner(c);
@@ -1209,6 +1251,7 @@ connection_result run_connection(const config& c, tlsio::context& ctx, bool is_r
     // the first, unless -expect-session-miss says the server declines it.
     auto check = [&] {
         check_handshake(c, e);
+        check_offered(c, offered);
         const bool expect_resume = is_resume && !c.expect_session_miss;
         if (e.session_reused() != expect_resume) {
             fail(std::string("session unexpectedly was") + (e.session_reused() ? "" : " not") +
