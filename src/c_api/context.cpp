@@ -410,12 +410,10 @@ TLSIO_CTX* tlsio_CTX_new(const TLSIO_METHOD* method) {
         ctx->method_version = method->version;
         // OpenSSL's default: verification is asked for, not assumed.
         ctx->context.set_verify_mode(tlsio::verify_none);
-        // OpenSSL's default TLS 1.3 suite order (a client offers them so) ...
+        // OpenSSL's default TLS 1.3 suite order (a client offers them so).
         ctx->context.set_cipher_suites({tlsio::cipher_suite::aes_256_gcm_sha384,
                                         tlsio::cipher_suite::chacha20_poly1305_sha256,
                                         tlsio::cipher_suite::aes_128_gcm_sha256});
-        // ... and its default TLS 1.2 order ("DEFAULT": AES-256 first).
-        ctx->context.set_cipher_suites(parse_cipher_list("DEFAULT"));
         // libssl's client offers only the session given to SSL_set_session.
         ctx->context.set_session_cache_size(0);
         return ctx;
