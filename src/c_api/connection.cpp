@@ -28,7 +28,7 @@ using want = ssl_st::want;
 
 namespace tlsio::c_api {
 bool parse_alpn(const unsigned char* protos, unsigned int len, std::vector<std::string>& out);
-bool known_version(int version);
+int set_version_bound(int* bound, int version, const char* func);
 }  // namespace tlsio::c_api
 
 namespace {
@@ -912,28 +912,12 @@ uint64_t tlsio_get_options(const TLSIO* s) {
 }
 
 int tlsio_set_min_proto_version(TLSIO* s, int version) {
-    if (s == nullptr) {
-        push(reason::null_argument, "tlsio_set_min_proto_version");
-        return 0;
-    }
-    if (!tlsio::c_api::known_version(version)) {
-        push(reason::bad_value, "tlsio_set_min_proto_version", "unknown protocol version");
-        return 0;
-    }
-    s->min_version = version;
-    return 1;
+    return tlsio::c_api::set_version_bound(s == nullptr ? nullptr : &s->min_version, version,
+                                           "tlsio_set_min_proto_version");
 }
 int tlsio_set_max_proto_version(TLSIO* s, int version) {
-    if (s == nullptr) {
-        push(reason::null_argument, "tlsio_set_max_proto_version");
-        return 0;
-    }
-    if (!tlsio::c_api::known_version(version)) {
-        push(reason::bad_value, "tlsio_set_max_proto_version", "unknown protocol version");
-        return 0;
-    }
-    s->max_version = version;
-    return 1;
+    return tlsio::c_api::set_version_bound(s == nullptr ? nullptr : &s->max_version, version,
+                                           "tlsio_set_max_proto_version");
 }
 int tlsio_get_min_proto_version(TLSIO* s) {
     return s == nullptr ? 0 : s->min_version;

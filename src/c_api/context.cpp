@@ -356,9 +356,19 @@ std::vector<tlsio::cipher_suite> parse_cipher_list(std::string_view list) {
 
 namespace tlsio::c_api {
 
-// libssl's bounds: SSL3_VERSION .. TLS1_3_VERSION, or 0.
-bool known_version(int version) {
-    return version == 0 || (version >= 0x0300 && version <= 0x0304);
+// SSL_CTX_ / SSL_set_min/max_proto_version: libssl takes SSL3_VERSION ..
+// TLS1_3_VERSION or 0 ("no bound") and refuses the rest. 1 / 0.
+int set_version_bound(int* bound, int version, const char* func) {
+    if (bound == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    if (version != 0 && (version < 0x0300 || version > 0x0304)) {
+        push(reason::bad_value, func, "unknown protocol version");
+        return 0;
+    }
+    *bound = version;
+    return 1;
 }
 
 // ALPN wire format -> names; false when malformed or empty.
@@ -633,29 +643,13 @@ int tlsio_CTX_get_verify_mode(const TLSIO_CTX* ctx) {
 }
 
 int tlsio_CTX_set_min_proto_version(TLSIO_CTX* ctx, int version) {
-    if (ctx == nullptr) {
-        push(reason::null_argument, "tlsio_CTX_set_min_proto_version");
-        return 0;
-    }
-    if (!tlsio::c_api::known_version(version)) {
-        push(reason::bad_value, "tlsio_CTX_set_min_proto_version", "unknown protocol version");
-        return 0;
-    }
-    ctx->min_version = version;
-    return 1;
+    return tlsio::c_api::set_version_bound(ctx == nullptr ? nullptr : &ctx->min_version, version,
+                                           "tlsio_CTX_set_min_proto_version");
 }
 
 int tlsio_CTX_set_max_proto_version(TLSIO_CTX* ctx, int version) {
-    if (ctx == nullptr) {
-        push(reason::null_argument, "tlsio_CTX_set_max_proto_version");
-        return 0;
-    }
-    if (!tlsio::c_api::known_version(version)) {
-        push(reason::bad_value, "tlsio_CTX_set_max_proto_version", "unknown protocol version");
-        return 0;
-    }
-    ctx->max_version = version;
-    return 1;
+    return tlsio::c_api::set_version_bound(ctx == nullptr ? nullptr : &ctx->max_version, version,
+                                           "tlsio_CTX_set_max_proto_version");
 }
 
 int tlsio_CTX_get_min_proto_version(TLSIO_CTX* ctx) {
