@@ -361,7 +361,8 @@ std::string what_tlsio_supports(const boost::system::error_code& ec, const tlsio
                "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, "
                "TLS 1.2 with ECDHE-ECDSA / ECDHE-RSA and AES-GCM or ChaCha20-Poly1305, "
                "the groups X25519MLKEM768, x25519, secp256r1, secp384r1 and ECDSA, RSA-PSS, "
-               "RSA PKCS#1 (TLS 1.2), Ed25519 signatures (no CBC, no DHE, no RSA key exchange)";
+               "RSA PKCS#1 (TLS 1.2), Ed25519 signatures (no CBC, no DHE, no RSA key exchange); "
+               "in TLS 1.2 an ECDSA certificate's curve must also be among --groups";
     }
     if (ec == tlsio::alert::no_application_protocol ||
         ec == tlsio::error::no_application_protocol) {
