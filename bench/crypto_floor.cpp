@@ -243,31 +243,36 @@ floor_breakdown crypto_floor::measure(int iterations) {
     return out;
 }
 
-double crypto_floor::aead_record_us(std::size_t plaintext, int iterations) {
+double crypto_floor::aead_record_us(std::size_t plaintext, int iterations, bool tls12) {
     state& s = *s_;
     EVP_CIPHER_CTX* open = EVP_CIPHER_CTX_new();
     require(open != nullptr, "cipher context");
     std::uint8_t key[16] = {1};
     std::uint8_t iv[12] = {2};
-    std::uint8_t header[5] = {23, 3, 3, 0, 0};
-    std::vector<std::uint8_t> record(plaintext + 1 + 16, 0x17);
-    std::vector<std::uint8_t> plain(plaintext + 1);
+    // TLS 1.3: the record header; TLS 1.2: sequence number, type, version, length.
+    std::uint8_t aad[13] = {0, 0, 0, 0, 0, 0, 0, 0, 23, 3, 3, 0, 0};
+    const std::uint8_t* header = tls12 ? aad : aad + 8;
+    const int header_len = tls12 ? 13 : 5;
+    // TLS 1.3 seals the content type byte after the plaintext.
+    const std::size_t sealed = tls12 ? plaintext : plaintext + 1;
+    std::vector<std::uint8_t> record(sealed + 16, 0x17);
+    std::vector<std::uint8_t> plain(sealed);
     bool ok = EVP_EncryptInit_ex2(s.cipher, s.aes_gcm, key, iv, nullptr) == 1 &&
               EVP_DecryptInit_ex2(open, s.aes_gcm, key, iv, nullptr) == 1;
-    int len = static_cast<int>(plaintext + 1);
+    int len = static_cast<int>(sealed);
     stopwatch sw;
     for (int i = 0; i < iterations && ok; ++i) {
         int n = 0;
         std::uint8_t* tag = record.data() + len;
-        // Seal: the content type byte follows the plaintext; 16-byte tag.
+        // Seal, with a 16-byte tag.
         ok = EVP_EncryptInit_ex2(s.cipher, nullptr, nullptr, iv, nullptr) == 1 &&
-             EVP_EncryptUpdate(s.cipher, nullptr, &n, header, 5) == 1 &&
+             EVP_EncryptUpdate(s.cipher, nullptr, &n, header, header_len) == 1 &&
              EVP_EncryptUpdate(s.cipher, record.data(), &n, plain.data(), len) == 1 &&
              EVP_EncryptFinal_ex(s.cipher, record.data() + n, &n) == 1 &&
              EVP_CIPHER_CTX_ctrl(s.cipher, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
         // Open it in place, checking the tag.
         ok = ok && EVP_DecryptInit_ex2(open, nullptr, nullptr, iv, nullptr) == 1 &&
-             EVP_DecryptUpdate(open, nullptr, &n, header, 5) == 1 &&
+             EVP_DecryptUpdate(open, nullptr, &n, header, header_len) == 1 &&
              EVP_DecryptUpdate(open, record.data(), &n, record.data(), len) == 1 &&
              EVP_CIPHER_CTX_ctrl(open, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1 &&
              EVP_DecryptFinal_ex(open, record.data() + n, &n) == 1;

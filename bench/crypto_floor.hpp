@@ -46,8 +46,9 @@ public:
 
     /// CPU microseconds to seal one TLS 1.3 AES-128-GCM record of `plaintext`
     /// bytes and open it again (keys set up once): what a TLS byte stream
-    /// must add to plain TCP, record by record.
-    double aead_record_us(std::size_t plaintext, int iterations);
+    /// must add to plain TCP, record by record. `tls12`: a TLS 1.2 record
+    /// instead (13-byte additional data, no inner content type).
+    double aead_record_us(std::size_t plaintext, int iterations, bool tls12 = false);
 
 private:
     struct state;

@@ -30,6 +30,7 @@
 #include <exception>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -95,7 +96,8 @@ void usage(std::FILE* out) {
         "                                               profilers)\n"
         "groups: handshake (with syscalls_handshake and crypto_floor), rsa,\n"
         "        throughput (16k, 1k, plain TCP; or throughput_16k, throughput_1k), memory,\n"
-        "        pq (ML-KEM-768 operations, handshake_full_pq)\n");
+        "        pq (ML-KEM-768 operations, handshake_full_pq),\n"
+        "        tls12 (handshake_tls12_full, throughput_16k_tls12; or either one)\n");
 }
 
 // ---- Statistics --------------------------------------------------------------
@@ -206,8 +208,9 @@ void both(const config& cfg, bool tlsio_first, const std::function<void()>& run_
 }
 
 void check_negotiation(const config& cfg, loopback& lb, tlsio_stack::contexts& t,
-                       asio_ssl_stack::contexts& a, const credential& cred, report& rep) {
-    std::string want = expected_negotiation(cred);
+                       asio_ssl_stack::contexts& a, const credential& cred, report& rep,
+                       protocol p = protocol::tls13) {
+    std::string want = expected_negotiation(cred, p);
     std::string got_t = cfg.runs_tlsio() ? probe_negotiation<tlsio_stack>(lb, t) : want;
     std::string got_a = cfg.runs_asio() ? probe_negotiation<asio_ssl_stack>(lb, a) : want;
     if (got_t != want || got_a != want) {
@@ -491,50 +494,76 @@ void measure_pq(const config& cfg, loopback& lb, const credential& ecdsa, report
                         fmt(decaps_dk.median()) + " us");
 }
 
-void measure_rsa(const config& cfg, loopback& lb, const credential& rsa, report& rep) {
-    auto t = tlsio_stack::make_contexts(rsa);
-    auto a = asio_ssl_stack::make_contexts(rsa);
-    check_negotiation(cfg, lb, *t, *a, rsa, rep);
-    int warm = std::max(2, cfg.rsa_handshakes / 10);
+/// A handshake metric without the crypto floor and syscall counts beside it:
+/// `n` full handshakes per round and stack with `cred`, pinned to `p`.
+void measure_handshake_rate(const config& cfg, loopback& lb, const credential& cred, protocol p,
+                            const char* metric, const char* target, int n, report& rep) {
+    auto t = tlsio_stack::make_contexts(cred, p);
+    auto a = asio_ssl_stack::make_contexts(cred, p);
+    check_negotiation(cfg, lb, *t, *a, cred, rep, p);
+    int warm = std::max(2, n / 10);
     both(
         cfg, true, [&] { run_handshakes<tlsio_stack>(lb, *t, warm); },
         [&] { run_handshakes<asio_ssl_stack>(lb, *a, warm); });
-    comparison hs{"handshake_full_rsa2048", "handshakes/s", "", true, {}, {}, {}, {}};
-    alternate("handshake_full_rsa2048", cfg.handshake_rounds, [&](int, bool tlsio_first) {
+    comparison hs{metric, "handshakes/s", target, true, {}, {}, {}, {}};
+    series t_allocs, a_allocs;
+    alternate(metric, cfg.handshake_rounds, [&](int, bool tlsio_first) {
         handshake_sample ts, as;
         both(
-            cfg, tlsio_first, [&] { ts = run_handshakes<tlsio_stack>(lb, *t, cfg.rsa_handshakes); },
-            [&] { as = run_handshakes<asio_ssl_stack>(lb, *a, cfg.rsa_handshakes); });
+            cfg, tlsio_first, [&] { ts = run_handshakes<tlsio_stack>(lb, *t, n); },
+            [&] { as = run_handshakes<asio_ssl_stack>(lb, *a, n); });
         hs.add_round(ts.count / ts.cpu, as.count / as.cpu);
+        t_allocs.add(ts.allocs / ts.count);
+        a_allocs.add(as.allocs / as.count);
     });
     hs.extra = {{"tlsio_cpu_us", 1e6 / hs.tlsio.median()},
-                {"asio_ssl_cpu_us", 1e6 / hs.asio.median()}};
+                {"asio_ssl_cpu_us", 1e6 / hs.asio.median()},
+                {"tlsio_allocs", t_allocs.median()},
+                {"asio_ssl_allocs", a_allocs.median()}};
+    rep.notes.push_back(std::string(metric) + " CPU per handshake (both ends): tlsio " +
+                        fmt(1e6 / hs.tlsio.median()) + " us, asio_ssl " +
+                        fmt(1e6 / hs.asio.median()) + " us; malloc calls: tlsio " +
+                        fmt(t_allocs.median()) + ", asio_ssl " + fmt(a_allocs.median()));
     rep.comparisons.push_back(std::move(hs));
 }
 
 void measure_throughput(const config& cfg, loopback& lb, const credential& ecdsa, report& rep) {
-    auto t = tlsio_stack::make_contexts(ecdsa);
-    auto a = asio_ssl_stack::make_contexts(ecdsa);
-    const std::size_t chunks[] = {16 * 1024, 1024};
-    series plain[2];
+    std::unique_ptr<tlsio_stack::contexts> tlsio_contexts[] = {
+        tlsio_stack::make_contexts(ecdsa), tlsio_stack::make_contexts(ecdsa, protocol::tls12)};
+    std::unique_ptr<asio_ssl_stack::contexts> asio_contexts[] = {
+        asio_ssl_stack::make_contexts(ecdsa),
+        asio_ssl_stack::make_contexts(ecdsa, protocol::tls12)};
+    struct variant {
+        const char* metric;
+        const char* target;
+        std::size_t chunk;
+        protocol version;
+    };
+    // The TLS 1.2 line is measured against the TLS ceiling (target >= 0.9 of
+    // it) more than against asio_ssl.
+    const variant variants[] = {{"throughput_16k", ">= 1.3", 16 * 1024, protocol::tls13},
+                                {"throughput_1k", ">= 1.5", 1024, protocol::tls13},
+                                {"throughput_16k_tls12", "", 16 * 1024, protocol::tls12}};
+    series plain[3];
     // The TLS ceiling: plain TCP plus sealing and opening every record.
-    series ceiling[2];
+    series ceiling[3];
     crypto_floor aead(ecdsa);
-    double tlsio_median[2] = {};
-    double asio_median[2] = {};
-    for (int c = 0; c < 2; ++c) {
-        if (!cfg.wants("throughput") && !cfg.wants(c == 0 ? "throughput_16k" : "throughput_1k")) {
+    double tlsio_median[3] = {};
+    double asio_median[3] = {};
+    for (int c = 0; c < 3; ++c) {
+        const variant& v = variants[c];
+        if (!cfg.wants(v.metric) &&
+            !cfg.wants(v.version == protocol::tls12 ? "tls12" : "throughput")) {
             continue;
         }
-        std::size_t chunk = chunks[c];
-        comparison tp{c == 0 ? "throughput_16k" : "throughput_1k",
-                      "MB/s",
-                      c == 0 ? ">= 1.3" : ">= 1.5",
-                      true,
-                      {},
-                      {},
-                      {},
-                      {}};
+        const bool tls12 = v.version == protocol::tls12;
+        auto& t = tlsio_contexts[tls12 ? 1 : 0];
+        auto& a = asio_contexts[tls12 ? 1 : 0];
+        if (tls12) {
+            check_negotiation(cfg, lb, *t, *a, ecdsa, rep, protocol::tls12);
+        }
+        std::size_t chunk = v.chunk;
+        comparison tp{v.metric, "MB/s", v.target, true, {}, {}, {}, {}};
         std::size_t warm = std::max<std::size_t>(cfg.bytes / 16, chunk);
         both(
             cfg, true, [&] { run_throughput<tlsio_stack>(lb, *t, warm, chunk); },
@@ -570,7 +599,7 @@ void measure_throughput(const config& cfg, loopback& lb, const credential& ecdsa
             plain[c].add(mbs(ps, ps.cpu));
             double records = static_cast<double>(cfg.bytes / chunk);
             int iterations = static_cast<int>(std::min<std::size_t>(cfg.bytes / chunk, 4096));
-            double aead_s = aead.aead_record_us(chunk, iterations) * 1e-6 * records;
+            double aead_s = aead.aead_record_us(chunk, iterations, tls12) * 1e-6 * records;
             ceiling[c].add(static_cast<double>(ps.bytes) / (ps.cpu + aead_s) / 1e6);
         });
         tp.extra = {{"tlsio_wall", t_wall.median()},
@@ -588,7 +617,21 @@ void measure_throughput(const config& cfg, loopback& lb, const credential& ecdsa
                             fmt(a_sreads.median()) + "/" + fmt(a_swrites.median()));
         tlsio_median[c] = tp.tlsio.median();
         asio_median[c] = tp.asio.median();
+        if (tls12) {
+            tp.extra.push_back({"tls_ceiling", ceiling[c].median()});
+            tp.extra.push_back({"tlsio_of_ceiling", tlsio_median[c] / ceiling[c].median()});
+            tp.extra.push_back({"asio_ssl_of_ceiling", asio_median[c] / ceiling[c].median()});
+            rep.notes.push_back(
+                "throughput_16k_tls12: TLS ceiling (plain TCP + AES-128-GCM TLS 1.2 record seal "
+                "and open, same run) " +
+                fmt(ceiling[c].median()) + " MB/s; tlsio reaches " +
+                fmt(tlsio_median[c] / ceiling[c].median()) + " of it (target >= 0.9), asio_ssl " +
+                fmt(asio_median[c] / ceiling[c].median()));
+        }
         rep.comparisons.push_back(std::move(tp));
+    }
+    if (plain[0].v.empty() && plain[1].v.empty()) {
+        return;  // TLS 1.2 only
     }
     special_line pl{"throughput_plain_tcp",
                     "MB/s",
@@ -729,13 +772,14 @@ std::string load_average() {
 }
 
 void print_json(const report& rep) {
-    const char* order[] = {"handshake_full",       "handshake_full_rsa2048",
-                           "throughput_16k",       "throughput_1k",
-                           "throughput_plain_tcp", "memory_idle",
-                           "memory_idle_reading",  "memory_idle_reading_tcp_stream",
-                           "syscalls_handshake",   "crypto_floor",
-                           "mlkem768_keygen",      "mlkem768_encaps",
-                           "mlkem768_decaps",      "handshake_full_pq"};
+    const char* order[] = {"handshake_full",         "handshake_tls12_full",
+                           "handshake_full_rsa2048", "throughput_16k_tls12",
+                           "throughput_16k",         "throughput_1k",
+                           "throughput_plain_tcp",   "memory_idle",
+                           "memory_idle_reading",    "memory_idle_reading_tcp_stream",
+                           "syscalls_handshake",     "crypto_floor",
+                           "mlkem768_keygen",        "mlkem768_encaps",
+                           "mlkem768_decaps",        "handshake_full_pq"};
     for (const char* name : order) {
         for (const auto& c : rep.comparisons) {
             if (c.metric != name) {
@@ -862,10 +906,16 @@ int run(int argc, char** argv) {
     if (cfg.wants("handshake")) {
         measure_handshakes(cfg, lb, ecdsa, rep);
     }
-    if (cfg.wants("rsa")) {
-        measure_rsa(cfg, lb, rsa, rep);
+    if (cfg.wants("tls12") || cfg.wants("handshake_tls12_full")) {
+        measure_handshake_rate(cfg, lb, ecdsa, protocol::tls12, "handshake_tls12_full", ">= 2.0",
+                               cfg.handshakes, rep);
     }
-    if (cfg.wants("throughput") || cfg.wants("throughput_16k") || cfg.wants("throughput_1k")) {
+    if (cfg.wants("rsa")) {
+        measure_handshake_rate(cfg, lb, rsa, protocol::tls13, "handshake_full_rsa2048", "",
+                               cfg.rsa_handshakes, rep);
+    }
+    if (cfg.wants("throughput") || cfg.wants("throughput_16k") || cfg.wants("throughput_1k") ||
+        cfg.wants("tls12") || cfg.wants("throughput_16k_tls12")) {
         measure_throughput(cfg, lb, ecdsa, rep);
     }
     if (cfg.wants("memory")) {

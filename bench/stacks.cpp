@@ -16,13 +16,26 @@ void check(long ok, const char* what) {
 
 }  // namespace
 
-std::unique_ptr<tlsio_stack::contexts> tlsio_stack::make_contexts(const credential& cred) {
+std::unique_ptr<tlsio_stack::contexts> tlsio_stack::make_contexts(const credential& cred,
+                                                                  protocol p) {
     auto c = std::make_unique<contexts>();
+    const auto version =
+        p == protocol::tls13 ? tlsio::protocol_version::tls13 : tlsio::protocol_version::tls12;
+    const auto suite = p == protocol::tls13 ? tlsio::cipher_suite::aes_128_gcm_sha256
+                       : cred.kind == key_kind::p256
+                           ? tlsio::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256
+                           : tlsio::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256;
     for (tlsio::context* ctx : {&c->client, &c->server}) {
-        // TLS 1.3 only, one suite, one group: as the asio::ssl contexts below.
-        ctx->set_protocol_versions(tlsio::protocol_version::tls13, tlsio::protocol_version::tls13);
-        ctx->set_cipher_suites({tlsio::cipher_suite::aes_128_gcm_sha256});
-        ctx->set_groups({tlsio::named_group::x25519});
+        // One version, one suite, one group: as the asio::ssl contexts below.
+        ctx->set_protocol_versions(version, version);
+        ctx->set_cipher_suites({suite});
+        if (p == protocol::tls13) {
+            ctx->set_groups({tlsio::named_group::x25519});
+        } else {
+            // TLS 1.2 (RFC 8422 section 5.1): the P-256 certificate's curve must
+            // be a supported group too; x25519, first, is the key exchange.
+            ctx->set_groups({tlsio::named_group::x25519, tlsio::named_group::secp256r1});
+        }
     }
     // Every handshake a full one: asio::ssl's client resumes only when told
     // (SSL_set_session), tlsio's would resume from its cache by itself.
@@ -47,15 +60,29 @@ std::string tlsio_stack::negotiated(stream_type& client) {
     return s;
 }
 
-std::unique_ptr<asio_ssl_stack::contexts> asio_ssl_stack::make_contexts(const credential& cred) {
+std::unique_ptr<asio_ssl_stack::contexts> asio_ssl_stack::make_contexts(const credential& cred,
+                                                                        protocol p) {
     namespace ssl = boost::asio::ssl;
     auto c = std::make_unique<contexts>();
+    const int version = p == protocol::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
     for (ssl::context* ctx : {&c->client, &c->server}) {
         SSL_CTX* h = ctx->native_handle();
-        check(SSL_CTX_set_min_proto_version(h, TLS1_3_VERSION), "min version");
-        check(SSL_CTX_set_max_proto_version(h, TLS1_3_VERSION), "max version");
+        check(SSL_CTX_set_min_proto_version(h, version), "min version");
+        check(SSL_CTX_set_max_proto_version(h, version), "max version");
         check(SSL_CTX_set_ciphersuites(h, "TLS_AES_128_GCM_SHA256"), "ciphersuites");
-        check(SSL_CTX_set1_groups_list(h, "X25519"), "groups");
+        check(
+            SSL_CTX_set_cipher_list(h, cred.kind == key_kind::p256 ? "ECDHE-ECDSA-AES128-GCM-SHA256"
+                                                                   : "ECDHE-RSA-AES128-GCM-SHA256"),
+            "cipher list");
+        check(SSL_CTX_set1_groups_list(h, p == protocol::tls13 ? "X25519" : "X25519:P-256"),
+              "groups");
+    }
+    if (p == protocol::tls12) {
+        // tlsio has no TLS 1.2 resumption yet: its server keeps no session and
+        // sends no ticket. libssl's would do both by default (a ticket, and a
+        // session-ID cache entry); neither is wanted for the same work.
+        SSL_CTX_set_options(c->server.native_handle(), SSL_OP_NO_TICKET);
+        SSL_CTX_set_session_cache_mode(c->server.native_handle(), SSL_SESS_CACHE_OFF);
     }
     c->client.add_certificate_authority(boost::asio::buffer(cred.ca_pem));
     c->client.set_verify_mode(ssl::verify_peer);
@@ -79,7 +106,7 @@ std::unique_ptr<asio_ssl_stack::stream_type> asio_ssl_stack::make_client(socket_
 
 std::string asio_ssl_stack::negotiated(stream_type& client) {
     SSL* ssl = client.native_handle();
-    std::string s = SSL_version(ssl) == TLS1_3_VERSION ? "TLSv1.3" : SSL_get_version(ssl);
+    std::string s = SSL_get_version(ssl);
     s += std::string(" ") + SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl));
     long group = SSL_get_negotiated_group(ssl);
     s += group == NID_X25519 ? " x25519" : " group-" + std::to_string(group);
@@ -98,9 +125,12 @@ std::string asio_ssl_stack::negotiated(stream_type& client) {
     return s;
 }
 
-std::string expected_negotiation(const credential& cred) {
-    return std::string("TLSv1.3 TLS_AES_128_GCM_SHA256 x25519 ") +
-           (cred.kind == key_kind::p256 ? "ecdsa_secp256r1_sha256" : "rsa_pss_rsae_sha256") +
+std::string expected_negotiation(const credential& cred, protocol p) {
+    const bool ecdsa = cred.kind == key_kind::p256;
+    std::string suite = p == protocol::tls13 ? "TLSv1.3 TLS_AES_128_GCM_SHA256"
+                        : ecdsa              ? "TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+                                             : "TLSv1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    return suite + " x25519 " + (ecdsa ? "ecdsa_secp256r1_sha256" : "rsa_pss_rsae_sha256") +
            " verified";
 }
 

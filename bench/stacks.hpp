@@ -1,6 +1,9 @@
 // bench/stacks.hpp: the two TLS stacks under test, configured identically:
 // TLS 1.3 only, TLS_AES_128_GCM_SHA256, x25519, the client verifying the
-// server's chain against the bench CA and the host name "localhost" (SNI too).
+// server's chain against the bench CA and the host name "localhost" (SNI too);
+// or the same with TLS 1.2 only and ECDHE-ECDSA-AES128-GCM-SHA256
+// (ECDHE-RSA-AES128-GCM-SHA256 with an RSA credential), offering P-256 after
+// x25519 for the certificate's curve.
 #ifndef TLSIO_BENCH_STACKS_HPP
 #define TLSIO_BENCH_STACKS_HPP
 
@@ -26,6 +29,9 @@ using counted_socket = counting_stream<socket_type>;
 /// The host name the client sends in SNI and checks the certificate against.
 inline constexpr const char* host_name = "localhost";
 
+/// The one protocol version both stacks are pinned to.
+enum class protocol { tls13, tls12 };
+
 struct tlsio_stack {
     static constexpr const char* name = "tlsio";
     using stream_type = tlsio::stream<counted_socket>;
@@ -34,7 +40,8 @@ struct tlsio_stack {
         tlsio::context server;
     };
 
-    static std::unique_ptr<contexts> make_contexts(const credential& cred);
+    static std::unique_ptr<contexts> make_contexts(const credential& cred,
+                                                   protocol p = protocol::tls13);
     static std::unique_ptr<stream_type> make_client(socket_type&& s, contexts& c) {
         auto p = std::make_unique<stream_type>(std::move(s), c.client);
         p->set_host(host_name);
@@ -48,7 +55,8 @@ struct tlsio_stack {
         s.async_handshake(client ? tlsio::stream_base::client : tlsio::stream_base::server,
                           std::forward<Handler>(h));
     }
-    /// "TLSv1.3 <suite> <group> <peer signature scheme> verified" as the client saw it.
+    /// "TLSv1.3 <suite> <group> <peer signature scheme> verified" as the client
+    /// saw it (IANA suite names, also for TLS 1.2).
     static std::string negotiated(stream_type& client);
 };
 
@@ -60,7 +68,8 @@ struct asio_ssl_stack {
         boost::asio::ssl::context server{boost::asio::ssl::context::tls_server};
     };
 
-    static std::unique_ptr<contexts> make_contexts(const credential& cred);
+    static std::unique_ptr<contexts> make_contexts(const credential& cred,
+                                                   protocol p = protocol::tls13);
     static std::unique_ptr<stream_type> make_client(socket_type&& s, contexts& c);
     static std::unique_ptr<stream_type> make_server(socket_type&& s, contexts& c) {
         return std::make_unique<stream_type>(std::move(s), c.server);
@@ -121,7 +130,7 @@ struct asio_ssl_tcp_stream_stack : asio_ssl_stack {
 };
 
 /// What both clients must report after a handshake with `cred`.
-std::string expected_negotiation(const credential& cred);
+std::string expected_negotiation(const credential& cred, protocol p = protocol::tls13);
 
 }  // namespace bench
 

@@ -33,6 +33,8 @@ packages=(
     openssl           # the openssl CLI: interop peer in test/interop
     curl              # interop peer in test/interop
     tshark            # decrypts a captured session with a key log (test/interop_cli)
+    gnutls-bin        # gnutls-serv / gnutls-cli: TLS 1.2 and 1.3 interop peer (test/interop_cli)
+    python3           # Python's ssl module: interop peer (test/interop_cli/python_tls_peer.py)
     libboost1.81-dev  # Asio, System
     libboost-test1.81-dev     # Boost.Test, linked (not header-only) by the test suites
     libboost-context1.81-dev  # asio::spawn (yield_context) in test/stream_test.cpp

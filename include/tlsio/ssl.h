@@ -85,15 +85,17 @@ typedef struct tlsio_session_st TLSIO_SESSION;
 #define TLSIO_AD_UNRECOGNIZED_NAME 112
 #define TLSIO_AD_NO_APPLICATION_PROTOCOL 120
 
-/* SSL_OP_* bits with OpenSSL 3's values. Those that concern TLS 1.2 and
- * older, renegotiation, compression or workarounds are accepted and have no
- * effect (tlsio speaks TLS 1.3 only and has none of those). Acted on:
- * IGNORE_UNEXPECTED_EOF, ENABLE_MIDDLEBOX_COMPAT (on by default, as in
- * OpenSSL), NO_TLSv1_3 (fails the handshake: no protocol left). */
+/* SSL_OP_* bits with OpenSSL 3's values. Those that concern versions older
+ * than TLS 1.2, renegotiation, compression or workarounds are accepted and
+ * have no effect (tlsio has none of those). Acted on: IGNORE_UNEXPECTED_EOF,
+ * ENABLE_MIDDLEBOX_COMPAT (on by default, as in OpenSSL), NO_TLSv1_2 and
+ * NO_TLSv1_3 (take that version out; none left fails the handshake with "no
+ * protocols available"). */
 #define TLSIO_OP_BIT(n) ((uint64_t)1 << (n))
 #define TLSIO_OP_IGNORE_UNEXPECTED_EOF TLSIO_OP_BIT(7)
 #define TLSIO_OP_NO_COMPRESSION TLSIO_OP_BIT(17)
 #define TLSIO_OP_ENABLE_MIDDLEBOX_COMPAT TLSIO_OP_BIT(20)
+#define TLSIO_OP_NO_TLSv1_2 TLSIO_OP_BIT(27)
 #define TLSIO_OP_NO_TLSv1_3 TLSIO_OP_BIT(29)
 
 /* SSL_MODE_* bits. */
@@ -108,6 +110,11 @@ typedef struct tlsio_session_st TLSIO_SESSION;
 const TLSIO_METHOD* tlsio_client_method(void);
 const TLSIO_METHOD* tlsio_server_method(void);
 const TLSIO_METHOD* tlsio_method(void);
+/* TLSv1_2_client_method() ...: TLS 1.2 only, whatever the version bounds
+ * allow beyond it (bounds that exclude 1.2 fail the handshake). */
+const TLSIO_METHOD* tlsio_TLSv1_2_client_method(void);
+const TLSIO_METHOD* tlsio_TLSv1_2_server_method(void);
+const TLSIO_METHOD* tlsio_TLSv1_2_method(void);
 
 /* A context with OpenSSL's defaults: no peer verification (SSL_VERIFY_NONE),
  * no trust anchors, options NO_COMPRESSION | ENABLE_MIDDLEBOX_COMPAT. NULL on
@@ -151,8 +158,13 @@ typedef int (*tlsio_verify_cb)(int preverified, X509_STORE_CTX* store_ctx);
 void tlsio_CTX_set_verify(TLSIO_CTX* ctx, int mode, tlsio_verify_cb callback);
 int tlsio_CTX_get_verify_mode(const TLSIO_CTX* ctx);
 
-/* Versions: TLS1_VERSION .. TLS1_3_VERSION, or 0 for "no limit". tlsio speaks
- * TLS 1.3 only: any minimum up to 1.3 is accepted, a maximum below 1.3 fails. */
+/* Version bounds, as libssl's: SSL3_VERSION .. TLS1_3_VERSION, or 0 for "no
+ * bound"; 1 on success, 0 (error queued, the bound unchanged) for any other
+ * value. tlsio speaks TLS 1.2 and 1.3: a minimum below 1.2 is accepted and
+ * means 1.2; bounds that leave neither (a maximum of TLS1_1_VERSION, a
+ * minimum above the maximum) are accepted too and fail the handshake with
+ * "no protocols available". A connection takes its context's bounds when it
+ * is made (tlsio_new) and keeps them. */
 int tlsio_CTX_set_min_proto_version(TLSIO_CTX* ctx, int version);
 int tlsio_CTX_set_max_proto_version(TLSIO_CTX* ctx, int version);
 int tlsio_CTX_get_min_proto_version(TLSIO_CTX* ctx);
@@ -170,7 +182,13 @@ long tlsio_CTX_get_mode(TLSIO_CTX* ctx);
  * TLS_AES_128_CCM_SHA256, off by default); unknown names are skipped as
  * libssl does, 0 if none is known. */
 int tlsio_CTX_set_ciphersuites(TLSIO_CTX* ctx, const char* list);
-/* The TLS 1.2 cipher list: accepted and without effect (TLS 1.3 only). */
+/* The TLS 1.2 cipher suites, in OpenSSL's cipher-string language:
+ * "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305", or rules such
+ * as "HIGH:!aNULL", "ECDHE+AESGCM", "DEFAULT:-aRSA", "ALL:@STRENGTH" over the
+ * six suites tlsio has (ECDHE with ECDSA or RSA; AES-GCM or ChaCha20-Poly1305).
+ * Names and aliases of other suites match nothing. 1 when the list selects at
+ * least one suite, else 0 ("no cipher match" queued, the list unchanged), as
+ * libssl. The TLS 1.3 suites are tlsio_CTX_set_ciphersuites'. */
 int tlsio_CTX_set_cipher_list(TLSIO_CTX* ctx, const char* list);
 /* "X25519:P-256:P-384:X448:P-521:ffdhe2048" (also the IANA names x25519,
  * secp256r1, secp384r1, x448, secp521r1, prime256v1, ffdhe3072 ... ffdhe8192). */
@@ -259,6 +277,13 @@ long tlsio_get_mode(TLSIO* ssl);
 uint64_t tlsio_set_options(TLSIO* ssl, uint64_t options);
 uint64_t tlsio_clear_options(TLSIO* ssl, uint64_t options);
 uint64_t tlsio_get_options(const TLSIO* ssl);
+/* The connection's version bounds (SSL_set_min_proto_version ...), with the
+ * values and results of tlsio_CTX_set_min_proto_version; they apply to the
+ * next handshake, not to one that started. */
+int tlsio_set_min_proto_version(TLSIO* ssl, int version);
+int tlsio_set_max_proto_version(TLSIO* ssl, int version);
+int tlsio_get_min_proto_version(TLSIO* ssl);
+int tlsio_get_max_proto_version(TLSIO* ssl);
 
 /* ---- The OpenSSL I/O contract ------------------------------------------ */
 
@@ -319,15 +344,17 @@ int tlsio_key_update(TLSIO* ssl, int updatetype);
 
 int tlsio_is_init_finished(const TLSIO* ssl);
 int tlsio_in_init(const TLSIO* ssl);
-/* "TLSv1.3" once connected, "unknown" before. */
+/* "TLSv1.3" or "TLSv1.2" once connected, "unknown" before. */
 const char* tlsio_get_version(const TLSIO* ssl);
 int tlsio_version(const TLSIO* ssl);
 /* libssl's answers (SSL_get_version, SSL_version, which the compat header
- * maps here): the version the connection uses or, before its handshake, the
- * highest it may use, which for tlsio is always TLS 1.3: "TLSv1.3", 0x0304. */
+ * maps here): the version the connection uses or, before its handshake, its
+ * method's: "TLSv1.3" (0x0304) for TLS_method whatever the bounds, "TLSv1.2"
+ * (0x0303) for TLSv1_2_method. */
 const char* tlsio_libssl_get_version(const TLSIO* ssl);
 int tlsio_libssl_version(const TLSIO* ssl);
-/* "TLS_AES_128_GCM_SHA256", or "(NONE)" before the handshake. */
+/* OpenSSL's name of the suite: "TLS_AES_128_GCM_SHA256",
+ * "ECDHE-ECDSA-AES128-GCM-SHA256"; "(NONE)" before the handshake. */
 const char* tlsio_get_cipher_name(const TLSIO* ssl);
 /* Bits of the negotiated cipher's key (128 / 256), 0 before. */
 int tlsio_get_cipher_bits(const TLSIO* ssl, int* alg_bits);

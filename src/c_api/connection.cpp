@@ -28,7 +28,8 @@ using want = ssl_st::want;
 
 namespace tlsio::c_api {
 bool parse_alpn(const unsigned char* protos, unsigned int len, std::vector<std::string>& out);
-}
+int set_version_bound(int* bound, int version, const char* func);
+}  // namespace tlsio::c_api
 
 namespace {
 
@@ -193,10 +194,43 @@ tlsio::verify_callback make_verify_callback(verify_settings v) {
     };
 }
 
-// The engine's context for `ctx`: its settings, with the C facade's key-log
-// callback and middlebox option.
+// The versions the connection may negotiate: its bounds (0: none) narrowed
+// to the two tlsio speaks, to its method's version (TLSv1_2_method) and by
+// SSL_OP_NO_TLSv1_2 / NO_TLSv1_3. False when
+// none is left, libssl's "no protocols available".
+bool version_range(const ssl_st* s, std::uint64_t options, tlsio::protocol_version& lo,
+                   tlsio::protocol_version& hi) {
+    constexpr int tls12 = static_cast<int>(tlsio::protocol_version::tls12);
+    constexpr int tls13 = static_cast<int>(tlsio::protocol_version::tls13);
+    int min = std::max(s->min_version, tls12);
+    int max = s->max_version == 0 ? tls13 : std::min(s->max_version, tls13);
+    if (s->method_version != 0) {
+        min = std::max(min, s->method_version);
+        max = std::min(max, s->method_version);
+    }
+    if ((options & TLSIO_OP_NO_TLSv1_2) != 0 && min == tls12) {
+        min = tls13;
+    }
+    if ((options & TLSIO_OP_NO_TLSv1_3) != 0 && max == tls13) {
+        max = tls12;
+    }
+    if (min > max) {
+        return false;
+    }
+    lo = static_cast<tlsio::protocol_version>(min);
+    hi = static_cast<tlsio::protocol_version>(max);
+    return true;
+}
+
+// The engine's context for `ctx`: its settings, with the connection's
+// versions and the C facade's key-log callback and middlebox option.
 tlsio::context engine_context(ssl_st* s, TLSIO_CTX* ctx) {
     tlsio::context context = ctx->context;
+    tlsio::protocol_version lo{};
+    tlsio::protocol_version hi{};
+    if (version_range(s, s->options | ctx->options, lo, hi)) {
+        context.set_protocol_versions(lo, hi);
+    }
     if (ctx->keylog != nullptr) {
         tlsio_keylog_cb cb = ctx->keylog;
         context.set_keylog_callback([s, cb](std::string_view line) {
@@ -266,9 +300,12 @@ int make_engine(ssl_st* s, const char* func) {
         return -1;
     }
     TLSIO_CTX* ctx = s->ctx;
-    std::uint64_t options = s->options | ctx->options;
-    if ((options & TLSIO_OP_NO_TLSv1_3) != 0) {
-        push(reason::no_protocols_available, func, "SSL_OP_NO_TLSv1_3 leaves no protocol");
+    tlsio::protocol_version lo{};
+    tlsio::protocol_version hi{};
+    if (!version_range(s, s->options | ctx->options, lo, hi)) {
+        push(reason::no_protocols_available, func,
+             "the version bounds and SSL_OP_NO_TLSv1_2 / NO_TLSv1_3 leave neither TLS 1.2 "
+             "nor TLS 1.3");
         return -1;
     }
     if ((s->role == role_client && ctx->method_role == role_server) ||
@@ -617,8 +654,12 @@ TLSIO* tlsio_new(TLSIO_CTX* ctx) {
         auto* s = new ssl_st;
         tlsio_CTX_up_ref(ctx);
         s->ctx = ctx;
-        // As SSL_new: a method made for one role sets it.
+        // As SSL_new: a method made for one role sets it, and the context's
+        // version bounds are copied (later changes to it do not apply here).
         s->role = ctx->method_role;
+        s->min_version = ctx->min_version;
+        s->max_version = ctx->max_version;
+        s->method_version = ctx->method_version;
         return s;
     } catch (const std::exception& e) {
         push(make_error_code(tlsio::error::internal_error), "tlsio_new", e.what());
@@ -868,6 +909,21 @@ uint64_t tlsio_clear_options(TLSIO* s, uint64_t options) {
 }
 uint64_t tlsio_get_options(const TLSIO* s) {
     return s == nullptr ? 0 : s->options | ctx_options(s);
+}
+
+int tlsio_set_min_proto_version(TLSIO* s, int version) {
+    return tlsio::c_api::set_version_bound(s == nullptr ? nullptr : &s->min_version, version,
+                                           "tlsio_set_min_proto_version");
+}
+int tlsio_set_max_proto_version(TLSIO* s, int version) {
+    return tlsio::c_api::set_version_bound(s == nullptr ? nullptr : &s->max_version, version,
+                                           "tlsio_set_max_proto_version");
+}
+int tlsio_get_min_proto_version(TLSIO* s) {
+    return s == nullptr ? 0 : s->min_version;
+}
+int tlsio_get_max_proto_version(TLSIO* s) {
+    return s == nullptr ? 0 : s->max_version;
 }
 
 int tlsio_do_handshake(TLSIO* s) {
@@ -1130,10 +1186,19 @@ int tlsio_version(const TLSIO* s) {
 }
 
 const char* tlsio_libssl_get_version(const TLSIO* s) {
-    return s != nullptr ? "TLSv1.3" : "unknown";
+    int v = tlsio_libssl_version(s);
+    return v == 0x0303 ? "TLSv1.2" : v == 0x0304 ? "TLSv1.3" : "unknown";
 }
 int tlsio_libssl_version(const TLSIO* s) {
-    return s != nullptr ? 0x0304 : 0;
+    if (s == nullptr) {
+        return 0;
+    }
+    if (tlsio_is_init_finished(s) == 1) {
+        return tlsio_version(s);
+    }
+    // Before the handshake libssl gives its method's version: TLS 1.3 for
+    // TLS_method whatever the bounds, TLS 1.2 for TLSv1_2_method.
+    return s->method_version != 0 ? s->method_version : 0x0304;
 }
 
 const char* tlsio_get_cipher_name(const TLSIO* s) {

@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <memory>
 
 using tlsio::c_api::push;
@@ -22,9 +24,12 @@ using tlsio::c_api::secret_string;
 
 namespace {
 
-const tlsio_method_st any_method{0};
-const tlsio_method_st client_method{1};
-const tlsio_method_st server_method{2};
+const tlsio_method_st any_method{0, 0};
+const tlsio_method_st client_method{1, 0};
+const tlsio_method_st server_method{2, 0};
+const tlsio_method_st tls12_method{0, 0x0303};
+const tlsio_method_st tls12_client_method{1, 0x0303};
+const tlsio_method_st tls12_server_method{2, 0x0303};
 
 struct bio_free {
     void operator()(BIO* b) const noexcept { BIO_free(b); }
@@ -241,13 +246,130 @@ std::vector<std::string_view> split(std::string_view list) {
     return out;
 }
 
-bool known_version(int v) {
-    return v == 0 || (v >= 0x0300 && v <= 0x0304);
+// The TLS 1.2 suites with what OpenSSL's cipher-string aliases select them
+// by, in OpenSSL's default order (strongest first, ECDSA before RSA).
+struct tls12_suite {
+    tlsio::cipher_suite suite;
+    bool ecdsa;    // else RSA
+    int enc;       // 0: AES-128-GCM, 1: AES-256-GCM, 2: ChaCha20-Poly1305
+    int strength;  // bits, for @STRENGTH
+};
+constexpr tls12_suite tls12_suites[] = {
+    {tlsio::cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384, true, 1, 256},
+    {tlsio::cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384, false, 1, 256},
+    {tlsio::cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256, true, 2, 256},
+    {tlsio::cipher_suite::ecdhe_rsa_with_chacha20_poly1305_sha256, false, 2, 256},
+    {tlsio::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256, true, 0, 128},
+    {tlsio::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256, false, 0, 128},
+};
+constexpr std::size_t tls12_count = std::size(tls12_suites);
+using suite_set = unsigned;  // bit i: tls12_suites[i]
+constexpr suite_set all_tls12 = (1u << tls12_count) - 1;
+
+// The suites one word of a cipher string selects: a suite name or an alias of
+// OpenSSL's. Every suite tlsio has is ECDHE, AEAD, TLS 1.2 and "HIGH". Aliases
+// of what tlsio lacks (kRSA, DHE, CBC, SHA1, aNULL, ...) select nothing.
+suite_set select_word(std::string_view word) {
+    suite_set out = 0;
+    for (std::size_t i = 0; i < tls12_count; ++i) {
+        const tls12_suite& t = tls12_suites[i];
+        bool match = word == tlsio::openssl_name(t.suite) || word == "ALL" || word == "DEFAULT" ||
+                     word == "HIGH" || word == "ECDHE" || word == "EECDH" || word == "kECDHE" ||
+                     word == "kEECDH" || word == "ECDH" || word == "AEAD" || word == "TLSv1.2" ||
+                     (t.ecdsa && (word == "aECDSA" || word == "ECDSA")) ||
+                     (!t.ecdsa && word == "aRSA") ||
+                     (t.enc != 2 && (word == "AES" || word == "AESGCM")) ||
+                     (t.enc == 0 && word == "AES128") || (t.enc == 1 && word == "AES256") ||
+                     (t.enc == 2 && word == "CHACHA20");
+        if (match) {
+            out |= 1u << i;
+        }
+    }
+    return out;
+}
+
+// OpenSSL's cipher-string rules over tlsio's TLS 1.2 suites: words separated
+// by ':', ',', ';' or spaces; "A+B" selects what both select; a word adds
+// what it selects (in the default order) to the end of the list, "-" removes
+// it, "!" removes it for good, "+" moves it to the end; "@STRENGTH" sorts by
+// strength; "@SECLEVEL=n" changes nothing here (every suite is 128 bits or
+// more).
+std::vector<tlsio::cipher_suite> parse_cipher_list(std::string_view list) {
+    std::vector<std::size_t> order;  // indices into tls12_suites
+    suite_set killed = 0;
+    while (!list.empty()) {
+        std::size_t end = list.find_first_of(":,; ");
+        std::string_view item = list.substr(0, end);
+        list = end == std::string_view::npos ? std::string_view() : list.substr(end + 1);
+        if (item.empty()) {
+            continue;
+        }
+        if (item == "@STRENGTH") {
+            std::stable_sort(order.begin(), order.end(), [](std::size_t a, std::size_t b) {
+                return tls12_suites[a].strength > tls12_suites[b].strength;
+            });
+            continue;
+        }
+        if (item.front() == '@') {
+            continue;
+        }
+        char op = 0;
+        if (item.front() == '!' || item.front() == '-' || item.front() == '+') {
+            op = item.front();
+            item.remove_prefix(1);
+        }
+        suite_set selected = all_tls12;
+        for (std::string_view rest = item; selected != 0;) {
+            std::size_t plus = rest.find('+');
+            selected &= select_word(rest.substr(0, plus));
+            if (plus == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(plus + 1);
+        }
+        auto in = [selected](std::size_t i) { return (selected & (1u << i)) != 0; };
+        if (op == '!' || op == '-') {
+            std::erase_if(order, in);
+            if (op == '!') {
+                killed |= selected;
+            }
+        } else if (op == '+') {
+            std::stable_partition(order.begin(), order.end(),
+                                  [&](std::size_t i) { return !in(i); });
+        } else {
+            for (std::size_t i = 0; i < tls12_count; ++i) {
+                if (in(i) && (killed & (1u << i)) == 0 &&
+                    std::find(order.begin(), order.end(), i) == order.end()) {
+                    order.push_back(i);
+                }
+            }
+        }
+    }
+    std::vector<tlsio::cipher_suite> out;
+    for (std::size_t i : order) {
+        out.push_back(tls12_suites[i].suite);
+    }
+    return out;
 }
 
 }  // namespace
 
 namespace tlsio::c_api {
+
+// SSL_CTX_ / SSL_set_min/max_proto_version: libssl takes SSL3_VERSION ..
+// TLS1_3_VERSION or 0 ("no bound") and refuses the rest. 1 / 0.
+int set_version_bound(int* bound, int version, const char* func) {
+    if (bound == nullptr) {
+        push(reason::null_argument, func);
+        return 0;
+    }
+    if (version != 0 && (version < 0x0300 || version > 0x0304)) {
+        push(reason::bad_value, func, "unknown protocol version");
+        return 0;
+    }
+    *bound = version;
+    return 1;
+}
 
 // ALPN wire format -> names; false when malformed or empty.
 bool parse_alpn(const unsigned char* protos, unsigned int len, std::vector<std::string>& out) {
@@ -277,6 +399,15 @@ const TLSIO_METHOD* tlsio_server_method(void) {
 const TLSIO_METHOD* tlsio_method(void) {
     return &any_method;
 }
+const TLSIO_METHOD* tlsio_TLSv1_2_client_method(void) {
+    return &tls12_client_method;
+}
+const TLSIO_METHOD* tlsio_TLSv1_2_server_method(void) {
+    return &tls12_server_method;
+}
+const TLSIO_METHOD* tlsio_TLSv1_2_method(void) {
+    return &tls12_method;
+}
 
 TLSIO_CTX* tlsio_CTX_new(const TLSIO_METHOD* method) {
     if (method == nullptr) {
@@ -286,6 +417,7 @@ TLSIO_CTX* tlsio_CTX_new(const TLSIO_METHOD* method) {
     try {
         auto* ctx = new ssl_ctx_st;
         ctx->method_role = method->role;
+        ctx->method_version = method->version;
         // OpenSSL's default: verification is asked for, not assumed.
         ctx->context.set_verify_mode(tlsio::verify_none);
         // OpenSSL's default TLS 1.3 suite order (a client offers them so).
@@ -511,34 +643,13 @@ int tlsio_CTX_get_verify_mode(const TLSIO_CTX* ctx) {
 }
 
 int tlsio_CTX_set_min_proto_version(TLSIO_CTX* ctx, int version) {
-    if (ctx == nullptr) {
-        push(reason::null_argument, "tlsio_CTX_set_min_proto_version");
-        return 0;
-    }
-    if (!known_version(version)) {
-        push(reason::bad_value, "tlsio_CTX_set_min_proto_version", "unknown protocol version");
-        return 0;
-    }
-    ctx->min_version = version;
-    return 1;
+    return tlsio::c_api::set_version_bound(ctx == nullptr ? nullptr : &ctx->min_version, version,
+                                           "tlsio_CTX_set_min_proto_version");
 }
 
 int tlsio_CTX_set_max_proto_version(TLSIO_CTX* ctx, int version) {
-    if (ctx == nullptr) {
-        push(reason::null_argument, "tlsio_CTX_set_max_proto_version");
-        return 0;
-    }
-    if (!known_version(version)) {
-        push(reason::bad_value, "tlsio_CTX_set_max_proto_version", "unknown protocol version");
-        return 0;
-    }
-    if (version != 0 && version < 0x0304) {
-        push(reason::unsupported, "tlsio_CTX_set_max_proto_version",
-             "tlsio speaks TLS 1.3 only: a maximum below TLS1_3_VERSION leaves no protocol");
-        return 0;
-    }
-    ctx->max_version = version;
-    return 1;
+    return tlsio::c_api::set_version_bound(ctx == nullptr ? nullptr : &ctx->max_version, version,
+                                           "tlsio_CTX_set_max_proto_version");
 }
 
 int tlsio_CTX_get_min_proto_version(TLSIO_CTX* ctx) {
@@ -609,7 +720,16 @@ int tlsio_CTX_set_cipher_list(TLSIO_CTX* ctx, const char* list) {
         push(reason::null_argument, "tlsio_CTX_set_cipher_list");
         return 0;
     }
-    return 1;  // TLS 1.2 and older only: nothing to do for TLS 1.3.
+    std::vector<tlsio::cipher_suite> suites = parse_cipher_list(list);
+    if (suites.empty()) {
+        push(reason::no_cipher_match, "tlsio_CTX_set_cipher_list",
+             std::string("no TLS 1.2 cipher suite tlsio has in '") + list +
+                 "' (ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384, "
+                 "ECDHE-ECDSA-CHACHA20-POLY1305 and their ECDHE-RSA forms)");
+        return 0;
+    }
+    ctx->context.set_cipher_suites(std::move(suites));
+    return 1;
 }
 
 int tlsio_CTX_set1_groups_list(TLSIO_CTX* ctx, const char* list) {

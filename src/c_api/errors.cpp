@@ -50,6 +50,8 @@ const char* facade_text(reason r) noexcept {
         case reason::connection_type_not_set:
             return "connection type not set: role not set (call set_connect_state or "
                    "set_accept_state)";
+        case reason::no_cipher_match:
+            return "no cipher match";
     }
     return "unknown";
 }
@@ -116,6 +118,8 @@ int libssl_reason(reason r) noexcept {
             return SSL_R_NO_APPLICATION_PROTOCOL;
         case reason::connection_type_not_set:
             return SSL_R_CONNECTION_TYPE_NOT_SET;
+        case reason::no_cipher_match:
+            return SSL_R_NO_CIPHER_MATCH;
         default:
             return 0;
     }
@@ -149,6 +153,7 @@ void load_libssl_texts() {
         {ERR_PACK(ERR_LIB_SSL, 0, SSL_R_BIO_NOT_SET), "bio not set"},
         {ERR_PACK(ERR_LIB_SSL, 0, SSL_R_BAD_VALUE), "bad value"},
         {ERR_PACK(ERR_LIB_SSL, 0, SSL_R_NO_PROTOCOLS_AVAILABLE), "no protocols available"},
+        {ERR_PACK(ERR_LIB_SSL, 0, SSL_R_NO_CIPHER_MATCH), "no cipher match"},
         {0, nullptr},
     };
     ERR_load_strings(ERR_LIB_SSL, texts);
@@ -183,7 +188,7 @@ struct registry {
             }
         }
         for (int r = static_cast<int>(reason::null_argument);
-             r <= static_cast<int>(reason::connection_type_not_set); ++r) {
+             r <= static_cast<int>(reason::no_cipher_match); ++r) {
             add(r, facade_text(static_cast<reason>(r)));
         }
         for (std::size_t i = 1; i < table.size(); ++i) {

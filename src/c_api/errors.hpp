@@ -27,6 +27,7 @@ enum class reason {
     unexpected_eof,           ///< the transport closed without close_notify
     no_alpn_overlap,          ///< the ALPN select callback refused the client's list
     connection_type_not_set,  ///< do_handshake without set_connect_state / set_accept_state
+    no_cipher_match,          ///< a cipher list that selects no suite tlsio has
 };
 
 /// The library number (registered on first use).

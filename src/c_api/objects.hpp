@@ -86,12 +86,14 @@ void note_new_session(ssl_st* s);
 }  // namespace tlsio::c_api
 
 struct tlsio_method_st {
-    int role;  // 0: either (TLS_method), 1: client, 2: server
+    int role;     // 0: either (TLS_method), 1: client, 2: server
+    int version;  // 0: any; else the only one (TLSv1_2_method)
 };
 
 struct ssl_ctx_st {
     std::atomic<int> references{1};
     int method_role = 0;
+    int method_version = 0;
     tlsio::context context;
     int verify_mode = TLSIO_VERIFY_NONE;
     tlsio_verify_cb verify_callback = nullptr;
@@ -134,6 +136,11 @@ struct ssl_st {
     std::optional<std::vector<std::string>> alpn;
     long mode = 0;
     std::uint64_t options = 0;
+    // Version bounds (libssl's values, 0: none), the context's at tlsio_new,
+    // and its method's fixed version (0: none).
+    int min_version = 0;
+    int max_version = 0;
+    int method_version = 0;
     tlsio::session offered_session;  // SSL_set_session
 
     // The session of the newest ticket (one reference), SSL_get_session's.

@@ -529,8 +529,6 @@ BOOST_AUTO_TEST_CASE(context_configuration) {
     BOOST_TEST(tlsio_CTX_set_min_proto_version(ctx, 0x0303) == 1);  // TLS1_2_VERSION
     BOOST_TEST(tlsio_CTX_get_min_proto_version(ctx) == 0x0303);
     BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0304) == 1);
-    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0303) == 0);
-    BOOST_TEST(errors().find("TLS 1.3 only") != std::string::npos);
     BOOST_TEST(tlsio_CTX_set_min_proto_version(ctx, 0x9999) == 0);
     ERR_clear_error();
     uint64_t options = tlsio_CTX_get_options(ctx);
@@ -596,7 +594,7 @@ BOOST_AUTO_TEST_CASE(options_that_act) {
     ctx_ptr sctx(make_server_ctx());
     ssl_ptr c(tlsio_new(cctx));
     ssl_ptr s(tlsio_new(sctx));
-    tlsio_set_options(c, TLSIO_OP_NO_TLSv1_3);
+    tlsio_set_options(c, TLSIO_OP_NO_TLSv1_2 | TLSIO_OP_NO_TLSv1_3);
     pair_up(c, s);
     int r = tlsio_do_handshake(c);
     BOOST_TEST(r == -1);
@@ -627,6 +625,238 @@ BOOST_AUTO_TEST_CASE(options_that_act) {
     BOOST_TEST(r == 0);
     BOOST_TEST(tlsio_get_error(c3, r) == TLSIO_ERROR_SSL);
     BOOST_TEST(errors().find("unexpected eof") != std::string::npos);
+}
+
+namespace {
+
+// A handshake over a BIO pair of fresh connections on `cctx` / `sctx`;
+// {client version, client cipher name}, or {"", error queue} when it fails.
+std::pair<std::string, std::string> negotiate(
+    TLSIO_CTX* cctx, TLSIO_CTX* sctx, const std::function<void(TLSIO*, TLSIO*)>& tune = {}) {
+    ERR_clear_error();
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    if (tune) {
+        tune(c, s);
+    }
+    pair_up(c, s);
+    if (handshake(c, s) != std::make_pair(1, 1)) {
+        return {"", errors()};
+    }
+    BOOST_TEST(tlsio_get_version(s) == tlsio_get_version(c));
+    BOOST_TEST(tlsio_get_cipher_name(s) == tlsio_get_cipher_name(c));
+    return {tlsio_get_version(c), tlsio_get_cipher_name(c)};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bio_pair_handshake_at_tls12) {
+    ERR_clear_error();
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_set_max_proto_version(cctx, 0x0303), 1);  // TLS1_2_VERSION
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_set_cipher_list(cctx, "ECDHE-ECDSA-AES128-GCM-SHA256"), 1);
+    std::vector<std::string> keylog;
+    static std::vector<std::string>* lines = nullptr;
+    lines = &keylog;
+    tlsio_CTX_set_keylog_callback(cctx,
+                                  [](const TLSIO*, const char* line) { lines->push_back(line); });
+    ssl_ptr c(tlsio_new(cctx));
+    ssl_ptr s(tlsio_new(sctx));
+    tlsio_set1_host(c, "localhost");
+    pair_up(c, s);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(rc, 1);
+    BOOST_REQUIRE_EQUAL(rs, 1);
+    for (TLSIO* end : {c.p, s.p}) {
+        BOOST_TEST(tlsio_get_version(end) == std::string("TLSv1.2"));
+        BOOST_TEST(tlsio_version(end) == 0x0303);
+        BOOST_TEST(tlsio_get_cipher_name(end) == std::string("ECDHE-ECDSA-AES128-GCM-SHA256"));
+        BOOST_TEST(tlsio_get_cipher_bits(end, nullptr) == 128);
+        // What SSL_get_version and SSL_version (the compat header's) say.
+        BOOST_TEST(tlsio_libssl_get_version(end) == std::string("TLSv1.2"));
+        BOOST_TEST(tlsio_libssl_version(end) == 0x0303);
+    }
+    BOOST_TEST(tlsio_get_verify_result(c) == X509_V_OK);
+    BOOST_REQUIRE_EQUAL(keylog.size(), 1u);
+    BOOST_TEST(keylog[0].rfind("CLIENT_RANDOM ", 0) == 0);
+
+    BOOST_TEST(tlsio_write(c, "ping over 1.2", 13) == 13);
+    char buf[64];
+    BOOST_TEST(tlsio_read(s, buf, sizeof buf) == 13);
+    BOOST_TEST(std::string(buf, 13) == "ping over 1.2");
+    BOOST_TEST(tlsio_write(s, "pong", 4) == 4);
+    BOOST_TEST(tlsio_read(c, buf, sizeof buf) == 4);
+    BOOST_TEST(std::string(buf, 4) == "pong");
+    BOOST_TEST(tlsio_shutdown(c) == 0);
+    int r = tlsio_read(s, buf, sizeof buf);
+    BOOST_TEST(r == 0);
+    BOOST_TEST(tlsio_get_error(s, r) == TLSIO_ERROR_ZERO_RETURN);
+    BOOST_TEST(tlsio_shutdown(s) == 1);
+    BOOST_TEST(tlsio_shutdown(c) == 1);
+    BOOST_TEST(errors().empty());
+}
+
+// As libssl 3.0: SSL3_VERSION .. TLS1_3_VERSION and 0 are accepted bounds,
+// anything else fails and leaves the bound; a bound that leaves no version
+// tlsio speaks fails the handshake ("no protocols available"), not the call.
+BOOST_AUTO_TEST_CASE(version_bounds_as_libssl) {
+    ERR_clear_error();
+    ctx_ptr ctx(tlsio_CTX_new(tlsio_method()));
+    BOOST_TEST(tlsio_CTX_get_min_proto_version(ctx) == 0);
+    BOOST_TEST(tlsio_CTX_get_max_proto_version(ctx) == 0);
+    BOOST_TEST(tlsio_CTX_set_min_proto_version(ctx, 0x0302) == 1);  // TLS1_1_VERSION
+    BOOST_TEST(tlsio_CTX_get_min_proto_version(ctx) == 0x0302);
+    BOOST_TEST(tlsio_CTX_set_min_proto_version(ctx, 0x0300) == 1);  // SSL3_VERSION
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0302) == 1);
+    BOOST_TEST(tlsio_CTX_get_max_proto_version(ctx) == 0x0302);
+    BOOST_TEST(errors().empty());
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0305) == 0);
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x02ff) == 0);
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0xfefd) == 0);  // DTLS1_2_VERSION
+    BOOST_TEST(tlsio_CTX_get_max_proto_version(ctx) == 0x0302);
+    BOOST_TEST(errors().find("bad value") != std::string::npos);
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0) == 1);
+    BOOST_TEST(tlsio_CTX_get_max_proto_version(ctx) == 0);
+
+    // A connection copies its context's bounds when made, then has its own.
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0304) == 1);
+    ssl_ptr conn(tlsio_new(ctx));
+    BOOST_TEST(tlsio_get_min_proto_version(conn) == 0x0300);
+    BOOST_TEST(tlsio_get_max_proto_version(conn) == 0x0304);
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(ctx, 0x0303) == 1);
+    BOOST_TEST(tlsio_get_max_proto_version(conn) == 0x0304);
+    BOOST_TEST(tlsio_set_max_proto_version(conn, 0x0303) == 1);
+    BOOST_TEST(tlsio_get_max_proto_version(conn) == 0x0303);
+    BOOST_TEST(tlsio_set_max_proto_version(conn, 0x0305) == 0);
+    BOOST_TEST(tlsio_set_min_proto_version(conn, 0x9999) == 0);
+    BOOST_TEST(tlsio_get_max_proto_version(conn) == 0x0303);
+    BOOST_TEST(tlsio_set_min_proto_version(nullptr, 0x0303) == 0);
+    ERR_clear_error();
+
+    // What the bounds negotiate, both ends tlsio.
+    ctx_ptr cctx(make_client_ctx());
+    ctx_ptr sctx(make_server_ctx());
+    using result = std::pair<std::string, std::string>;
+    BOOST_TEST(negotiate(cctx, sctx).second == "TLS_AES_256_GCM_SHA384");
+    BOOST_TEST(negotiate(cctx, sctx, [](TLSIO* c, TLSIO*) {
+                   tlsio_set_max_proto_version(c, 0x0303);
+               }).second == "ECDHE-ECDSA-AES128-GCM-SHA256");
+    BOOST_TEST(negotiate(cctx, sctx, [](TLSIO*, TLSIO* s) {
+                   tlsio_set_max_proto_version(s, 0x0303);
+               }).first == "TLSv1.2");
+    BOOST_TEST(negotiate(cctx, sctx, [](TLSIO* c, TLSIO*) {
+                   tlsio_set_min_proto_version(c, 0x0301);  // TLS1_VERSION: means 1.2
+                   tlsio_set_max_proto_version(c, 0x0303);
+               }).first == "TLSv1.2");
+    // The options narrow the bounds.
+    BOOST_TEST(negotiate(cctx, sctx, [](TLSIO* c, TLSIO*) {
+                   tlsio_set_options(c, TLSIO_OP_NO_TLSv1_3);
+               }).first == "TLSv1.2");
+    BOOST_TEST(negotiate(cctx, sctx, [](TLSIO*, TLSIO* s) {
+                   tlsio_set_options(s, TLSIO_OP_NO_TLSv1_2);
+               }).first == "TLSv1.3");
+    // A 1.2-only client meets a 1.3-only server: protocol_version.
+    result refused = negotiate(cctx, sctx, [](TLSIO* c, TLSIO* s) {
+        tlsio_set_max_proto_version(c, 0x0303);
+        tlsio_set_min_proto_version(s, 0x0304);
+    });
+    BOOST_TEST(refused.first.empty());
+    BOOST_TEST(refused.second.find("alert protocol_version") != std::string::npos, refused.second);
+    // Bounds below TLS 1.2, or crossed: the handshake fails at once.
+    for (auto tune : {std::function<void(TLSIO*, TLSIO*)>(
+                          [](TLSIO*c, TLSIO*) { tlsio_set_max_proto_version(c, 0x0302); }),
+                      std::function<void(TLSIO*, TLSIO*)>([](TLSIO*c, TLSIO*) {
+                          tlsio_set_min_proto_version(c, 0x0304);
+                          tlsio_set_max_proto_version(c, 0x0303);
+                      }),
+                      std::function<void(TLSIO*, TLSIO*)>([](TLSIO*c, TLSIO*) {
+                          tlsio_set_min_proto_version(c, 0x0304);
+                          tlsio_set_options(c, TLSIO_OP_NO_TLSv1_3);
+                      })}) {
+        result none = negotiate(cctx, sctx, tune);
+        BOOST_TEST(none.first.empty());
+        BOOST_TEST(none.second.find("no protocols available") != std::string::npos, none.second);
+    }
+}
+
+// TLSv1_2_method and its role forms: TLS 1.2 only, whatever the bounds say.
+BOOST_AUTO_TEST_CASE(tls12_methods_speak_tls12_only) {
+    ERR_clear_error();
+    ctx_ptr cctx(tlsio_CTX_new(tlsio_TLSv1_2_client_method()));
+    tlsio_CTX_set_verify(cctx, TLSIO_VERIFY_NONE, nullptr);
+    ctx_ptr sctx(make_server_ctx());
+    BOOST_TEST(tlsio_CTX_get_min_proto_version(cctx) == 0);  // as libssl: no bound set
+    {
+        ssl_ptr fresh(tlsio_new(cctx));  // before a handshake, the method's version
+        BOOST_TEST(tlsio_libssl_get_version(fresh) == std::string("TLSv1.2"));
+        BOOST_TEST(tlsio_libssl_version(fresh) == 0x0303);
+    }
+    BOOST_TEST(tlsio_CTX_set_max_proto_version(cctx, 0x0304) == 1);
+    BOOST_TEST(negotiate(cctx, sctx).first == "TLSv1.2");
+    ctx_ptr tls12_server(tlsio_CTX_new(tlsio_TLSv1_2_server_method()));
+    const issued& cert = server_cert();
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_use_certificate_chain_mem(tls12_server, cert.chain_pem.data(),
+                                                            cert.chain_pem.size()),
+                        1);
+    BOOST_REQUIRE_EQUAL(
+        tlsio_CTX_use_PrivateKey_mem(tls12_server, cert.key_pem.data(), cert.key_pem.size()), 1);
+    ctx_ptr any_client(make_client_ctx());
+    BOOST_TEST(negotiate(any_client, tls12_server).first == "TLSv1.2");
+    ctx_ptr either(tlsio_CTX_new(tlsio_TLSv1_2_method()));
+    BOOST_TEST(either.p != nullptr);
+    // A bound that excludes TLS 1.2: nothing left.
+    tlsio_CTX_set_min_proto_version(cctx, 0x0304);
+    auto none = negotiate(cctx, sctx);
+    BOOST_TEST(none.second.find("no protocols available") != std::string::npos, none.second);
+}
+
+BOOST_AUTO_TEST_CASE(cipher_list_as_libssl) {
+    ERR_clear_error();
+    ctx_ptr ctx(tlsio_CTX_new(tlsio_method()));
+    // Nothing tlsio has: 0 and "no cipher match", as libssl for unknown names.
+    for (const char* none : {"FOO:BAR", "", "!ALL", "ALL:!ECDHE", "RC4-MD5:AES128-SHA:kRSA",
+                             "TLS_AES_128_GCM_SHA256", "aNULL", "ECDHE+CHACHA20+AES128"}) {
+        BOOST_TEST(tlsio_CTX_set_cipher_list(ctx, none) == 0, none);
+        BOOST_TEST(errors().find("no cipher match") != std::string::npos, none);
+    }
+    for (const char* some : {"HIGH:!aNULL:!MD5", "DEFAULT", "FOO:ECDHE-RSA-AES128-GCM-SHA256",
+                             "ECDHE+AESGCM", "kEECDH+ECDSA+AES128:kEECDH+AES128", "ALL:@STRENGTH",
+                             "AES256 CHACHA20,AES128;@SECLEVEL=2"}) {
+        BOOST_TEST(tlsio_CTX_set_cipher_list(ctx, some) == 1, some);
+    }
+    BOOST_TEST(tlsio_CTX_set_cipher_list(nullptr, "ALL") == 0);
+    BOOST_TEST(tlsio_CTX_set_cipher_list(ctx, nullptr) == 0);
+    ERR_clear_error();
+
+    // The server's list picks the suite (server preference), at TLS 1.2.
+    ctx_ptr cctx(make_client_ctx());
+    tlsio_CTX_set_max_proto_version(cctx, 0x0303);
+    auto with_server_list = [&cctx](const char* list) {
+        ctx_ptr sctx(make_server_ctx());
+        BOOST_REQUIRE_EQUAL(tlsio_CTX_set_cipher_list(sctx, list), 1);
+        return negotiate(cctx, sctx).second;
+    };
+    BOOST_TEST(with_server_list("ECDHE-ECDSA-CHACHA20-POLY1305") ==
+               "ECDHE-ECDSA-CHACHA20-POLY1305");
+    BOOST_TEST(with_server_list("ECDHE+AESGCM:-AES256") == "ECDHE-ECDSA-AES128-GCM-SHA256");
+    BOOST_TEST(with_server_list("ALL:+AES256:+CHACHA20") == "ECDHE-ECDSA-AES128-GCM-SHA256");
+    BOOST_TEST(with_server_list("aRSA:ECDHE-ECDSA-CHACHA20-POLY1305") ==
+               "ECDHE-ECDSA-CHACHA20-POLY1305");  // the RSA suites need an RSA key
+    BOOST_TEST(with_server_list("!CHACHA20:CHACHA20:AES128") == "ECDHE-ECDSA-AES128-GCM-SHA256");
+    // A server list without a suite the client offers: handshake_failure.
+    ctx_ptr rsa_only(make_server_ctx());
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_set_cipher_list(rsa_only, "aRSA"), 1);
+    auto failed = negotiate(cctx, rsa_only);
+    BOOST_TEST(failed.first.empty());
+    BOOST_TEST(!failed.second.empty());
+    // The TLS 1.3 suites are not the cipher list's.
+    ctx_ptr sctx13(make_server_ctx());
+    BOOST_REQUIRE_EQUAL(tlsio_CTX_set_cipher_list(sctx13, "ECDHE-ECDSA-CHACHA20-POLY1305"), 1);
+    ctx_ptr cctx13(make_client_ctx());
+    BOOST_TEST(negotiate(cctx13, sctx13).second == "TLS_AES_256_GCM_SHA384");
 }
 
 BOOST_AUTO_TEST_CASE(keylog_and_key_update) {

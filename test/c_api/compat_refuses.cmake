@@ -57,7 +57,19 @@ int use(SSL_CTX* ctx, SSL* s) {
     SSL_SESSION_free(session);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
     SSL_CTX_set_num_tickets(ctx, 1);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+    SSL_set_min_proto_version(s, TLS1_2_VERSION);
+    SSL_set_max_proto_version(s, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
+    SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305");
+    SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
+    SSL_CTX_free(SSL_CTX_new(TLSv1_2_client_method()));
+    SSL_CTX_free(SSL_CTX_new(TLSv1_2_server_method()));
+    SSL_CTX_free(SSL_CTX_new(TLSv1_2_method()));
     return SSL_up_ref(s) + SSL_get_shutdown(s) + (int)SSL_get_version(s)[0] + SSL_session_reused(s) +
+           SSL_get_min_proto_version(s) + SSL_get_max_proto_version(s) +
+           SSL_CTX_get_min_proto_version(ctx) + SSL_CTX_get_max_proto_version(ctx) +
            (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED);
 }
 ]=])

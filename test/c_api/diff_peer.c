@@ -57,6 +57,10 @@ void peer_require_client_cert(diff_peer* p, const char* ca) {
     SSL_set_verify(p->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 }
 
+void peer_allow_tls12(diff_peer* p) {
+    SSL_set_min_proto_version(p->ssl, TLS1_2_VERSION);
+}
+
 int peer_handshake(diff_peer* p) {
     return SSL_do_handshake(p->ssl);
 }

@@ -24,6 +24,8 @@ diff_peer* peer_new_bio(int is_server, BIO* bio, const char* chain, const char* 
 /* Server: require a client certificate (SSL_VERIFY_PEER |
  * SSL_VERIFY_FAIL_IF_NO_PEER_CERT) issued by `ca`. */
 void peer_require_client_cert(diff_peer* p, const char* ca);
+/* Accept TLS 1.2 too (the peer speaks TLS 1.3 only unless told). */
+void peer_allow_tls12(diff_peer* p);
 /* One SSL_do_handshake / SSL_read / SSL_write / SSL_shutdown call: its value. */
 int peer_handshake(diff_peer* p);
 int peer_read(diff_peer* p, char* buf, int n);

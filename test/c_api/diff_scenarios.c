@@ -709,6 +709,67 @@ static int password_cb(char* buf, int size, int rwflag, void* userdata) {
     return n;
 }
 
+/* Version bounds and TLS 1.2 cipher lists: the values the calls return, and a
+ * TLS 1.2 handshake they select against a libssl server. */
+static void tls12_versions_and_cipher_list(void) {
+    heading("TLS 1.2: version bounds, cipher list, BIO pair handshake");
+    SSL_CTX* ctx = client_ctx(1, pki("ca.pem"), NULL);
+    /* One call per statement: printf's arguments have no order. */
+    int r = (int)SSL_CTX_set_min_proto_version(ctx, TLS1_1_VERSION);
+    printf("set_min TLS1_1: %d, get_min %x\n", r, (unsigned)SSL_CTX_get_min_proto_version(ctx));
+    r = (int)SSL_CTX_set_max_proto_version(ctx, 0x0305);
+    int r2 = (int)SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
+    printf("set_max 0x305: %d, set_max DTLS1_2: %d, get_max %x\n", r, r2,
+           (unsigned)SSL_CTX_get_max_proto_version(ctx));
+    r = (int)SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    printf("set_max TLS1_2: %d, get_max %x\n", r, (unsigned)SSL_CTX_get_max_proto_version(ctx));
+    ERR_clear_error();
+    const char* lists[] = {"FOO:BAR",      "",
+                           "!ALL",         "HIGH:!aNULL:!MD5",
+                           "ECDHE+AESGCM", "FOO:ECDHE-ECDSA-CHACHA20-POLY1305"};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; ++i) {
+        r = SSL_CTX_set_cipher_list(ctx, lists[i]);
+        int no_match = ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_NO_CIPHER_MATCH;
+        printf("set_cipher_list '%s': %d%s\n", lists[i], r, no_match ? ", no cipher match" : "");
+        ERR_clear_error();
+    }
+
+    diff_peer* peer = NULL;
+    SSL* ssl = pair_client(ctx, &peer, NULL);
+    peer_allow_tls12(peer);
+    printf("SSL_new copies: min %x, max %x; version before: %s\n",
+           (unsigned)SSL_get_min_proto_version(ssl), (unsigned)SSL_get_max_proto_version(ssl),
+           SSL_get_version(ssl));
+    pair_handshake(ssl, peer, "do_handshake");
+    printf("version %s (%x), cipher %s\n", SSL_get_version(ssl), (unsigned)SSL_version(ssl),
+           SSL_get_cipher_name(ssl));
+    char buf[8];
+    ERR_clear_error();
+    check("write", ssl, SSL_write(ssl, "ping", 4));
+    int n = peer_read(peer, buf, sizeof buf);
+    printf("peer read %d\n", n);
+    peer_free(peer);
+    SSL_free(ssl);
+
+    /* Bounds that leave no version: the handshake fails, not the call. */
+    ssl = pair_client(ctx, &peer, NULL);
+    r = (int)SSL_set_max_proto_version(ssl, TLS1_1_VERSION);
+    printf("SSL_set_max TLS1_1: %d\n", r);
+    ERR_clear_error();
+    check_reason("max TLS1_1: do_handshake", ssl, SSL_do_handshake(ssl),
+                 SSL_R_NO_PROTOCOLS_AVAILABLE, "SSL_R_NO_PROTOCOLS_AVAILABLE");
+    peer_free(peer);
+    SSL_free(ssl);
+    ssl = pair_client(ctx, &peer, NULL);
+    SSL_set_min_proto_version(ssl, TLS1_3_VERSION);
+    ERR_clear_error();
+    check_reason("min TLS1_3, max TLS1_2: do_handshake", ssl, SSL_do_handshake(ssl),
+                 SSL_R_NO_PROTOCOLS_AVAILABLE, "SSL_R_NO_PROTOCOLS_AVAILABLE");
+    peer_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+}
+
 static void encrypted_private_key(void) {
     heading("an encrypted private key with SSL_CTX_set_default_passwd_cb");
     const char* passwords[] = {"test", "wrong"};
@@ -752,6 +813,7 @@ int main(int argc, char** argv) {
     stale_error_mid_handshake();
     libssl_reason_codes();
     reference_and_shutdown_flags();
+    tls12_versions_and_cipher_list();
     encrypted_private_key();
     return failures == 0 ? 0 : 1;
 }

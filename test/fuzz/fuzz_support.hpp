@@ -138,8 +138,25 @@ inline std::chrono::system_clock::time_point fixed_clock() {
     return std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));
 }
 
-inline tlsio::context make_server_context() {
-    tlsio::context ctx(tlsio::context::tlsv13_server);
+/// An input of fuzz_client_handshake or fuzz_server_handshake that starts
+/// with this byte (no TLS content type has it) is the rest of the input for
+/// the target's engine speaking TLS 1.2 and 1.3, as tls_client / tls_server
+/// do by default; other inputs go to the TLS 1.3-only engine, so that the
+/// committed corpus, recorded against it, replays as before.
+inline constexpr std::uint8_t tls12_mode = 0xff;
+
+/// Takes the tls12_mode byte off the front of an input; true if it was there.
+inline bool take_tls12_mode(std::span<const std::uint8_t>& input) {
+    if (input.empty() || input.front() != tls12_mode) {
+        return false;
+    }
+    input = input.subspan(1);
+    return true;
+}
+
+/// `with_tls12`: TLS 1.2 and 1.3 (tls_server), else TLS 1.3 only.
+inline tlsio::context make_server_context(bool with_tls12 = false) {
+    tlsio::context ctx(with_tls12 ? tlsio::context::tls_server : tlsio::context::tlsv13_server);
     ctx.use_certificate_chain(shared_credential().certificate_pem);
     ctx.use_private_key(shared_credential().private_key_pem);
     ctx.set_alpn_protocols({"h2", "http/1.1"});
@@ -148,8 +165,9 @@ inline tlsio::context make_server_context() {
     return ctx;
 }
 
-inline tlsio::context make_client_context() {
-    tlsio::context ctx(tlsio::context::tlsv13_client);
+/// `with_tls12`: TLS 1.2 and 1.3 (tls_client), else TLS 1.3 only.
+inline tlsio::context make_client_context(bool with_tls12 = false) {
+    tlsio::context ctx(with_tls12 ? tlsio::context::tls_client : tlsio::context::tlsv13_client);
     ctx.add_certificate_authority(shared_credential().certificate_pem);
     ctx.set_verify_mode(tlsio::verify_peer);
     ctx.set_alpn_protocols({"h2", "http/1.1"});

@@ -8,6 +8,10 @@
 //                                       KeyUpdate, close_notify
 //   DIR/client_handshake/server_flight  the server's answer to the ClientHello
 //   DIR/client_handshake/conversation   all the server sends
+//   DIR/server_handshake/tls12_*        the same at TLS 1.2, for the targets'
+//   DIR/client_handshake/tls12_*        TLS 1.2 engines (tlsio_fuzz::tls12_mode
+//                                       first): a TLS 1.2-only peer against
+//                                       one that speaks 1.2 and 1.3
 //   DIR/record_layer/<aead>             scripts for fuzz_record_layer
 //   DIR/c_api/{client,server}           scripts for fuzz_c_api
 //   DIR/x509_chain/{self_signed,issued} Certificate message bodies
@@ -72,15 +76,17 @@ byte_vector advance(tlsio::engine& e) {
 }
 
 // The application part of a conversation: data, a KeyUpdate asking for one
-// back, more data, close_notify.
+// back (TLS 1.3 only), more data, close_notify.
 byte_vector application_bytes(tlsio::engine& e) {
     static const std::uint8_t hello[] = {'h', 'e', 'l', 'l', 'o'};
     std::size_t written = 0;
     byte_vector out;
     e.write(hello, written);
     append(out, take_output(e));
-    e.key_update(true);
-    append(out, take_output(e));
+    if (e.version() == tlsio::protocol_version::tls13) {
+        e.key_update(true);
+        append(out, take_output(e));
+    }
     e.write(hello, written);
     append(out, take_output(e));
     e.shutdown();
@@ -94,11 +100,12 @@ struct conversation {
     byte_vector server_sent;
     byte_vector client_hello;
     byte_vector server_flight;
+    bool connected = false;  ///< both handshakes completed
+    tlsio::protocol_version version{};
 };
 
-conversation converse() {
-    tlsio::context client_ctx = tlsio_fuzz::make_client_context();
-    tlsio::context server_ctx = tlsio_fuzz::make_server_context();
+conversation converse(const tlsio::context& client_ctx = tlsio_fuzz::make_client_context(),
+                      const tlsio::context& server_ctx = tlsio_fuzz::make_server_context()) {
     tlsio::engine client(client_ctx, tlsio::role::client, tlsio_fuzz::client_options());
     tlsio::engine server(server_ctx, tlsio::role::server);
     conversation c;
@@ -116,6 +123,8 @@ conversation converse() {
         append(c.server_sent, from_server);
         client.feed(from_server);
     }
+    c.connected = client.handshake_done() && server.handshake_done();
+    c.version = client.version();
     byte_vector data = application_bytes(client);
     append(c.client_sent, data);
     data = application_bytes(server);
@@ -323,6 +332,38 @@ int main(int argc, char** argv) {
     ok = write_seed(dir / "client_handshake" / "server_flight", c.server_flight) && ok;
     // The client target has already sent its ClientHello: all the server sent follows it.
     ok = write_seed(dir / "client_handshake" / "conversation", c.server_sent) && ok;
+
+    // TLS 1.2: the targets' engines that also speak 1.2, each against a peer
+    // that speaks only 1.2 (a 1.3-capable one would get TLS 1.3).
+    auto tls12_only = [](tlsio::context ctx) {
+        ctx.set_protocol_versions(tlsio::protocol_version::tls12, tlsio::protocol_version::tls12);
+        return ctx;
+    };
+    auto mode = [](const byte_vector& bytes) {
+        byte_vector out{tlsio_fuzz::tls12_mode};
+        append(out, bytes);
+        return out;
+    };
+    conversation to_server = converse(tls12_only(tlsio_fuzz::make_client_context(true)),
+                                      tlsio_fuzz::make_server_context(true));
+    ok =
+        write_seed(dir / "server_handshake" / "tls12_client_hello", mode(to_server.client_hello)) &&
+        ok;
+    ok = write_seed(dir / "server_handshake" / "tls12_conversation", mode(to_server.client_sent)) &&
+         ok;
+    conversation to_client = converse(tlsio_fuzz::make_client_context(true),
+                                      tls12_only(tlsio_fuzz::make_server_context(true)));
+    ok = write_seed(dir / "client_handshake" / "tls12_server_flight",
+                    mode(to_client.server_flight)) &&
+         ok;
+    ok = write_seed(dir / "client_handshake" / "tls12_conversation", mode(to_client.server_sent)) &&
+         ok;
+    for (const conversation* t : {&to_server, &to_client}) {
+        if (!t->connected || t->version != tlsio::protocol_version::tls12) {
+            std::fprintf(stderr, "make_seeds: a TLS 1.2 conversation did not reach TLS 1.2\n");
+            ok = false;
+        }
+    }
 
     static const char* const aead_names[] = {"aes_128_gcm", "aes_256_gcm", "chacha20_poly1305",
                                              "aes_128_ccm"};

@@ -17,6 +17,7 @@ case_name=${1:?usage: run.sh CASE}
 tlsio=${TLSIO_CLI:?TLSIO_CLI is not set}
 examples=${TLSIO_EXAMPLES:-}
 work=${TLSIO_TEST_WORK:-/tmp/tlsio_interop_cli}/$case_name
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
@@ -156,29 +157,225 @@ case_cli_demo() {
 case_cli_version_help_tls12_peers() {
     "$tlsio" --version > version.out 2> version.err || fail "tlsio --version exited $?"
     expect version.out '^tlsio [0-9]+\.[0-9]+\.[0-9]+ \(OpenSSL 3'
-    expect_line version.out "protocol: TLSv1.3 (TLS 1.2 not yet)"
+    expect_line version.out "protocols: TLSv1.3 TLSv1.2"
+    expect version.out '^TLS 1\.2 cipher suites: ECDHE-ECDSA-AES128-GCM-SHA256 '
     "$tlsio" help client > help_client.out || fail "tlsio help client exited $?"
     "$tlsio" client --help > client_help.out || fail "tlsio client --help exited $?"
     expect help_client.out '^usage: tlsio client HOST:PORT'
+    expect help_client.out '--tls1_2, --tls1_3 '
+    expect help_client.out '--ciphers LIST '
     cmp -s help_client.out client_help.out || fail "tlsio help client differs from client --help"
     "$tlsio" help server > help_server.out || fail "tlsio help server exited $?"
     expect help_server.out '^usage: tlsio server --cert FILE --key FILE'
+    expect help_server.out '--min-version V, --max-version V'
     "$tlsio" help > help.out || fail "tlsio help exited $?"
     expect help.out 'tlsio help MODE'
 
-    # Peers that want TLS 1.2: the message says what tlsio speaks.
+    # TLS 1.2-only peers: spoken by default.
     make_cert server localhost
     start_s_server s_server -tls1_2 -www -cert server.pem -key server.key
+    printf 'GET / HTTP/1.0\r\n\r\n' |
+        timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem \
+            > client.out 2> client.err || fail "tlsio client against s_server -tls1_2 exited $?"
+    expect_line client.out "Protocol: TLSv1.2"
+    expect client.out '^Cipher suite: TLS_ECDHE_ECDSA_WITH_[A-Z0-9_]+ \(ECDHE-ECDSA-[A-Z0-9-]+\)$'
+    expect client.out '^New, TLSv1\.2, Cipher is ECDHE-ECDSA-'
+    # ... unless the client asks for TLS 1.3 only: the message says so.
     local rc=0
-    timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem < /dev/null \
-        > client.out 2> client.err || rc=$?
-    [[ $rc == 1 ]] || fail "tlsio client against a TLS 1.2 server exited $rc, expected 1"
-    expect_line client.err "error: peer sent alert protocol_version: the server supports only TLS 1.2 or older; tlsio speaks TLS 1.3 (TLS 1.2 is planned)"
+    timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem --tls1_3 < /dev/null \
+        > client2.out 2> client2.err || rc=$?
+    [[ $rc == 1 ]] || fail "tlsio client --tls1_3 against a TLS 1.2 server exited $rc, expected 1"
+    expect client2.err '^error: .*no protocol version in common: tlsio speaks TLS 1\.2 and 1\.3'
 
-    start_tlsio_server server --cert server.pem --key server.key
+    start_tlsio_server server --cert server.pem --key server.key --www
+    printf 'GET / HTTP/1.0\r\n\r\n' |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -tls1_2 -servername localhost \
+            -CAfile server.pem -verify_return_error -ign_eof \
+            > s_client.out 2> s_client.err || fail "s_client -tls1_2 exited $?"
+    expect s_client.out '^New, TLSv1\.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256'
+    expect_line s_client.out "Protocol: TLSv1.2"
+    start_tlsio_server server13 --cert server.pem --key server.key --tls1_3
     timeout 20 openssl s_client -connect "127.0.0.1:$port" -tls1_2 < /dev/null \
-        > s_client.out 2> s_client.err || true
-    wait_for server.out 'error: handshake with .*: the client supports only TLS 1\.2 or older; tlsio speaks TLS 1\.3' 10
+        > s_client2.out 2> s_client2.err || true
+    wait_for server13.out 'error: handshake with .*no protocol version in common' 10
+    say "ok"
+}
+
+# The version and TLS 1.2 suite options of both modes, tlsio against
+# openssl s_server / s_client and against itself.
+case_cli_tls12_options() {
+    make_cert server localhost
+    make_cert rsa localhost rsa
+    # Bad values are usage errors (exit 2), found before connecting.
+    local rc bad
+    for bad in "--ciphers AES128-SHA" "--ciphers TLS_AES_128_GCM_SHA256" \
+        "--min-version TLSv1.1" "--min-version TLSv1.3 --max-version TLSv1.2" \
+        "--tls1_2 --tls1_3" "--tls1_3 --ciphers ECDHE-RSA-AES128-GCM-SHA256"; do
+        rc=0
+        # shellcheck disable=SC2086 # the options are meant to split
+        "$tlsio" client localhost:1 --insecure $bad < /dev/null > bad.out 2> bad.err || rc=$?
+        [[ $rc == 2 ]] || fail "tlsio client $bad exited $rc, expected 2"
+        rc=0
+        # shellcheck disable=SC2086
+        "$tlsio" server --cert server.pem --key server.key $bad > bad.out 2> bad.err || rc=$?
+        [[ $rc == 2 ]] || fail "tlsio server $bad exited $rc, expected 2"
+    done
+    expect bad.err 'TLS 1\.2 is off'
+
+    # The client's --ciphers against an RSA s_server that takes TLS 1.2 only.
+    start_s_server s_server -tls1_2 -www -cert rsa.pem -key rsa.key
+    local suite
+    for suite in ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 \
+        ECDHE-RSA-CHACHA20-POLY1305; do
+        printf 'GET / HTTP/1.0\r\n\r\n' |
+            timeout 20 "$tlsio" client "localhost:$port" --cafile rsa.pem --ciphers "$suite" \
+                --max-version TLSv1.2 > "c_$suite.out" 2> "c_$suite.err" ||
+            fail "tlsio client --ciphers $suite exited $?"
+        expect "c_$suite.out" "^Cipher suite: TLS_ECDHE_RSA_WITH_[A-Z0-9_]+ \($suite\)$"
+        expect "c_$suite.out" "^New, TLSv1\.2, Cipher is $suite"
+    done
+
+    # The server's --ciphers and --tls1_2 against s_client, every ECDSA suite.
+    start_tlsio_server server --cert server.pem --key server.key --cert rsa.pem --key rsa.key \
+        --www --tls1_2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384
+    for suite in ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES256-GCM-SHA384; do
+        printf 'GET / HTTP/1.0\r\n\r\n' |
+            timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+                -CAfile server.pem -verify_return_error -cipher "$suite" -ign_eof \
+                > "s_$suite.out" 2> "s_$suite.err" || fail "s_client -cipher $suite exited $?"
+        expect "s_$suite.out" "^New, TLSv1\.2, Cipher is $suite"
+        expect_line "s_$suite.out" "Protocol: TLSv1.2"
+    done
+    # A suite the server's list leaves out: handshake_failure.
+    timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+        -cipher ECDHE-ECDSA-AES128-GCM-SHA256 < /dev/null > s_none.out 2> s_none.err || true
+    expect s_none.err 'alert handshake failure|handshake failure'
+    # s_client offering TLS 1.3 only meets the --tls1_2 server: protocol_version.
+    timeout 20 openssl s_client -connect "127.0.0.1:$port" -tls1_3 < /dev/null \
+        > s_13.out 2> s_13.err || true
+    expect s_13.err 'alert protocol version|unsupported protocol|protocol version'
+
+    # tlsio against tlsio: --min-version TLSv1.3 on either side wins over 1.2.
+    start_tlsio_server echo --cert server.pem --key server.key --min-version TLSv1.3
+    printf 'hi\n' | timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem \
+        > t1.out 2> t1.err || fail "tlsio client (default) vs --min-version TLSv1.3 exited $?"
+    expect_line t1.out "Protocol: TLSv1.3"
+    expect_line t1.out "hi"
+    rc=0
+    timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem --max-version TLSv1.2 \
+        < /dev/null > t2.out 2> t2.err || rc=$?
+    [[ $rc == 1 ]] || fail "a TLS 1.2 client against --min-version TLSv1.3 exited $rc"
+    expect t2.err 'protocol_version'
+    say "ok"
+}
+
+# gnutls-serv / gnutls-cli (Debian gnutls-bin) with TLS 1.2 and 1.3, both
+# roles. gnutls-serv has no option to bind one address and reports no port it
+# picked: it listens on every interface, on a free port found just before
+# (tried again if another process takes it first); only 127.0.0.1 is used.
+case_cli_vs_gnutls() {
+    command -v gnutls-serv > /dev/null ||
+        fail "gnutls-bin is not installed (scripts/setup.sh installs it)"
+    make_cert server localhost
+    local version prio
+    for version in 1.3 1.2; do
+        prio="NORMAL:-VERS-ALL:+VERS-TLS$version"
+        # gnutls-cli against tlsio server (echo).
+        start_tlsio_server "server$version" --cert server.pem --key server.key
+        { printf 'hello gnutls-cli %s\n' "$version"; sleep 1; } |
+            timeout 20 gnutls-cli -p "$port" --x509cafile server.pem --priority "$prio" \
+                localhost > "gnutls_cli$version.out" 2> "gnutls_cli$version.err" ||
+            fail "gnutls-cli (TLS $version) exited $?"
+        expect "gnutls_cli$version.out" "^- Description: \(TLS${version}-X\.509\)-\(ECDHE-X25519\)-\(ECDSA-(SECP256R1-)?SHA256\)-\(AES-(128|256)-GCM\)"
+        expect_line "gnutls_cli$version.out" "hello gnutls-cli $version"
+        wait_for "server$version.out" "^\[1\] 127\.0\.0\.1:[0-9]+ TLSv$version TLS_" 10
+
+        # tlsio client against gnutls-serv --echo.
+        local tries=0
+        until
+            port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+            start "gnutls_serv$version" gnutls-serv --x509certfile server.pem \
+                --x509keyfile server.key -p "$port" --echo --priority "$prio"
+            local deadline=$((SECONDS + 10))
+            until grep -q "listening on IPv4 .* port $port" "gnutls_serv$version.err" ||
+                ! kill -0 "$last_pid" 2> /dev/null || ((SECONDS >= deadline)); do
+                sleep 0.05
+            done
+            grep -q "listening on IPv4 .* port $port" "gnutls_serv$version.err"
+        do
+            ((++tries < 3)) || fail "gnutls-serv did not start on a free port"
+        done
+        printf 'hello gnutls-serv %s\n' "$version" |
+            timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem \
+                > "client$version.out" 2> "client$version.err" ||
+            fail "tlsio client against gnutls-serv (TLS $version) exited $?"
+        expect_line "client$version.out" "Protocol: TLSv$version"
+        expect_line "client$version.out" "Verification: OK"
+        expect_line "client$version.out" "hello gnutls-serv $version"
+        expect_line "client$version.err" "closed by the server (close_notify)"
+        grep -Em1 '^Cipher suite' "client$version.out"
+    done
+    # A mismatch: tlsio client --tls1_3 against the TLS 1.2-only gnutls-serv.
+    local rc=0
+    timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem --tls1_3 < /dev/null \
+        > mismatch.out 2> mismatch.err || rc=$?
+    [[ $rc == 1 ]] || fail "tlsio client --tls1_3 against a TLS 1.2 gnutls-serv exited $rc"
+    # GnuTLS answers a ClientHello without its version by handshake_failure.
+    expect mismatch.err '^error: peer sent alert (handshake_failure|protocol_version)'
+    say "ok"
+}
+
+# curl --tls-max 1.2 (and --tlsv1.3) against tlsio server.
+case_cli_server_vs_curl_tls12() {
+    command -v curl > /dev/null || fail "curl is not installed (scripts/setup.sh installs it)"
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www --alpn http/1.1
+    local url="https://localhost:$port"
+    timeout 20 curl -sS -v --tls-max 1.2 --cacert server.pem "$url/v12" > curl.out 2> curl.err ||
+        fail "curl --tls-max 1.2 exited $?"
+    expect curl.err 'SSL connection using TLSv1\.2 / ECDHE-ECDSA-AES128-GCM-SHA256'
+    expect curl.err 'ALPN: server accepted http/1\.1'
+    expect_line curl.out "Protocol: TLSv1.2"
+    expect_line curl.out "Request: GET /v12 HTTP/1.1"
+    timeout 20 curl -sS -v --tls-max 1.2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305 \
+        --cacert server.pem "$url/chacha" > curl2.out 2> curl2.err ||
+        fail "curl --tls-max 1.2 --ciphers exited $?"
+    expect curl2.err 'SSL connection using TLSv1\.2 / ECDHE-ECDSA-CHACHA20-POLY1305'
+    expect_line curl2.out "Cipher suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (ECDHE-ECDSA-CHACHA20-POLY1305)"
+    timeout 20 curl -sS -v --tlsv1.3 --cacert server.pem "$url/v13" > curl3.out 2> curl3.err ||
+        fail "curl --tlsv1.3 exited $?"
+    expect curl3.err 'SSL connection using TLSv1\.3 / TLS_'
+    expect_line curl3.out "Protocol: TLSv1.3"
+    say "ok"
+}
+
+# Python's ssl module (OpenSSL underneath, a different configuration than the
+# openssl CLI's) as client and server, pinned to TLS 1.2 and to TLS 1.3.
+case_cli_vs_python_ssl() {
+    command -v python3 > /dev/null || fail "python3 is not installed"
+    local peer=$here/python_tls_peer.py
+    make_cert server localhost
+    local version
+    for version in 1.2 1.3; do
+        start_tlsio_server "server$version" --cert server.pem --key server.key
+        timeout 30 python3 "$peer" client "$port" server.pem "$version" "hello python $version" \
+            > "py_client$version.out" 2> "py_client$version.err" ||
+            fail "python client (TLS $version) exited $?"
+        expect "py_client$version.out" "^negotiated TLSv$version (ECDHE-ECDSA-AES|TLS_)"
+        expect_line "py_client$version.out" "echo: hello python $version"
+
+        start "py_server$version" python3 "$peer" server server.pem server.key "$version"
+        wait_for "py_server$version.out" '^listening on '
+        port=$(port_of "py_server$version.out" '^listening on ')
+        printf 'hello tlsio %s\n' "$version" |
+            timeout 20 "$tlsio" client "localhost:$port" --cafile server.pem \
+                > "client$version.out" 2> "client$version.err" ||
+            fail "tlsio client against python (TLS $version) exited $?"
+        expect_line "client$version.out" "Protocol: TLSv$version"
+        expect_line "client$version.out" "hello tlsio $version"
+        wait_for "py_server$version.out" '^echoed [0-9]+ bytes' 10
+        expect "py_server$version.out" "^negotiated TLSv$version "
+    done
     say "ok"
 }
 
@@ -446,17 +643,16 @@ case_cli_server_vs_chromium() {
     say "ok"
 }
 
-case_cli_keylog_tshark() {
+# tshark_start: captures $port on lo into capture.pcapng; returns once tshark
+# sees packets. tshark_stop: ends the capture.
+tshark_start() {
     command -v tshark > /dev/null ||
         fail "tshark is not installed (scripts/setup.sh installs it; needed to decrypt a capture)"
-    make_cert server localhost
-    start_tlsio_server server --cert server.pem --key server.key --www --alpn http/1.1 \
-        --keylog server.keys
-    say "tlsio server --www on port $port, capturing port $port on lo"
+    say "capturing port $port on lo"
     # -P prints each packet while writing the file: UDP probes to the same port
     # show when the capture really sees packets ("Capturing on" comes earlier).
     start tshark tshark -i lo -f "port $port" -w capture.pcapng -P -l
-    local tshark_pid=$last_pid
+    tshark_pid=$last_pid
     local deadline=$((SECONDS + 30))
     until grep -q 'UDP' tshark.out 2> /dev/null; do
         if ! kill -0 "$tshark_pid" 2> /dev/null; then
@@ -466,10 +662,9 @@ case_cli_keylog_tshark() {
         echo probe 2> /dev/null > "/dev/udp/127.0.0.1/$port" || true
         sleep 0.2
     done
-    printf 'GET /secret-path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
-        SSLKEYLOGFILE=$work/client.keys timeout 20 "$tlsio" client "localhost:$port" \
-            --cafile server.pem > client.out 2> client.err || fail "tlsio client exited $?"
-    expect_line client.out "Request: GET /secret-path HTTP/1.1"
+}
+
+tshark_stop() {
     sleep 0.5 # let the last packets reach the capture file
     kill -INT "$tshark_pid"
     local deadline=$((SECONDS + 15))
@@ -478,6 +673,36 @@ case_cli_keylog_tshark() {
         sleep 0.1
     done
     [[ -s capture.pcapng ]] || fail "tshark wrote no capture"
+}
+
+# check_decryption KEYLOG: the capture's HTTP request is hidden without the
+# key log and read with it.
+check_decryption() {
+    timeout 30 tshark -r capture.pcapng -Y http > plain.out 2> plain.err || true
+    grep -q 'secret-path' plain.out && fail "the request is readable without the key log"
+    timeout 30 tshark -r capture.pcapng -o "tls.keylog_file:$1" -Y http \
+        > decrypted.out 2> decrypted.err || fail "tshark -r exited $?"
+    expect decrypted.out 'GET /secret-path HTTP/1\.1' "the decrypted capture"
+    expect decrypted.out 'HTTP/1\.1 200 OK' "the decrypted capture"
+    say "decrypted: $(grep -m1 'GET /secret-path' decrypted.out | sed -E 's/ +/ /g')"
+}
+
+# get_secret_path ARGS...: tlsio client GET /secret-path, its key log in
+# client.keys.
+get_secret_path() {
+    printf 'GET /secret-path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+        SSLKEYLOGFILE=$work/client.keys timeout 20 "$tlsio" client "localhost:$port" \
+            --cafile server.pem "$@" > client.out 2> client.err || fail "tlsio client exited $?"
+    expect_line client.out "Request: GET /secret-path HTTP/1.1"
+}
+
+case_cli_keylog_tshark() {
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www --alpn http/1.1 \
+        --keylog server.keys
+    tshark_start
+    get_secret_path
+    tshark_stop
 
     # Both ends logged the same five TLS 1.3 secrets, in NSS format.
     local label
@@ -488,15 +713,29 @@ case_cli_keylog_tshark() {
     done
     diff <(sort client.keys) <(sort server.keys) > /dev/null ||
         fail "the client's and the server's key logs differ"
+    check_decryption "$work/server.keys"
+}
 
-    # Without the key log the request is hidden; with it tshark reads it.
-    timeout 30 tshark -r capture.pcapng -Y http > plain.out 2> plain.err || true
-    grep -q 'secret-path' plain.out && fail "the request is readable without the key log"
-    timeout 30 tshark -r capture.pcapng -o "tls.keylog_file:$work/server.keys" -Y http \
-        > decrypted.out 2> decrypted.err || fail "tshark -r exited $?"
-    expect decrypted.out 'GET /secret-path HTTP/1\.1' "the decrypted capture"
-    expect decrypted.out 'HTTP/1\.1 200 OK' "the decrypted capture"
-    say "decrypted: $(grep -m1 'GET /secret-path' decrypted.out | sed -E 's/ +/ /g')"
+# The same for TLS 1.2: one CLIENT_RANDOM line (the master secret) per
+# connection, which is what Wireshark reads for TLS 1.2.
+case_cli_keylog_tshark_tls12() {
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www --alpn http/1.1 \
+        --keylog server.keys --tls1_2
+    tshark_start
+    get_secret_path --ciphers ECDHE-ECDSA-AES256-GCM-SHA384
+    expect_line client.out "Protocol: TLSv1.2"
+    tshark_stop
+
+    expect client.keys '^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$' "client key log"
+    [[ $(wc -l < client.keys) == 1 ]] || fail "client.keys has more than one line"
+    cmp -s client.keys server.keys || fail "the client's and the server's key logs differ"
+    # tshark sees a TLS 1.2 ServerHello with the suite chosen.
+    timeout 30 tshark -r capture.pcapng -Y 'tls.handshake.type == 2' \
+        -T fields -e tls.handshake.version -e tls.handshake.ciphersuite > hello.out 2> hello.err ||
+        fail "tshark -r (ServerHello) exited $?"
+    expect hello.out '^0x0303[[:space:]]+0xc02c$' "the ServerHello (TLS 1.2, 0xc02c)"
+    check_decryption "$work/server.keys"
 }
 
 case_example_https_client() {

@@ -49,6 +49,7 @@ struct client_options {
     std::string cert;
     std::string key;
     std::string keylog;
+    version_options versions;
     bool insecure = false;
     bool quiet = false;
 };
@@ -197,8 +198,11 @@ asio::awaitable<int> run_session(client_options options, tlsio::context ctx) {
 void usage(std::ostream& out) {
     out << "usage: tlsio client HOST:PORT [--cafile FILE] [--capath DIR] [--servername NAME]\n"
            "                    [--alpn a,b] [--groups g,..] [--ciphersuites s,..]\n"
-           "                    [--cert FILE --key FILE] [--keylog FILE] [--insecure] [--quiet]\n"
-           "Prints the negotiated parameters, then sends standard input to the server and\n"
+           "                    [--tls1_2 | --tls1_3] [--min-version V] [--max-version V]\n"
+           "                    [--ciphers s:..] [--cert FILE --key FILE] [--keylog FILE]\n"
+           "                    [--insecure] [--quiet]\n"
+        << version_usage
+        << "Prints the negotiated parameters, then sends standard input to the server and\n"
            "what the server sends to standard output. A line 'K' sends a KeyUpdate asking\n"
            "the server to update too, 'k' one that does not. At the end of the input sends\n"
            "close_notify and waits for the server to close. Trusts the system's CAs unless\n"
@@ -230,6 +234,7 @@ int run_client(arguments& args) {
             options.key = args.value(a);
         } else if (a == "--keylog") {
             options.keylog = args.value(a);
+        } else if (options.versions.parse(a, args)) {
         } else if (a == "--insecure" || a == "-k") {
             options.insecure = true;
         } else if (a == "--quiet" || a == "-q") {
@@ -259,7 +264,7 @@ int run_client(arguments& args) {
             "--insecure to skip verification");
     }
 
-    tlsio::context ctx(tlsio::context::tlsv13_client);
+    tlsio::context ctx(tlsio::context::tls_client);
     boost::system::error_code ec;
     if (!options.cafile.empty()) {
         ctx.load_verify_file(options.cafile, ec);
@@ -284,6 +289,7 @@ int run_client(arguments& args) {
     if (!options.suites.empty()) {
         ctx.set_cipher_suites(parse_cipher_suites(options.suites));
     }
+    options.versions.apply(ctx);
     if (!options.cert.empty()) {
         ctx.use_certificate_chain_file(options.cert, ec);
         check_file(ec, "loading the certificate chain", options.cert);

@@ -135,6 +135,97 @@ std::vector<tlsio::cipher_suite> parse_cipher_suites(std::string_view list) {
     return out;
 }
 
+std::vector<tlsio::cipher_suite> parse_tls12_cipher_suites(std::string_view list) {
+    constexpr std::array all{tlsio::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256,
+                             tlsio::cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384,
+                             tlsio::cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256,
+                             tlsio::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256,
+                             tlsio::cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384,
+                             tlsio::cipher_suite::ecdhe_rsa_with_chacha20_poly1305_sha256};
+    std::string items(list);
+    std::replace(items.begin(), items.end(), ':', ',');
+    std::vector<tlsio::cipher_suite> out;
+    for (const std::string& item : split_list(items)) {
+        auto it = std::find_if(all.begin(), all.end(), [&](tlsio::cipher_suite s) {
+            return iequals(item, tlsio::openssl_name(s)) || iequals(item, tlsio::name(s));
+        });
+        if (it == all.end()) {
+            std::string hint =
+                item.rfind("TLS_AES", 0) == 0 || item.rfind("TLS_CHACHA", 0) == 0
+                    ? " (a TLS 1.3 suite: use --ciphersuites)"
+                    : " (ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384, "
+                      "ECDHE-ECDSA-CHACHA20-POLY1305 and their ECDHE-RSA forms; "
+                      "tlsio has no CBC, RSA key exchange or DHE suites)";
+            throw usage_error("unknown TLS 1.2 cipher suite '" + item + "'" + hint);
+        }
+        out.push_back(*it);
+    }
+    if (out.empty()) {
+        throw usage_error("empty cipher list");
+    }
+    return out;
+}
+
+namespace {
+
+tlsio::protocol_version parse_version(const std::string& text) {
+    if (iequals(text, "TLSv1.2") || text == "1.2" || iequals(text, "tls1_2")) {
+        return tlsio::protocol_version::tls12;
+    }
+    if (iequals(text, "TLSv1.3") || text == "1.3" || iequals(text, "tls1_3")) {
+        return tlsio::protocol_version::tls13;
+    }
+    throw usage_error("unknown protocol version '" + text +
+                      "' (TLSv1.2 or TLSv1.3; tlsio speaks no older version)");
+}
+
+}  // namespace
+
+const char* const version_usage =
+    "  --tls1_2, --tls1_3       that version only (default: TLS 1.2 and 1.3)\n"
+    "  --min-version V, --max-version V\n"
+    "                           V: TLSv1.2 or TLSv1.3\n"
+    "  --ciphers LIST           TLS 1.2 suites by OpenSSL name, ':'-separated, e.g.\n"
+    "                           ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305\n"
+    "  --ciphersuites LIST      TLS 1.3 suites, e.g. TLS_AES_128_GCM_SHA256\n";
+
+bool version_options::parse(const std::string& option, arguments& args) {
+    if (option == "--tls1_2" || option == "-tls1_2" || option == "--tls1_3" ||
+        option == "-tls1_3") {
+        auto v = option.ends_with("1_2") ? tlsio::protocol_version::tls12
+                                         : tlsio::protocol_version::tls13;
+        if ((min && *min != v) || (max && *max != v)) {
+            throw usage_error("give one of --tls1_2, --tls1_3, or --min-version/--max-version");
+        }
+        min = max = v;
+    } else if (option == "--min-version" || option == "-min_protocol") {
+        min = parse_version(args.value(option));
+    } else if (option == "--max-version" || option == "-max_protocol") {
+        max = parse_version(args.value(option));
+    } else if (option == "--ciphers" || option == "-cipher") {
+        ciphers = args.value(option);
+        parse_tls12_cipher_suites(ciphers);  // a bad name fails now
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void version_options::apply(tlsio::context& ctx) const {
+    const auto lo = min.value_or(tlsio::protocol_version::tls12);
+    const auto hi = max.value_or(tlsio::protocol_version::tls13);
+    if (lo > hi) {
+        throw usage_error("--min-version is above --max-version");
+    }
+    ctx.set_protocol_versions(lo, hi);
+    if (!ciphers.empty()) {
+        if (lo == tlsio::protocol_version::tls13) {
+            throw usage_error("--ciphers names TLS 1.2 suites, and TLS 1.2 is off");
+        }
+        ctx.set_cipher_suites(parse_tls12_cipher_suites(ciphers));
+    }
+}
+
 std::vector<tlsio::named_group> parse_groups(std::string_view list) {
     struct alias {
         const char* name;
@@ -227,8 +318,12 @@ void print_chain(std::ostream& out, const std::vector<std::vector<std::uint8_t>>
 
 void print_parameters(std::ostream& out, const tlsio::engine& e) {
     out << "Protocol: " << tlsio::name(e.version()) << '\n'
-        << "Cipher suite: " << tlsio::name(e.cipher_suite()) << '\n'
-        << "Group: " << tlsio::name(e.group()) << '\n';
+        << "Cipher suite: " << tlsio::name(e.cipher_suite());
+    // TLS 1.2 suites are known by OpenSSL's names too (openssl -cipher, curl).
+    if (std::string_view(tlsio::name(e.cipher_suite())) != tlsio::openssl_name(e.cipher_suite())) {
+        out << " (" << tlsio::openssl_name(e.cipher_suite()) << ')';
+    }
+    out << '\n' << "Group: " << tlsio::name(e.group()) << '\n';
     if (e.get_role() == tlsio::role::client || !e.peer_certificates().empty()) {
         out << "Peer signature scheme: " << tlsio::name(e.peer_signature_scheme()) << '\n';
     }
@@ -255,16 +350,19 @@ std::string what_tlsio_supports(const boost::system::error_code& ec, const tlsio
     }
     const std::string who = peer;
     if (ec == tlsio::alert::protocol_version || ec == tlsio::error::protocol_version) {
-        return who + " supports only TLS 1.2 or older; tlsio speaks TLS 1.3 (TLS 1.2 is planned)";
+        return "no protocol version in common: tlsio speaks TLS 1.2 and 1.3 (narrowed by "
+               "--tls1_2, --tls1_3, --min-version, --max-version); " +
+               who + " may want an older one, which tlsio does not speak";
     }
     if (ec == tlsio::alert::handshake_failure || ec == tlsio::error::handshake_failure ||
         ec == tlsio::alert::insufficient_security) {
         return who +
                " found no parameters in common; tlsio offers TLS 1.3 with the cipher suites "
                "TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, "
+               "TLS 1.2 with ECDHE-ECDSA / ECDHE-RSA and AES-GCM or ChaCha20-Poly1305, "
                "the groups X25519MLKEM768, x25519, secp256r1, secp384r1 and ECDSA, RSA-PSS, "
-               "Ed25519 "
-               "signatures (no DHE, no RSA key exchange)";
+               "RSA PKCS#1 (TLS 1.2), Ed25519 signatures (no CBC, no DHE, no RSA key exchange); "
+               "in TLS 1.2 an ECDSA certificate's curve must also be among --groups";
     }
     if (ec == tlsio::alert::no_application_protocol ||
         ec == tlsio::error::no_application_protocol) {

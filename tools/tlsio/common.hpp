@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,28 @@ std::vector<std::string> split_list(std::string_view list);
 std::vector<tlsio::cipher_suite> parse_cipher_suites(std::string_view list);
 /// Groups by name: x25519, secp256r1 (P-256, prime256v1), secp384r1 (P-384).
 std::vector<tlsio::named_group> parse_groups(std::string_view list);
+/// TLS 1.2 cipher suites by OpenSSL name ("ECDHE-ECDSA-AES128-GCM-SHA256") or
+/// IANA name, separated by ':' or ',' (openssl's -cipher, names only).
+std::vector<tlsio::cipher_suite> parse_tls12_cipher_suites(std::string_view list);
+
+/// The version options both modes share, as openssl's s_client / s_server:
+/// --tls1_2, --tls1_3 (that version only), --min-version / --max-version V
+/// (V: TLSv1.2, TLSv1.3, 1.2 or 1.3) and --ciphers LIST (TLS 1.2 suites).
+struct version_options {
+    std::optional<tlsio::protocol_version> min;
+    std::optional<tlsio::protocol_version> max;
+    std::string ciphers;
+
+    /// Consumes `option` (and its value) when it is one of these; false
+    /// otherwise. Throws usage_error on a bad value.
+    bool parse(const std::string& option, arguments& args);
+    /// Applies them to `ctx` (default: TLS 1.2 and 1.3). Throws usage_error
+    /// when the range is empty.
+    void apply(tlsio::context& ctx) const;
+};
+
+/// The help text lines of version_options.
+extern const char* const version_usage;
 
 /// "host:port", "[v6]:port" -> host and port. Throws usage_error.
 void split_host_port(std::string_view text, std::string& host, std::string& port);

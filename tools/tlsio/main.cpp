@@ -25,8 +25,8 @@
 namespace {
 
 void usage(std::ostream& out) {
-    out << "usage: tlsio client HOST:PORT [options]   TLS 1.3 client (like openssl s_client)\n"
-           "       tlsio server --cert F --key F ...  TLS 1.3 server (like openssl s_server)\n"
+    out << "usage: tlsio client HOST:PORT [options]   TLS 1.3/1.2 client (like openssl s_client)\n"
+           "       tlsio server --cert F --key F ...  TLS 1.3/1.2 server (like openssl s_server)\n"
            "       tlsio demo                         HTTPS on 127.0.0.1 in one process\n"
            "       tlsio help MODE                    a mode's options (also tlsio MODE --help)\n"
            "       tlsio --version                    version and what tlsio implements\n"
@@ -37,16 +37,24 @@ void print_version(std::ostream& out) {
     using tlsio::name;
     out << "tlsio " << TLSIO_VERSION << " (" << OpenSSL_version(OPENSSL_VERSION)
         << ", libcrypto only)\n"
-        << "protocol: " << name(tlsio::protocol_version::tls13) << " (TLS 1.2 not yet)\n"
+        << "protocols: " << name(tlsio::protocol_version::tls13) << ' '
+        << name(tlsio::protocol_version::tls12) << '\n'
         << "cipher suites: " << name(tlsio::cipher_suite::aes_128_gcm_sha256) << ' '
         << name(tlsio::cipher_suite::aes_256_gcm_sha384) << ' '
         << name(tlsio::cipher_suite::chacha20_poly1305_sha256) << '\n'
+        << "TLS 1.2 cipher suites: "
+        << openssl_name(tlsio::cipher_suite::ecdhe_ecdsa_with_aes_128_gcm_sha256) << ' '
+        << openssl_name(tlsio::cipher_suite::ecdhe_ecdsa_with_aes_256_gcm_sha384) << ' '
+        << openssl_name(tlsio::cipher_suite::ecdhe_ecdsa_with_chacha20_poly1305_sha256) << ' '
+        << openssl_name(tlsio::cipher_suite::ecdhe_rsa_with_aes_128_gcm_sha256) << ' '
+        << openssl_name(tlsio::cipher_suite::ecdhe_rsa_with_aes_256_gcm_sha384) << ' '
+        << openssl_name(tlsio::cipher_suite::ecdhe_rsa_with_chacha20_poly1305_sha256) << '\n'
         << "groups: " << name(tlsio::named_group::x25519_mlkem768) << ' '
         << name(tlsio::named_group::secp256r1_mlkem768) << ' '
         << name(tlsio::named_group::secp384r1_mlkem1024) << ' ' << name(tlsio::named_group::x25519)
         << ' ' << name(tlsio::named_group::secp256r1) << ' ' << name(tlsio::named_group::secp384r1)
         << '\n'
-        << "signatures: ECDSA (P-256, P-384, P-521), RSA-PSS, RSA PKCS#1 (certificates only), "
+        << "signatures: ECDSA (P-256, P-384, P-521), RSA-PSS, RSA PKCS#1 (certificates; TLS 1.2), "
            "Ed25519\n";
 }
 

@@ -140,8 +140,10 @@ void usage(std::ostream& out) {
            "                    [--port P (4433; 0 picks one)] [--host ADDR (127.0.0.1)]\n"
            "                    [--cafile FILE [--verify-client]] [--alpn a,b]\n"
            "                    [--groups g,..] [--ciphersuites s,..] [--www] [--keylog FILE]\n"
-           "                    [--quiet]\n"
-           "Echoes what each client sends, or with --www answers HTTP requests with a page\n"
+           "                    [--tls1_2 | --tls1_3] [--min-version V] [--max-version V]\n"
+           "                    [--ciphers s:..] [--quiet]\n"
+        << version_usage
+        << "Echoes what each client sends, or with --www answers HTTP requests with a page\n"
            "naming the negotiated parameters. Prints 'listening on ADDR:PORT' when ready;\n"
            "runs until SIGINT or SIGTERM.\n";
 }
@@ -208,6 +210,7 @@ int run_server(arguments& args) {
     std::vector<std::string> certs, keys;
     std::string cafile, alpn, groups, suites, keylog;
     bool verify_client = false;
+    version_options versions;
     while (!args.done()) {
         std::string a = args.next();
         if (a == "--port" || a == "-p") {
@@ -240,6 +243,7 @@ int run_server(arguments& args) {
             suites = args.value(a);
         } else if (a == "--keylog") {
             keylog = args.value(a);
+        } else if (versions.parse(a, args)) {
         } else if (a == "--www") {
             options.www = true;
         } else if (a == "--quiet" || a == "-q") {
@@ -258,7 +262,7 @@ int run_server(arguments& args) {
         throw usage_error("--verify-client needs --cafile");
     }
 
-    tlsio::context ctx(tlsio::context::tlsv13_server);
+    tlsio::context ctx(tlsio::context::tls_server);
     boost::system::error_code ec;
     for (std::size_t i = 0; i < certs.size(); ++i) {
         ctx.use_certificate_chain_file(certs[i], ec);
@@ -281,6 +285,7 @@ int run_server(arguments& args) {
     if (!suites.empty()) {
         ctx.set_cipher_suites(parse_cipher_suites(suites));
     }
+    versions.apply(ctx);
     install_keylog(ctx, keylog);
 
     asio::io_context io;

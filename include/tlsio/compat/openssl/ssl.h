@@ -135,7 +135,7 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_OP_NO_ANTI_REPLAY SSL_OP_BIT(24)
 #define SSL_OP_NO_SSLv3 SSL_OP_BIT(25)
 #define SSL_OP_NO_TLSv1 SSL_OP_BIT(26)
-#define SSL_OP_NO_TLSv1_2 SSL_OP_BIT(27)
+#define SSL_OP_NO_TLSv1_2 TLSIO_OP_NO_TLSv1_2
 #define SSL_OP_NO_TLSv1_1 SSL_OP_BIT(28)
 #define SSL_OP_NO_TLSv1_3 TLSIO_OP_NO_TLSv1_3
 #define SSL_OP_NO_RENEGOTIATION SSL_OP_BIT(30)
@@ -161,6 +161,11 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define TLSv1_3_client_method tlsio_client_method
 #define TLSv1_3_server_method tlsio_server_method
 #define TLSv1_3_method tlsio_method
+/* Deprecated in OpenSSL 3 (TLS_method with a version bound is the way), and
+ * still common: TLS 1.2 only. */
+#define TLSv1_2_client_method tlsio_TLSv1_2_client_method
+#define TLSv1_2_server_method tlsio_TLSv1_2_server_method
+#define TLSv1_2_method tlsio_TLSv1_2_method
 #define SSLv23_client_method tlsio_client_method
 #define SSLv23_server_method tlsio_server_method
 #define SSLv23_method tlsio_method
@@ -238,6 +243,10 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_set_options tlsio_set_options
 #define SSL_clear_options tlsio_clear_options
 #define SSL_get_options tlsio_get_options
+#define SSL_set_min_proto_version tlsio_set_min_proto_version
+#define SSL_set_max_proto_version tlsio_set_max_proto_version
+#define SSL_get_min_proto_version tlsio_get_min_proto_version
+#define SSL_get_max_proto_version tlsio_get_max_proto_version
 
 #define SSL_do_handshake tlsio_do_handshake
 #define SSL_connect tlsio_connect
@@ -350,9 +359,6 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define DTLS_method(...) TLSIO_COMPAT_UNSUPPORTED_(DTLS_method)
 #define DTLS_client_method(...) TLSIO_COMPAT_UNSUPPORTED_(DTLS_client_method)
 #define DTLS_server_method(...) TLSIO_COMPAT_UNSUPPORTED_(DTLS_server_method)
-#define TLSv1_2_method(...) TLSIO_COMPAT_UNSUPPORTED_(TLSv1_2_method(TLS 1.3 only))
-#define TLSv1_2_client_method(...) TLSIO_COMPAT_UNSUPPORTED_(TLSv1_2_client_method(TLS 1.3 only))
-#define TLSv1_2_server_method(...) TLSIO_COMPAT_UNSUPPORTED_(TLSv1_2_server_method(TLS 1.3 only))
 #define SSL_VERIFY_POST_HANDSHAKE TLSIO_COMPAT_UNSUPPORTED_(SSL_VERIFY_POST_HANDSHAKE)
 
 #include "tlsio_unsupported.h" /* next to this file */
