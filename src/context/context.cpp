@@ -642,6 +642,18 @@ void context::set_num_tickets(std::size_t count) {
     writable().num_tickets = count;
 }
 
+void context::set_max_early_data(std::uint32_t size) {
+    writable().max_early_data = size;
+}
+
+std::uint32_t context::max_early_data() const noexcept {
+    return impl_->max_early_data;
+}
+
+void context::set_early_data_replay_check(early_data_replay_check check) {
+    writable().replay_check = std::move(check);
+}
+
 void context::set_ticket_lifetime(std::chrono::seconds lifetime) {
     if (lifetime <= std::chrono::seconds::zero() || lifetime > std::chrono::hours(24 * 7)) {
         throw_if(make_error_code(error::invalid_argument), "set_ticket_lifetime");

@@ -89,6 +89,9 @@ error connection::start() {
     if (error e = client_send_hello(next.hello, {}, nullptr, &next.client_hello); e != wire::ok) {
         return e;
     }
+    if (next.hello.early_data) {
+        client_begin_early_data(next.hello, next.client_hello);
+    }
     state_ = std::move(next);
     return wire::ok;
 }
@@ -589,6 +592,9 @@ error connection::dispatch(wire::handshake_type type, byte_view body, byte_view 
                 }
                 return server_on_client_hello(ch, message, s.choice, &s);
             }
+        } else if constexpr (std::is_same_v<S, expect_end_of_early_data>) {
+            if (type == handshake_type::end_of_early_data)
+                return server_on_end_of_early_data(s, body, message);
         } else if constexpr (std::is_same_v<S, expect_client_certificate>) {
             if (type == handshake_type::certificate)
                 return server_on_certificate(s, body, message);

@@ -100,6 +100,10 @@ void connection::client_add_psk_extensions(const sent_client_hello& hello,
     // RFC 8446 4.2.11.1: the age in milliseconds plus age_add, modulo 2^32.
     id.obfuscated_ticket_age = static_cast<std::uint32_t>(age_ms) + s.age_add;
     const suite_info* suite = find_suite(s.cipher_suite);
+    if (hello.early_data) {
+        exts.push_back({wire::ext::early_data, {}});
+    }
+    // pre_shared_key goes last (RFC 8446 4.2.11).
     exts.push_back({wire::ext::pre_shared_key,
                     wire::encode_offered_psks({id}, {crypto::digest_size(suite->hash)})});
 }
@@ -227,6 +231,7 @@ void connection::server_send_tickets(const secret& resumption_master) {
         resumption::session_state s =
             session_of_ticket(resumption_master, nonce, lifetime, wire::reader(age_add).u32());
         s.issued_at = unix_seconds(now);
+        s.max_early_data = ctx_->max_early_data;
         s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
         bytes plain = resumption::encode_session(s);
         bytes ticket = ctx_->ticket_keys->seal(plain, now, random);
@@ -234,9 +239,10 @@ void connection::server_send_tickets(const secret& resumption_master) {
         if (ticket.empty()) {
             return;  // no key to seal with (an empty set_ticket_keys): no tickets
         }
-        send_handshake(wire::handshake_type::new_session_ticket,
-                       wire::encode_new_session_ticket(lifetime, s.age_add, nonce, ticket, 0),
-                       nullptr);
+        send_handshake(
+            wire::handshake_type::new_session_ticket,
+            wire::encode_new_session_ticket(lifetime, s.age_add, nonce, ticket, s.max_early_data),
+            nullptr);
     }
 }
 
