@@ -577,6 +577,10 @@ public:
     /// server name offer a ticket for that name by themselves, each ticket
     /// once. 0 keeps none (engine_options::session still offers one).
     void set_session_cache_size(std::size_t servers);
+    /// Server: TLS 1.2 sessions kept by session ID for clients that do not
+    /// take tickets (20,480 by default, as OpenSSL; the oldest out first).
+    /// Clients that take tickets cost the server nothing. 0 keeps none.
+    void set_server_session_cache_size(std::size_t sessions);
 
     // ---- 0-RTT early data (RFC 8446 sections 2.3, 4.2.10 and 8) ------------
 

@@ -423,6 +423,9 @@ void context::impl::forget_shared_sessions() {
     if (sessions.use_count() > 1) {
         sessions = std::make_shared<resumption::session_cache>(sessions->capacity());
     }
+    if (server_sessions.use_count() > 1) {
+        server_sessions = std::make_shared<resumption::server_session_cache>();
+    }
     if (ticket_keys.use_count() > 1 && !ticket_keys->manual()) {
         renew_ticket_keys();
     }
@@ -640,6 +643,10 @@ void context::set_key_update_interval(std::uint64_t records) {
 
 void context::set_num_tickets(std::size_t count) {
     writable().num_tickets = count;
+}
+
+void context::set_server_session_cache_size(std::size_t sessions) {
+    writable().server_sessions = std::make_shared<resumption::server_session_cache>(sessions);
 }
 
 void context::set_max_early_data(std::uint32_t size) {

@@ -112,6 +112,18 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         }
         client_choose_session(hello);
         hello.early_data = client_wants_early_data(hello);
+        if (hello.offered_session12) {
+            // A ticket goes with a session ID of our own, which the server
+            // echoes when it accepts the ticket (RFC 5077 3.4); otherwise the
+            // session's own ID names it.
+            const resumption::session_state& s12 = *hello.offered_session12;
+            if (s12.ticket.empty()) {
+                hello.session_id = s12.session_id;
+            } else if (hello.session_id.empty()) {
+                hello.session_id.resize(32);
+                ctx_->fill_random(hello.session_id);
+            }
+        }
     } else if (hello.offered_session) {
         // The PSK goes on only with a suite of its hash (RFC 8446 4.1.4).
         const suite_info* s = find_suite(hello.offered_session->cipher_suite);
@@ -160,6 +172,12 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
         exts.push_back({wire::ext::extended_master_secret, {}});
         exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+        // RFC 5077: the ticket of the session offered, or empty to ask for one.
+        bytes ticket;
+        if (hello.offered_session12) {
+            ticket = hello.offered_session12->ticket;
+        }
+        exts.push_back({wire::ext::session_ticket, std::move(ticket)});
     }
     if (hello.offered13) {
         bytes share;

@@ -120,6 +120,11 @@ error connection::on_change_cipher_spec() {
         return wire::ok;
     };
     if (auto* s = std::get_if<expect_server_ccs12>(&state_)) {
+        if (tls12_session_.ticket_expected) {
+            // The ServerHello's session_ticket promised one (RFC 5077 3.3).
+            error_message_ = "ChangeCipherSpec where the promised NewSessionTicket belongs";
+            return error::unexpected_message;
+        }
         return take(*s, expect_server_finished12{});
     }
     if (auto* s = std::get_if<expect_client_ccs12>(&state_)) {
@@ -615,6 +620,9 @@ error connection::dispatch(wire::handshake_type type, byte_view body, byte_view 
                 return client12_on_certificate_request(s, body, message);
             if (type == handshake_type::server_hello_done)
                 return client12_on_server_hello_done(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_server_ccs12>) {
+            if (type == handshake_type::new_session_ticket && tls12_session_.ticket_expected)
+                return client12_on_new_session_ticket(s, body, message);
         } else if constexpr (std::is_same_v<S, expect_server_finished12>) {
             if (type == handshake_type::finished)
                 return client12_on_finished(s, body, message);

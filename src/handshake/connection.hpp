@@ -69,6 +69,8 @@ struct sent_client_hello {
     std::optional<resumption::session_state> offered_session;
     /// The first ClientHello offered 0-RTT (early_data) for that session.
     bool early_data = false;
+    /// The TLS 1.2 session offered (session_ticket or session ID), if any.
+    std::optional<resumption::session_state> offered_session12;
 };
 
 /// Before start().
@@ -439,6 +441,21 @@ private:
     error server12_on_certificate_verify(expect_client_certificate_verify12& s, byte_view body,
                                          byte_view message);
     error server12_on_finished(expect_client_finished12& s, byte_view body, byte_view message);
+    /// The session a TLS 1.2 ClientHello's ticket or session ID names, if
+    /// this server can resume it.
+    std::optional<resumption::session_state> server12_find_session(const wire::client_hello& ch);
+    /// The abbreviated handshake (RFC 5246 7.3): ServerHello, [NewSessionTicket],
+    /// ChangeCipherSpec, Finished.
+    error server12_resume(const wire::client_hello& ch, byte_view message,
+                          const server_choice& choice, resumption::session_state session);
+    /// Full handshake: a ticket for the client, or its session under the ID
+    /// the ServerHello gave, before our ChangeCipherSpec.
+    void server12_keep_session(transcript12& t, const secret& master);
+    /// What this TLS 1.2 connection resumes from, once its master secret is known.
+    resumption::session_state session12(const secret& master) const;
+    error client12_on_new_session_ticket(expect_server_ccs12& s, byte_view body, byte_view message);
+    /// Client: keeps the session (with its ticket or session ID) for later.
+    void client12_keep_session(const secret& master);
 
     // TLS 1.2, both roles.
     /// The ChangeCipherSpec arrived: the peer's keys from the master secret.
@@ -595,6 +612,15 @@ private:
     std::size_t early_data_left_ = 0;
     /// Client: what went out as early data, to resend if it is rejected.
     bytes early_data_sent_;
+    /// TLS 1.2 resumption. Client: the server's session ID and ticket for this
+    /// session, and whether the ServerHello promised a NewSessionTicket.
+    /// Server: the ID the ServerHello gave, and whether a ticket is issued.
+    struct {
+        bytes session_id;
+        bytes ticket;
+        std::uint32_t lifetime_hint = 0;
+        bool ticket_expected = false;
+    } tls12_session_;
     /// Client: the ALPN protocol and cipher suite of the session the early
     /// data was written for.
     std::string early_data_alpn_;
