@@ -11,6 +11,7 @@
 // shown too.
 #include "crypto_floor.hpp"
 #include "pki.hpp"
+#include "resumption.hpp"
 #include "scenarios.hpp"
 #include "stacks.hpp"
 
@@ -97,7 +98,8 @@ void usage(std::FILE* out) {
         "groups: handshake (with syscalls_handshake and crypto_floor), rsa,\n"
         "        throughput (16k, 1k, plain TCP; or throughput_16k, throughput_1k), memory,\n"
         "        pq (ML-KEM-768 operations, handshake_full_pq),\n"
-        "        tls12 (handshake_tls12_full, throughput_16k_tls12; or either one)\n");
+        "        tls12 (handshake_tls12_full, throughput_16k_tls12; or either one),\n"
+        "        resumption (handshake_resumed, first_byte_round_trips)\n");
 }
 
 // ---- Statistics --------------------------------------------------------------
@@ -494,6 +496,78 @@ void measure_pq(const config& cfg, loopback& lb, const credential& ecdsa, report
                         fmt(decaps_dk.median()) + " us");
 }
 
+/// Resumed TLS 1.3 handshakes (ticket, x25519), both stacks resuming the way
+/// their applications do; then round trips to the first byte through a
+/// delaying proxy: full, resumed and (tlsio) 0-RTT.
+void measure_resumption(const config& cfg, loopback& lb, const credential& ecdsa, report& rep) {
+    auto t = tlsio_resume_stack::make_contexts(ecdsa);
+    auto a = asio_ssl_resume_stack::make_contexts(ecdsa);
+    int warm = std::max(2, cfg.handshakes / 10);
+    both(
+        cfg, true, [&] { run_resumed_handshakes<tlsio_resume_stack>(lb, *t, warm); },
+        [&] { run_resumed_handshakes<asio_ssl_resume_stack>(lb, *a, warm); });
+    comparison hs{"handshake_resumed", "handshakes/s", ">= 1.3", true, {}, {}, {}, {}};
+    series t_allocs, a_allocs, tcp_us;
+    alternate("handshake_resumed", cfg.handshake_rounds, [&](int, bool tlsio_first) {
+        handshake_sample ts, as;
+        both(
+            cfg, tlsio_first,
+            [&] { ts = run_resumed_handshakes<tlsio_resume_stack>(lb, *t, cfg.handshakes); },
+            [&] { as = run_resumed_handshakes<asio_ssl_resume_stack>(lb, *a, cfg.handshakes); });
+        hs.add_round(ts.count / ts.cpu, as.count / as.cpu);
+        t_allocs.add(ts.allocs / ts.count);
+        a_allocs.add(as.allocs / as.count);
+        if (cfg.stack.empty()) {
+            handshake_sample tcp = run_tcp_connections(lb, cfg.handshakes);
+            tcp_us.add(tcp.cpu * 1e6 / tcp.count);
+        }
+    });
+    hs.extra = {{"tlsio_cpu_us", 1e6 / hs.tlsio.median()},
+                {"asio_ssl_cpu_us", 1e6 / hs.asio.median()},
+                {"tlsio_allocs", t_allocs.median()},
+                {"asio_ssl_allocs", a_allocs.median()}};
+    rep.notes.push_back("handshake_resumed CPU per resumption (both ends): tlsio " +
+                        fmt(1e6 / hs.tlsio.median()) + " us, asio_ssl " +
+                        fmt(1e6 / hs.asio.median()) + " us, of which TCP alone " +
+                        fmt(tcp_us.median()) + " us; malloc calls: tlsio " +
+                        fmt(t_allocs.median()) + ", asio_ssl " + fmt(a_allocs.median()) +
+                        " (tlsio resumes from its cache, asio_ssl by SSL_set_session)");
+    rep.comparisons.push_back(std::move(hs));
+    if (!cfg.stack.empty()) {
+        return;
+    }
+
+    const std::chrono::milliseconds delay(10);
+    const int samples = cfg.handshake_rounds;
+    std::fprintf(stderr, "  first_byte_round_trips (%d samples each)\n", samples);
+    const double t_full = tlsio_first_byte_round_trips(ecdsa, start_kind::full, delay, samples);
+    const double t_resumed =
+        tlsio_first_byte_round_trips(ecdsa, start_kind::resumed, delay, samples);
+    const double t_early =
+        tlsio_first_byte_round_trips(ecdsa, start_kind::early_data, delay, samples);
+    const double a_full = asio_ssl_first_byte_round_trips(ecdsa, start_kind::full, delay, samples);
+    const double a_resumed =
+        asio_ssl_first_byte_round_trips(ecdsa, start_kind::resumed, delay, samples);
+    special_line rt{"first_byte_round_trips",
+                    "round_trips",
+                    {{"tlsio_full", t_full},
+                     {"tlsio_resumed", t_resumed},
+                     {"tlsio_0rtt", t_early},
+                     {"asio_ssl_full", a_full},
+                     {"asio_ssl_resumed", a_resumed},
+                     {"delay_ms", static_cast<double>(delay.count())}},
+                    ""};
+    rt.table = "tlsio full " + fmt(t_full) + ", resumed " + fmt(t_resumed) + ", 0-RTT " +
+               fmt(t_early) + "; asio_ssl full " + fmt(a_full) + ", resumed " + fmt(a_resumed) +
+               " (round trips of " + std::to_string(2 * delay.count()) + " ms)";
+    rep.specials.push_back(std::move(rt));
+    rep.notes.push_back(
+        "first_byte_round_trips: connect to the first byte of the answer to a 1-byte request, "
+        "through a proxy delaying each direction " +
+        std::to_string(delay.count()) + " ms (TCP's own handshake is not delayed); median of " +
+        std::to_string(samples) + " connections; asio::ssl::stream has no early-data operation");
+}
+
 /// A handshake metric without the crypto floor and syscall counts beside it:
 /// `n` full handshakes per round and stack with `cred`, pinned to `p`.
 void measure_handshake_rate(const config& cfg, loopback& lb, const credential& cred, protocol p,
@@ -779,7 +853,8 @@ void print_json(const report& rep) {
                            "memory_idle_reading",    "memory_idle_reading_tcp_stream",
                            "syscalls_handshake",     "crypto_floor",
                            "mlkem768_keygen",        "mlkem768_encaps",
-                           "mlkem768_decaps",        "handshake_full_pq"};
+                           "mlkem768_decaps",        "handshake_full_pq",
+                           "handshake_resumed",      "first_byte_round_trips"};
     for (const char* name : order) {
         for (const auto& c : rep.comparisons) {
             if (c.metric != name) {
@@ -923,6 +998,9 @@ int run(int argc, char** argv) {
     }
     if (cfg.wants("pq") && cfg.runs_tlsio()) {
         measure_pq(cfg, lb, ecdsa, rep);
+    }
+    if (cfg.wants("resumption")) {
+        measure_resumption(cfg, lb, ecdsa, rep);
     }
 
     std::FILE* table = cfg.json ? stderr : stdout;

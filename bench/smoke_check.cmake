@@ -12,13 +12,15 @@ endif()
 
 set(pair_metrics handshake_full handshake_full_rsa2048 throughput_16k throughput_1k memory_idle
                  memory_idle_reading memory_idle_reading_tcp_stream syscalls_handshake
-                 handshake_tls12_full throughput_16k_tls12)
+                 handshake_tls12_full throughput_16k_tls12 handshake_resumed)
 set(fields_handshake_full tlsio asio_ssl ratio tlsio_min tlsio_max asio_ssl_min asio_ssl_max)
 set(fields_crypto_floor floor tlsio fraction)
 set(fields_throughput_plain_tcp plain_tcp plain_tcp_1k)
 set(mlkem_metrics mlkem768_keygen mlkem768_encaps mlkem768_decaps)
 set(fields_mlkem us x25519_keygen_us x25519_derive_us)
 set(fields_handshake_full_pq tlsio_pq_cpu_us tlsio_x25519_cpu_us ratio_to_x25519)
+set(fields_first_byte_round_trips tlsio_full tlsio_resumed tlsio_0rtt asio_ssl_full
+                                  asio_ssl_resumed delay_ms)
 set(seen "")
 
 string(REPLACE "\n" ";" lines "${out}")
@@ -48,6 +50,8 @@ foreach(line IN LISTS lines)
         set(fields ${fields_mlkem})
     elseif(metric STREQUAL "handshake_full_pq")
         set(fields ${fields_handshake_full_pq})
+    elseif(metric STREQUAL "first_byte_round_trips")
+        set(fields ${fields_first_byte_round_trips})
     else()
         message(FATAL_ERROR "unknown metric ${metric}: ${line}")
     endif()
@@ -64,7 +68,7 @@ foreach(line IN LISTS lines)
 endforeach()
 
 foreach(metric IN LISTS pair_metrics mlkem_metrics ITEMS crypto_floor throughput_plain_tcp
-                                                         handshake_full_pq)
+                                                         handshake_full_pq first_byte_round_trips)
     if(NOT metric IN_LIST seen)
         message(FATAL_ERROR "metric ${metric} missing from:\n${out}")
     endif()

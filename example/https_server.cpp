@@ -8,6 +8,11 @@
 // a free port; the line "listening on ADDRESS:PORT" says which. Runs until
 // SIGINT or SIGTERM.
 //
+// Clients that resume may send their first request as 0-RTT early data. An
+// attacker can replay early data, so only GET and HEAD are answered from it;
+// anything else gets 425 Too Early (RFC 8470) and the client retries after
+// the handshake.
+//
 #include <tlsio/stream.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -33,8 +38,19 @@ using asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 http::response<http::string_body> answer(const http::request<http::string_body>& req,
-                                         const tlsio::engine& e) {
-    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+                                         const tlsio::engine& e, bool early) {
+    const bool safe = req.method() == http::verb::get || req.method() == http::verb::head;
+    if (early && !safe) {
+        // 425 Too Early (RFC 8470), which Beast's status enum lacks.
+        http::response<http::string_body> res;
+        res.version(req.version());
+        res.result(425u);
+        res.reason("Too Early");
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        return res;
+    }
+    if (!safe) {
         http::response<http::string_body> res{http::status::method_not_allowed, req.version()};
         res.set(http::field::allow, "GET, HEAD");
         res.keep_alive(req.keep_alive());
@@ -46,7 +62,8 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
     res.set(http::field::content_type, "text/plain");
     res.keep_alive(req.keep_alive());
     res.body() = "Hello from tlsio over " + std::string(tlsio::name(e.version())) + " with " +
-                 tlsio::name(e.cipher_suite()) + "\n";
+                 tlsio::name(e.cipher_suite()) +
+                 (early ? " (the request came as 0-RTT early data)" : "") + "\n";
     res.prepare_payload();
     if (req.method() == http::verb::head) {
         res.body().clear();  // the Content-Length of the GET stays
@@ -75,7 +92,7 @@ asio::awaitable<void> session(tcp::socket socket, tlsio::context ctx) {
             std::cerr << "read: " << ec.message() << '\n';
             co_return;
         }
-        auto res = answer(req, stream.native_engine());
+        auto res = answer(req, stream.native_engine(), stream.data_is_early());
         auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
         if (wec) {
             std::cerr << "write: " << wec.message() << '\n';
@@ -110,6 +127,7 @@ int main(int argc, char** argv) {
         ctx.use_certificate_chain_file(argv[3]);
         ctx.use_private_key_file(argv[4]);
         ctx.set_alpn_protocols({"http/1.1"});
+        ctx.set_max_early_data(16384);  // 0-RTT for resuming clients
 
         asio::io_context io;
         tcp::acceptor acceptor(

@@ -577,6 +577,38 @@ public:
     /// server name offer a ticket for that name by themselves, each ticket
     /// once. 0 keeps none (engine_options::session still offers one).
     void set_session_cache_size(std::size_t servers);
+    /// Server: TLS 1.2 sessions kept by session ID for clients that do not
+    /// take tickets (20,480 by default, as OpenSSL; the oldest out first).
+    /// Clients that take tickets cost the server nothing. 0 keeps none.
+    void set_server_session_cache_size(std::size_t sessions);
+
+    // ---- 0-RTT early data (RFC 8446 sections 2.3, 4.2.10 and 8) ------------
+
+    /// Server: accept up to `size` bytes of 0-RTT early data per connection on
+    /// resumption, announced in the tickets sent from now on (0, the default,
+    /// turns 0-RTT off, as SSL_CTX_set_max_early_data). Early data is taken
+    /// only on the first ClientHello (no HelloRetryRequest), for a ticket of
+    /// this context with the same cipher suite and ALPN protocol as the
+    /// original connection, sent within the freshness window and not seen
+    /// before by the anti-replay check (see set_early_data_replay_check);
+    /// otherwise the handshake goes on without it (the client resends it).
+    /// A server engine that accepts early data returns status::done from
+    /// handshake() after its flight; read() returns the early data
+    /// (engine::data_is_early) and then completes the handshake.
+    void set_max_early_data(std::uint32_t size);
+    /// The value set by set_max_early_data.
+    std::uint32_t max_early_data() const noexcept;
+    /// Says whether a ClientHello's anti-replay id (its PSK binder, unique to
+    /// that ClientHello) is new: true the first time, false for a replay.
+    using early_data_replay_check = std::function<bool(std::span<const std::uint8_t> id)>;
+    /// Server: replaces the built-in anti-replay check, which remembers the
+    /// ids of this process's contexts for twice the freshness window (10
+    /// seconds) in at most 65,536 entries (early data is refused while it is
+    /// full). A fleet of servers sharing ticket keys must share this check
+    /// too (RFC 8446 section 8.2), e.g. with a store all of them reach; it
+    /// runs in the handshake, so it must answer quickly. An empty function
+    /// restores the built-in check.
+    void set_early_data_replay_check(early_data_replay_check check);
 
     /// The state engines are made from.
     const std::shared_ptr<const impl>& state() const noexcept;

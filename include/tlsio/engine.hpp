@@ -164,6 +164,24 @@ public:
     /// True when the handshake resumed a session (SSL_session_reused): no
     /// certificate was sent, and peer_certificates() are the original's.
     bool session_reused() const noexcept;
+    // ---- 0-RTT early data (RFC 8446 sections 2.3, 4.2.10 and 8) -----------
+
+    /// In the 0-RTT part of the handshake: a client writes early data (after
+    /// handshake() returned done with engine_options::early_data), a server
+    /// reads it (after handshake() returned done with early data accepted).
+    bool in_early_data() const noexcept;
+    /// Client: how many more bytes write() sends as early data (0 outside
+    /// it). Past them, write() completes the handshake first.
+    std::size_t max_early_data() const noexcept;
+    /// Server: the data the last read() returned arrived as 0-RTT early data,
+    /// which an attacker may have replayed despite the server's anti-replay
+    /// check (RFC 8446 section 8): act only on requests that are safe to
+    /// repeat (an HTTP server answers 425 Too Early to others, RFC 8470).
+    /// A read() never returns early and later data together.
+    bool data_is_early() const noexcept;
+    /// Whether early data was sent and taken; final once the handshake is done.
+    early_data_status get_early_data_status() const noexcept;
+
     /// Client: the newest session the server's tickets gave on this
     /// connection (they come after the handshake, with the first reads), or
     /// an empty one. The context's session cache has it already; this is for

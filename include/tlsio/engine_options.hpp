@@ -16,6 +16,13 @@ namespace tlsio {
 /// Per-connection settings. Every member has a default, so designated
 /// initializers such as `engine_options{.server_name = "example.com"}` name
 /// only what they change.
+/// What became of 0-RTT early data (SSL_get_early_data_status).
+enum class early_data_status {
+    not_sent,  ///< None was offered (or the handshake has not decided yet).
+    rejected,  ///< Offered and refused: the server skipped it unread.
+    accepted,  ///< The server read it.
+};
+
 struct engine_options {
     /// Client: the name sent in SNI and, unless verify_host is false, the name
     /// the server's certificate must match. An IP literal is checked against
@@ -44,6 +51,26 @@ struct engine_options {
     /// suite the context enables, and a verified server if this connection
     /// verifies; otherwise the handshake is a full one.
     tlsio::session session{};
+    /// Client: send 0-RTT early data (RFC 8446 section 2.3) when the offered
+    /// session's server allows it. handshake() then returns status::done
+    /// right after the ClientHello, with handshake_done() false and
+    /// in_early_data() true; write() sends early data, up to max_early_data()
+    /// bytes; read() (or handshake()) completes the handshake, after which
+    /// get_early_data_status() says whether the server took the data.
+    /// Early data can be replayed by an attacker: send only what is safe to
+    /// repeat (RFC 8446 section 8). Off by default.
+    bool early_data = false;
+    /// Client: when the server rejects the early data, send it again as
+    /// ordinary data right after the handshake (default), so the server
+    /// reads the same bytes either way and nothing written is lost. Off:
+    /// rejected data is gone and the application sends it again itself
+    /// (OpenSSL's contract). If the server also chose another ALPN protocol
+    /// than the session's, the resend would reach the wrong protocol: the
+    /// handshake then fails with error::early_data_rejected.
+    bool resend_rejected_early_data = true;
+    /// Server: refuse 0-RTT on this connection even though the context
+    /// accepts it (context::set_max_early_data); it is skipped unread.
+    bool refuse_early_data = false;
 };
 
 }  // namespace tlsio

@@ -91,6 +91,10 @@ enum class error {
     inappropriate_fallback,
     /// The peer asked to renegotiate a TLS 1.2 connection, which tlsio refuses.
     no_renegotiation,
+    /// Client: the server rejected the 0-RTT data and chose another
+    /// application protocol than the one it was written for, so it cannot be
+    /// sent again as ordinary data (engine_options::resend_rejected_early_data).
+    early_data_rejected,
 };
 
 /// TLS alert descriptions (RFC 8446 section 6), as sent on the wire.

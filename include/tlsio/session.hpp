@@ -5,6 +5,7 @@
 #define TLSIO_SESSION_HPP
 
 #include <tlsio/export.h>
+#include <tlsio/context.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -44,6 +45,9 @@ public:
 
     /// The server name the session was made with (it is offered to that name only).
     const std::string& server_name() const noexcept;
+    /// The version of the connection that made the session (TLS 1.3 for an
+    /// empty one), as SSL_SESSION_get_protocol_version.
+    protocol_version version() const noexcept;
     /// The application protocol negotiated when the session was made.
     const std::string& alpn_protocol() const noexcept;
     /// When the server's ticket stops being usable (its lifetime from when it

@@ -165,6 +165,30 @@ public:
     /// (SSL_set_session). A session that does not fit (another host name,
     /// expired) is not offered: the handshake is then a full one.
     void set_session(tlsio::session s);
+    /// Client: sends 0-RTT early data when the session offered allows it
+    /// (off by default). The handshake then completes right after the
+    /// ClientHello, in_early_data() is true, and the first writes (up to the
+    /// server's max_early_data_size) leave at once, before the server has
+    /// answered; the next read completes the handshake. Write only what is
+    /// safe to replay (RFC 8446 section 8): a GET, not a payment.
+    ///
+    /// A write is never lost: when the server rejects the early data, the
+    /// stream sends the same bytes again as ordinary data right after the
+    /// handshake, before anything written later, so the server reads the
+    /// same stream of bytes either way (get_early_data_status() says which
+    /// happened). Only if the server also picked another ALPN protocol than
+    /// the session's does the next operation fail with
+    /// error::early_data_rejected, since the bytes were meant for the other
+    /// protocol.
+    ///
+    /// @code
+    /// s.set_host("example.com");
+    /// s.set_early_data(true);
+    /// co_await s.async_handshake(tlsio::stream_base::client, asio::use_awaitable);
+    /// co_await asio::async_write(s, asio::buffer(get_request), asio::use_awaitable);
+    /// co_await http::async_read(s, buffer, response, asio::use_awaitable);
+    /// @endcode
+    void set_early_data(bool enable);
 
     // ---- Server: the ClientHello callback ---------------------------------------
 
@@ -306,6 +330,19 @@ public:
     /// True when the handshake resumed a session (SSL_session_reused); false
     /// before the handshake.
     bool session_reused() const noexcept;
+    /// In the 0-RTT part of the handshake: a client's writes go as early
+    /// data; a server's reads return early data.
+    bool in_early_data() const noexcept;
+    /// Server: the data the last read returned came as 0-RTT early data, so
+    /// an attacker may have replayed it: answer only requests that are safe
+    /// to repeat (an HTTP server sends 425 Too Early otherwise, RFC 8470).
+    /// A server accepts early data when its context sets
+    /// context::set_max_early_data; its handshake then completes once its
+    /// own flight is out, and the first reads return the early data.
+    bool data_is_early() const noexcept;
+    /// Whether early data was sent and accepted (final once a read or write
+    /// has completed the handshake).
+    early_data_status get_early_data_status() const noexcept;
     /// Client: the newest session the server's tickets gave this connection
     /// (SSL_get1_session), or an empty one. Tickets come after the handshake,
     /// with the first reads; the context's session cache has them already.

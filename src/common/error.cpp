@@ -102,6 +102,8 @@ const char* error_text(error e) noexcept {
             return "inappropriate fallback: the client fell back to a lower version";
         case error::no_renegotiation:
             return "renegotiation refused";
+        case error::early_data_rejected:
+            return "the server rejected the early data and changed the application protocol";
     }
     return "unknown tlsio error";
 }

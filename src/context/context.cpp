@@ -423,6 +423,9 @@ void context::impl::forget_shared_sessions() {
     if (sessions.use_count() > 1) {
         sessions = std::make_shared<resumption::session_cache>(sessions->capacity());
     }
+    if (server_sessions.use_count() > 1) {
+        server_sessions = std::make_shared<resumption::server_session_cache>();
+    }
     if (ticket_keys.use_count() > 1 && !ticket_keys->manual()) {
         renew_ticket_keys();
     }
@@ -640,6 +643,22 @@ void context::set_key_update_interval(std::uint64_t records) {
 
 void context::set_num_tickets(std::size_t count) {
     writable().num_tickets = count;
+}
+
+void context::set_server_session_cache_size(std::size_t sessions) {
+    writable().server_sessions = std::make_shared<resumption::server_session_cache>(sessions);
+}
+
+void context::set_max_early_data(std::uint32_t size) {
+    writable().max_early_data = size;
+}
+
+std::uint32_t context::max_early_data() const noexcept {
+    return impl_->max_early_data;
+}
+
+void context::set_early_data_replay_check(early_data_replay_check check) {
+    writable().replay_check = std::move(check);
 }
 
 void context::set_ticket_lifetime(std::chrono::seconds lifetime) {

@@ -2,6 +2,8 @@
 #ifndef TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 #define TLSIO_SRC_CONTEXT_CONTEXT_IMPL_HPP
 
+#include "context/replay_filter.hpp"
+#include "context/server_session_cache.hpp"
 #include "context/session_cache.hpp"
 #include "context/ticket_keys.hpp"
 #include "crypto/kx.hpp"
@@ -103,6 +105,15 @@ struct context::impl {
         std::make_shared<resumption::ticket_keyring>();
     std::shared_ptr<resumption::session_cache> sessions =
         std::make_shared<resumption::session_cache>();
+    /// TLS 1.2 servers: sessions by ID, for clients that resume without tickets.
+    std::shared_ptr<resumption::server_session_cache> server_sessions =
+        std::make_shared<resumption::server_session_cache>();
+    // 0-RTT: off unless max_early_data > 0. The built-in replay filter is
+    // shared by copies; replay_check replaces it.
+    std::uint32_t max_early_data = 0;
+    std::shared_ptr<resumption::replay_filter> replay_filter =
+        std::make_shared<resumption::replay_filter>();
+    context::early_data_replay_check replay_check;
 
     /// Replaces the session cache and generated ticket keys with new ones when
     /// another context shares them (see context.cpp).

@@ -15,6 +15,10 @@ const std::string& session::server_name() const noexcept {
     return state_ ? state_->server_name : empty_string;
 }
 
+protocol_version session::version() const noexcept {
+    return state_ && state_->version == 0x0303 ? protocol_version::tls12 : protocol_version::tls13;
+}
+
 const std::string& session::alpn_protocol() const noexcept {
     return state_ ? state_->alpn : empty_string;
 }

@@ -8,7 +8,7 @@ namespace {
 
 /// Bumped when the layout changes: an old ticket or saved session then
 /// decodes to nothing and costs a full handshake, never a misread.
-constexpr std::uint8_t format_version = 2;
+constexpr std::uint8_t format_version = 3;
 
 }  // namespace
 
@@ -39,6 +39,7 @@ bytes encode_session(const session_state& s) {
     w.u32(s.verify_result);
     w.vec16(s.ticket);
     w.u64(s.received_at_ms);
+    w.vec8(s.session_id);
     return out;
 }
 
@@ -73,6 +74,8 @@ std::optional<session_state> decode_session(byte_view data) {
     byte_view ticket = r.vec16();
     s.ticket.assign(ticket.begin(), ticket.end());
     s.received_at_ms = r.u64();
+    byte_view id = r.vec8();
+    s.session_id.assign(id.begin(), id.end());
     if (!r.done() || !chain.ok() || verified > 1 || s.secret.empty()) {
         return std::nullopt;
     }

@@ -15,8 +15,8 @@ namespace tlsio::resumption {
 /// A session as both ends keep it. Secrets are wiped when it goes away.
 struct session_state {
     std::uint16_t version = 0;       ///< 0x0304 (or 0x0303)
-    std::uint16_t cipher_suite = 0;  ///< resumable with any suite of the same hash
-    bytes secret;                    ///< TLS 1.3: the PSK of the ticket
+    std::uint16_t cipher_suite = 0;  ///< TLS 1.3: resumable with any suite of the same hash
+    bytes secret;                    ///< TLS 1.3: the PSK of the ticket; TLS 1.2: the master secret
     std::uint64_t issued_at = 0;     ///< seconds since the Unix epoch, server's clock
     std::uint32_t lifetime = 0;      ///< seconds (at most 7 days, RFC 8446 4.6.1)
     std::uint32_t age_add = 0;
@@ -33,6 +33,9 @@ struct session_state {
     /// Client side: the ticket, and when it arrived (client's clock, ms).
     bytes ticket;
     std::uint64_t received_at_ms = 0;
+    /// TLS 1.2, client side: the session ID the server gave, for a server
+    /// that resumes by ID rather than by ticket.
+    bytes session_id;
 
     session_state() = default;
     session_state(const session_state&) = default;

@@ -44,6 +44,9 @@ struct engine::impl {
         hs.key_update_reply_due_ = hs.key_update_reply_pending_;
         return status::done;
     }
+    /// The handshake just completed: a client sends its rejected early data
+    /// again, ahead of anything written later.
+    status completed();
     status fail(tlsio::error e, std::string message = {}) {
         hs.fail(e, std::move(message));
         return status::error;
@@ -56,7 +59,25 @@ struct engine::impl {
 
     record::layer records;
     handshake::connection hs;
+    /// The data the last read() returned came as 0-RTT early data.
+    bool read_early = false;
 };
+
+status engine::impl::completed() {
+    bytes again = hs.take_early_data_to_resend();
+    if (hs.is_failed()) {
+        return status::error;
+    }
+    if (!again.empty()) {
+        const bool sealed = records.write(wire::content_type::application_data, again);
+        crypto::cleanse(again);
+        if (!sealed) {
+            hs.fail_silently(tlsio::error::internal_error, "sealing application data failed");
+            return status::error;
+        }
+    }
+    return status::done;
+}
 
 status engine::impl::need_input() {
     if (!records.eof()) {
@@ -105,7 +126,14 @@ status engine::impl::process_one(mutable_bytes destination, std::size_t* direct)
             }
             return hs.is_failed() ? status::error : status::done;
         case record::layer::event::application_data:
-            if (!hs.is_connected()) {
+            if (hs.reading_early_data()) {
+                // read() opens records only with nothing pending: what is
+                // pending now came in this record.
+                const std::size_t size = in.direct + records.pending();
+                if (tlsio::error e = hs.note_early_data_read(size); e != tlsio::error{}) {
+                    return fail(e);
+                }
+            } else if (!hs.is_connected()) {
                 return fail(tlsio::error::unexpected_message, "application data before Finished");
             }
             hs.note_application_data();
@@ -125,9 +153,13 @@ status engine::impl::handshake() {
         if (tlsio::error e = hs.start(); e != tlsio::error{}) {
             return fail(e);
         }
-        return status::want_read;
+        // With 0-RTT the application writes its early data now.
+        return hs.can_write_early() ? status::done : status::want_read;
     }
     while (!hs.is_connected()) {
+        if (hs.reading_early_data()) {
+            return status::done;  // read() takes the early data, then goes on
+        }
         if (handshake::expect_application_answer* w = hs.waiting()) {
             // Nothing is read while the application decides: what it answers
             // may change how the next bytes are read.
@@ -146,18 +178,23 @@ status engine::impl::handshake() {
         if (s != status::done) {
             return s;
         }
+        if (hs.is_connected()) {
+            return completed();
+        }
     }
     return status::done;
 }
 
 status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_read) {
     bytes_read = 0;
-    if (!hs.is_connected()) {
+    read_early = false;
+    if (!hs.is_connected() && !hs.reading_early_data()) {
         status s = handshake();
         if (s != status::done) {
             return s;
         }
     }
+    read_early = hs.reading_early_data();
     if (hs.key_update_reply_due_) {
         send_key_update_reply();  // this endpoint may never write: answer now
     }
@@ -190,29 +227,44 @@ status engine::impl::read(std::span<std::uint8_t> buffer, std::size_t& bytes_rea
             // the next read reports what followed it.
             return bytes_read > 0 ? delivered() : s;
         }
+        if (read_early && !hs.reading_early_data()) {
+            // EndOfEarlyData: early data is never returned with later data.
+            if (bytes_read > 0) {
+                return delivered();
+            }
+            read_early = false;
+            if (status h = handshake(); h != status::done) {
+                return h;
+            }
+        }
     }
 }
 
 status engine::impl::write(std::span<const byte_view> buffers, std::size_t& bytes_written) {
     bytes_written = 0;
-    if (!hs.is_connected()) {
+    // A client in 0-RTT writes early data while there is room for it; a
+    // server reading early data writes with its application keys (0.5-RTT).
+    const bool early = !hs.is_connected() && hs.can_write_early();
+    if (!hs.is_connected() && !early) {
         status s = handshake();
         if (s != status::done) {
             return s;
         }
     }
-    // Take up to max_write_per_call bytes from the buffers, in order.
+    const std::size_t limit =
+        early ? std::min(max_write_per_call, hs.early_data_left()) : max_write_per_call;
+    // Take up to `limit` bytes from the buffers, in order.
     std::array<byte_view, record::max_seal_parts> parts;
     std::size_t count = 0;
     std::size_t total = 0;
     for (byte_view b : buffers) {
-        if (count == parts.size() || total == max_write_per_call) {
+        if (count == parts.size() || total == limit) {
             break;
         }
         if (b.empty()) {
             continue;
         }
-        parts[count++] = b.first(std::min(b.size(), max_write_per_call - total));
+        parts[count++] = b.first(std::min(b.size(), limit - total));
         total += parts[count - 1].size();
     }
     if (total == 0) {
@@ -224,7 +276,8 @@ status engine::impl::write(std::span<const byte_view> buffers, std::size_t& byte
         return status::error;
     }
     send_key_update_reply();  // RFC 8446 4.6.3: before our next application data
-    if (!hs.tls12_ && records.write_sequence() >= hs.ctx_->key_update_interval) {
+    if (!hs.tls12_ && hs.is_connected() &&
+        records.write_sequence() >= hs.ctx_->key_update_interval) {
         hs.update_write_keys(false);
     }
     if (hs.is_failed()) {
@@ -234,6 +287,9 @@ status engine::impl::write(std::span<const byte_view> buffers, std::size_t& byte
         // libcrypto failed to seal: nothing sensible can be sent any more.
         hs.fail_silently(tlsio::error::internal_error, "sealing application data failed");
         return status::error;
+    }
+    if (early) {
+        hs.note_early_data_written({parts.data(), count}, total);
     }
     bytes_written = total;
     return status::done;
@@ -425,6 +481,19 @@ long engine::verify_result() const noexcept {
 
 bool engine::session_reused() const noexcept {
     return impl_->hs.session_reused_;
+}
+
+bool engine::in_early_data() const noexcept {
+    return impl_->hs.writing_early_data() || impl_->hs.reading_early_data();
+}
+std::size_t engine::max_early_data() const noexcept {
+    return impl_->hs.can_write_early() ? impl_->hs.early_data_left() : 0;
+}
+bool engine::data_is_early() const noexcept {
+    return impl_->read_early;
+}
+early_data_status engine::get_early_data_status() const noexcept {
+    return impl_->hs.early_data_status_;
 }
 
 tlsio::session engine::session() const {

@@ -82,6 +82,9 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
     // Only the second ClientHello is hashed as it goes: the first waits for
     // the suite's hash.
     const bool retry = transcript != nullptr;
+    if (retry) {
+        hello.early_data = false;  // never after a HelloRetryRequest (RFC 8446 4.2.10)
+    }
     if (!retry) {
         hello.offered13 = ctx_->allows(wire::tls13_version) && !ctx_->cipher_suites.empty();
         hello.offered12 = ctx_->allows(wire::tls12_version) && !ctx_->cipher_suites12.empty() &&
@@ -108,6 +111,19 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
             ctx_->fill_random(hello.session_id);
         }
         client_choose_session(hello);
+        hello.early_data = client_wants_early_data(hello);
+        if (hello.offered_session12) {
+            // A ticket goes with a session ID of our own, which the server
+            // echoes when it accepts the ticket (RFC 5077 3.4); otherwise the
+            // session's own ID names it.
+            const resumption::session_state& s12 = *hello.offered_session12;
+            if (s12.ticket.empty()) {
+                hello.session_id = s12.session_id;
+            } else if (hello.session_id.empty()) {
+                hello.session_id.resize(32);
+                ctx_->fill_random(hello.session_id);
+            }
+        }
     } else if (hello.offered_session) {
         // The PSK goes on only with a suite of its hash (RFC 8446 4.1.4).
         const suite_info* s = find_suite(hello.offered_session->cipher_suite);
@@ -156,6 +172,12 @@ error connection::client_send_hello(sent_client_hello& hello, byte_view cookie,
         exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
         exts.push_back({wire::ext::extended_master_secret, {}});
         exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+        // RFC 5077: the ticket of the session offered, or empty to ask for one.
+        bytes ticket;
+        if (hello.offered_session12) {
+            ticket = hello.offered_session12->ticket;
+        }
+        exts.push_back({wire::ext::session_ticket, std::move(ticket)});
     }
     if (hello.offered13) {
         bytes share;
@@ -233,6 +255,7 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
         }
         if (sh.selected_version == 0 && !after_hrr && hello.offered12 &&
             sh.legacy_version == wire::tls12_version) {
+            client_end_early_data_on_retry();  // TLS 1.2 has no 0-RTT
             return client12_on_server_hello(hello, *first_hello, sh, message);
         }
         if (sh.selected_version == 0 && sh.legacy_version < wire::tls12_version) {
@@ -322,8 +345,11 @@ error connection::client_on_server_hello(sent_client_hello& hello, bytes* first_
     if (error e = install_read(keys.server); e != wire::ok) {
         return e;
     }
-    install_write(keys.client);
-    queue_compat_ccs(hello.session_id);
+    if (!early_write_open_) {
+        // Early data goes on under its own keys until the server's Finished.
+        install_write(keys.client);
+        queue_compat_ccs(hello.session_id);
+    }
     group_ = sh.key_share->group;
     if (resumed) {
         // The server is not authenticated again: the original connection's
@@ -393,6 +419,7 @@ error connection::client_on_hello_retry(sent_client_hello& hello, const bytes& f
     next.transcript.hash.update(synthetic);
     next.transcript.hash.update(message);
     hello_retry_ = true;
+    client_end_early_data_on_retry();
 
     if (hrr.selected_group) {
         hello.shares.clear();
@@ -418,8 +445,21 @@ error connection::client_on_encrypted_extensions(expect_encrypted_extensions& s,
         return e;
     }
     const std::vector<std::uint16_t>& offered = s.k.offered_extensions;
+    bool early_data_accepted = false;
     for (const wire::extension& e : ee.extensions) {
         switch (e.type) {
+            case wire::ext::early_data:
+                if (std::find(offered.begin(), offered.end(), e.type) == offered.end()) {
+                    error_message_ =
+                        "EncryptedExtensions accepts early data, which was not offered";
+                    return error::unsupported_extension;
+                }
+                if (!e.data.empty()) {
+                    error_message_ = "EncryptedExtensions' early_data is not empty";
+                    return error::decode_error;
+                }
+                early_data_accepted = true;
+                break;
             case wire::ext::server_name:
                 if (!s.sent_sni) {
                     error_message_ = "EncryptedExtensions answers server_name, which was not sent";
@@ -464,6 +504,9 @@ error connection::client_on_encrypted_extensions(expect_encrypted_extensions& s,
                 error_message_ = "EncryptedExtensions carries an extension that was not offered";
                 return error::unsupported_extension;
         }
+    }
+    if (error e = client_on_early_data_answer(s.k, early_data_accepted); e != wire::ok) {
+        return e;
     }
     s.k.transcript.hash.update(message);
     if (s.k.resumed) {
@@ -549,6 +592,7 @@ error connection::client_on_finished(expect_finished& s, byte_view body, byte_vi
     if (error e = install_read(app.server); e != wire::ok) {
         return e;
     }
+    client_end_early_data(t, s.k.keys.client);
 
     if (s.requested_schemes) {
         const credential* chosen = nullptr;

@@ -1,10 +1,12 @@
 // The client's TLS 1.2 handshake states (RFC 5246 section 7.3, ECDHE with
 // RFC 8422, the extended master secret of RFC 7627, RFC 5746's
-// renegotiation_info). A full handshake only: no session resumption.
+// renegotiation_info), and the abbreviated handshake that resumes a session
+// by ticket (RFC 5077) or session ID.
 #include "handshake/connection.hpp"
 #include "handshake/groups.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace tlsio::handshake {
 namespace {
@@ -37,12 +39,17 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
             "offered";
         return error::illegal_parameter;
     }
-    // Our session id (middlebox compatibility) names no session: a server
-    // that echoes it claims to resume one.
-    if (!hello.session_id.empty() &&
+    // A server that echoes our session ID resumes the session offered; with
+    // none offered, the ID (middlebox compatibility) named nothing.
+    const bool resumes =
+        !hello.session_id.empty() &&
         std::equal(sh.legacy_session_id_echo.begin(), sh.legacy_session_id_echo.end(),
-                   hello.session_id.begin(), hello.session_id.end())) {
-        error_message_ = "TLS 1.2 server resumes a session that was not offered";
+                   hello.session_id.begin(), hello.session_id.end());
+    if (resumes &&
+        (!hello.offered_session12 || hello.offered_session12->cipher_suite != sh.cipher_suite)) {
+        error_message_ = hello.offered_session12
+                             ? "TLS 1.2 server resumes the session with another cipher suite"
+                             : "TLS 1.2 server resumes a session that was not offered";
         return error::illegal_parameter;
     }
     for (const wire::extension& e : sh.extensions) {
@@ -51,6 +58,7 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
         const bool answers_offer =
             e.type == wire::ext::extended_master_secret || e.type == wire::ext::supported_groups ||
             e.type == wire::ext::renegotiation_info || e.type == wire::ext::ec_point_formats ||
+            e.type == wire::ext::session_ticket ||
             (e.type == wire::ext::alpn && !options_.alpn_protocols.empty()) ||
             (e.type == wire::ext::server_name && hello.sent_sni);
         if (!answers_offer) {
@@ -88,6 +96,32 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
     records_.drop_warning_alerts(true);
     suite12_ = suite;
     suite_id_ = suite->id;
+    tls12_session_.ticket_expected = sh.has_session_ticket;
+    if (resumes) {
+        // The abbreviated handshake: the server's ChangeCipherSpec and
+        // Finished (after a new ticket, if it promised one) under the keys of
+        // the session's master secret and these randoms.
+        const resumption::session_state& s = *hello.offered_session12;
+        session_reused_ = true;
+        peer_certificates_ = s.peer_chain;
+        verify_result_ = s.verify_result;
+        if (s.ticket.empty()) {
+            tls12_session_.session_id = s.session_id;
+        }
+        expect_server_ccs12 next;
+        next.t.hash = crypto::hash_context(suite->hash);
+        next.t.client_random = hello.random;
+        std::copy(sh.random.begin(), sh.random.end(), next.t.server_random.begin());
+        next.t.add(first_hello);
+        next.t.add(message);
+        next.master = secret(s.secret);
+        log_secret(next.t.client_random, "CLIENT_RANDOM", next.master);
+        records_.expect_change_cipher_spec();
+        state_ = std::move(next);
+        return wire::ok;
+    }
+    tls12_session_.session_id.assign(sh.legacy_session_id_echo.begin(),
+                                     sh.legacy_session_id_echo.end());
     expect_certificate12 next;
     next.t.hash = crypto::hash_context(suite->hash);
     next.t.client_random = hello.random;
@@ -226,14 +260,60 @@ error connection::client12_on_server_hello_done(expect_server_hello_done12& s, b
     return wire::ok;
 }
 
+error connection::client12_on_new_session_ticket(expect_server_ccs12& s, byte_view body,
+                                                 byte_view message) {
+    wire::new_session_ticket12 nst;
+    if (error e = wire::parse_new_session_ticket12(body, nst); e != wire::ok) {
+        error_message_ = "NewSessionTicket does not parse";
+        return e;
+    }
+    tls12_session_.ticket_expected = false;
+    tls12_session_.ticket.assign(nst.ticket.begin(), nst.ticket.end());
+    tls12_session_.lifetime_hint = nst.lifetime_hint;
+    s.t.add(message);
+    return wire::ok;
+}
+
 error connection::client12_on_finished(expect_server_finished12& s, byte_view body,
                                        byte_view message) {
     if (error e = check_finished12(s.t, body, s.master); e != wire::ok) {
         return e;
     }
-    (void)message;  // nothing hashes the transcript after the server's Finished
+    if (session_reused_) {
+        // Abbreviated: our ChangeCipherSpec and Finished come last.
+        s.t.add(message);
+        install_write12(s.t, s.master);
+        if (is_failed()) {
+            return error::internal_error;
+        }
+        send_finished12(s.t, s.master);
+    }
+    client12_keep_session(s.master);
     finish_handshake();
     return wire::ok;
+}
+
+void connection::client12_keep_session(const secret& master) {
+    if (tls12_session_.ticket.empty() && tls12_session_.session_id.empty()) {
+        return;  // the server gave nothing to resume with
+    }
+    resumption::session_state s = session12(master);
+    // No lifetime hint: the ticket's life is the server's business; 2 hours,
+    // as tlsio's servers give (RFC 5077 3.3 lets the client pick).
+    constexpr std::uint32_t default_lifetime = 2 * 3600;
+    constexpr std::uint32_t max_lifetime = 7 * 24 * 3600;
+    const std::uint32_t hint = tls12_session_.lifetime_hint;
+    s.lifetime = hint == 0 ? default_lifetime : std::min(hint, max_lifetime);
+    s.peer_verified = verify_result_ == 0 && (peer_verify_mode() & verify_peer) != 0;
+    s.ticket = tls12_session_.ticket;
+    s.session_id = tls12_session_.session_id;
+    s.received_at_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx_->now().time_since_epoch())
+            .count());
+    if (!server_name_.empty()) {
+        ctx_->sessions->put(server_name_, s);
+    }
+    last_session_ = std::make_shared<const resumption::session_state>(std::move(s));
 }
 
 }  // namespace tlsio::handshake

@@ -92,6 +92,9 @@ error connection::start() {
     // A TLS 1.2 server may warn before its ServerHello (unrecognized_name,
     // RFC 6066 3); the ServerHello decides for the rest of the connection.
     records_.drop_warning_alerts(next.hello.offered12);
+    if (next.hello.early_data) {
+        client_begin_early_data(next.hello, next.client_hello);
+    }
     state_ = std::move(next);
     return wire::ok;
 }
@@ -120,6 +123,11 @@ error connection::on_change_cipher_spec() {
         return wire::ok;
     };
     if (auto* s = std::get_if<expect_server_ccs12>(&state_)) {
+        if (tls12_session_.ticket_expected) {
+            // The ServerHello's session_ticket promised one (RFC 5077 3.3).
+            error_message_ = "ChangeCipherSpec where the promised NewSessionTicket belongs";
+            return error::unexpected_message;
+        }
         return take(*s, expect_server_finished12{});
     }
     if (auto* s = std::get_if<expect_client_ccs12>(&state_)) {
@@ -592,6 +600,9 @@ error connection::dispatch(wire::handshake_type type, byte_view body, byte_view 
                 }
                 return server_on_client_hello(ch, message, s.choice, &s);
             }
+        } else if constexpr (std::is_same_v<S, expect_end_of_early_data>) {
+            if (type == handshake_type::end_of_early_data)
+                return server_on_end_of_early_data(s, body, message);
         } else if constexpr (std::is_same_v<S, expect_client_certificate>) {
             if (type == handshake_type::certificate)
                 return server_on_certificate(s, body, message);
@@ -612,6 +623,9 @@ error connection::dispatch(wire::handshake_type type, byte_view body, byte_view 
                 return client12_on_certificate_request(s, body, message);
             if (type == handshake_type::server_hello_done)
                 return client12_on_server_hello_done(s, body, message);
+        } else if constexpr (std::is_same_v<S, expect_server_ccs12>) {
+            if (type == handshake_type::new_session_ticket && tls12_session_.ticket_expected)
+                return client12_on_new_session_ticket(s, body, message);
         } else if constexpr (std::is_same_v<S, expect_server_finished12>) {
             if (type == handshake_type::finished)
                 return client12_on_finished(s, body, message);

@@ -67,6 +67,10 @@ struct sent_client_hello {
     bool offered12 = false;  ///< TLS 1.2 was offered (its suites and extensions)
     /// The session offered in pre_shared_key, if any.
     std::optional<resumption::session_state> offered_session;
+    /// The first ClientHello offered 0-RTT (early_data) for that session.
+    bool early_data = false;
+    /// The TLS 1.2 session offered (session_ticket or session ID), if any.
+    std::optional<resumption::session_state> offered_session12;
 };
 
 /// Before start().
@@ -161,6 +165,12 @@ struct server_keys {
 struct accepted_psk {
     std::uint16_t index = 0;  ///< selected_identity
     resumption::session_state session;
+};
+
+/// 0-RTT accepted: early data, then EndOfEarlyData, under the client's
+/// early traffic keys (RFC 8446 section 4.5).
+struct expect_end_of_early_data {
+    server_keys k;
 };
 
 struct expect_client_certificate {
@@ -260,12 +270,12 @@ using state =
     std::variant<client_start, expect_server_hello, expect_server_hello_after_hrr,
                  expect_encrypted_extensions, expect_certificate_or_request, expect_certificate,
                  expect_certificate_verify, expect_finished, expect_client_hello,
-                 expect_application_answer, expect_second_client_hello, expect_client_certificate,
-                 expect_client_certificate_verify, expect_client_finished, expect_certificate12,
-                 expect_server_key_exchange12, expect_server_hello_done12, expect_server_ccs12,
-                 expect_server_finished12, expect_client_key_exchange12,
-                 expect_client_certificate_verify12, expect_client_ccs12, expect_client_finished12,
-                 connected, failed>;
+                 expect_application_answer, expect_second_client_hello, expect_end_of_early_data,
+                 expect_client_certificate, expect_client_certificate_verify,
+                 expect_client_finished, expect_certificate12, expect_server_key_exchange12,
+                 expect_server_hello_done12, expect_server_ccs12, expect_server_finished12,
+                 expect_client_key_exchange12, expect_client_certificate_verify12,
+                 expect_client_ccs12, expect_client_finished12, connected, failed>;
 
 class connection {
 public:
@@ -310,6 +320,24 @@ public:
     bool compat_ccs_allowed() const noexcept {
         return in_handshake() && !tls12_ && ctx_->allows(wire::tls13_version);
     }
+    /// Server: 0-RTT was accepted and its data is being read.
+    bool reading_early_data() const noexcept {
+        return std::holds_alternative<expect_end_of_early_data>(state_);
+    }
+    /// Client: early data goes out under the early traffic keys now.
+    bool writing_early_data() const noexcept { return early_write_open_; }
+    /// Client: write() may send early data now.
+    bool can_write_early() const noexcept { return early_write_open_ && early_data_left_ > 0; }
+    /// Client: early bytes write() may still send; server: may still receive.
+    std::size_t early_data_left() const noexcept { return early_data_left_; }
+    /// Client: `data` went out as early data; kept to resend if rejected.
+    void note_early_data_written(std::span<const byte_view> data, std::size_t size);
+    /// Server: `size` bytes of early data arrived; unexpected_message past
+    /// the announced max_early_data_size (RFC 8446 4.2.10).
+    error note_early_data_read(std::size_t size);
+    /// Client: the rejected early data to send again after the handshake
+    /// (empty when there is none); taken once.
+    bytes take_early_data_to_resend();
     /// Server: the hello waiting for the application's answer, or nullptr.
     expect_application_answer* waiting() noexcept {
         return std::get_if<expect_application_answer>(&state_);
@@ -343,6 +371,7 @@ public:
     long verify_result_ = 0;
     /// The handshake resumed a session (RFC 8446 section 2.2).
     bool session_reused_ = false;
+    early_data_status early_data_status_ = early_data_status::not_sent;
     /// Client: the newest session a server's ticket gave.
     std::shared_ptr<const resumption::session_state> last_session_;
     std::shared_ptr<const context::impl> ctx_;
@@ -412,6 +441,21 @@ private:
     error server12_on_certificate_verify(expect_client_certificate_verify12& s, byte_view body,
                                          byte_view message);
     error server12_on_finished(expect_client_finished12& s, byte_view body, byte_view message);
+    /// The session a TLS 1.2 ClientHello's ticket or session ID names, if
+    /// this server can resume it.
+    std::optional<resumption::session_state> server12_find_session(const wire::client_hello& ch);
+    /// The abbreviated handshake (RFC 5246 7.3): ServerHello, [NewSessionTicket],
+    /// ChangeCipherSpec, Finished.
+    error server12_resume(const wire::client_hello& ch, byte_view message,
+                          const server_choice& choice, resumption::session_state session);
+    /// Full handshake: a ticket for the client, or its session under the ID
+    /// the ServerHello gave, before our ChangeCipherSpec.
+    void server12_keep_session(transcript12& t, const secret& master);
+    /// What this TLS 1.2 connection resumes from, once its master secret is known.
+    resumption::session_state session12(const secret& master) const;
+    error client12_on_new_session_ticket(expect_server_ccs12& s, byte_view body, byte_view message);
+    /// Client: keeps the session (with its ticket or session ID) for later.
+    void client12_keep_session(const secret& master);
 
     // TLS 1.2, both roles.
     /// The ChangeCipherSpec arrived: the peer's keys from the master secret.
@@ -460,6 +504,27 @@ private:
     resumption::session_state session_of_ticket(const secret& resumption_master, byte_view nonce,
                                                 std::uint32_t lifetime,
                                                 std::uint32_t age_add) const;
+
+    // 0-RTT early data (early_data.cpp).
+    /// Client: whether to offer early data for the session `hello` offers.
+    bool client_wants_early_data(const sent_client_hello& hello) const;
+    /// Client: after the first ClientHello, the early traffic keys for writing.
+    void client_begin_early_data(const sent_client_hello& hello, byte_view client_hello);
+    /// Client: a HelloRetryRequest ends 0-RTT; the second ClientHello goes
+    /// in plaintext.
+    void client_end_early_data_on_retry();
+    /// Client: the early_data extension of EncryptedExtensions, if any.
+    error client_on_early_data_answer(const client_keys& k, bool accepted);
+    /// Client: after the server's Finished, EndOfEarlyData if the data was
+    /// taken, then the handshake write keys.
+    void client_end_early_data(transcript_state& t, const secret& client_handshake);
+    /// Server: whether to take the early data offered with `psk`.
+    bool server_accepts_early_data(const wire::client_hello& ch, const accepted_psk& psk);
+    /// Server: the client's early traffic secret for the transcript `t`
+    /// (the ClientHello) and `psk`.
+    secret early_traffic_secret(const transcript_state& t, byte_view psk) const;
+    error server_on_end_of_early_data(expect_end_of_early_data& s, byte_view body,
+                                      byte_view message);
 
     // Shared.
     /// The error for how a key exchange went: ok, illegal_parameter for the
@@ -540,6 +605,26 @@ private:
     /// Server: the client offered psk_dhe_ke, so tickets are worth sending.
     bool offers_psk_dhe_ke_ = false;
     int key_updates_in_a_row_ = 0;
+    /// Client: write() sends early data (from the first ClientHello to the
+    /// server's Finished, or a HelloRetryRequest).
+    bool early_write_open_ = false;
+    /// Client: early bytes write() may still send; server: may still receive.
+    std::size_t early_data_left_ = 0;
+    /// Client: what went out as early data, to resend if it is rejected.
+    bytes early_data_sent_;
+    /// TLS 1.2 resumption. Client: the server's session ID and ticket for this
+    /// session, and whether the ServerHello promised a NewSessionTicket.
+    /// Server: the ID the ServerHello gave, and whether a ticket is issued.
+    struct {
+        bytes session_id;
+        bytes ticket;
+        std::uint32_t lifetime_hint = 0;
+        bool ticket_expected = false;
+    } tls12_session_;
+    /// Client: the ALPN protocol and cipher suite of the session the early
+    /// data was written for.
+    std::string early_data_alpn_;
+    std::uint16_t early_data_suite_ = 0;
 };
 
 }  // namespace tlsio::handshake

@@ -166,4 +166,16 @@ error connection::on_post_handshake12(wire::handshake_type type) {
     return error::unexpected_message;
 }
 
+resumption::session_state connection::session12(const secret& master) const {
+    resumption::session_state s;
+    s.version = wire::tls12_version;
+    s.cipher_suite = suite_id_;
+    s.secret.assign(master.view().begin(), master.view().end());
+    s.server_name = server_name_;
+    s.alpn = alpn_;
+    s.peer_chain = peer_certificates_;
+    s.verify_result = static_cast<std::uint32_t>(verify_result_);
+    return s;
+}
+
 }  // namespace tlsio::handshake

@@ -51,9 +51,7 @@ secret compute_binder(crypto::hash_algorithm h, byte_view psk, const crypto::has
 
 void connection::client_choose_session(sent_client_hello& hello) {
     hello.offered_session.reset();
-    if (!hello.offered13) {
-        return;  // tickets of TLS 1.3 sessions only; no TLS 1.2 resumption yet
-    }
+    hello.offered_session12.reset();
     std::optional<resumption::session_state> s;
     if (options_.session) {
         s = *options_.session.state();
@@ -63,7 +61,6 @@ void connection::client_choose_session(sent_client_hello& hello) {
     if (!s) {
         return;
     }
-    const suite_info* suite = find_suite(s->cipher_suite);
     const auto now = ctx_->now();
     const std::uint64_t now_ms = unix_milliseconds(now);
     const bool expired = now_ms < s->received_at_ms ||
@@ -72,7 +69,19 @@ void connection::client_choose_session(sent_client_hello& hello) {
     // as well checked as this one must be: the same name, a verified peer
     // if this connection verifies, a suite this context still enables.
     const bool verifies = (peer_verify_mode() & verify_peer) != 0;
-    if (s->version != wire::tls13_version || !suite || expired ||
+    if (s->version == wire::tls12_version) {
+        // RFC 5077 or a session ID; resumed with its own suite.
+        if (hello.offered12 && !expired && s->server_name == server_name_ &&
+            !(verifies && !s->peer_verified) && (!s->ticket.empty() || !s->session_id.empty()) &&
+            s->ticket.size() <= 0xffff && s->session_id.size() <= 32 &&
+            std::find(ctx_->cipher_suites12.begin(), ctx_->cipher_suites12.end(),
+                      s->cipher_suite) != ctx_->cipher_suites12.end()) {
+            hello.offered_session12 = std::move(s);
+        }
+        return;
+    }
+    const suite_info* suite = find_suite(s->cipher_suite);
+    if (!hello.offered13 || s->version != wire::tls13_version || !suite || expired ||
         std::find(ctx_->cipher_suites.begin(), ctx_->cipher_suites.end(), s->cipher_suite) ==
             ctx_->cipher_suites.end() ||
         s->server_name != server_name_ || (verifies && !s->peer_verified) || s->ticket.empty() ||
@@ -100,6 +109,10 @@ void connection::client_add_psk_extensions(const sent_client_hello& hello,
     // RFC 8446 4.2.11.1: the age in milliseconds plus age_add, modulo 2^32.
     id.obfuscated_ticket_age = static_cast<std::uint32_t>(age_ms) + s.age_add;
     const suite_info* suite = find_suite(s.cipher_suite);
+    if (hello.early_data) {
+        exts.push_back({wire::ext::early_data, {}});
+    }
+    // pre_shared_key goes last (RFC 8446 4.2.11).
     exts.push_back({wire::ext::pre_shared_key,
                     wire::encode_offered_psks({id}, {crypto::digest_size(suite->hash)})});
 }
@@ -227,6 +240,7 @@ void connection::server_send_tickets(const secret& resumption_master) {
         resumption::session_state s =
             session_of_ticket(resumption_master, nonce, lifetime, wire::reader(age_add).u32());
         s.issued_at = unix_seconds(now);
+        s.max_early_data = ctx_->max_early_data;
         s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
         bytes plain = resumption::encode_session(s);
         bytes ticket = ctx_->ticket_keys->seal(plain, now, random);
@@ -234,9 +248,10 @@ void connection::server_send_tickets(const secret& resumption_master) {
         if (ticket.empty()) {
             return;  // no key to seal with (an empty set_ticket_keys): no tickets
         }
-        send_handshake(wire::handshake_type::new_session_ticket,
-                       wire::encode_new_session_ticket(lifetime, s.age_add, nonce, ticket, 0),
-                       nullptr);
+        send_handshake(
+            wire::handshake_type::new_session_ticket,
+            wire::encode_new_session_ticket(lifetime, s.age_add, nonce, ticket, s.max_early_data),
+            nullptr);
     }
 }
 

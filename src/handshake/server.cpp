@@ -7,6 +7,12 @@
 namespace tlsio::handshake {
 namespace {
 
+/// Rejected early data a server skips: what it announces (plus record
+/// overhead, which the skip count includes), at least the record layer's floor.
+std::size_t skipped_early_data_limit(const context::impl& ctx) {
+    return std::size_t{ctx.max_early_data} + std::size_t{ctx.max_early_data} / 8;
+}
+
 bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
     return std::find(list.begin(), list.end(), v) != list.end();
 }
@@ -427,7 +433,9 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
         records_.write_compat_ccs();  // right after the first server message (appendix D.4)
     }
     if (ch.has_early_data) {
-        records_.skip_early_data();  // 0-RTT is never accepted (RFC 8446 4.2.10)
+        // Never 0-RTT after a HelloRetryRequest (RFC 8446 4.2.10).
+        records_.skip_early_data(skipped_early_data_limit(*ctx_));
+        early_data_status_ = early_data_status::rejected;
     }
     hello_retry_ = true;
     next.group = group;
@@ -439,6 +447,15 @@ error connection::server_send_hello_retry(const wire::client_hello& ch, byte_vie
 error connection::server_send_flight(transcript_state t, const wire::client_hello& ch,
                                      const wire::key_share_entry& share, const credential& cred,
                                      std::uint16_t scheme, std::optional<accepted_psk> psk) {
+    // 0-RTT is decided before the ServerHello: its keys come from the
+    // transcript of the ClientHello alone.
+    secret early_key;
+    std::size_t early_data_limit = 0;
+    if (psk && server_accepts_early_data(ch, *psk)) {
+        early_key = early_traffic_secret(t, psk->session.secret);
+        early_data_limit = psk->session.max_early_data;
+    }
+    const bool early = early_key.size() > 0;
     std::array<std::uint8_t, wire::random_size> random;
     ctx_->fill_random(random);
     // The group was chosen from the table, so it is there.
@@ -481,11 +498,15 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
         psk.reset();
     }
     install_write(keys.server);
-    if (error e = install_read(keys.client); e != wire::ok) {
+    if (error e = install_read(early ? early_key : keys.client); e != wire::ok) {
         return e;
     }
-    if (ch.has_early_data && !hello_retry_) {
-        records_.skip_early_data();  // 0-RTT is never accepted (RFC 8446 4.2.10)
+    if (early) {
+        early_data_status_ = early_data_status::accepted;
+        early_data_left_ = early_data_limit;
+    } else if (ch.has_early_data && !hello_retry_) {
+        records_.skip_early_data(skipped_early_data_limit(*ctx_));
+        early_data_status_ = early_data_status::rejected;
     }
 
     std::vector<raw_extension> ee;
@@ -494,6 +515,9 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
     }
     if (!alpn_.empty()) {
         ee.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
+    }
+    if (early) {
+        ee.push_back({wire::ext::early_data, {}});
     }
     send_handshake(
         wire::handshake_type::encrypted_extensions,
@@ -527,7 +551,10 @@ error connection::server_send_flight(transcript_state t, const wire::client_hell
         return error::internal_error;
     }
     server_keys k{std::move(t), keys.client, app.client, std::move(app.master)};
-    if (request_certificate) {
+    if (early) {
+        // With a PSK no certificate is asked for: EndOfEarlyData, then Finished.
+        state_ = expect_end_of_early_data{std::move(k)};
+    } else if (request_certificate) {
         state_ = expect_client_certificate{std::move(k)};
     } else {
         state_ = expect_client_finished{std::move(k)};

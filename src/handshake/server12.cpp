@@ -1,10 +1,12 @@
 // The server's TLS 1.2 handshake states (RFC 5246 section 7.3, ECDHE with
 // RFC 8422, the extended master secret of RFC 7627, RFC 5746's
-// renegotiation_info). A full handshake only: no session resumption.
+// renegotiation_info), and the abbreviated handshake that resumes a session
+// by ticket (RFC 5077, sealed with the context's ticket keys) or session ID.
 #include "handshake/connection.hpp"
 #include "handshake/groups.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace tlsio::handshake {
 namespace {
@@ -17,7 +19,114 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
 constexpr std::uint8_t rsa_sign = 1;
 constexpr std::uint8_t ecdsa_sign = 64;
 
+std::uint64_t unix_seconds(std::chrono::system_clock::time_point t) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+
+/// ServerHello.random: fresh, with RFC 8446's downgrade sentinel when this
+/// server could have spoken TLS 1.3.
+void fill_server_random12(const context::impl& ctx, transcript12& t) {
+    ctx.fill_random(t.server_random);
+    if (ctx.allows(wire::tls13_version)) {
+        std::copy(wire::downgrade_tls12_sentinel.begin(), wire::downgrade_tls12_sentinel.end(),
+                  t.server_random.end() - 8);
+    }
+}
+
 }  // namespace
+
+std::optional<resumption::session_state> connection::server12_find_session(
+    const wire::client_hello& ch) {
+    std::optional<resumption::session_state> s;
+    const auto now = ctx_->now();
+    if (ch.has_session_ticket && !ch.session_ticket.empty()) {
+        if (std::optional<bytes> plain = ctx_->ticket_keys->open(ch.session_ticket, now)) {
+            s = resumption::decode_session(*plain);
+            crypto::cleanse(*plain);
+        }
+    }
+    if (!s && !ch.legacy_session_id.empty()) {
+        s = ctx_->server_sessions->find(ch.legacy_session_id);
+    }
+    if (!s) {
+        return s;
+    }
+    // As for TLS 1.3 tickets: a session made under other settings costs a
+    // full handshake. The suite must be the session's (RFC 5246 7.4.1.2),
+    // still enabled here and offered again.
+    const std::uint64_t now_s = unix_seconds(now);
+    const bool needs_client_certificate =
+        (peer_verify_mode() & (verify_peer | verify_fail_if_no_peer_cert)) ==
+        (verify_peer | verify_fail_if_no_peer_cert);
+    if (s->version != wire::tls12_version || !tls12::find_suite(s->cipher_suite) ||
+        !contains(ctx_->cipher_suites12, s->cipher_suite) ||
+        !contains(ch.cipher_suites, s->cipher_suite) || s->server_name != server_name_ ||
+        now_s < s->issued_at || now_s - s->issued_at >= s->lifetime ||
+        (needs_client_certificate && !s->peer_verified) || s->secret.size() != 48) {
+        s.reset();
+    }
+    return s;
+}
+
+error connection::server12_resume(const wire::client_hello& ch, byte_view message,
+                                  const server_choice& choice, resumption::session_state session) {
+    if (error e = server_choose_alpn(ch, choice); e != wire::ok) {
+        return e;
+    }
+    const tls12::suite* suite = tls12::find_suite(session.cipher_suite);
+    tls12_ = true;
+    suite12_ = suite;
+    suite_id_ = suite->id;
+    session_reused_ = true;
+    peer_certificates_ = session.peer_chain;
+    verify_result_ = session.verify_result;
+    tls12_session_.ticket_expected = ch.has_session_ticket && ctx_->num_tickets > 0;
+
+    expect_client_ccs12 next;
+    transcript12& t = next.t;
+    t.hash = crypto::hash_context(suite->hash);
+    std::copy(ch.random.begin(), ch.random.end(), t.client_random.begin());
+    fill_server_random12(*ctx_, t);
+    t.add(message);
+
+    // No server_name on resumption (RFC 6066 section 3).
+    std::vector<raw_extension> exts;
+    exts.push_back({wire::ext::extended_master_secret, {}});
+    exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+    if (ch.has_ec_point_formats) {
+        exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
+    }
+    if (!alpn_.empty()) {
+        exts.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
+    }
+    if (tls12_session_.ticket_expected) {
+        exts.push_back({wire::ext::session_ticket, {}});
+    }
+    bytes sh;
+    wire::writer w(sh);
+    w.u16(wire::tls12_version);
+    w.raw(t.server_random);
+    w.vec8(ch.legacy_session_id);  // the echo says "resumed" (RFC 5077 3.4)
+    w.u16(suite->id);
+    w.u8(0);
+    w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
+    send12(t, wire::handshake_type::server_hello, sh);
+
+    next.master = secret(session.secret);
+    log_secret(t.client_random, "CLIENT_RANDOM", next.master);
+    if (tls12_session_.ticket_expected) {
+        server12_keep_session(t, next.master);  // a fresh ticket for the same session
+    }
+    install_write12(t, next.master);
+    if (is_failed()) {
+        return error::internal_error;
+    }
+    send_finished12(t, next.master);
+    records_.expect_change_cipher_spec();
+    state_ = std::move(next);
+    return wire::ok;
+}
 
 error connection::server12_on_client_hello(const wire::client_hello& ch, byte_view message,
                                            const server_choice& choice) {
@@ -38,6 +147,9 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
                   wire::point_format_uncompressed) == ch.ec_point_formats.end()) {
         error_message_ = "ClientHello ec_point_formats lacks the uncompressed format (RFC 8422)";
         return error::illegal_parameter;
+    }
+    if (std::optional<resumption::session_state> s = server12_find_session(ch)) {
+        return server12_resume(ch, message, choice, std::move(*s));
     }
     if (!ch.has_signature_algorithms) {
         // Without it, RFC 5246 7.4.1.4.1 means SHA-1, which tlsio does not sign with.
@@ -100,14 +212,18 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
     transcript12& t = next.t;
     t.hash = crypto::hash_context(suite->hash);
     std::copy(ch.random.begin(), ch.random.end(), t.client_random.begin());
-    ctx_->fill_random(t.server_random);
-    if (ctx_->allows(wire::tls13_version)) {
-        // RFC 8446 4.1.3: a TLS 1.3 server negotiating TLS 1.2 says so in its
-        // random, so a TLS 1.3 client sees a downgrade an attacker forced.
-        std::copy(wire::downgrade_tls12_sentinel.begin(), wire::downgrade_tls12_sentinel.end(),
-                  t.server_random.end() - 8);
-    }
+    // RFC 8446 4.1.3: a TLS 1.3 server negotiating TLS 1.2 says so in its
+    // random, so a TLS 1.3 client sees a downgrade an attacker forced.
+    fill_server_random12(*ctx_, t);
     t.add(message);
+    // A ticket for a client that takes them; otherwise a session ID, under
+    // which the session is kept here.
+    tls12_session_.ticket_expected = ch.has_session_ticket && ctx_->num_tickets > 0;
+    tls12_session_.session_id.clear();
+    if (!tls12_session_.ticket_expected && ctx_->server_sessions->capacity() > 0) {
+        tls12_session_.session_id.resize(32);
+        ctx_->fill_random(tls12_session_.session_id);
+    }
 
     std::vector<raw_extension> exts;
     if (ch.has_server_name) {
@@ -126,11 +242,14 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
     if (!alpn_.empty()) {
         exts.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
     }
+    if (tls12_session_.ticket_expected) {
+        exts.push_back({wire::ext::session_ticket, {}});
+    }
     bytes sh;
     wire::writer w(sh);
     w.u16(wire::tls12_version);
     w.raw(t.server_random);
-    w.u8(0);  // no session id: sessions are not resumed
+    w.vec8(tls12_session_.session_id);
     w.u16(suite->id);
     w.u8(0);
     w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
@@ -258,7 +377,12 @@ error connection::server12_on_finished(expect_client_finished12& s, byte_view bo
     if (error e = check_finished12(s.t, body, s.master); e != wire::ok) {
         return e;
     }
+    if (session_reused_) {
+        finish_handshake();  // abbreviated: our Finished went first
+        return wire::ok;
+    }
     s.t.add(message);
+    server12_keep_session(s.t, s.master);
     install_write12(s.t, s.master);
     if (is_failed()) {
         return error::internal_error;
@@ -266,6 +390,30 @@ error connection::server12_on_finished(expect_client_finished12& s, byte_view bo
     send_finished12(s.t, s.master);
     finish_handshake();
     return wire::ok;
+}
+
+void connection::server12_keep_session(transcript12& t, const secret& master) {
+    const auto now = ctx_->now();
+    resumption::session_state s = session12(master);
+    s.issued_at = unix_seconds(now);
+    s.lifetime = static_cast<std::uint32_t>(
+        std::min<std::int64_t>(ctx_->ticket_lifetime.count(), std::int64_t{7 * 24 * 3600}));
+    s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
+    if (tls12_session_.ticket_expected) {
+        bytes plain = resumption::encode_session(s);
+        bytes ticket = ctx_->ticket_keys->seal(plain, now, [this](mutable_bytes out) {
+            ctx_->fill_random(out);
+            return true;
+        });
+        crypto::cleanse(plain);
+        // The ServerHello promised a ticket: without a key to seal with (an
+        // empty set_ticket_keys) it is empty, which resumes nothing (RFC
+        // 5077 3.3).
+        send12(t, wire::handshake_type::new_session_ticket,
+               wire::encode_new_session_ticket12(s.lifetime, ticket));
+    } else if (!tls12_session_.session_id.empty()) {
+        ctx_->server_sessions->put(tls12_session_.session_id, s);
+    }
 }
 
 }  // namespace tlsio::handshake

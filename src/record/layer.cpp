@@ -145,7 +145,7 @@ bool layer::next_message(incoming& in) {
 
 bool layer::skip_record(std::size_t record_size) noexcept {
     early_data_skipped_ += record_size;
-    return early_data_skipped_ <= max_skipped_early_data;
+    return early_data_skipped_ <= early_data_skip_limit_;
 }
 
 void layer::note_empty_record(incoming& in) {
@@ -217,7 +217,7 @@ layer::incoming layer::read(mutable_bytes destination) {
         if (skip_unopened) {
             if (!skip_record(header_size + length)) {
                 return fail(error::bad_record_mac, "more rejected early data than " +
-                                                       std::to_string(max_skipped_early_data) +
+                                                       std::to_string(early_data_skip_limit_) +
                                                        " bytes");
             }
             continue;
@@ -253,7 +253,7 @@ layer::incoming layer::read(mutable_bytes destination) {
                     // Early data under the 0-RTT keys we did not take (RFC 8446 4.2.10).
                     if (!skip_record(header_size + length)) {
                         return fail(e, "record failed authentication after " +
-                                           std::to_string(max_skipped_early_data) +
+                                           std::to_string(early_data_skip_limit_) +
                                            " bytes of rejected early data");
                     }
                     continue;

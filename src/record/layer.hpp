@@ -12,6 +12,7 @@
 
 #include <tlsio/error.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -24,8 +25,8 @@ inline constexpr int max_empty_records = 32;
 /// Warning alerts (user_canceled; in TLS 1.2 any but close_notify) accepted in a row.
 inline constexpr int max_warning_alerts = 4;
 /// Early data a server that did not accept 0-RTT skips before it gives up, in
-/// record bytes (headers included), as BoringSSL counts it: tlsio never
-/// accepts early data, so no larger max_early_data_size was ever announced.
+/// record bytes (headers included), as BoringSSL counts it, when the server
+/// never announced a larger max_early_data_size (skip_early_data's limit).
 inline constexpr std::size_t max_skipped_early_data = 16384;
 /// Largest handshake message accepted (a long certificate chain fits).
 inline constexpr std::size_t max_handshake_message = 128 * 1024;
@@ -132,12 +133,16 @@ public:
     /// fail before it has our keys), not after.
     void set_handshake_done() noexcept { handshake_done_ = true; }
     /// The client offered 0-RTT and the server did not accept it: the early
-    /// data the client may have sent is dropped, up to max_skipped_early_data
-    /// bytes, then is a bad_record_mac (RFC 8446 4.2.10). Before new read keys
-    /// (after a HelloRetryRequest) that is the application_data records, until
-    /// the next handshake record; with keys, the records that fail to open,
-    /// until one opens. New read keys end it.
-    void skip_early_data() noexcept { skipping_early_data_ = true; }
+    /// data the client may have sent is dropped, up to `limit` record bytes
+    /// (the max_early_data_size this server announces, at least
+    /// max_skipped_early_data), then is a bad_record_mac (RFC 8446 4.2.10).
+    /// Before new read keys (after a HelloRetryRequest) that is the
+    /// application_data records, until the next handshake record; with keys,
+    /// the records that fail to open, until one opens. New read keys end it.
+    void skip_early_data(std::size_t limit = max_skipped_early_data) noexcept {
+        skipping_early_data_ = true;
+        early_data_skip_limit_ = std::max(limit, max_skipped_early_data);
+    }
     /// TLS 1.2: the next ChangeCipherSpec is the real one (RFC 5246 section
     /// 7.1): read() returns it as event::change_cipher_spec, after which the
     /// handshake installs the read keys. Any other is unexpected_message.
@@ -160,6 +165,12 @@ public:
     /// Frames the handshake messages gathered so far under the old keys, then
     /// installs ours. TLS 1.2 sends its ChangeCipherSpec first (write_compat_ccs).
     bool install_write(const traffic_key_material& keys);
+    /// Back to unprotected writes: a client whose 0-RTT was cut short by a
+    /// HelloRetryRequest sends its second ClientHello in plaintext.
+    void drop_write_keys() {
+        flush_handshake();
+        write_ = protection{};
+    }
     bool reading_protected() const noexcept { return read_.active(); }
     bool writing_protected() const noexcept { return write_.active(); }
     std::uint64_t write_sequence() const noexcept { return write_.sequence(); }
@@ -235,6 +246,7 @@ private:
     bool drop_warnings_ = false;
     bool skipping_early_data_ = false;
     std::size_t early_data_skipped_ = 0;
+    std::size_t early_data_skip_limit_ = max_skipped_early_data;
 };
 
 }  // namespace tlsio::record

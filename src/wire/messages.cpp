@@ -230,6 +230,10 @@ error decode_client_extension(const extension& e, client_hello& ch) {
             ch.has_cookie = true;
             return r.done() && !ch.cookie.empty() ? ok : error::decode_error;
         }
+        case ext::session_ticket:
+            ch.has_session_ticket = true;
+            ch.session_ticket = e.data;
+            return ok;
         case ext::early_data:
             ch.has_early_data = true;
             return e.data.empty() ? ok : error::decode_error;
@@ -410,6 +414,12 @@ error decode_tls12_server_extensions(server_hello& sh) {
                 break;
             case ext::server_name:
                 sh.has_server_name = true;
+                if (!e.data.empty()) {
+                    return error::decode_error;
+                }
+                break;
+            case ext::session_ticket:
+                sh.has_session_ticket = true;
                 if (!e.data.empty()) {
                     return error::decode_error;
                 }
@@ -727,6 +737,21 @@ std::size_t binders_list_size(const std::vector<std::size_t>& binder_sizes) {
         n += 1 + size;
     }
     return n;
+}
+
+error parse_new_session_ticket12(byte_view body, new_session_ticket12& out) {
+    reader r(body);
+    out.lifetime_hint = r.u32();
+    out.ticket = r.vec16();
+    return r.done() ? ok : error::decode_error;
+}
+
+bytes encode_new_session_ticket12(std::uint32_t lifetime_hint, byte_view ticket) {
+    bytes out;
+    writer w(out);
+    w.u32(lifetime_hint);
+    w.vec16(ticket);
+    return out;
 }
 
 bytes encode_new_session_ticket(std::uint32_t lifetime, std::uint32_t age_add, byte_view nonce,

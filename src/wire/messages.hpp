@@ -75,6 +75,7 @@ inline constexpr std::uint16_t signature_algorithms = 13;
 inline constexpr std::uint16_t alpn = 16;
 inline constexpr std::uint16_t extended_master_secret = 23;  ///< RFC 7627, TLS 1.2
 inline constexpr std::uint16_t record_size_limit = 28;
+inline constexpr std::uint16_t session_ticket = 35;  ///< RFC 5077, TLS 1.2
 inline constexpr std::uint16_t pre_shared_key = 41;
 inline constexpr std::uint16_t early_data = 42;
 inline constexpr std::uint16_t supported_versions = 43;
@@ -168,6 +169,8 @@ struct client_hello {
     bool has_ec_point_formats = false;
     byte_view ec_point_formats;
     bool has_psk_modes = false;
+    bool has_session_ticket = false;
+    byte_view session_ticket;  ///< RFC 5077: a ticket, or empty to ask for one
 };
 
 error parse_client_hello(byte_view body, client_hello& out);
@@ -200,6 +203,7 @@ struct server_hello {
     std::string alpn;  ///< the one protocol a TLS 1.2 ServerHello selects
     bool has_alpn = false;
     bool has_server_name = false;               ///< must be empty
+    bool has_session_ticket = false;            ///< must be empty (RFC 5077 3.2)
     std::optional<std::uint16_t> selected_psk;  ///< ServerHello's pre_shared_key
 };
 
@@ -256,6 +260,14 @@ struct new_session_ticket {
 };
 
 error parse_new_session_ticket(byte_view body, new_session_ticket& out);
+
+/// TLS 1.2's NewSessionTicket (RFC 5077 section 3.3).
+struct new_session_ticket12 {
+    std::uint32_t lifetime_hint = 0;
+    byte_view ticket;
+};
+error parse_new_session_ticket12(byte_view body, new_session_ticket12& out);
+bytes encode_new_session_ticket12(std::uint32_t lifetime_hint, byte_view ticket);
 
 /// KeyUpdate: returns the request_update value (0 or 1) in `update_requested`.
 error parse_key_update(byte_view body, bool& update_requested);

@@ -783,6 +783,7 @@ const char* error_name(tlsio::error e) {
         case error::client_hello_pending: return "client_hello_pending";
         case error::inappropriate_fallback: return "inappropriate_fallback";
         case error::no_renegotiation: return "no_renegotiation";
+        case error::early_data_rejected: return "early_data_rejected";
             // clang-format on
     }
     return "unknown_error";

@@ -757,6 +757,41 @@ case_example_https_client() {
     say "ok"
 }
 
+case_example_https_reconnect() {
+    need_example https_reconnect
+    need_example https_server
+    make_cert server localhost
+    start_example server "$examples/https_server" 127.0.0.1 0 server.pem server.key
+    timeout 20 "$examples/https_reconnect" localhost "$port" /index.html server.pem 3 \
+        > client.out 2> client.err || fail "https_reconnect exited $?"
+    expect client.err '^connection 1: full handshake, no 0-RTT$'
+    expect client.err '^connection 2: resumed, the request went as 0-RTT early data$'
+    expect client.err '^connection 3: resumed, the request went as 0-RTT early data$'
+    [[ $(grep -c '^200 Hello from tlsio over TLSv1\.3' client.out) == 3 ]] ||
+        fail "three answers expected"
+    [[ $(grep -c 'the request came as 0-RTT early data' client.out) == 2 ]] ||
+        fail "the server should have read two requests as early data"
+    # openssl s_client resumes and sends its request as 0-RTT: a GET is
+    # answered, a POST (not safe to replay) gets 425 Too Early (RFC 8470).
+    local openssl_client=(timeout 10 openssl s_client -connect "127.0.0.1:$port"
+        -servername localhost -CAfile server.pem -ign_eof)
+    printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' > get.txt
+    printf 'POST /pay HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' > post.txt
+    "${openssl_client[@]}" -sess_out sess.pem < get.txt > full.out 2>&1 ||
+        fail "openssl s_client exited $?"
+    expect full.out '^New, TLSv1\.3'
+    "${openssl_client[@]}" -sess_in sess.pem -early_data get.txt < /dev/null > early_get.out 2>&1 ||
+        fail "openssl s_client -early_data exited $?"
+    expect early_get.out '^Reused, TLSv1\.3'
+    expect early_get.out '^Early data was accepted'
+    expect early_get.out 'the request came as 0-RTT early data'
+    "${openssl_client[@]}" -sess_in sess.pem -early_data post.txt < /dev/null > early_post.out 2>&1 ||
+        fail "openssl s_client -early_data exited $?"
+    expect early_post.out '^Early data was accepted'
+    expect early_post.out '^HTTP/1\.1 425 Too Early'
+    say "ok: $(tr '\n' ';' < client.err) openssl s_client: GET answered, POST 425"
+}
+
 case_example_https_server() {
     need_example https_server
     command -v curl > /dev/null || fail "curl is not installed"

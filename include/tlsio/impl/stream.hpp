@@ -512,6 +512,26 @@ void stream<NextLayer>::set_session(tlsio::session s) {
 }
 
 template <class NextLayer>
+void stream<NextLayer>::set_early_data(bool enable) {
+    options_.early_data = enable;
+}
+
+template <class NextLayer>
+bool stream<NextLayer>::in_early_data() const noexcept {
+    return core_->engine && core_->engine->in_early_data();
+}
+
+template <class NextLayer>
+bool stream<NextLayer>::data_is_early() const noexcept {
+    return core_->engine && core_->engine->data_is_early();
+}
+
+template <class NextLayer>
+early_data_status stream<NextLayer>::get_early_data_status() const noexcept {
+    return core_->engine ? core_->engine->get_early_data_status() : early_data_status::not_sent;
+}
+
+template <class NextLayer>
 bool stream<NextLayer>::session_reused() const noexcept {
     return core_->engine && core_->engine->session_reused();
 }

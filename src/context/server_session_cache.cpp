@@ -1,0 +1,48 @@
+#include "context/server_session_cache.hpp"
+
+namespace tlsio::resumption {
+void server_session_cache::put(const bytes& id, const session_state& s) {
+    std::lock_guard lock(mutex_);
+    if (capacity_ == 0 || id.empty()) {
+        return;
+    }
+    auto [it, inserted] = sessions_.insert_or_assign(id, s);
+    if (inserted) {
+        order_.push_back(id);
+    }
+    evict_to(capacity_);
+}
+
+std::optional<session_state> server_session_cache::find(byte_view id) {
+    std::lock_guard lock(mutex_);
+    auto found = sessions_.find(bytes(id.begin(), id.end()));
+    if (found == sessions_.end()) {
+        return std::nullopt;
+    }
+    return found->second;
+}
+
+void server_session_cache::set_capacity(std::size_t sessions) {
+    std::lock_guard lock(mutex_);
+    capacity_ = sessions;
+    evict_to(capacity_);
+}
+
+std::size_t server_session_cache::capacity() {
+    std::lock_guard lock(mutex_);
+    return capacity_;
+}
+
+std::size_t server_session_cache::size() {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+void server_session_cache::evict_to(std::size_t sessions) {
+    while (sessions_.size() > sessions && !order_.empty()) {
+        sessions_.erase(order_.front());
+        order_.pop_front();
+    }
+}
+
+}  // namespace tlsio::resumption
