@@ -57,6 +57,16 @@ int use(SSL_CTX* ctx, SSL* s) {
     SSL_SESSION_free(session);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
     SSL_CTX_set_num_tickets(ctx, 1);
+    char early[16] = {0};
+    size_t early_n = 0;
+    SSL_CTX_set_max_early_data(ctx, 16384);
+    SSL_CTX_set_recv_max_early_data(ctx, SSL_CTX_get_max_early_data(ctx));
+    SSL_set_max_early_data(s, SSL_get_max_early_data(s));
+    if (SSL_write_early_data(s, "GET", 3, &early_n) != 1 &&
+        SSL_read_early_data(s, early, sizeof early, &early_n) == SSL_READ_EARLY_DATA_FINISH &&
+        SSL_get_early_data_status(s) == SSL_EARLY_DATA_REJECTED) {
+        return (int)SSL_SESSION_get_max_early_data(SSL_get_session(s));
+    }
     return SSL_up_ref(s) + SSL_get_shutdown(s) + (int)SSL_get_version(s)[0] + SSL_session_reused(s) +
            (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED);
 }
