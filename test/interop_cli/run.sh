@@ -427,6 +427,38 @@ case_cli_client_early_data_openssl_s_server() {
     say "ok"
 }
 
+# Two tlsio servers sharing --ticket-key-file resume each other's sessions
+# (s_client's ticket from one, offered to the other); a third without it
+# does a full handshake.
+case_cli_server_ticket_key_file() {
+    make_cert server localhost
+    head -c 48 /dev/urandom > ticket.key
+    start_tlsio_server one --cert server.pem --key server.key --ticket-key-file ticket.key
+    local port_one=$port
+    start_tlsio_server two --cert server.pem --key server.key --ticket-key-file ticket.key
+    local port_two=$port
+    start_tlsio_server three --cert server.pem --key server.key
+    local port_three=$port
+    s_client() {
+        (echo hello; sleep 0.5) | timeout 20 openssl s_client -connect "127.0.0.1:$1" \
+            -servername localhost -CAfile server.pem -verify_return_error "${@:2}"
+    }
+    s_client "$port_one" -sess_out session.pem > first.out 2> first.err ||
+        fail "s_client (first) exited $?"
+    expect first.out '^New, TLSv1\.3, Cipher is TLS_'
+    s_client "$port_two" -sess_in session.pem > second.out 2> second.err ||
+        fail "s_client (second) exited $?"
+    expect second.out '^Reused, TLSv1\.3, Cipher is TLS_'
+    s_client "$port_three" -sess_in session.pem > third.out 2> third.err ||
+        fail "s_client (third) exited $?"
+    expect third.out '^New, TLSv1\.3, Cipher is TLS_'
+    head -c 47 ticket.key > short.key
+    "$tlsio" server --port 0 --cert server.pem --key server.key --ticket-key-file short.key \
+        > short.out 2> short.err && fail "a 47-byte ticket key file was taken"
+    expect short.err 'needs 48'
+    say "ok"
+}
+
 case_cli_server_vs_curl() {
     command -v curl > /dev/null || fail "curl is not installed (scripts/setup.sh installs it)"
     make_cert server localhost
