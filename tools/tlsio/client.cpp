@@ -222,25 +222,33 @@ asio::awaitable<int> stdin_to_server(client_stream& s, bool quiet) {
     co_return 0;
 }
 
-asio::awaitable<int> run_session(client_options options, tlsio::context ctx, tlsio::session offer) {
-    auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
+// Resolves and connects `socket` to the target. Prints the failure.
+asio::awaitable<bool> connect_tcp(tcp::socket& socket, const client_options& options) {
+    tcp::resolver resolver(socket.get_executor());
     auto [rec, endpoints] = co_await resolver.async_resolve(options.host, options.port, use_tuple);
     if (rec) {
         std::cerr << "error: resolving " << options.host << ": " << rec.message() << std::endl;
-        co_return 1;
+        co_return false;
     }
-    client_stream s(ex, ctx);
-    auto [cec, endpoint] = co_await asio::async_connect(s.next_layer(), endpoints, use_tuple);
+    auto [cec, endpoint] = co_await asio::async_connect(socket, endpoints, use_tuple);
     if (cec) {
         std::cerr << "error: connecting to " << options.host << ':' << options.port << ": "
                   << cec.message() << std::endl;
-        co_return 1;
+        co_return false;
     }
     boost::system::error_code ignored;
-    s.next_layer().set_option(tcp::no_delay(true), ignored);
+    socket.set_option(tcp::no_delay(true), ignored);
     if (!options.quiet) {
         std::cout << "CONNECTED " << endpoint << std::endl;
+    }
+    co_return true;
+}
+
+// Connects `s` and sets its names and the session to offer.
+asio::awaitable<bool> connect_stream(client_stream& s, const client_options& options,
+                                     const tlsio::session& offer) {
+    if (!co_await connect_tcp(s.next_layer(), options)) {
+        co_return false;
     }
     const std::string name = options.server_name.value_or(options.host);
     if (options.insecure) {
@@ -250,6 +258,15 @@ asio::awaitable<int> run_session(client_options options, tlsio::context ctx, tls
     }
     if (!offer.empty()) {
         s.set_session(offer);
+    }
+    co_return true;
+}
+
+asio::awaitable<int> run_session(client_options options, tlsio::context ctx, tlsio::session offer) {
+    auto ex = co_await asio::this_coro::executor;
+    client_stream s(ex, ctx);
+    if (!co_await connect_stream(s, options, offer)) {
+        co_return 1;
     }
     auto [hec] = co_await s.async_handshake(tlsio::stream_base::client, use_tuple);
     const tlsio::engine& e = s.native_engine();
@@ -286,45 +303,14 @@ asio::awaitable<int> run_session(client_options options, tlsio::context ctx, tls
 
 // ---- Resumption and 0-RTT connections ---------------------------------------------
 
-// Resolves and connects `socket` to the target. Prints the failure.
-asio::awaitable<bool> connect_tcp(tcp::socket& socket, const client_options& options) {
-    tcp::resolver resolver(socket.get_executor());
-    auto [rec, endpoints] = co_await resolver.async_resolve(options.host, options.port, use_tuple);
-    if (rec) {
-        std::cerr << "error: resolving " << options.host << ": " << rec.message() << std::endl;
-        co_return false;
-    }
-    auto [cec, endpoint] = co_await asio::async_connect(socket, endpoints, use_tuple);
-    if (cec) {
-        std::cerr << "error: connecting to " << options.host << ':' << options.port << ": "
-                  << cec.message() << std::endl;
-        co_return false;
-    }
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    if (!options.quiet) {
-        std::cout << "CONNECTED " << endpoint << std::endl;
-    }
-    co_return true;
-}
-
 // --reconnect: a first connection that only waits (up to 2 s) for the
 // server's ticket, then closes. Returns the session (empty without a ticket).
 asio::awaitable<tlsio::session> first_connection(const client_options& options, tlsio::context ctx,
                                                  tlsio::session offer) {
     auto ex = co_await asio::this_coro::executor;
     client_stream s(ex, ctx);
-    if (!co_await connect_tcp(s.next_layer(), options)) {
+    if (!co_await connect_stream(s, options, offer)) {
         co_return tlsio::session();
-    }
-    const std::string name = options.server_name.value_or(options.host);
-    if (options.insecure) {
-        s.set_server_name(name);
-    } else {
-        s.set_host(name);
-    }
-    if (!offer.empty()) {
-        s.set_session(offer);
     }
     auto [hec] = co_await s.async_handshake(tlsio::stream_base::client, use_tuple);
     if (hec) {
