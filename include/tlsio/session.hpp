@@ -50,6 +50,9 @@ public:
     protocol_version version() const noexcept;
     /// The application protocol negotiated when the session was made.
     const std::string& alpn_protocol() const noexcept;
+    /// How many bytes of 0-RTT early data the server takes on resuming this
+    /// session (its ticket's max_early_data_size); 0 when it takes none.
+    std::uint32_t max_early_data() const noexcept;
     /// When the server's ticket stops being usable (its lifetime from when it
     /// arrived); a default time_point for an empty session.
     std::chrono::system_clock::time_point expires() const noexcept;

@@ -421,6 +421,61 @@ long tlsio_CTX_get_session_cache_mode(TLSIO_CTX* ctx);
 typedef int (*tlsio_new_session_cb)(TLSIO* ssl, TLSIO_SESSION* session);
 void tlsio_CTX_sess_set_new_cb(TLSIO_CTX* ctx, tlsio_new_session_cb callback);
 
+/* ---- 0-RTT early data (TLS 1.3, RFC 8446 sections 2.3 and 8) ------------- */
+
+/* Server: accept up to `max_early_data` bytes of early data per connection,
+   announced in the tickets sent from now on (SSL_CTX_set_max_early_data; 0,
+   the default, turns 0-RTT off). Early data is taken only by a connection
+   whose application calls tlsio_read_early_data before the handshake;
+   others skip it, as libssl's do. The built-in anti-replay check is
+   per-process (see tlsio::context::set_early_data_replay_check). 1. */
+int tlsio_CTX_set_max_early_data(TLSIO_CTX* ctx, uint32_t max_early_data);
+uint32_t tlsio_CTX_get_max_early_data(const TLSIO_CTX* ctx);
+/* The same for one connection, before its handshake (1, or 0 after it). */
+int tlsio_set_max_early_data(TLSIO* ssl, uint32_t max_early_data);
+uint32_t tlsio_get_max_early_data(const TLSIO* ssl);
+/* Server: the most early data read (default 16384). Unlike libssl, which
+   announces max_early_data and enforces this one, tlsio announces and
+   enforces the smaller of the two. 1 (0 for a connection after its handshake
+   started). */
+int tlsio_CTX_set_recv_max_early_data(TLSIO_CTX* ctx, uint32_t recv_max_early_data);
+uint32_t tlsio_CTX_get_recv_max_early_data(const TLSIO_CTX* ctx);
+int tlsio_set_recv_max_early_data(TLSIO* ssl, uint32_t recv_max_early_data);
+uint32_t tlsio_get_recv_max_early_data(const TLSIO* ssl);
+/* How much early data the session's server takes; 0: none. */
+uint32_t tlsio_SESSION_get_max_early_data(const TLSIO_SESSION* session);
+
+/* Client, before tlsio_connect, with a session set (tlsio_set_session) whose
+   tlsio_SESSION_get_max_early_data is above 0: sends the ClientHello and
+   `buf` as early data (SSL_write_early_data). May be called again; then
+   tlsio_connect (or tlsio_read / tlsio_write) completes the handshake, and
+   tlsio_get_early_data_status says whether the server took the data. Data
+   the server rejected is gone: send it again with tlsio_write. Early data
+   can be replayed by an attacker: send only requests that are safe to
+   repeat. Server, while reading early data: writes to the client before it
+   is authenticated (0.5-RTT). 1 with *written set; 0 on failure (WANT_READ,
+   WANT_WRITE: call again with the same arguments). */
+int tlsio_write_early_data(TLSIO* ssl, const void* buf, size_t num, size_t* written);
+
+#define TLSIO_READ_EARLY_DATA_ERROR 0
+#define TLSIO_READ_EARLY_DATA_SUCCESS 1
+#define TLSIO_READ_EARLY_DATA_FINISH 2
+/* Server, instead of tlsio_accept (SSL_read_early_data): runs the handshake
+   up to the client's early data and reads it. SUCCESS: *readbytes bytes of
+   early data (which an attacker may have replayed: act only on requests that
+   are safe to repeat). FINISH: no more early data (*readbytes 0); finish the
+   handshake with tlsio_accept (or tlsio_read / tlsio_write); calling this
+   again is an error. ERROR: failure, or WANT_READ / WANT_WRITE from
+   tlsio_get_error (call again). */
+int tlsio_read_early_data(TLSIO* ssl, void* buf, size_t num, size_t* readbytes);
+
+#define TLSIO_EARLY_DATA_NOT_SENT 0
+#define TLSIO_EARLY_DATA_REJECTED 1
+#define TLSIO_EARLY_DATA_ACCEPTED 2
+/* Whether early data was sent and taken (SSL_get_early_data_status); final
+   once the handshake is done. */
+int tlsio_get_early_data_status(const TLSIO* ssl);
+
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop
 #endif

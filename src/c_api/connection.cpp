@@ -85,6 +85,7 @@ io flush(ssl_st* s, const char* func, bool quiet = false) {
         if (n > 0) {
             s->engine->consume_output(static_cast<std::size_t>(n));
             wrote = true;
+            s->wrote_any = true;
             continue;
         }
         if (BIO_should_retry(s->wbio)) {
@@ -348,6 +349,9 @@ int make_engine(ssl_st* s, const char* func) {
         }
         o.alpn_protocols = s->alpn ? *s->alpn : ctx->alpn;
         o.session = s->offered_session;
+        o.early_data = s->early_state == ssl_st::early::writing;
+        // libssl's applications send rejected early data again themselves.
+        o.resend_rejected_early_data = false;
         // A client always verifies, as libssl does; with VERIFY_NONE the result
         // is only recorded (tlsio_get_verify_result).
         v.record_in = s->verify_none ? s : nullptr;
@@ -357,6 +361,15 @@ int make_engine(ssl_st* s, const char* func) {
         o.peer_verify_mode = v.mode & (TLSIO_VERIFY_PEER | TLSIO_VERIFY_FAIL_IF_NO_PEER_CERT);
         if (v.callback != nullptr) {
             o.peer_verify_callback = make_verify_callback(v);
+        }
+        // libssl skips early data unless the application reads it before the
+        // handshake (SSL_read_early_data).
+        o.refuse_early_data = s->early_state != ssl_st::early::reading;
+        const std::uint32_t max_early =
+            std::min(s->max_early_data.value_or(ctx->max_early_data),
+                     s->recv_max_early_data.value_or(ctx->recv_max_early_data));
+        if (max_early != context.max_early_data()) {
+            context.set_max_early_data(max_early);
         }
         if (ctx->servername != nullptr || ctx->alpn_select != nullptr) {
             o.client_hello = [s](const tlsio::client_hello_info& hello) {
@@ -470,6 +483,14 @@ int read_records(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const 
         return -1;
     }
     auto* out = static_cast<std::uint8_t*>(buf);
+    if (!s->after_early_data.empty() && num > 0) {
+        std::vector<std::uint8_t>& kept = s->after_early_data;
+        const std::size_t n = std::min(num, kept.size());
+        std::memcpy(out, kept.data(), n);
+        kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(n));
+        *got = n;
+        return 1;
+    }
     for (;;) {
         if (s->received_close || s->engine->received_close_notify()) {
             if (s->engine->pending() == 0) {
@@ -531,6 +552,9 @@ int read_records(ssl_st* s, void* buf, std::size_t num, std::size_t* got, const 
     }
 }
 
+int write_records(ssl_st* s, const void* buf, std::size_t num, std::size_t* written,
+                  const char* func);
+
 int do_write(ssl_st* s, const void* buf, std::size_t num, std::size_t* written, const char* func) {
     *written = 0;
     if (enter(s, func) <= 0) {
@@ -550,6 +574,13 @@ int do_write(ssl_st* s, const void* buf, std::size_t num, std::size_t* written, 
             return r;
         }
     }
+    return write_records(s, buf, num, written, func);
+}
+
+// Hands `buf` to the engine and the transport (the write half of do_write,
+// also for early data, which goes before the handshake is done).
+int write_records(ssl_st* s, const void* buf, std::size_t num, std::size_t* written,
+                  const char* func) {
     if (s->write_in_progress && num < s->write_taken) {
         push(reason::bad_write_retry, func, "a write was retried with fewer bytes");
         return -1;
@@ -992,7 +1023,7 @@ int tlsio_pending(const TLSIO* s) {
     if (s == nullptr || !s->engine) {
         return 0;
     }
-    return clamp_int(s->engine->pending());
+    return clamp_int(s->engine->pending() + s->after_early_data.size());
 }
 
 int tlsio_has_pending(const TLSIO* s) {
@@ -1001,7 +1032,10 @@ int tlsio_has_pending(const TLSIO* s) {
     if (s == nullptr || !s->engine) {
         return 0;
     }
-    return s->engine->pending() > 0 || s->engine->buffered_input() > 0 ? 1 : 0;
+    return s->engine->pending() > 0 || s->engine->buffered_input() > 0 ||
+                   !s->after_early_data.empty()
+               ? 1
+               : 0;
 }
 
 int tlsio_shutdown(TLSIO* s) {
@@ -1270,6 +1304,227 @@ STACK_OF(X509) * tlsio_get1_peer_cert_chain(const TLSIO* s) {
         }
     }
     return chain;
+}
+
+// ---- 0-RTT early data (SSL_write_early_data, SSL_read_early_data) -----------------
+
+int tlsio_write_early_data(TLSIO* s, const void* buf, size_t num, size_t* written) {
+    const char* func = "tlsio_write_early_data";
+    if (s == nullptr) {
+        push(reason::null_argument, func, "the connection is NULL");
+        return 0;
+    }
+    if (refused_on_stream(s, func)) {
+        return 0;
+    }
+    // As SSL_new: a connection of TLS_method is a server until told otherwise.
+    const bool server =
+        s->role == role_server || (s->role == 0 && s->ctx->method_role != role_client);
+    std::size_t n = 0;
+    if (server) {
+        // 0.5-RTT: a server reading early data may answer before the client
+        // is authenticated.
+        if (s->early_state != ssl_st::early::reading || !s->engine || !s->engine->in_early_data()) {
+            push(reason::wrong_state, func,
+                 "a server writes early data only while it reads early data "
+                 "(after SSL_read_early_data returned SSL_READ_EARLY_DATA_SUCCESS)");
+            return 0;
+        }
+        if (enter(s, func) <= 0) {
+            return 0;
+        }
+    } else {
+        if (s->early_state != ssl_st::early::writing) {
+            if (s->engine) {
+                push(reason::wrong_state, func, "the handshake has started without early data");
+                return 0;
+            }
+            if (s->offered_session.max_early_data() == 0) {
+                push(reason::wrong_state, func,
+                     "no session that allows early data was set (SSL_set_session with one whose "
+                     "SSL_SESSION_get_max_early_data is above 0)");
+                return 0;
+            }
+            s->role = role_client;
+            s->state_set = true;
+            s->early_state = ssl_st::early::writing;
+            if (enter(s, func, true) <= 0) {
+                return 0;
+            }
+            // The ClientHello: the engine is then in its 0-RTT part, unless
+            // the session did not fit this connection after all.
+            if (s->engine->handshake() == status::error) {
+                fail_engine(s, func);
+                return 0;
+            }
+        } else if (enter(s, func, true) <= 0) {
+            return 0;
+        }
+        if (!s->engine->in_early_data()) {
+            push(reason::wrong_state, func,
+                 "the session cannot be resumed on this connection: no early data (call "
+                 "SSL_connect to go on with a full handshake)");
+            return 0;
+        }
+        if (!s->write_in_progress && num > s->engine->max_early_data()) {
+            push(reason::bad_value, func,
+                 "more early data than the session's max_early_data allows");
+            return 0;
+        }
+    }
+    int r = write_records(s, buf, num, &n, func);
+    if (r <= 0) {
+        return 0;
+    }
+    if (written != nullptr) {
+        *written = n;
+    }
+    return 1;
+}
+
+int tlsio_read_early_data(TLSIO* s, void* buf, size_t num, size_t* readbytes) {
+    const char* func = "tlsio_read_early_data";
+    if (s == nullptr) {
+        push(reason::null_argument, func, "the connection is NULL");
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+    if (refused_on_stream(s, func)) {
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+    if (s->role == role_client || (s->role == 0 && s->ctx->method_role == role_client)) {
+        push(reason::wrong_state, func, "a client does not read early data");
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+    if (s->early_state == ssl_st::early::finished) {
+        push(reason::wrong_state, func,
+             "SSL_read_early_data returned SSL_READ_EARLY_DATA_FINISH already");
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+    if (s->early_state == ssl_st::early::none) {
+        if (s->engine) {
+            push(reason::wrong_state, func, "the handshake has started without reading early data");
+            return TLSIO_READ_EARLY_DATA_ERROR;
+        }
+        s->role = role_server;
+        s->state_set = true;
+        s->early_state = ssl_st::early::reading;
+    }
+    if (buf == nullptr || num == 0) {
+        push(reason::null_argument, func, "no buffer to read into");
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+    if (enter(s, func, true) <= 0) {
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+    auto finish = [&] {
+        s->early_state = ssl_st::early::finished;
+        s->wants = want::nothing;
+        if (readbytes != nullptr) {
+            *readbytes = 0;
+        }
+        return TLSIO_READ_EARLY_DATA_FINISH;
+    };
+    if (!s->engine->in_early_data() && !s->engine->handshake_done()) {
+        if (handshake_loop(s, func) <= 0) {
+            // The server's flight has gone out and nothing early was taken:
+            // the rest of the handshake is SSL_accept's.
+            if (!s->failed && s->wants == want::read && s->wrote_any &&
+                !s->engine->in_early_data()) {
+                return finish();
+            }
+            return TLSIO_READ_EARLY_DATA_ERROR;
+        }
+    }
+    auto* out = static_cast<std::uint8_t*>(buf);
+    for (;;) {
+        if (!s->engine->in_early_data()) {
+            return finish();
+        }
+        if (flush(s, func) != io::ok) {
+            return TLSIO_READ_EARLY_DATA_ERROR;
+        }
+        std::size_t n = 0;
+        status st = s->engine->read(std::span<std::uint8_t>(out, num), n);
+        if (n > 0) {
+            if (!s->engine->data_is_early()) {
+                // Past EndOfEarlyData: for tlsio_read.
+                s->after_early_data.assign(out, out + n);
+                return finish();
+            }
+            if (readbytes != nullptr) {
+                *readbytes = n;
+            }
+            return TLSIO_READ_EARLY_DATA_SUCCESS;
+        }
+        if (st == status::error) {
+            fail_engine(s, func);
+            return TLSIO_READ_EARLY_DATA_ERROR;
+        }
+        if (!s->engine->output().empty()) {
+            continue;
+        }
+        switch (st) {
+            case status::done:
+            case status::want_write:
+                continue;
+            case status::want_read:
+                if (fill(s, func) == io::ok) {
+                    continue;
+                }
+                return TLSIO_READ_EARLY_DATA_ERROR;
+            case status::closed:
+            case status::error:
+            case status::want_application:
+                break;
+        }
+        push(reason::wrong_state, func, "the connection closed during early data");
+        return TLSIO_READ_EARLY_DATA_ERROR;
+    }
+}
+
+int tlsio_get_early_data_status(const TLSIO* s) {
+    if (s == nullptr || !s->engine) {
+        return TLSIO_EARLY_DATA_NOT_SENT;
+    }
+    switch (s->engine->get_early_data_status()) {
+        case tlsio::early_data_status::accepted:
+            return TLSIO_EARLY_DATA_ACCEPTED;
+        case tlsio::early_data_status::rejected:
+            return TLSIO_EARLY_DATA_REJECTED;
+        case tlsio::early_data_status::not_sent:
+            break;
+    }
+    return TLSIO_EARLY_DATA_NOT_SENT;
+}
+
+int tlsio_set_max_early_data(TLSIO* s, uint32_t max_early_data) {
+    if (!settable(s, "tlsio_set_max_early_data")) {
+        return 0;
+    }
+    s->max_early_data = max_early_data;
+    return 1;
+}
+
+uint32_t tlsio_get_max_early_data(const TLSIO* s) {
+    if (s == nullptr) {
+        return 0;
+    }
+    return s->max_early_data.value_or(s->ctx != nullptr ? s->ctx->max_early_data : 0);
+}
+
+int tlsio_set_recv_max_early_data(TLSIO* s, uint32_t recv_max_early_data) {
+    if (!settable(s, "tlsio_set_recv_max_early_data")) {
+        return 0;
+    }
+    s->recv_max_early_data = recv_max_early_data;
+    return 1;
+}
+
+uint32_t tlsio_get_recv_max_early_data(const TLSIO* s) {
+    if (s == nullptr) {
+        return 0;
+    }
+    return s->recv_max_early_data.value_or(s->ctx != nullptr ? s->ctx->recv_max_early_data : 16384);
 }
 
 const char* tlsio_error_name(int e) {

@@ -117,6 +117,10 @@ struct ssl_ctx_st {
     long session_cache_mode = TLSIO_SESS_CACHE_SERVER;  // libssl's default
     std::size_t num_tickets = 2;
     tlsio_new_session_cb new_session = nullptr;
+    // 0-RTT, as libssl: the announced limit (0: off) and the one enforced on
+    // receipt; the engine's context announces and enforces the smaller.
+    std::uint32_t max_early_data = 0;
+    std::uint32_t recv_max_early_data = 16384;
 };
 
 struct ssl_st {
@@ -165,6 +169,17 @@ struct ssl_st {
     long first_verify_error = 0;
     bool verify_none = false;
     std::string peer_server_name;
+    bool wrote_any = false;  // the transport took bytes from this connection
+
+    // 0-RTT (tlsio_write_early_data / tlsio_read_early_data). As libssl, a
+    // client sends early data only when asked before the handshake, and a
+    // server takes it only when its application reads it before the handshake.
+    enum class early { none, writing, reading, finished } early_state = early::none;
+    std::optional<std::uint32_t> max_early_data;       // SSL_set_max_early_data
+    std::optional<std::uint32_t> recv_max_early_data;  // SSL_set_recv_max_early_data
+    // Server: application data that came in the read that ended the early
+    // data, which tlsio_read_early_data never returns; tlsio_read does.
+    std::vector<std::uint8_t> after_early_data;
 };
 
 #endif

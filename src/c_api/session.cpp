@@ -4,6 +4,8 @@
 #include "c_api/errors.hpp"
 #include "c_api/objects.hpp"
 
+#include <algorithm>
+
 #include <cstring>
 
 using tlsio::c_api::push;
@@ -157,4 +159,43 @@ void tlsio_CTX_sess_set_new_cb(TLSIO_CTX* ctx, tlsio_new_session_cb callback) {
     if (ctx != nullptr) {
         ctx->new_session = callback;
     }
+}
+
+// ---- 0-RTT limits ---------------------------------------------------------------
+
+namespace {
+// The context announces (and enforces) the smaller of the two limits.
+void apply_early_limits(TLSIO_CTX* ctx) {
+    ctx->context.set_max_early_data(std::min(ctx->max_early_data, ctx->recv_max_early_data));
+}
+}  // namespace
+
+int tlsio_CTX_set_max_early_data(TLSIO_CTX* ctx, uint32_t max_early_data) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->max_early_data = max_early_data;
+    apply_early_limits(ctx);
+    return 1;
+}
+
+uint32_t tlsio_CTX_get_max_early_data(const TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->max_early_data;
+}
+
+int tlsio_CTX_set_recv_max_early_data(TLSIO_CTX* ctx, uint32_t recv_max_early_data) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    ctx->recv_max_early_data = recv_max_early_data;
+    apply_early_limits(ctx);
+    return 1;
+}
+
+uint32_t tlsio_CTX_get_recv_max_early_data(const TLSIO_CTX* ctx) {
+    return ctx == nullptr ? 0 : ctx->recv_max_early_data;
+}
+
+uint32_t tlsio_SESSION_get_max_early_data(const TLSIO_SESSION* session) {
+    return session == nullptr ? 0 : session->session.max_early_data();
 }

@@ -23,6 +23,10 @@ const std::string& session::alpn_protocol() const noexcept {
     return state_ ? state_->alpn : empty_string;
 }
 
+std::uint32_t session::max_early_data() const noexcept {
+    return state_ ? state_->max_early_data : 0;
+}
+
 std::chrono::system_clock::time_point session::expires() const noexcept {
     if (!state_) {
         return {};

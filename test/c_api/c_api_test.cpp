@@ -1446,3 +1446,182 @@ BOOST_FIXTURE_TEST_CASE(sessions_get_set_serialize_and_callback, error_queue_cle
     tlsio_SESSION_free(kept_by_callback);
     kept_by_callback = nullptr;
 }
+
+// ---- 0-RTT early data -----------------------------------------------------------------------
+
+namespace {
+
+// A client context and a server context that takes early data, and a session
+// from a first connection between them that allows it.
+struct early_data_setup : error_queue_cleared {
+    ctx_ptr cctx{make_client_ctx()};
+    ctx_ptr sctx{make_server_ctx()};
+    TLSIO_SESSION* session = nullptr;
+    early_data_setup() {
+        BOOST_REQUIRE_EQUAL(tlsio_CTX_set_max_early_data(sctx, 16384), 1);
+        session = run_session(cctx, sctx, nullptr).session;
+        BOOST_REQUIRE(session != nullptr);
+    }
+    ~early_data_setup() { tlsio_SESSION_free(session); }
+    early_data_setup(const early_data_setup&) = delete;
+    early_data_setup& operator=(const early_data_setup&) = delete;
+
+    // A client offering the session and a server, paired up.
+    std::pair<TLSIO*, TLSIO*> pair() {
+        TLSIO* c = tlsio_new(cctx);
+        TLSIO* s = tlsio_new(sctx);
+        tlsio_set1_host(c, "localhost");
+        BOOST_REQUIRE_EQUAL(tlsio_set_session(c, session), 1);
+        pair_up(c, s);
+        return {c, s};
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(early_data_accepted_read_first_then_the_rest, early_data_setup) {
+    BOOST_TEST(tlsio_SESSION_get_max_early_data(session) == 16384u);
+    auto [cp, sp] = pair();
+    ssl_ptr c(cp);
+    ssl_ptr s(sp);
+    size_t n = 0;
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(tlsio_write_early_data(c, "early", 5, &n), 1);
+    BOOST_TEST(n == 5u);
+    BOOST_TEST(tlsio_get_early_data_status(c) == TLSIO_EARLY_DATA_NOT_SENT, "not decided yet");
+
+    char buf[64] = {0};
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(tlsio_read_early_data(s, buf, sizeof buf, &n),
+                        TLSIO_READ_EARLY_DATA_SUCCESS);
+    BOOST_TEST(std::string(buf, n) == "early");
+    // The client has not ended its early data yet.
+    BOOST_TEST(tlsio_read_early_data(s, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_ERROR);
+    BOOST_TEST(tlsio_get_error(s, 0) == TLSIO_ERROR_WANT_READ);
+
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(tlsio_connect(c), 1);
+    BOOST_TEST(tlsio_get_early_data_status(c) == TLSIO_EARLY_DATA_ACCEPTED);
+    BOOST_TEST(tlsio_session_reused(c) == 1);
+    BOOST_REQUIRE_EQUAL(tlsio_write(c, "after", 5), 5);
+
+    // EndOfEarlyData, Finished and "after" come in one read: the early data
+    // ends there, and "after" waits for tlsio_read.
+    n = 99;
+    BOOST_TEST(tlsio_read_early_data(s, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_FINISH);
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(tlsio_accept(s) == 1);
+    BOOST_TEST(tlsio_get_early_data_status(s) == TLSIO_EARLY_DATA_ACCEPTED);
+    BOOST_TEST(tlsio_session_reused(s) == 1);
+    BOOST_TEST(tlsio_pending(s) == 5);
+    BOOST_REQUIRE_EQUAL(tlsio_read(s, buf, sizeof buf), 5);
+    BOOST_TEST(std::string(buf, 5) == "after");
+    BOOST_TEST(tlsio_read_early_data(s, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_ERROR,
+               "after FINISH, as libssl");
+    ERR_clear_error();
+}
+
+BOOST_FIXTURE_TEST_CASE(early_data_rejected_when_the_server_does_not_read_it, early_data_setup) {
+    auto [cp, sp] = pair();
+    ssl_ptr c(cp);
+    ssl_ptr s(sp);
+    size_t n = 0;
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(tlsio_write_early_data(c, "skipped", 7, &n), 1);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_REQUIRE_EQUAL(rc, 1);
+    BOOST_REQUIRE_EQUAL(rs, 1);
+    BOOST_TEST(tlsio_get_early_data_status(c) == TLSIO_EARLY_DATA_REJECTED);
+    BOOST_TEST(tlsio_get_early_data_status(s) == TLSIO_EARLY_DATA_REJECTED);
+    BOOST_TEST(tlsio_session_reused(c) == 1, "resumed all the same");
+    // The rejected data is gone (the application sends it again, as with
+    // libssl); the server reads only what came after the handshake.
+    BOOST_REQUIRE_EQUAL(tlsio_write(c, "again", 5), 5);
+    char buf[64];
+    BOOST_REQUIRE_EQUAL(tlsio_read(s, buf, sizeof buf), 5);
+    BOOST_TEST(std::string(buf, 5) == "again");
+}
+
+BOOST_FIXTURE_TEST_CASE(early_data_read_by_a_server_when_none_was_sent, early_data_setup) {
+    auto [cp, sp] = pair();
+    ssl_ptr c(cp);
+    ssl_ptr s(sp);
+    char buf[64];
+    size_t n = 99;
+    BOOST_TEST(tlsio_read_early_data(s, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_ERROR);
+    BOOST_TEST(tlsio_get_error(s, 0) == TLSIO_ERROR_WANT_READ, "no ClientHello yet");
+    BOOST_TEST(tlsio_connect(c) == -1);
+    BOOST_TEST(tlsio_get_error(c, -1) == TLSIO_ERROR_WANT_READ);
+    BOOST_TEST(tlsio_read_early_data(s, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_FINISH);
+    BOOST_TEST(n == 0u);
+    auto [rc, rs] = handshake(c, s);
+    BOOST_TEST_INFO(errors());
+    BOOST_TEST(rc == 1);
+    BOOST_TEST(rs == 1);
+    BOOST_TEST(tlsio_get_early_data_status(c) == TLSIO_EARLY_DATA_NOT_SENT);
+    BOOST_TEST(tlsio_get_early_data_status(s) == TLSIO_EARLY_DATA_NOT_SENT);
+    BOOST_TEST(tlsio_session_reused(s) == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(early_data_calls_in_the_wrong_role_or_state_fail, early_data_setup) {
+    BOOST_TEST(tlsio_CTX_get_max_early_data(cctx) == 0u, "off by default");
+    BOOST_TEST(tlsio_CTX_get_recv_max_early_data(cctx) == 16384u, "libssl's default");
+    BOOST_TEST(tlsio_CTX_get_max_early_data(sctx) == 16384u);
+    char buf[64];
+    size_t n = 0;
+    {
+        // A client does not read early data; a server writes none before
+        // reading early data.
+        auto [cp, sp] = pair();
+        ssl_ptr c(cp);
+        ssl_ptr s(sp);
+        BOOST_TEST(tlsio_get_early_data_status(c) == TLSIO_EARLY_DATA_NOT_SENT);
+        BOOST_TEST(tlsio_read_early_data(c, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_ERROR);
+        BOOST_TEST(errors().find("a client does not read early data") != std::string::npos);
+        BOOST_TEST(tlsio_write_early_data(s, "x", 1, &n) == 0);
+        BOOST_TEST(errors().find("a server writes early data only") != std::string::npos);
+        BOOST_TEST(tlsio_get_max_early_data(s) == 16384u);
+        // Started without early data: too late for either.
+        auto [rc, rs] = handshake(c, s);
+        BOOST_REQUIRE_EQUAL(rc, 1);
+        BOOST_REQUIRE_EQUAL(rs, 1);
+        BOOST_TEST(tlsio_write_early_data(c, "x", 1, &n) == 0);
+        BOOST_TEST(tlsio_read_early_data(s, buf, sizeof buf, &n) == TLSIO_READ_EARLY_DATA_ERROR);
+        BOOST_TEST(tlsio_set_max_early_data(s, 1) == 0);
+        ERR_clear_error();
+    }
+    {
+        // Without a session that allows it, a client has no early data to send.
+        ssl_ptr c(tlsio_new(cctx));
+        tlsio_set1_host(c, "localhost");
+        tlsio_set_connect_state(c);
+        BOOST_TEST(tlsio_write_early_data(c, "x", 1, &n) == 0);
+        BOOST_TEST(errors().find("no session that allows early data") != std::string::npos);
+    }
+    {
+        // More than the session allows.
+        auto [cp, sp] = pair();
+        ssl_ptr c(cp);
+        ssl_ptr s(sp);
+        std::string big(16385, 'x');
+        BOOST_TEST(tlsio_write_early_data(c, big.data(), big.size(), &n) == 0);
+        BOOST_TEST(errors().find("more early data than") != std::string::npos);
+        BOOST_TEST(tlsio_write_early_data(c, big.data(), 100, &n) == 1, "nothing was taken");
+        BOOST_TEST(n == 100u);
+        ERR_clear_error();
+    }
+    {
+        // A session from a server that takes no early data.
+        ctx_ptr plain(make_server_ctx());
+        session_run run = run_session(cctx, plain, nullptr);
+        BOOST_TEST(tlsio_SESSION_get_max_early_data(run.session) == 0u);
+        ssl_ptr c(tlsio_new(cctx));
+        tlsio_set1_host(c, "localhost");
+        BOOST_REQUIRE_EQUAL(tlsio_set_session(c, run.session), 1);
+        tlsio_set_connect_state(c);
+        BOOST_TEST(tlsio_write_early_data(c, "x", 1, &n) == 0);
+        tlsio_SESSION_free(run.session);
+        ERR_clear_error();
+    }
+}

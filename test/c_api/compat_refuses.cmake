@@ -67,6 +67,16 @@ int use(SSL_CTX* ctx, SSL* s) {
     SSL_CTX_free(SSL_CTX_new(TLSv1_2_client_method()));
     SSL_CTX_free(SSL_CTX_new(TLSv1_2_server_method()));
     SSL_CTX_free(SSL_CTX_new(TLSv1_2_method()));
+    char early[16] = {0};
+    size_t early_n = 0;
+    SSL_CTX_set_max_early_data(ctx, 16384);
+    SSL_CTX_set_recv_max_early_data(ctx, SSL_CTX_get_max_early_data(ctx));
+    SSL_set_max_early_data(s, SSL_get_max_early_data(s));
+    if (SSL_write_early_data(s, "GET", 3, &early_n) != 1 &&
+        SSL_read_early_data(s, early, sizeof early, &early_n) == SSL_READ_EARLY_DATA_FINISH &&
+        SSL_get_early_data_status(s) == SSL_EARLY_DATA_REJECTED) {
+        return (int)SSL_SESSION_get_max_early_data(SSL_get_session(s));
+    }
     return SSL_up_ref(s) + SSL_get_shutdown(s) + (int)SSL_get_version(s)[0] + SSL_session_reused(s) +
            SSL_get_min_proto_version(s) + SSL_get_max_proto_version(s) +
            SSL_CTX_get_min_proto_version(ctx) + SSL_CTX_get_max_proto_version(ctx) +

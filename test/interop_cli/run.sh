@@ -564,6 +564,98 @@ case_cli_server_resumes_openssl_s_client() {
     say "ok"
 }
 
+# 0-RTT into tlsio: s_client saves a ticket, then resumes it sending early
+# data, which the tlsio server must log as early data and echo.
+case_cli_server_early_data_openssl_s_client() {
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --max-early-data 16384
+    say "tlsio server --max-early-data 16384 on port $port"
+    (echo first; sleep 1) |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -verify_return_error -sess_out session.pem \
+            > first.out 2> first.err || fail "s_client (first) exited $?"
+    expect first.out '^New, TLSv1\.3, Cipher is TLS_'
+    grep -q 'Max Early Data: 16384' first.out || fail "the ticket does not allow 16384 bytes"
+    printf 'early request %s\n' "$RANDOM$RANDOM" > early.txt
+    (echo later; sleep 1) |
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+            -CAfile server.pem -verify_return_error -sess_in session.pem -early_data early.txt \
+            > second.out 2> second.err || fail "s_client (second) exited $?"
+    expect second.out '^Reused, TLSv1\.3, Cipher is TLS_'
+    expect_line second.out "Early data was accepted"
+    expect_line second.out "$(cat early.txt)"
+    wait_for server.out "early data \([0-9]+ bytes\): $(cat early.txt)\$" 5
+    expect server.out ' resumed$'
+    # Data after the handshake is not marked early.
+    grep -q 'early data .*later' server.out && fail "'later' was logged as early data"
+    say "ok"
+}
+
+# 0-RTT from tlsio: `tlsio client --sess-out` then `--sess-in --early-data`
+# against `openssl s_server -early_data`, which prints what it read early.
+case_cli_client_early_data_openssl_s_server() {
+    make_cert server localhost
+    # s_server stops at the end of its standard input (a background job's is
+    # /dev/null): give it one that stays open.
+    start s_server bash -c 'exec openssl s_server -accept 0 -cert server.pem -key server.key \
+        -early_data < <(exec sleep 60)'
+    wait_for s_server.out '^ACCEPT '
+    port=$(port_of s_server.out '^ACCEPT ')
+    say "openssl s_server -early_data on port $port"
+    timeout 20 "$tlsio" client "127.0.0.1:$port" --servername localhost --cafile server.pem \
+        --sess-out session.bin < /dev/null > first.out 2> first.err ||
+        fail "tlsio client (first) exited $?"
+    expect_line first.out "Resumed: no"
+    [[ -s session.bin ]] || fail "tlsio client saved no session"
+    [[ $(stat -c %a session.bin) == 600 ]] || fail "the session file is not 0600"
+    printf 'early request %s\n' "$RANDOM$RANDOM" > early.txt
+    timeout 20 "$tlsio" client "127.0.0.1:$port" --servername localhost --cafile server.pem \
+        --sess-in session.bin --early-data early.txt < /dev/null > second.out 2> second.err ||
+        fail "tlsio client (second) exited $?"
+    expect_line second.out "Resumed: yes"
+    expect_line second.out "Early data: accepted"
+    wait_for s_server.out '^Early data received:' 5
+    expect_line s_server.out "$(cat early.txt)"
+    # --reconnect: a first connection for a ticket, then a resumed one.
+    timeout 20 "$tlsio" client "127.0.0.1:$port" --servername localhost --cafile server.pem \
+        --reconnect < /dev/null > third.out 2> third.err || fail "tlsio client --reconnect exited $?"
+    [[ $(grep -c '^Resumed: no$' third.out) == 1 ]] || fail "--reconnect: not one full handshake"
+    [[ $(grep -c '^Resumed: yes$' third.out) == 1 ]] || fail "--reconnect: no resumption"
+    say "ok"
+}
+
+# Two tlsio servers sharing --ticket-key-file resume each other's sessions
+# (s_client's ticket from one, offered to the other); a third without it
+# does a full handshake.
+case_cli_server_ticket_key_file() {
+    make_cert server localhost
+    head -c 48 /dev/urandom > ticket.key
+    start_tlsio_server one --cert server.pem --key server.key --ticket-key-file ticket.key
+    local port_one=$port
+    start_tlsio_server two --cert server.pem --key server.key --ticket-key-file ticket.key
+    local port_two=$port
+    start_tlsio_server three --cert server.pem --key server.key
+    local port_three=$port
+    s_client() {
+        (echo hello; sleep 0.5) | timeout 20 openssl s_client -connect "127.0.0.1:$1" \
+            -servername localhost -CAfile server.pem -verify_return_error "${@:2}"
+    }
+    s_client "$port_one" -sess_out session.pem > first.out 2> first.err ||
+        fail "s_client (first) exited $?"
+    expect first.out '^New, TLSv1\.3, Cipher is TLS_'
+    s_client "$port_two" -sess_in session.pem > second.out 2> second.err ||
+        fail "s_client (second) exited $?"
+    expect second.out '^Reused, TLSv1\.3, Cipher is TLS_'
+    s_client "$port_three" -sess_in session.pem > third.out 2> third.err ||
+        fail "s_client (third) exited $?"
+    expect third.out '^New, TLSv1\.3, Cipher is TLS_'
+    head -c 47 ticket.key > short.key
+    "$tlsio" server --port 0 --cert server.pem --key server.key --ticket-key-file short.key \
+        > short.out 2> short.err && fail "a 47-byte ticket key file was taken"
+    expect short.err 'needs 48'
+    say "ok"
+}
+
 case_cli_server_vs_curl() {
     command -v curl > /dev/null || fail "curl is not installed (scripts/setup.sh installs it)"
     make_cert server localhost

@@ -17,8 +17,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <openssl/crypto.h>
+
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <optional>
 #include <sstream>
 
 namespace tlsio_cli {
@@ -40,6 +46,78 @@ struct server_options {
     bool quiet = false;
 };
 
+// ---- Resumption and 0-RTT options (--num-tickets, --max-early-data, --ticket-key-file)
+
+struct resumption_options {
+    std::optional<std::size_t> num_tickets;
+    std::uint32_t max_early_data = 0;
+    std::string ticket_key_file;
+};
+
+unsigned long parse_count(const std::string& option, const std::string& v, unsigned long max) {
+    try {
+        std::size_t used = 0;
+        unsigned long n = std::stoul(v, &used);
+        if (used == v.size() && n <= max) {
+            return n;
+        }
+    } catch (const std::exception&) {
+    }
+    throw usage_error("bad " + option + " '" + v + "'");
+}
+
+// Takes the option `a` (and its value) if it is one of these. False otherwise.
+bool parse_resumption_option(const std::string& a, arguments& args, resumption_options& r) {
+    if (a == "--num-tickets" || a == "-num_tickets") {
+        r.num_tickets = parse_count(a, args.value(a), 64);
+    } else if (a == "--max-early-data" || a == "-max_early_data") {
+        r.max_early_data = static_cast<std::uint32_t>(parse_count(a, args.value(a), 0xffffffffUL));
+    } else if (a == "--ticket-key-file") {
+        r.ticket_key_file = args.value(a);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// A ticket key file holds 48 bytes: a 16-byte key name, then a 32-byte key.
+void apply_resumption_options(tlsio::context& ctx, const resumption_options& r) {
+    if (r.num_tickets) {
+        ctx.set_num_tickets(*r.num_tickets);
+    }
+    ctx.set_max_early_data(r.max_early_data);
+    if (!r.ticket_key_file.empty()) {
+        std::ifstream in(r.ticket_key_file, std::ios::binary);
+        if (!in) {
+            throw std::runtime_error("reading the ticket key file '" + r.ticket_key_file +
+                                     "': cannot open it");
+        }
+        std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        if (bytes.size() != 48) {
+            OPENSSL_cleanse(bytes.data(), bytes.size());
+            throw std::runtime_error("the ticket key file '" + r.ticket_key_file + "' holds " +
+                                     std::to_string(bytes.size()) +
+                                     " bytes; it needs 48 (16 name, 32 key)");
+        }
+        tlsio::context::ticket_key key;
+        std::memcpy(key.name.data(), bytes.data(), key.name.size());
+        std::memcpy(key.key.data(), bytes.data() + key.name.size(), key.key.size());
+        OPENSSL_cleanse(bytes.data(), bytes.size());
+        ctx.set_ticket_keys({key});
+        OPENSSL_cleanse(key.key.data(), key.key.size());
+    }
+}
+
+// Data read as 0-RTT early data is logged as such (it may be a replay).
+void log_if_early(const tlsio::engine& e, const char* data, std::size_t n, bool quiet,
+                  unsigned long id) {
+    if (!quiet && e.data_is_early()) {
+        std::cout << '[' << id << "] early data (" << n << " bytes): " << std::string_view(data, n)
+                  << std::endl;
+    }
+}
+
 // Sends close_notify and waits (bounded by the stream's timeout) for the peer's.
 asio::awaitable<void> close(https_stream& s) {
     s.next_layer().expires_after(std::chrono::seconds(5));
@@ -48,7 +126,7 @@ asio::awaitable<void> close(https_stream& s) {
     s.next_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-asio::awaitable<void> echo(https_stream& s) {
+asio::awaitable<void> echo(https_stream& s, bool quiet, unsigned long id) {
     char data[16384];
     for (;;) {
         s.next_layer().expires_after(idle_timeout);
@@ -59,6 +137,7 @@ asio::awaitable<void> echo(https_stream& s) {
         if (ec) {
             throw boost::system::system_error(ec);
         }
+        log_if_early(s.native_engine(), data, n, quiet, id);
         s.next_layer().expires_after(idle_timeout);
         co_await asio::async_write(s, asio::buffer(data, n), asio::use_awaitable);
     }
@@ -103,12 +182,13 @@ asio::awaitable<void> session(tcp::socket socket, tlsio::context ctx, server_opt
         if (!e.peer_certificates().empty()) {
             params << " client-cert=" << verify_result_text(e.verify_result());
         }
+        params << (e.session_reused() ? " resumed" : "");
         log(params.str());
         if (options.www) {
             int requests = co_await serve_http(s);
             log("closed after " + std::to_string(requests) + " request(s)");
         } else {
-            co_await echo(s);
+            co_await echo(s, options.quiet, id);
             log("closed");
         }
     } catch (const boost::system::system_error& err) {
@@ -141,11 +221,13 @@ void usage(std::ostream& out) {
            "                    [--cafile FILE [--verify-client]] [--alpn a,b]\n"
            "                    [--groups g,..] [--ciphersuites s,..] [--www] [--keylog FILE]\n"
            "                    [--tls1_2 | --tls1_3] [--min-version V] [--max-version V]\n"
-           "                    [--ciphers s:..] [--quiet]\n"
+           "                    [--ciphers s:..] [--quiet] [--num-tickets N] [--max-early-data N]\n"
+           "                    [--ticket-key-file FILE (48 bytes: 16 name, 32 key)]\n"
         << version_usage
         << "Echoes what each client sends, or with --www answers HTTP requests with a page\n"
            "naming the negotiated parameters. Prints 'listening on ADDR:PORT' when ready;\n"
-           "runs until SIGINT or SIGTERM.\n";
+           "runs until SIGINT or SIGTERM. --max-early-data N takes up to N bytes of 0-RTT\n"
+           "early data on resumption (echo mode logs it as 'early data'; it may be a replay).\n";
 }
 
 }  // namespace
@@ -211,8 +293,12 @@ int run_server(arguments& args) {
     std::string cafile, alpn, groups, suites, keylog;
     bool verify_client = false;
     version_options versions;
+    resumption_options resumption;
     while (!args.done()) {
         std::string a = args.next();
+        if (parse_resumption_option(a, args, resumption)) {
+            continue;
+        }
         if (a == "--port" || a == "-p") {
             std::string v = args.value(a);
             unsigned long port = 0;
@@ -287,6 +373,7 @@ int run_server(arguments& args) {
     }
     versions.apply(ctx);
     install_keylog(ctx, keylog);
+    apply_resumption_options(ctx, resumption);
 
     asio::io_context io;
     tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);

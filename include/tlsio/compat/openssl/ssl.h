@@ -283,6 +283,25 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_CTX_get_session_cache_mode tlsio_CTX_get_session_cache_mode
 #define SSL_CTX_sess_set_new_cb tlsio_CTX_sess_set_new_cb
 
+#define SSL_CTX_set_max_early_data tlsio_CTX_set_max_early_data
+#define SSL_CTX_get_max_early_data tlsio_CTX_get_max_early_data
+#define SSL_set_max_early_data tlsio_set_max_early_data
+#define SSL_get_max_early_data tlsio_get_max_early_data
+#define SSL_CTX_set_recv_max_early_data tlsio_CTX_set_recv_max_early_data
+#define SSL_CTX_get_recv_max_early_data tlsio_CTX_get_recv_max_early_data
+#define SSL_set_recv_max_early_data tlsio_set_recv_max_early_data
+#define SSL_get_recv_max_early_data tlsio_get_recv_max_early_data
+#define SSL_SESSION_get_max_early_data tlsio_SESSION_get_max_early_data
+#define SSL_write_early_data tlsio_write_early_data
+#define SSL_read_early_data tlsio_read_early_data
+#define SSL_READ_EARLY_DATA_ERROR TLSIO_READ_EARLY_DATA_ERROR
+#define SSL_READ_EARLY_DATA_SUCCESS TLSIO_READ_EARLY_DATA_SUCCESS
+#define SSL_READ_EARLY_DATA_FINISH TLSIO_READ_EARLY_DATA_FINISH
+#define SSL_get_early_data_status tlsio_get_early_data_status
+#define SSL_EARLY_DATA_NOT_SENT TLSIO_EARLY_DATA_NOT_SENT
+#define SSL_EARLY_DATA_REJECTED TLSIO_EARLY_DATA_REJECTED
+#define SSL_EARLY_DATA_ACCEPTED TLSIO_EARLY_DATA_ACCEPTED
+
 #define SSL_is_init_finished tlsio_is_init_finished
 #define SSL_in_init tlsio_in_init
 #define SSL_get_version tlsio_libssl_get_version
@@ -309,9 +328,6 @@ typedef struct tlsio_session_st SSL_SESSION;
 #define SSL_peek_ex(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_peek_ex)
 #define SSL_CTX_set_session_id_context(...) \
     TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_session_id_context)
-#define SSL_write_early_data(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_write_early_data(0 - RTT))
-#define SSL_read_early_data(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_read_early_data(0 - RTT))
-#define SSL_CTX_set_max_early_data(...) TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_max_early_data)
 #define SSL_CTX_set_psk_client_callback(...) \
     TLSIO_COMPAT_UNSUPPORTED_(SSL_CTX_set_psk_client_callback(PSK))
 #define SSL_CTX_set_psk_server_callback(...) \
