@@ -27,6 +27,7 @@ bytes encode_session(const session_state& s) {
     w.u32(s.lifetime);
     w.u32(s.age_add);
     w.u32(s.max_early_data);
+    w.u16(s.group);
     w.vec16(byte_view(reinterpret_cast<const std::uint8_t*>(s.server_name.data()),
                       s.server_name.size()));
     w.vec8(byte_view(reinterpret_cast<const std::uint8_t*>(s.alpn.data()), s.alpn.size()));
@@ -57,6 +58,7 @@ std::optional<session_state> decode_session(byte_view data) {
     s.lifetime = r.u32();
     s.age_add = r.u32();
     s.max_early_data = r.u32();
+    s.group = r.u16();
     byte_view name = r.vec16();
     s.server_name.assign(name.begin(), name.end());
     byte_view alpn = r.vec8();

@@ -21,6 +21,9 @@ struct session_state {
     std::uint32_t lifetime = 0;      ///< seconds (at most 7 days, RFC 8446 4.6.1)
     std::uint32_t age_add = 0;
     std::uint32_t max_early_data = 0;
+    /// TLS 1.2: the (EC)DHE group of the full handshake, reported again on
+    /// resumption (which has no key exchange of its own).
+    std::uint16_t group = 0;
     std::string server_name;
     std::string alpn;
     /// The peer's certificate chain (DER, leaf first) and whether it verified,

@@ -494,6 +494,7 @@ error connection::client_on_encrypted_extensions(expect_encrypted_extensions& s,
             case wire::ext::extended_master_secret:
             case wire::ext::renegotiation_info:
             case wire::ext::ec_point_formats:
+            case wire::ext::session_ticket:
                 error_message_ = "EncryptedExtensions carries an extension not allowed there";
                 return error::illegal_parameter;
             default:

@@ -105,9 +105,12 @@ error connection::client12_on_server_hello(sent_client_hello& hello, const bytes
         session_reused_ = true;
         peer_certificates_ = s.peer_chain;
         verify_result_ = s.verify_result;
-        if (s.ticket.empty()) {
-            tls12_session_.session_id = s.session_id;
-        }
+        group_ = s.group;
+        // Kept again after the handshake: with its ID, or its ticket unless
+        // a new one comes (RFC 5077 lets a client use a ticket again).
+        tls12_session_.session_id = s.ticket.empty() ? s.session_id : bytes{};
+        tls12_session_.ticket = s.ticket;
+        tls12_session_.lifetime_hint = s.lifetime;
         expect_server_ccs12 next;
         next.t.hash = crypto::hash_context(suite->hash);
         next.t.client_random = hello.random;
@@ -225,6 +228,11 @@ error connection::client12_on_server_hello_done(expect_server_hello_done12& s, b
         error_message_ = "ServerHelloDone is not empty";
         return e;
     }
+    // It ends the server's flight: nothing of the next may come with it.
+    if (error e = key_change_boundary(); e != wire::ok) {
+        error_message_ = "handshake bytes follow ServerHelloDone in its flight";
+        return e;
+    }
     s.t.add(message);
     transcript12& t = s.t;
     const credential* chosen = nullptr;
@@ -281,6 +289,10 @@ error connection::client12_on_finished(expect_server_finished12& s, byte_view bo
     }
     if (session_reused_) {
         // Abbreviated: our ChangeCipherSpec and Finished come last.
+        if (error e = key_change_boundary(); e != wire::ok) {
+            error_message_ = "handshake bytes follow the server's Finished in its flight";
+            return e;
+        }
         s.t.add(message);
         install_write12(s.t, s.master);
         if (is_failed()) {

@@ -451,6 +451,11 @@ private:
     /// Full handshake: a ticket for the client, or its session under the ID
     /// the ServerHello gave, before our ChangeCipherSpec.
     void server12_keep_session(transcript12& t, const secret& master);
+    /// Server: tickets are sent (set_num_tickets) and there is a key to seal them.
+    bool can_issue_tickets() const {
+        return ctx_->num_tickets > 0 &&
+               !(ctx_->ticket_keys->manual() && ctx_->ticket_keys->key_count() == 0);
+    }
     /// What this TLS 1.2 connection resumes from, once its master secret is known.
     resumption::session_state session12(const secret& master) const;
     error client12_on_new_session_ticket(expect_server_ccs12& s, byte_view body, byte_view message);

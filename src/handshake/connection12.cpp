@@ -170,6 +170,7 @@ resumption::session_state connection::session12(const secret& master) const {
     resumption::session_state s;
     s.version = wire::tls12_version;
     s.cipher_suite = suite_id_;
+    s.group = group_;
     s.secret.assign(master.view().begin(), master.view().end());
     s.server_name = server_name_;
     s.alpn = alpn_;

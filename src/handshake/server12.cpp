@@ -81,7 +81,8 @@ error connection::server12_resume(const wire::client_hello& ch, byte_view messag
     session_reused_ = true;
     peer_certificates_ = session.peer_chain;
     verify_result_ = session.verify_result;
-    tls12_session_.ticket_expected = ch.has_session_ticket && ctx_->num_tickets > 0;
+    group_ = session.group;
+    tls12_session_.ticket_expected = ch.has_session_ticket && can_issue_tickets();
 
     expect_client_ccs12 next;
     transcript12& t = next.t;
@@ -218,7 +219,7 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
     t.add(message);
     // A ticket for a client that takes them; otherwise a session ID, under
     // which the session is kept here.
-    tls12_session_.ticket_expected = ch.has_session_ticket && ctx_->num_tickets > 0;
+    tls12_session_.ticket_expected = ch.has_session_ticket && can_issue_tickets();
     tls12_session_.session_id.clear();
     if (!tls12_session_.ticket_expected && ctx_->server_sessions->capacity() > 0) {
         tls12_session_.session_id.resize(32);
