@@ -564,6 +564,50 @@ case_cli_server_resumes_openssl_s_client() {
     say "ok"
 }
 
+# TLS 1.2 resumption both ways: openssl s_client -tls1_2 resumes from a tlsio
+# server by ticket and (with -no_ticket) by session ID; tlsio client resumes
+# from openssl s_server -tls1_2 by ticket and by session ID (-no_ticket).
+case_cli_tls12_resumption_openssl() {
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www
+    local mode
+    for mode in ticket no_ticket; do
+        local extra=()
+        [[ $mode == no_ticket ]] && extra=(-no_ticket)
+        printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+            timeout 20 openssl s_client -tls1_2 "${extra[@]}" -connect "127.0.0.1:$port" \
+                -servername localhost -CAfile server.pem -verify_return_error \
+                -sess_out "$mode.pem" -ign_eof > "$mode-1.out" 2>&1 || fail "s_client ($mode) exited $?"
+        expect "$mode-1.out" '^New, TLSv1\.2, Cipher is ECDHE-'
+        printf 'GET /again HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+            timeout 20 openssl s_client -tls1_2 "${extra[@]}" -connect "127.0.0.1:$port" \
+                -servername localhost -CAfile server.pem -verify_return_error \
+                -sess_in "$mode.pem" -ign_eof > "$mode-2.out" 2>&1 || fail "s_client ($mode) exited $?"
+        expect "$mode-2.out" '^Reused, TLSv1\.2, Cipher is ECDHE-'
+        expect_line "$mode-2.out" "Resumed: yes"
+    done
+    # A session ID (no ticket) names the session in the server's cache.
+    grep -q 'Session-ID: [0-9A-F]\{64\}' no_ticket-1.out || fail "no session ID from the tlsio server"
+
+    for mode in ticket no_ticket; do
+        local extra=()
+        [[ $mode == no_ticket ]] && extra=(-no_ticket)
+        start "s_server_$mode" bash -c "exec openssl s_server -tls1_2 ${extra[*]} -accept 0 \
+            -cert server.pem -key server.key < <(exec sleep 60)"
+        wait_for "s_server_$mode.out" '^ACCEPT '
+        port=$(port_of "s_server_$mode.out" '^ACCEPT ')
+        timeout 20 "$tlsio" client "127.0.0.1:$port" --servername localhost --cafile server.pem \
+            --tls1_2 --reconnect < /dev/null > "client-$mode.out" 2> "client-$mode.err" ||
+            fail "tlsio client --reconnect ($mode) exited $?"
+        [[ $(grep -c '^Resumed: no$' "client-$mode.out") == 1 ]] ||
+            fail "tlsio client vs s_server ($mode): not one full handshake"
+        [[ $(grep -c '^Resumed: yes$' "client-$mode.out") == 1 ]] ||
+            fail "tlsio client vs s_server ($mode): no resumption"
+        expect "client-$mode.out" 'TLSv1\.2'
+    done
+    say "ok: s_client resumes by ticket and by ID; tlsio client resumes from s_server both ways"
+}
+
 # 0-RTT into tlsio: s_client saves a ticket, then resumes it sending early
 # data, which the tlsio server must log as early data and echo.
 case_cli_server_early_data_openssl_s_client() {
