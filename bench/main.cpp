@@ -99,7 +99,8 @@ void usage(std::FILE* out) {
         "        throughput (16k, 1k, plain TCP; or throughput_16k, throughput_1k), memory,\n"
         "        pq (ML-KEM-768 operations, handshake_full_pq),\n"
         "        tls12 (handshake_tls12_full, throughput_16k_tls12; or either one),\n"
-        "        resumption (handshake_resumed, first_byte_round_trips)\n");
+        "        resumption (handshake_resumed, handshake_tls12_resumed, "
+        "first_byte_round_trips)\n");
 }
 
 // ---- Statistics --------------------------------------------------------------
@@ -496,19 +497,19 @@ void measure_pq(const config& cfg, loopback& lb, const credential& ecdsa, report
                         fmt(decaps_dk.median()) + " us");
 }
 
-/// Resumed TLS 1.3 handshakes (ticket, x25519), both stacks resuming the way
-/// their applications do; then round trips to the first byte through a
-/// delaying proxy: full, resumed and (tlsio) 0-RTT.
-void measure_resumption(const config& cfg, loopback& lb, const credential& ecdsa, report& rep) {
-    auto t = tlsio_resume_stack::make_contexts(ecdsa);
-    auto a = asio_ssl_resume_stack::make_contexts(ecdsa);
+/// Resumed handshakes of version `p` (x25519; a ticket, or for TLS 1.2 a
+/// ticket RFC 5077), both stacks resuming the way their applications do.
+void measure_resumed_handshakes(const config& cfg, loopback& lb, const credential& ecdsa,
+                                protocol p, const char* metric, report& rep) {
+    auto t = tlsio_resume_stack::make_contexts(ecdsa, p);
+    auto a = asio_ssl_resume_stack::make_contexts(ecdsa, p);
     int warm = std::max(2, cfg.handshakes / 10);
     both(
         cfg, true, [&] { run_resumed_handshakes<tlsio_resume_stack>(lb, *t, warm); },
         [&] { run_resumed_handshakes<asio_ssl_resume_stack>(lb, *a, warm); });
-    comparison hs{"handshake_resumed", "handshakes/s", ">= 1.3", true, {}, {}, {}, {}};
+    comparison hs{metric, "handshakes/s", ">= 1.3", true, {}, {}, {}, {}};
     series t_allocs, a_allocs, tcp_us;
-    alternate("handshake_resumed", cfg.handshake_rounds, [&](int, bool tlsio_first) {
+    alternate(metric, cfg.handshake_rounds, [&](int, bool tlsio_first) {
         handshake_sample ts, as;
         both(
             cfg, tlsio_first,
@@ -526,17 +527,18 @@ void measure_resumption(const config& cfg, loopback& lb, const credential& ecdsa
                 {"asio_ssl_cpu_us", 1e6 / hs.asio.median()},
                 {"tlsio_allocs", t_allocs.median()},
                 {"asio_ssl_allocs", a_allocs.median()}};
-    rep.notes.push_back("handshake_resumed CPU per resumption (both ends): tlsio " +
+    rep.notes.push_back(std::string(metric) + " CPU per resumption (both ends): tlsio " +
                         fmt(1e6 / hs.tlsio.median()) + " us, asio_ssl " +
                         fmt(1e6 / hs.asio.median()) + " us, of which TCP alone " +
                         fmt(tcp_us.median()) + " us; malloc calls: tlsio " +
                         fmt(t_allocs.median()) + ", asio_ssl " + fmt(a_allocs.median()) +
                         " (tlsio resumes from its cache, asio_ssl by SSL_set_session)");
     rep.comparisons.push_back(std::move(hs));
-    if (!cfg.stack.empty()) {
-        return;
-    }
+}
 
+/// Round trips to the first byte through a delaying proxy: full, resumed
+/// and (tlsio) 0-RTT.
+void measure_round_trips(const config& cfg, const credential& ecdsa, report& rep) {
     const std::chrono::milliseconds delay(10);
     const int samples = cfg.handshake_rounds;
     std::fprintf(stderr, "  first_byte_round_trips (%d samples each)\n", samples);
@@ -566,6 +568,15 @@ void measure_resumption(const config& cfg, loopback& lb, const credential& ecdsa
         "through a proxy delaying each direction " +
         std::to_string(delay.count()) + " ms (TCP's own handshake is not delayed); median of " +
         std::to_string(samples) + " connections; asio::ssl::stream has no early-data operation");
+}
+
+/// Resumed handshakes of both versions, then round trips to the first byte.
+void measure_resumption(const config& cfg, loopback& lb, const credential& ecdsa, report& rep) {
+    measure_resumed_handshakes(cfg, lb, ecdsa, protocol::tls12, "handshake_tls12_resumed", rep);
+    measure_resumed_handshakes(cfg, lb, ecdsa, protocol::tls13, "handshake_resumed", rep);
+    if (cfg.stack.empty()) {
+        measure_round_trips(cfg, ecdsa, rep);
+    }
 }
 
 /// A handshake metric without the crypto floor and syscall counts beside it:
@@ -854,7 +865,8 @@ void print_json(const report& rep) {
                            "syscalls_handshake",     "crypto_floor",
                            "mlkem768_keygen",        "mlkem768_encaps",
                            "mlkem768_decaps",        "handshake_full_pq",
-                           "handshake_resumed",      "first_byte_round_trips"};
+                           "handshake_resumed",      "handshake_tls12_resumed",
+                           "first_byte_round_trips"};
     for (const char* name : order) {
         for (const auto& c : rep.comparisons) {
             if (c.metric != name) {

@@ -14,10 +14,10 @@
 namespace bench {
 
 std::unique_ptr<asio_ssl_resume_stack::contexts> asio_ssl_resume_stack::make_contexts(
-    const credential& cred) {
+    const credential& cred, protocol p) {
     // The same settings as asio_ssl_stack's, in the derived contexts that
     // also hold the session.
-    auto base = asio_ssl_stack::make_contexts(cred);
+    auto base = asio_ssl_stack::make_contexts(cred, p);
     auto c = std::make_unique<contexts>();
     c->client = std::move(base->client);
     c->server = std::move(base->server);

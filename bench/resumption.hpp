@@ -23,8 +23,9 @@
 namespace bench {
 
 struct tlsio_resume_stack : tlsio_stack {
-    static std::unique_ptr<contexts> make_contexts(const credential& cred) {
-        auto c = tlsio_stack::make_contexts(cred);
+    static std::unique_ptr<contexts> make_contexts(const credential& cred,
+                                                   protocol p = protocol::tls13) {
+        auto c = tlsio_stack::make_contexts(cred, p);
         c->client.set_session_cache_size(256);  // resumes by itself
         return c;
     }
@@ -41,7 +42,8 @@ struct asio_ssl_resume_stack : asio_ssl_stack {
         contexts& operator=(const contexts&) = delete;
         ~contexts() { SSL_SESSION_free(session); }
     };
-    static std::unique_ptr<contexts> make_contexts(const credential& cred);
+    static std::unique_ptr<contexts> make_contexts(const credential& cred,
+                                                   protocol p = protocol::tls13);
     static std::unique_ptr<stream_type> make_client(socket_type&& s, contexts& c) {
         auto p = asio_ssl_stack::make_client(std::move(s), c);
         if (c.session != nullptr && SSL_set_session(p->native_handle(), c.session) != 1) {

@@ -12,7 +12,8 @@ endif()
 
 set(pair_metrics handshake_full handshake_full_rsa2048 throughput_16k throughput_1k memory_idle
                  memory_idle_reading memory_idle_reading_tcp_stream syscalls_handshake
-                 handshake_tls12_full throughput_16k_tls12 handshake_resumed)
+                 handshake_tls12_full throughput_16k_tls12 handshake_resumed
+                 handshake_tls12_resumed)
 set(fields_handshake_full tlsio asio_ssl ratio tlsio_min tlsio_max asio_ssl_min asio_ssl_max)
 set(fields_crypto_floor floor tlsio fraction)
 set(fields_throughput_plain_tcp plain_tcp plain_tcp_1k)

@@ -77,18 +77,12 @@ std::unique_ptr<asio_ssl_stack::contexts> asio_ssl_stack::make_contexts(const cr
         check(SSL_CTX_set1_groups_list(h, p == protocol::tls13 ? "X25519" : "X25519:P-256"),
               "groups");
     }
-    if (p == protocol::tls12) {
-        // tlsio has no TLS 1.2 resumption yet: its server keeps no session and
-        // sends no ticket. libssl's would do both by default (a ticket, and a
-        // session-ID cache entry); neither is wanted for the same work.
-        SSL_CTX_set_options(c->server.native_handle(), SSL_OP_NO_TICKET);
-        SSL_CTX_set_session_cache_mode(c->server.native_handle(), SSL_SESS_CACHE_OFF);
-    }
     c->client.add_certificate_authority(boost::asio::buffer(cred.ca_pem));
     c->client.set_verify_mode(ssl::verify_peer);
     c->server.use_certificate_chain(boost::asio::buffer(cred.chain_pem));
     c->server.use_private_key(boost::asio::buffer(cred.key_pem), ssl::context::pem);
-    // Both servers send their default two NewSessionTickets per handshake.
+    // Both servers send their default tickets per handshake: two
+    // NewSessionTickets in TLS 1.3, one in TLS 1.2 (both clients ask for it).
     if (cred.kind == key_kind::rsa2048) {
         check(SSL_CTX_set1_sigalgs_list(c->server.native_handle(), "rsa_pss_rsae_sha256"),
               "sigalgs");
