@@ -98,9 +98,25 @@ BOOST_AUTO_TEST_CASE(a_ticket_resumes_in_an_abbreviated_handshake) {
         second.server_flight + 300 < first.server_flight,
         "no certificate when resuming: " << second.server_flight << " vs " << first.server_flight);
     BOOST_TEST((second.client_saw_chain == first.client_saw_chain));
-    // The abbreviated handshake renews the ticket, so a third one resumes too.
+    // The ticket is used again (RFC 5077 allows it), so a third one resumes too.
     outcome third = connect(client_ctx, server_ctx);
     BOOST_TEST(third.client_reused);
+}
+
+BOOST_AUTO_TEST_CASE(a_ticket_past_half_its_life_is_renewed) {
+    auto now = std::chrono::system_clock::now();
+    context server_ctx = server12();
+    server_ctx.set_clock([&now] { return now; });
+    context client_ctx = client12();
+    BOOST_TEST_REQUIRE(connect(client_ctx, server_ctx).result.ok());
+    outcome fresh = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(fresh.server_reused);
+    now += 70min;  // of the 2 hours a ticket lives
+    outcome aging = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(aging.server_reused);
+    // The renewal is a NewSessionTicket in the server's flight.
+    BOOST_TEST(aging.server_flight > fresh.server_flight + 100,
+               "renewed: " << aging.server_flight << " vs " << fresh.server_flight);
 }
 
 BOOST_AUTO_TEST_CASE(a_server_without_tickets_resumes_by_session_id) {

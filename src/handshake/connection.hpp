@@ -443,11 +443,13 @@ private:
     error server12_on_finished(expect_client_finished12& s, byte_view body, byte_view message);
     /// The session a TLS 1.2 ClientHello's ticket or session ID names, if
     /// this server can resume it.
-    std::optional<resumption::session_state> server12_find_session(const wire::client_hello& ch);
+    std::optional<resumption::session_state> server12_find_session(const wire::client_hello& ch,
+                                                                   bool& by_ticket);
     /// The abbreviated handshake (RFC 5246 7.3): ServerHello, [NewSessionTicket],
     /// ChangeCipherSpec, Finished.
     error server12_resume(const wire::client_hello& ch, byte_view message,
-                          const server_choice& choice, resumption::session_state session);
+                          const server_choice& choice, resumption::session_state session,
+                          bool by_ticket);
     /// Full handshake: a ticket for the client, or its session under the ID
     /// the ServerHello gave, before our ChangeCipherSpec.
     void server12_keep_session(transcript12& t, const secret& master);

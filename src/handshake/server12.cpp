@@ -37,7 +37,7 @@ void fill_server_random12(const context::impl& ctx, transcript12& t) {
 }  // namespace
 
 std::optional<resumption::session_state> connection::server12_find_session(
-    const wire::client_hello& ch) {
+    const wire::client_hello& ch, bool& by_ticket) {
     std::optional<resumption::session_state> s;
     const auto now = ctx_->now();
     if (ch.has_session_ticket && !ch.session_ticket.empty()) {
@@ -46,6 +46,7 @@ std::optional<resumption::session_state> connection::server12_find_session(
             crypto::cleanse(*plain);
         }
     }
+    by_ticket = s.has_value();
     if (!s && !ch.legacy_session_id.empty()) {
         s = ctx_->server_sessions->find(ch.legacy_session_id);
     }
@@ -70,7 +71,8 @@ std::optional<resumption::session_state> connection::server12_find_session(
 }
 
 error connection::server12_resume(const wire::client_hello& ch, byte_view message,
-                                  const server_choice& choice, resumption::session_state session) {
+                                  const server_choice& choice, resumption::session_state session,
+                                  bool by_ticket) {
     if (error e = server_choose_alpn(ch, choice); e != wire::ok) {
         return e;
     }
@@ -82,7 +84,13 @@ error connection::server12_resume(const wire::client_hello& ch, byte_view messag
     peer_certificates_ = session.peer_chain;
     verify_result_ = session.verify_result;
     group_ = session.group;
-    tls12_session_.ticket_expected = ch.has_session_ticket && can_issue_tickets();
+    // A new ticket only when the one used is past half its life (as
+    // BoringSSL), or the session came by ID to a client that takes tickets:
+    // sealing one on every resumption costs what resuming saves.
+    const std::uint64_t now_s = unix_seconds(ctx_->now());
+    const bool aging = now_s - session.issued_at >= session.lifetime / 2;
+    tls12_session_.ticket_expected =
+        ch.has_session_ticket && can_issue_tickets() && (!by_ticket || aging);
 
     expect_client_ccs12 next;
     transcript12& t = next.t;
@@ -149,8 +157,9 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
         error_message_ = "ClientHello ec_point_formats lacks the uncompressed format (RFC 8422)";
         return error::illegal_parameter;
     }
-    if (std::optional<resumption::session_state> s = server12_find_session(ch)) {
-        return server12_resume(ch, message, choice, std::move(*s));
+    bool by_ticket = false;
+    if (std::optional<resumption::session_state> s = server12_find_session(ch, by_ticket)) {
+        return server12_resume(ch, message, choice, std::move(*s), by_ticket);
     }
     if (!ch.has_signature_algorithms) {
         // Without it, RFC 5246 7.4.1.4.1 means SHA-1, which tlsio does not sign with.
