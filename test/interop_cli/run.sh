@@ -608,6 +608,62 @@ case_cli_tls12_resumption_openssl() {
     say "ok: s_client resumes by ticket and by ID; tlsio client resumes from s_server both ways"
 }
 
+# Other clients resume from tlsio server, TLS 1.2 and 1.3: gnutls-cli
+# --resume, curl fetching two URLs on two connections (it keeps the session),
+# Python's ssl with session=. The --www page says "Resumed: yes|no".
+case_cli_server_resumes_gnutls_curl_python() {
+    command -v gnutls-cli > /dev/null || fail "gnutls-cli is not installed"
+    command -v curl > /dev/null || fail "curl is not installed"
+    make_cert server localhost
+    start_tlsio_server server --cert server.pem --key server.key --www
+    local version
+    for version in 1.2 1.3; do
+        { printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'; sleep 1; } |
+            timeout 20 gnutls-cli --resume -p "$port" --x509cafile server.pem \
+                --priority "NORMAL:-VERS-ALL:+VERS-TLS$version" localhost \
+                > "gnutls$version.out" 2>&1 || fail "gnutls-cli --resume (TLS $version) exited $?"
+        expect "gnutls$version.out" 'This is a resumed session'
+        expect "gnutls$version.out" "TLS$version"
+
+        timeout 20 curl -sS -v --cacert server.pem --tlsv"$version" --tls-max "$version" \
+            -H 'Connection: close' "https://localhost:$port/one" "https://localhost:$port/two" \
+            > "curl$version.out" 2> "curl$version.err" || fail "curl (TLS $version) exited $?"
+        [[ $(grep -c '^Resumed: no' "curl$version.out") == 1 ]] ||
+            fail "curl (TLS $version): the first connection should be a full handshake"
+        [[ $(grep -c '^Resumed: yes' "curl$version.out") == 1 ]] ||
+            fail "curl (TLS $version): the second connection did not resume"
+    done
+
+    python3 - "$port" > python.out 2> python.err <<'PY' || fail "python ssl resumption failed: $(cat python.err)"
+import socket
+import ssl
+import sys
+
+port = int(sys.argv[1])
+for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+    ctx = ssl.create_default_context(cafile="server.pem")
+    ctx.minimum_version = ctx.maximum_version = version
+
+    def get(session=None):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost", session=session) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                body = b""
+                while chunk := s.recv(4096):
+                    body += chunk
+                return s.session, s.session_reused, s.version(), body
+
+    session, reused, got, body = get()
+    assert not reused and b"Resumed: no" in body, (version, body)
+    _, reused, got, body = get(session)
+    assert reused and b"Resumed: yes" in body, (version, body)
+    print(got, "resumed")
+PY
+    expect_line python.out "TLSv1.2 resumed"
+    expect_line python.out "TLSv1.3 resumed"
+    say "ok: gnutls-cli --resume, curl and Python resume over TLS 1.2 and 1.3"
+}
+
 # 0-RTT into tlsio: s_client saves a ticket, then resumes it sending early
 # data, which the tlsio server must log as early data and echo.
 case_cli_server_early_data_openssl_s_client() {
