@@ -604,6 +604,7 @@ case_cli_tls12_resumption_openssl() {
         [[ $(grep -c '^Resumed: yes$' "client-$mode.out") == 1 ]] ||
             fail "tlsio client vs s_server ($mode): no resumption"
         expect "client-$mode.out" 'TLSv1\.2'
+        expect_line "client-$mode.out" "Peer signature scheme: none (resumed)"
     done
     say "ok: s_client resumes by ticket and by ID; tlsio client resumes from s_server both ways"
 }

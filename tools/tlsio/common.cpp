@@ -325,7 +325,10 @@ void print_parameters(std::ostream& out, const tlsio::engine& e) {
     }
     out << '\n' << "Group: " << tlsio::name(e.group()) << '\n';
     if (e.get_role() == tlsio::role::client || !e.peer_certificates().empty()) {
-        out << "Peer signature scheme: " << tlsio::name(e.peer_signature_scheme()) << '\n';
+        // A resumed handshake has no CertificateVerify (nor ServerKeyExchange).
+        out << "Peer signature scheme: "
+            << (e.session_reused() ? "none (resumed)" : tlsio::name(e.peer_signature_scheme()))
+            << '\n';
     }
     if (auto own = e.signature_scheme()) {
         out << "Signature scheme: " << tlsio::name(*own) << '\n';
