@@ -241,6 +241,51 @@ BOOST_AUTO_TEST_CASE(a_fleet_sharing_ticket_keys_resumes_each_others_sessions) {
     BOOST_TEST(second.server_reused);
 }
 
+BOOST_AUTO_TEST_CASE(ticket_keys_from_a_callback_resume_across_servers) {
+    // A fleet's key service: one current key, looked up by name.
+    context::ticket_key current;
+    current.name.fill(7);
+    current.key.fill(9);
+    int seals = 0;
+    int lookups = 0;
+    auto service =
+        [&](const std::array<std::uint8_t, 16>* name) -> std::optional<context::ticket_key> {
+        if (name == nullptr) {
+            ++seals;
+            return current;
+        }
+        ++lookups;
+        if (*name == current.name) {
+            return current;
+        }
+        return std::nullopt;
+    };
+    context a = make_server();
+    a.set_ticket_key_callback(service);
+    context b = make_server();
+    b.set_ticket_key_callback(service);
+    context client_ctx = make_client();
+    BOOST_TEST_REQUIRE(connect(client_ctx, a).result.ok());
+    BOOST_TEST(seals == 2, "one key asked for per ticket");
+    outcome other = connect(client_ctx, b);
+    BOOST_TEST_REQUIRE(other.result.ok());
+    BOOST_TEST(other.server_reused, "b opens a's ticket with the service's key");
+    BOOST_TEST(lookups == 1);
+    // The service retires the key: its tickets no longer open.
+    current.name.fill(8);
+    outcome retired = connect(client_ctx, a);
+    BOOST_TEST_REQUIRE(retired.result.ok());
+    BOOST_TEST(!retired.server_reused);
+    // A service with no key: no tickets.
+    context none = make_server();
+    none.set_ticket_key_callback(
+        [](const std::array<std::uint8_t, 16>*) { return std::optional<context::ticket_key>(); });
+    context fresh_client = make_client();
+    outcome o = connect(fresh_client, none);
+    BOOST_TEST_REQUIRE(o.result.ok());
+    BOOST_TEST(o.ticket.empty());
+}
+
 BOOST_AUTO_TEST_CASE(expired_tickets_and_rotated_keys) {
     auto now = std::chrono::system_clock::now();
     context server_ctx = make_server();

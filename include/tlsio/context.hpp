@@ -572,6 +572,18 @@ public:
     /// key first and the old ones after it for as long as their tickets may
     /// come back. An empty list sends no tickets and resumes nothing.
     void set_ticket_keys(const std::vector<ticket_key>& keys);
+    /// Supplies ticket keys on demand (a fleet's key service, as OpenSSL's
+    /// SSL_CTX_set_tlsext_ticket_key_evp_cb): called with nullptr for the key
+    /// that seals a new ticket, and with a ticket's key name for the key that
+    /// opens it. std::nullopt sends no ticket, or makes the ticket one that
+    /// does not open (a full handshake). A key returned for a name must have
+    /// that name. Called inside handshakes, from any thread that runs one:
+    /// answer from memory, quickly.
+    using ticket_key_callback =
+        std::function<std::optional<ticket_key>(const std::array<std::uint8_t, 16>* name)>;
+    /// Server: takes ticket keys from `callback` instead of set_ticket_keys
+    /// or the generated ones.
+    void set_ticket_key_callback(ticket_key_callback callback);
     /// Client: servers whose tickets are kept (256 by default, a few tickets
     /// each), least recently used out first. Engines and streams with a
     /// server name offer a ticket for that name by themselves, each ticket

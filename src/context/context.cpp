@@ -694,6 +694,21 @@ void context::set_ticket_keys(const std::vector<ticket_key>& keys) {
     writable().ticket_keys = std::move(ring);
 }
 
+void context::set_ticket_key_callback(ticket_key_callback callback) {
+    auto ring = std::make_shared<resumption::ticket_keyring>();
+    ring->set_supplier([callback = std::move(callback)](const std::array<std::uint8_t, 16>* name)
+                           -> std::optional<resumption::ticket_key_bytes> {
+        std::optional<ticket_key> k = callback(name);
+        if (!k) {
+            return std::nullopt;
+        }
+        resumption::ticket_key_bytes out{k->name, k->key};
+        crypto::cleanse(k->key);
+        return out;
+    });
+    writable().ticket_keys = std::move(ring);
+}
+
 void context::set_session_cache_size(std::size_t servers) {
     writable().sessions = std::make_shared<resumption::session_cache>(servers);
 }

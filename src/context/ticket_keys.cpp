@@ -60,6 +60,15 @@ void ticket_keyring::drop_expired(clock::time_point now) {
 
 bytes ticket_keyring::seal(byte_view plaintext, clock::time_point now, const random_fill& random) {
     std::lock_guard lock(mutex_);
+    if (supplier_) {
+        std::optional<ticket_key_bytes> k = supplier_(nullptr);
+        if (!k) {
+            return {};
+        }
+        bytes ticket = seal_with(*k, plaintext, random);
+        crypto::cleanse(k->key);
+        return ticket;
+    }
     if (!manual_) {
         drop_expired(now);
         if (keys_.empty() || now >= keys_.front().issue_until) {
@@ -76,7 +85,39 @@ bytes ticket_keyring::seal(byte_view plaintext, clock::time_point now, const ran
     if (keys_.empty()) {
         return {};  // the application installed no key: no tickets
     }
-    const ticket_key_bytes& k = keys_.front().key;
+    return seal_with(keys_.front().key, plaintext, random);
+}
+
+std::optional<bytes> ticket_keyring::open(byte_view ticket, clock::time_point now) {
+    if (ticket.size() < overhead) {
+        return std::nullopt;
+    }
+    std::lock_guard lock(mutex_);
+    if (supplier_) {
+        std::array<std::uint8_t, name_size> name;
+        std::copy_n(ticket.begin(), name_size, name.begin());
+        std::optional<ticket_key_bytes> k = supplier_(&name);
+        if (!k || k->name != name) {
+            return std::nullopt;
+        }
+        std::optional<bytes> plaintext = open_with(*k, ticket);
+        crypto::cleanse(k->key);
+        return plaintext;
+    }
+    if (!manual_) {
+        drop_expired(now);
+    }
+    auto key = std::find_if(keys_.begin(), keys_.end(), [&](const entry& e) {
+        return std::equal(e.key.name.begin(), e.key.name.end(), ticket.begin());
+    });
+    if (key == keys_.end()) {
+        return std::nullopt;
+    }
+    return open_with(key->key, ticket);
+}
+
+bytes ticket_keyring::seal_with(const ticket_key_bytes& k, byte_view plaintext,
+                                const random_fill& random) {
     bytes ticket(overhead + plaintext.size());
     std::memcpy(ticket.data(), k.name.data(), name_size);
     mutable_bytes nonce(ticket.data() + name_size, nonce_size);
@@ -96,31 +137,33 @@ bytes ticket_keyring::seal(byte_view plaintext, clock::time_point now, const ran
     return ticket;
 }
 
-std::optional<bytes> ticket_keyring::open(byte_view ticket, clock::time_point now) {
-    if (ticket.size() < overhead) {
-        return std::nullopt;
-    }
-    std::lock_guard lock(mutex_);
-    if (!manual_) {
-        drop_expired(now);
-    }
-    auto key = std::find_if(keys_.begin(), keys_.end(), [&](const entry& e) {
-        return std::equal(e.key.name.begin(), e.key.name.end(), ticket.begin());
-    });
-    if (key == keys_.end()) {
-        return std::nullopt;
-    }
+std::optional<bytes> ticket_keyring::open_with(const ticket_key_bytes& k, byte_view ticket) {
     const byte_view nonce = ticket.subspan(name_size, nonce_size);
     const byte_view sealed = ticket.subspan(name_size + nonce_size, ticket.size() - overhead);
     bytes plaintext(sealed.size());
     crypto::aead_context aead;
-    if (!aead.init(crypto::aead_algorithm::aes_256_gcm, key->key.key) ||
+    if (!aead.init(crypto::aead_algorithm::aes_256_gcm, k.key) ||
         !aead.open(nonce, ticket.first(name_size), sealed, plaintext.data(),
                    ticket.last(crypto::aead_tag_size))) {
         crypto::cleanse(plaintext);
         return std::nullopt;
     }
     return plaintext;
+}
+
+void ticket_keyring::set_supplier(supplier s) {
+    std::lock_guard lock(mutex_);
+    supplier_ = std::move(s);
+    manual_ = true;
+    for (entry& e : keys_) {
+        crypto::cleanse(e.key.key);
+    }
+    keys_.clear();
+}
+
+bool ticket_keyring::can_seal() {
+    std::lock_guard lock(mutex_);
+    return !manual_ || !keys_.empty() || supplier_ != nullptr;
 }
 
 bool ticket_keyring::manual() {

@@ -29,6 +29,10 @@ class ticket_keyring {
 public:
     using clock = std::chrono::system_clock;
     using random_fill = std::function<bool(mutable_bytes)>;
+    /// The application's key service: the sealing key for nullptr, the key
+    /// of a ticket's name otherwise; nothing when it has none.
+    using supplier =
+        std::function<std::optional<ticket_key_bytes>(const std::array<std::uint8_t, 16>* name)>;
 
     ticket_keyring() = default;
     ticket_keyring(const ticket_keyring&) = delete;
@@ -48,12 +52,21 @@ public:
     /// expired key name, tampering, or not a ticket at all.
     std::optional<bytes> open(byte_view ticket, clock::time_point now);
 
-    /// True once set_keys installed the application's keys.
+    /// Keys from `s` on each seal and open instead of held ones.
+    void set_supplier(supplier s);
+
+    /// True once set_keys installed the application's keys (or a supplier).
     bool manual();
+    /// False when no ticket can be sealed: the application installed none.
+    bool can_seal();
     /// Keys held now (for tests: rotation drops expired ones).
     std::size_t key_count();
 
 private:
+    static bytes seal_with(const ticket_key_bytes& k, byte_view plaintext,
+                           const random_fill& random);
+    static std::optional<bytes> open_with(const ticket_key_bytes& k, byte_view ticket);
+
     struct entry {
         ticket_key_bytes key;
         clock::time_point issue_until;    ///< max(): until replaced
@@ -64,6 +77,7 @@ private:
     std::mutex mutex_;
     std::vector<entry> keys_;  ///< newest first
     bool manual_ = false;
+    supplier supplier_;
     std::chrono::seconds rotation_{std::chrono::hours(12)};
     std::chrono::seconds lifetime_{std::chrono::hours(2)};
 };

@@ -455,8 +455,7 @@ private:
     void server12_keep_session(transcript12& t, const secret& master);
     /// Server: tickets are sent (set_num_tickets) and there is a key to seal them.
     bool can_issue_tickets() const {
-        return ctx_->num_tickets > 0 &&
-               !(ctx_->ticket_keys->manual() && ctx_->ticket_keys->key_count() == 0);
+        return ctx_->num_tickets > 0 && ctx_->ticket_keys->can_seal();
     }
     /// What this TLS 1.2 connection resumes from, once its master secret is known.
     resumption::session_state session12(const secret& master) const;
