@@ -286,6 +286,33 @@ BOOST_AUTO_TEST_CASE(ticket_keys_from_a_callback_resume_across_servers) {
     BOOST_TEST(o.ticket.empty());
 }
 
+BOOST_AUTO_TEST_CASE(stateful_tickets_are_used_once) {
+    context server_ctx = make_server();
+    server_ctx.set_stateful_tickets(true);
+    context client_ctx = make_client();
+    client_ctx.set_session_cache_size(0);
+    outcome first = connect(client_ctx, server_ctx);
+    BOOST_TEST_REQUIRE(first.result.ok());
+    BOOST_TEST_REQUIRE(!first.ticket.empty());
+    outcome second = connect(client_ctx, server_ctx, {.session = first.ticket});
+    BOOST_TEST(second.server_reused);
+    // The same ticket again (a replay, or a client that keeps it): refused.
+    outcome again = connect(client_ctx, server_ctx, {.session = first.ticket});
+    BOOST_TEST_REQUIRE(again.result.ok());
+    BOOST_TEST(!again.server_reused);
+    // Another server process knows nothing of it.
+    context other = make_server();
+    other.set_stateful_tickets(true);
+    outcome elsewhere = connect(client_ctx, other, {.session = second.ticket});
+    BOOST_TEST_REQUIRE(elsewhere.result.ok());
+    BOOST_TEST(!elsewhere.server_reused);
+    // Without room in the server cache there are no tickets.
+    context full = make_server();
+    full.set_stateful_tickets(true);
+    full.set_server_session_cache_size(0);
+    BOOST_TEST(connect(client_ctx, full).ticket.empty());
+}
+
 BOOST_AUTO_TEST_CASE(expired_tickets_and_rotated_keys) {
     auto now = std::chrono::system_clock::now();
     context server_ctx = make_server();

@@ -593,6 +593,12 @@ public:
     /// take tickets (20,480 by default, as OpenSSL; the oldest out first).
     /// Clients that take tickets cost the server nothing. 0 keeps none.
     void set_server_session_cache_size(std::size_t sessions);
+    /// Server: TLS 1.3 tickets become references to sessions kept in the
+    /// server cache above, each used once: a ticket offered a second time
+    /// (a replay, or a client reusing it) costs a full handshake, as does
+    /// one evicted or issued by another process. Off by default: tickets are
+    /// stateless and the server keeps nothing per client.
+    void set_stateful_tickets(bool enabled);
 
     // ---- 0-RTT early data (RFC 8446 sections 2.3, 4.2.10 and 8) ------------
 

@@ -649,6 +649,10 @@ void context::set_server_session_cache_size(std::size_t sessions) {
     writable().server_sessions = std::make_shared<resumption::server_session_cache>(sessions);
 }
 
+void context::set_stateful_tickets(bool enabled) {
+    writable().stateful_tickets = enabled;
+}
+
 void context::set_max_early_data(std::uint32_t size) {
     writable().max_early_data = size;
 }

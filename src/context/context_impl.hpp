@@ -108,6 +108,8 @@ struct context::impl {
     /// TLS 1.2 servers: sessions by ID, for clients that resume without tickets.
     std::shared_ptr<resumption::server_session_cache> server_sessions =
         std::make_shared<resumption::server_session_cache>();
+    /// TLS 1.3 tickets name sessions in server_sessions and are used once.
+    bool stateful_tickets = false;
     // 0-RTT: off unless max_early_data > 0. The built-in replay filter is
     // shared by copies; replay_check replaces it.
     std::uint32_t max_early_data = 0;

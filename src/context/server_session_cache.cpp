@@ -22,6 +22,13 @@ std::optional<session_state> server_session_cache::find(byte_view id) {
     return found->second;
 }
 
+bool server_session_cache::erase(byte_view id) {
+    std::lock_guard lock(mutex_);
+    // Its entry in order_ stays until it comes to the front; erasing there
+    // then finds nothing.
+    return sessions_.erase(bytes(id.begin(), id.end())) == 1;
+}
+
 void server_session_cache::set_capacity(std::size_t sessions) {
     std::lock_guard lock(mutex_);
     capacity_ = sessions;
@@ -39,7 +46,9 @@ std::size_t server_session_cache::size() {
 }
 
 void server_session_cache::evict_to(std::size_t sessions) {
-    while (sessions_.size() > sessions && !order_.empty()) {
+    // order_ also holds ids erased since (used tickets): it is kept within
+    // twice the capacity, so those cost bounded memory too.
+    while ((sessions_.size() > sessions || order_.size() > 2 * sessions) && !order_.empty()) {
         sessions_.erase(order_.front());
         order_.pop_front();
     }

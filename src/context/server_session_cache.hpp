@@ -1,6 +1,6 @@
-// A TLS 1.2 server's sessions by session ID (RFC 5246 section 7.4.1.2), for
-// clients that resume by ID rather than by ticket (RFC 5077): bounded, the
-// oldest out first, as OpenSSL's server cache.
+// A server's sessions by ID: TLS 1.2 session IDs (RFC 5246 section 7.4.1.2),
+// for clients that resume by ID rather than by ticket (RFC 5077), and TLS 1.3
+// stateful tickets. Bounded, the oldest out first, as OpenSSL's server cache.
 #ifndef TLSIO_SRC_CONTEXT_SERVER_SESSION_CACHE_HPP
 #define TLSIO_SRC_CONTEXT_SERVER_SESSION_CACHE_HPP
 
@@ -24,6 +24,8 @@ public:
     void put(const bytes& id, const session_state& s);
     /// A copy of the session under `id`, if any.
     std::optional<session_state> find(byte_view id);
+    /// Removes the session under `id`; false when it was not there.
+    bool erase(byte_view id);
     void set_capacity(std::size_t sessions);
     std::size_t capacity();
     std::size_t size();

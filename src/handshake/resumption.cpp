@@ -190,14 +190,16 @@ error connection::server_find_psk(const wire::client_hello& ch, byte_view messag
         (peer_verify_mode() & (verify_peer | verify_fail_if_no_peer_cert)) ==
         (verify_peer | verify_fail_if_no_peer_cert);
     for (std::size_t i = 0; i < ch.psk_identities.size(); ++i) {
-        std::optional<bytes> plain = ctx_->ticket_keys->open(ch.psk_identities[i].identity, now);
-        if (!plain) {
-            continue;  // not ours, or its key expired: a full handshake
+        const byte_view identity = ch.psk_identities[i].identity;
+        std::optional<resumption::session_state> s;
+        if (ctx_->stateful_tickets) {
+            s = ctx_->server_sessions->find(identity);
+        } else if (std::optional<bytes> plain = ctx_->ticket_keys->open(identity, now)) {
+            s = resumption::decode_session(*plain);
+            crypto::cleanse(*plain);
         }
-        std::optional<resumption::session_state> s = resumption::decode_session(*plain);
-        crypto::cleanse(*plain);
         if (!s) {
-            continue;
+            continue;  // not ours, or its key expired (or used): a full handshake
         }
         const suite_info* original = find_suite(s->cipher_suite);
         // A ticket made under other settings falls back to a full handshake:
@@ -217,6 +219,10 @@ error connection::server_find_psk(const wire::client_hello& ch, byte_view messag
         if (!crypto::constant_time_equal(expected.view(), ch.psk_binders[i])) {
             error_message_ = "PSK binder does not verify";
             return error::decrypt_error;
+        }
+        // A stateful ticket is used once: whoever takes it first resumes.
+        if (ctx_->stateful_tickets && !ctx_->server_sessions->erase(identity)) {
+            continue;
         }
         out = accepted_psk{static_cast<std::uint16_t>(i), std::move(*s)};
         return wire::ok;
@@ -242,9 +248,20 @@ void connection::server_send_tickets(const secret& resumption_master) {
         s.issued_at = unix_seconds(now);
         s.max_early_data = ctx_->max_early_data;
         s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
-        bytes plain = resumption::encode_session(s);
-        bytes ticket = ctx_->ticket_keys->seal(plain, now, random);
-        crypto::cleanse(plain);
+        bytes ticket;
+        if (ctx_->stateful_tickets) {
+            // The ticket only names the session, which stays here.
+            if (ctx_->server_sessions->capacity() == 0) {
+                return;
+            }
+            ticket.resize(32);
+            ctx_->fill_random(ticket);
+            ctx_->server_sessions->put(ticket, s);
+        } else {
+            bytes plain = resumption::encode_session(s);
+            ticket = ctx_->ticket_keys->seal(plain, now, random);
+            crypto::cleanse(plain);
+        }
         if (ticket.empty()) {
             return;  // no key to seal with (an empty set_ticket_keys): no tickets
         }
