@@ -450,6 +450,9 @@ private:
     error server12_resume(const wire::client_hello& ch, byte_view message,
                           const server_choice& choice, resumption::session_state session,
                           bool by_ticket);
+    /// The TLS 1.2 ServerHello with `session_id`, answering what `ch` offered.
+    void send_server_hello12(transcript12& t, const wire::client_hello& ch, byte_view session_id,
+                             bool resumed);
     /// Full handshake: a ticket for the client, or its session under the ID
     /// the ServerHello gave, before our ChangeCipherSpec.
     void server12_keep_session(transcript12& t, const secret& master);

@@ -99,28 +99,8 @@ error connection::server12_resume(const wire::client_hello& ch, byte_view messag
     fill_server_random12(*ctx_, t);
     t.add(message);
 
-    // No server_name on resumption (RFC 6066 section 3).
-    std::vector<raw_extension> exts;
-    exts.push_back({wire::ext::extended_master_secret, {}});
-    exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
-    if (ch.has_ec_point_formats) {
-        exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
-    }
-    if (!alpn_.empty()) {
-        exts.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
-    }
-    if (tls12_session_.ticket_expected) {
-        exts.push_back({wire::ext::session_ticket, {}});
-    }
-    bytes sh;
-    wire::writer w(sh);
-    w.u16(wire::tls12_version);
-    w.raw(t.server_random);
-    w.vec8(ch.legacy_session_id);  // the echo says "resumed" (RFC 5077 3.4)
-    w.u16(suite->id);
-    w.u8(0);
-    w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
-    send12(t, wire::handshake_type::server_hello, sh);
+    // The echo of the client's session ID says "resumed" (RFC 5077 3.4).
+    send_server_hello12(t, ch, ch.legacy_session_id, true);
 
     next.master = secret(session.secret);
     log_secret(t.client_random, "CLIENT_RANDOM", next.master);
@@ -235,35 +215,7 @@ error connection::server12_on_client_hello(const wire::client_hello& ch, byte_vi
         ctx_->fill_random(tls12_session_.session_id);
     }
 
-    std::vector<raw_extension> exts;
-    if (ch.has_server_name) {
-        exts.push_back({wire::ext::server_name, {}});
-    }
-    exts.push_back({wire::ext::extended_master_secret, {}});
-    // RFC 5746 3.6: answered only when asked, by the extension or the SCSV
-    // (an extension the client did not offer would be unsolicited).
-    if (ch.has_renegotiation_info ||
-        contains(ch.cipher_suites, wire::empty_renegotiation_info_scsv)) {
-        exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
-    }
-    if (ch.has_ec_point_formats) {
-        exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
-    }
-    if (!alpn_.empty()) {
-        exts.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
-    }
-    if (tls12_session_.ticket_expected) {
-        exts.push_back({wire::ext::session_ticket, {}});
-    }
-    bytes sh;
-    wire::writer w(sh);
-    w.u16(wire::tls12_version);
-    w.raw(t.server_random);
-    w.vec8(tls12_session_.session_id);
-    w.u16(suite->id);
-    w.u8(0);
-    w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
-    send12(t, wire::handshake_type::server_hello, sh);
+    send_server_hello12(t, ch, tls12_session_.session_id, false);
 
     send_certificate12(t, cred);
 
@@ -424,6 +376,39 @@ void connection::server12_keep_session(transcript12& t, const secret& master) {
     } else if (!tls12_session_.session_id.empty()) {
         ctx_->server_sessions->put(tls12_session_.session_id, s);
     }
+}
+
+void connection::send_server_hello12(transcript12& t, const wire::client_hello& ch,
+                                     byte_view session_id, bool resumed) {
+    std::vector<raw_extension> exts;
+    if (ch.has_server_name && !resumed) {
+        exts.push_back({wire::ext::server_name, {}});  // none on resumption (RFC 6066 3)
+    }
+    exts.push_back({wire::ext::extended_master_secret, {}});
+    // RFC 5746 3.6: answered only when asked, by the extension or the SCSV
+    // (an extension the client did not offer would be unsolicited).
+    if (ch.has_renegotiation_info ||
+        contains(ch.cipher_suites, wire::empty_renegotiation_info_scsv)) {
+        exts.push_back({wire::ext::renegotiation_info, wire::encode_renegotiation_info({})});
+    }
+    if (ch.has_ec_point_formats) {
+        exts.push_back({wire::ext::ec_point_formats, wire::encode_ec_point_formats()});
+    }
+    if (!alpn_.empty()) {
+        exts.push_back({wire::ext::alpn, wire::encode_alpn({alpn_})});
+    }
+    if (tls12_session_.ticket_expected) {
+        exts.push_back({wire::ext::session_ticket, {}});
+    }
+    bytes sh;
+    wire::writer w(sh);
+    w.u16(wire::tls12_version);
+    w.raw(t.server_random);
+    w.vec8(session_id);
+    w.u16(suite12_->id);
+    w.u8(0);  // no compression
+    w.raw(edit_extensions(static_cast<std::uint8_t>(wire::handshake_type::server_hello), exts));
+    send12(t, wire::handshake_type::server_hello, sh);
 }
 
 }  // namespace tlsio::handshake
