@@ -313,15 +313,12 @@ void connection::client12_keep_session(const secret& master) {
     // No lifetime hint: the ticket's life is the server's business; 2 hours,
     // as tlsio's servers give (RFC 5077 3.3 lets the client pick).
     constexpr std::uint32_t default_lifetime = 2 * 3600;
-    constexpr std::uint32_t max_lifetime = 7 * 24 * 3600;
     const std::uint32_t hint = tls12_session_.lifetime_hint;
-    s.lifetime = hint == 0 ? default_lifetime : std::min(hint, max_lifetime);
+    s.lifetime = hint == 0 ? default_lifetime : std::min(hint, max_ticket_lifetime);
     s.peer_verified = verify_result_ == 0 && (peer_verify_mode() & verify_peer) != 0;
     s.ticket = tls12_session_.ticket;
     s.session_id = tls12_session_.session_id;
-    s.received_at_ms = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(ctx_->now().time_since_epoch())
-            .count());
+    s.received_at_ms = unix_milliseconds(ctx_->now());
     if (!server_name_.empty()) {
         ctx_->sessions->put(server_name_, s);
     }

@@ -23,10 +23,25 @@
 #include <tlsio/engine_options.hpp>
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <variant>
 
 namespace tlsio::handshake {
+
+/// RFC 8446 section 4.6.1: no ticket lives longer than 7 days (tlsio's TLS
+/// 1.2 tickets and session IDs keep to it too).
+inline constexpr std::uint32_t max_ticket_lifetime = 7 * 24 * 3600;
+
+/// Clock readings as sessions keep them.
+inline std::uint64_t unix_seconds(std::chrono::system_clock::time_point t) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+inline std::uint64_t unix_milliseconds(std::chrono::system_clock::time_point t) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
 
 /// Client: a key share offered in the ClientHello and what finishes it.
 struct offered_share {
@@ -508,6 +523,15 @@ private:
     error server_find_psk(const wire::client_hello& ch, byte_view message, const suite_info& suite,
                           const crypto::hash_context* before, std::optional<accepted_psk>& out);
     void server_send_tickets(const secret& resumption_master);
+    /// Server: what every resumed session must meet, whatever its version:
+    /// this SNI name, its lifetime not over by this server's clock (`now_s`),
+    /// and a verified client where this context requires one.
+    bool server_may_resume(const resumption::session_state& s, std::uint64_t now_s) const;
+    /// Server: the lifetime new tickets (and TLS 1.2 sessions) announce.
+    std::uint32_t issued_ticket_lifetime() const noexcept {
+        return static_cast<std::uint32_t>(std::min<std::int64_t>(
+            ctx_->ticket_lifetime.count(), std::int64_t{max_ticket_lifetime}));
+    }
     /// What both ends keep of this connection for the ticket `nonce` names,
     /// its PSK included; each end adds its own fields.
     resumption::session_state session_of_ticket(const secret& resumption_master, byte_view nonce,

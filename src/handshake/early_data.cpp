@@ -15,10 +15,6 @@ namespace {
 /// it keeps a copy until the server answers, to send it again if rejected.
 constexpr std::size_t max_client_early_data = 64 * 1024;
 
-std::int64_t unix_milliseconds(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 }  // namespace
 
 // ---- Client -----------------------------------------------------------------------
@@ -143,8 +139,8 @@ bool connection::server_accepts_early_data(const wire::client_hello& ch, const a
     // ours, so a ClientHello recorded and replayed later is refused. The
     // server knows the issue time to the second.
     const std::uint32_t client_age_ms = ch.psk_identities[0].obfuscated_ticket_age - s.age_add;
-    const std::int64_t server_age_ms =
-        unix_milliseconds(ctx_->now()) - static_cast<std::int64_t>(s.issued_at) * 1000;
+    const std::int64_t server_age_ms = static_cast<std::int64_t>(unix_milliseconds(ctx_->now())) -
+                                       static_cast<std::int64_t>(s.issued_at) * 1000;
     const std::int64_t window = resumption::early_data_window.count() + 1000;
     if (std::llabs(server_age_ms - static_cast<std::int64_t>(client_age_ms)) > window) {
         return false;

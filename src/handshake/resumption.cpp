@@ -12,19 +12,6 @@ namespace {
 /// PskKeyExchangeMode psk_dhe_ke: resumption with a fresh (EC)DHE, so a
 /// stolen ticket key does not open past traffic. tlsio offers only this one.
 constexpr std::uint8_t psk_dhe_ke = 1;
-/// RFC 8446 section 4.6.1: no ticket lives longer than 7 days.
-constexpr std::uint32_t max_ticket_lifetime = 7 * 24 * 3600;
-
-std::uint64_t unix_seconds(std::chrono::system_clock::time_point t) {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
-}
-
-std::uint64_t unix_milliseconds(std::chrono::system_clock::time_point t) {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-
 /// The ticket's PSK: HKDF-Expand-Label(resumption_master_secret, "resumption",
 /// ticket_nonce, Hash.length).
 bytes ticket_psk(crypto::hash_algorithm h, const secret& resumption_master, byte_view nonce) {
@@ -186,9 +173,6 @@ error connection::server_find_psk(const wire::client_hello& ch, byte_view messag
     }
     const auto now = ctx_->now();
     const std::uint64_t now_s = unix_seconds(now);
-    const bool needs_client_certificate =
-        (peer_verify_mode() & (verify_peer | verify_fail_if_no_peer_cert)) ==
-        (verify_peer | verify_fail_if_no_peer_cert);
     for (std::size_t i = 0; i < ch.psk_identities.size(); ++i) {
         const byte_view identity = ch.psk_identities[i].identity;
         std::optional<resumption::session_state> s;
@@ -203,13 +187,10 @@ error connection::server_find_psk(const wire::client_hello& ch, byte_view messag
         }
         const suite_info* original = find_suite(s->cipher_suite);
         // A ticket made under other settings falls back to a full handshake:
-        // another version, a suite of another hash, another SNI name, a client
-        // that was not authenticated where this context wants it to be, or a
-        // lifetime that has run out (by this server's clock).
+        // another version or a suite of another hash, and what every
+        // resumption must meet (server_may_resume).
         if (s->version != wire::tls13_version || !original || original->hash != suite.hash ||
-            s->server_name != server_name_ || now_s < s->issued_at ||
-            now_s - s->issued_at >= s->lifetime ||
-            (needs_client_certificate && !s->peer_verified)) {
+            !server_may_resume(*s, now_s)) {
             continue;
         }
         // The binder proves the client holds the PSK and binds it to this
@@ -230,10 +211,17 @@ error connection::server_find_psk(const wire::client_hello& ch, byte_view messag
     return wire::ok;
 }
 
+bool connection::server_may_resume(const resumption::session_state& s, std::uint64_t now_s) const {
+    const bool needs_client_certificate =
+        (peer_verify_mode() & (verify_peer | verify_fail_if_no_peer_cert)) ==
+        (verify_peer | verify_fail_if_no_peer_cert);
+    return s.server_name == server_name_ && now_s >= s.issued_at &&
+           now_s - s.issued_at < s.lifetime && !(needs_client_certificate && !s.peer_verified);
+}
+
 void connection::server_send_tickets(const secret& resumption_master) {
     const auto now = ctx_->now();
-    const auto lifetime = static_cast<std::uint32_t>(
-        std::min<std::int64_t>(ctx_->ticket_lifetime.count(), std::int64_t{max_ticket_lifetime}));
+    const std::uint32_t lifetime = issued_ticket_lifetime();
     const auto random = [this](mutable_bytes out) {
         ctx_->fill_random(out);
         return true;

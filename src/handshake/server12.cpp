@@ -19,11 +19,6 @@ bool contains(const std::vector<std::uint16_t>& list, std::uint16_t v) {
 constexpr std::uint8_t rsa_sign = 1;
 constexpr std::uint8_t ecdsa_sign = 64;
 
-std::uint64_t unix_seconds(std::chrono::system_clock::time_point t) {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
-}
-
 /// ServerHello.random: fresh, with RFC 8446's downgrade sentinel when this
 /// server could have spoken TLS 1.3.
 void fill_server_random12(const context::impl& ctx, transcript12& t) {
@@ -56,15 +51,10 @@ std::optional<resumption::session_state> connection::server12_find_session(
     // As for TLS 1.3 tickets: a session made under other settings costs a
     // full handshake. The suite must be the session's (RFC 5246 7.4.1.2),
     // still enabled here and offered again.
-    const std::uint64_t now_s = unix_seconds(now);
-    const bool needs_client_certificate =
-        (peer_verify_mode() & (verify_peer | verify_fail_if_no_peer_cert)) ==
-        (verify_peer | verify_fail_if_no_peer_cert);
     if (s->version != wire::tls12_version || !tls12::find_suite(s->cipher_suite) ||
         !contains(ctx_->cipher_suites12, s->cipher_suite) ||
-        !contains(ch.cipher_suites, s->cipher_suite) || s->server_name != server_name_ ||
-        now_s < s->issued_at || now_s - s->issued_at >= s->lifetime ||
-        (needs_client_certificate && !s->peer_verified) || s->secret.size() != 48) {
+        !contains(ch.cipher_suites, s->cipher_suite) || s->secret.size() != 48 ||
+        !server_may_resume(*s, unix_seconds(now))) {
         s.reset();
     }
     return s;
@@ -358,8 +348,7 @@ void connection::server12_keep_session(transcript12& t, const secret& master) {
     const auto now = ctx_->now();
     resumption::session_state s = session12(master);
     s.issued_at = unix_seconds(now);
-    s.lifetime = static_cast<std::uint32_t>(
-        std::min<std::int64_t>(ctx_->ticket_lifetime.count(), std::int64_t{7 * 24 * 3600}));
+    s.lifetime = issued_ticket_lifetime();
     s.peer_verified = !peer_certificates_.empty() && verify_result_ == 0;
     if (tls12_session_.ticket_expected) {
         bytes plain = resumption::encode_session(s);
